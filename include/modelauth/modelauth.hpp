@@ -1,0 +1,20 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef MODELAUTH_MODELAUTH_HPP
+#define MODELAUTH_MODELAUTH_HPP
+
+/** @file
+    Everything modelauth offers, in one include.
+
+    A server that needs only one part may include that part's header alone:
+    each public header is self-contained.
+*/
+
+#include <modelauth/error.hpp>
+#include <modelauth/version.hpp>
+
+#endif

@@ -1,0 +1,252 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#include <modelauth/error.hpp>
+
+#include <doctest/doctest.h>
+
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ma = modelauth;
+
+namespace {
+
+// The expected meaning of every code, written out independently of the
+// library's own table: a change to either one fails a row here.
+struct expected_mapping
+{
+    std::error_code code;
+    char const* name;
+    unsigned status;
+    char const* rfc6750;
+    ma::condition cond;
+    bool challenge;
+};
+
+using C = ma::condition;
+
+std::vector<expected_mapping> const mappings = {
+    // router_error
+    {ma::router_error::target_too_long, "target_too_long", 414, "", C::bad_request, false},
+    {ma::router_error::not_origin_form, "not_origin_form", 400, "", C::bad_request, false},
+    {ma::router_error::empty_segment, "empty_segment", 400, "", C::bad_request, false},
+    {ma::router_error::dot_segment, "dot_segment", 400, "", C::bad_request, false},
+    {ma::router_error::percent_encoded_slash, "percent_encoded_slash", 400, "", C::bad_request, false},
+    {ma::router_error::backslash, "backslash", 400, "", C::bad_request, false},
+    {ma::router_error::invalid_percent_escape, "invalid_percent_escape", 400, "", C::bad_request, false},
+    {ma::router_error::percent_encoded_percent, "percent_encoded_percent", 400, "", C::bad_request, false},
+    {ma::router_error::control_character, "control_character", 400, "", C::bad_request, false},
+    {ma::router_error::non_ascii, "non_ascii", 400, "", C::bad_request, false},
+    {ma::router_error::invalid_character, "invalid_character", 400, "", C::bad_request, false},
+    {ma::router_error::encoded_delimiter, "encoded_delimiter", 400, "", C::bad_request, false},
+    {ma::router_error::invalid_model_name, "invalid_model_name", 400, "", C::bad_request, false},
+    {ma::router_error::invalid_version, "invalid_version", 400, "", C::bad_request, false},
+    {ma::router_error::outside_mount_root, "outside_mount_root", 404, "", C::not_found, false},
+    {ma::router_error::unknown_prefix, "unknown_prefix", 404, "", C::not_found, false},
+    {ma::router_error::unknown_model, "unknown_model", 404, "", C::not_found, false},
+    {ma::router_error::unknown_version, "unknown_version", 404, "", C::not_found, false},
+    {ma::router_error::unexpected_segment, "unexpected_segment", 404, "", C::not_found, false},
+    {ma::router_error::missing_trailing_slash, "missing_trailing_slash", 308, "", C::redirect, false},
+    {ma::router_error::trailing_slash_required, "trailing_slash_required", 404, "", C::not_found, false},
+
+    // jose_error
+    {ma::jose_error::token_too_large, "token_too_large", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::header_too_large, "header_too_large", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::malformed_compact_serialization, "malformed_compact_serialization", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::encrypted_token_not_supported, "encrypted_token_not_supported", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::json_serialization_not_supported, "json_serialization_not_supported", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::invalid_base64url, "invalid_base64url", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::invalid_json, "invalid_json", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::json_too_deep, "json_too_deep", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::duplicate_json_member, "duplicate_json_member", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::not_a_json_object, "not_a_json_object", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::missing_algorithm, "missing_algorithm", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::algorithm_none, "algorithm_none", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::unsupported_algorithm, "unsupported_algorithm", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::invalid_header_parameter, "invalid_header_parameter", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::unknown_critical_header, "unknown_critical_header", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::unknown_key, "unknown_key", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::key_algorithm_mismatch, "key_algorithm_mismatch", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::empty_signature, "empty_signature", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::invalid_signature_length, "invalid_signature_length", 401, "invalid_token", C::unauthenticated, true},
+    {ma::jose_error::signature_mismatch, "signature_mismatch", 401, "invalid_token", C::unauthenticated, true},
+
+    // key_error
+    {ma::key_error::invalid_pem, "invalid_pem", 500, "", C::invalid_configuration, false},
+    {ma::key_error::invalid_jwk, "invalid_jwk", 500, "", C::invalid_configuration, false},
+    {ma::key_error::invalid_jwks, "invalid_jwks", 500, "", C::invalid_configuration, false},
+    {ma::key_error::unsupported_key_type, "unsupported_key_type", 500, "", C::invalid_configuration, false},
+    {ma::key_error::unsupported_algorithm, "unsupported_algorithm", 500, "", C::invalid_configuration, false},
+    {ma::key_error::algorithm_key_mismatch, "algorithm_key_mismatch", 500, "", C::invalid_configuration, false},
+    {ma::key_error::weak_key, "weak_key", 500, "", C::invalid_configuration, false},
+    {ma::key_error::empty_key, "empty_key", 500, "", C::invalid_configuration, false},
+    {ma::key_error::key_use_mismatch, "key_use_mismatch", 500, "", C::invalid_configuration, false},
+    {ma::key_error::duplicate_key_id, "duplicate_key_id", 500, "", C::invalid_configuration, false},
+    {ma::key_error::not_a_private_key, "not_a_private_key", 500, "", C::invalid_configuration, false},
+    {ma::key_error::signing_failed, "signing_failed", 500, "", C::invalid_configuration, false},
+
+    // token_error
+    {ma::token_error::token_expired, "token_expired", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::token_not_yet_valid, "token_not_yet_valid", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::issued_in_future, "issued_in_future", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::missing_expiry, "missing_expiry", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::invalid_claim_type, "invalid_claim_type", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::claim_out_of_range, "claim_out_of_range", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::untrusted_issuer, "untrusted_issuer", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::audience_mismatch, "audience_mismatch", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::type_mismatch, "type_mismatch", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::lifetime_too_long, "lifetime_too_long", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::token_revoked, "token_revoked", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::token_inactive, "token_inactive", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::malformed_api_key, "malformed_api_key", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::api_key_checksum_mismatch, "api_key_checksum_mismatch", 401, "invalid_token", C::unauthenticated, true},
+    {ma::token_error::unknown_api_key, "unknown_api_key", 401, "invalid_token", C::unauthenticated, true},
+
+    // credential_error: H1 and H10 answer a bare challenge without error=.
+    {ma::credential_error::missing_credentials, "missing_credentials", 401, "", C::unauthenticated, true},
+    {ma::credential_error::unsupported_scheme, "unsupported_scheme", 401, "", C::unauthenticated, true},
+    {ma::credential_error::malformed_authorization, "malformed_authorization", 400, "invalid_request", C::bad_request, false},
+    {ma::credential_error::multiple_authorization_headers, "multiple_authorization_headers", 400, "invalid_request", C::bad_request, false},
+    {ma::credential_error::multiple_credentials, "multiple_credentials", 400, "invalid_request", C::bad_request, false},
+    {ma::credential_error::credential_too_large, "credential_too_large", 401, "invalid_token", C::unauthenticated, true},
+
+    // policy_error
+    {ma::policy_error::missing_scope, "missing_scope", 403, "insufficient_scope", C::forbidden, true},
+    {ma::policy_error::binding_mismatch, "binding_mismatch", 403, "insufficient_scope", C::forbidden, true},
+    {ma::policy_error::class_forbidden, "class_forbidden", 403, "insufficient_scope", C::forbidden, true},
+    {ma::policy_error::inactive, "inactive", 401, "invalid_token", C::unauthenticated, true},
+};
+
+std::vector<ma::condition> const all_conditions = {
+    C::unauthenticated, C::forbidden, C::not_found, C::bad_request, C::redirect,
+    C::invalid_configuration};
+
+// RFC 6750 section 3: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
+bool is_rfc6750_description(std::string const& text)
+{
+    if(text.empty())
+        return false;
+    for(unsigned char c : text)
+        if(c < 0x20 || c > 0x7E || c == '"' || c == '\\')
+            return false;
+    return true;
+}
+
+} // namespace
+
+TEST_CASE("every error code maps to its HTTP status, RFC 6750 error, name and condition")
+{
+    for(auto const& m : mappings)
+    {
+        CAPTURE(m.name);
+        CHECK(ma::http_status(m.code) == m.status);
+        CHECK(ma::rfc6750_error(m.code) == std::string_view(m.rfc6750));
+        CHECK(ma::error_name(m.code) == std::string_view(m.name));
+        CHECK(ma::needs_bearer_challenge(m.code) == m.challenge);
+        CHECK(m.code == m.cond);
+        CHECK(m.code.default_error_condition() == ma::make_error_condition(m.cond));
+        for(auto other : all_conditions)
+            if(other != m.cond)
+                CHECK(m.code != other);
+    }
+}
+
+TEST_CASE("the mapping table above covers every enumerator of every category")
+{
+    // Each category's codes are dense from 1; the value after the last one is
+    // unknown. If an enumerator is added without a row here, this fails.
+    struct span
+    {
+        std::error_category const* category;
+        int count;
+    };
+    std::vector<span> spans = {
+        {&ma::router_category(), 21},     {&ma::jose_category(), 20},
+        {&ma::key_category(), 12},        {&ma::token_category(), 15},
+        {&ma::credential_category(), 6}, {&ma::policy_category(), 4}};
+    std::size_t total = 0;
+    for(auto const& s : spans)
+    {
+        CAPTURE(s.category->name());
+        for(int v = 1; v <= s.count; ++v)
+            CHECK(ma::error_name(std::error_code(v, *s.category)) != "unknown");
+        CHECK(ma::error_name(std::error_code(s.count + 1, *s.category)) == "unknown");
+        CHECK(ma::error_name(std::error_code(0, *s.category)) == "unknown");
+        total += static_cast<std::size_t>(s.count);
+    }
+    CHECK(total == mappings.size());
+}
+
+TEST_CASE("each category is distinct and has its own name")
+{
+    std::vector<std::error_category const*> categories = {
+        &ma::condition_category(), &ma::router_category(), &ma::jose_category(),
+        &ma::key_category(),       &ma::token_category(),  &ma::credential_category(),
+        &ma::policy_category()};
+    std::set<std::string> names;
+    for(std::size_t i = 0; i < categories.size(); ++i)
+    {
+        names.insert(categories[i]->name());
+        for(std::size_t j = 0; j < categories.size(); ++j)
+            CHECK((*categories[i] == *categories[j]) == (i == j));
+    }
+    CHECK(names.size() == categories.size());
+    CHECK(std::string(ma::router_category().name()) == "modelauth.router");
+    CHECK(std::string(ma::condition_category().name()) == "modelauth");
+    // The same code value in two categories is two different errors.
+    CHECK(std::error_code(ma::router_error::target_too_long)
+          != std::error_code(ma::jose_error::token_too_large));
+}
+
+TEST_CASE("messages are safe for an RFC 6750 error_description")
+{
+    for(auto const& m : mappings)
+    {
+        CAPTURE(m.name);
+        CHECK(is_rfc6750_description(m.code.message()));
+    }
+    for(auto c : all_conditions)
+        CHECK(is_rfc6750_description(ma::make_error_condition(c).message()));
+}
+
+TEST_CASE("codes of other categories and unknown values map to safe defaults")
+{
+    std::error_code foreign = std::make_error_code(std::errc::invalid_argument);
+    CHECK(ma::http_status(foreign) == 500);
+    CHECK(ma::rfc6750_error(foreign).empty());
+    CHECK(ma::error_name(foreign) == "unknown");
+    CHECK_FALSE(ma::needs_bearer_challenge(foreign));
+    CHECK(foreign != ma::condition::unauthenticated);
+
+    std::error_code unknown(999, ma::jose_category());
+    CHECK(ma::http_status(unknown) == 500);
+    CHECK(unknown.message() == "unknown modelauth error");
+    CHECK(unknown != ma::condition::unauthenticated);
+
+    CHECK(ma::make_error_condition(static_cast<ma::condition>(99)).message()
+          == "unknown modelauth condition");
+    CHECK(ma::http_status(std::error_code{}) == 500);
+}
+
+TEST_CASE("result<T> carries a value or a modelauth error code")
+{
+    auto parse = [](bool ok) -> ma::result<int> {
+        if(! ok)
+            return ma::router_error::dot_segment;
+        return 42;
+    };
+    auto good = parse(true);
+    REQUIRE(good.has_value());
+    CHECK(*good == 42);
+
+    auto bad = parse(false);
+    REQUIRE(bad.has_error());
+    CHECK(bad.error() == ma::router_error::dot_segment);
+    CHECK(bad.error() == ma::condition::bad_request);
+    CHECK_THROWS_AS(bad.value(), std::system_error);
+}
