@@ -14,7 +14,14 @@
     each public header is self-contained.
 */
 
+#include <modelauth/configuration_error.hpp>
+#include <modelauth/decoded_view.hpp>
 #include <modelauth/error.hpp>
+#include <modelauth/model_endpoint.hpp>
+#include <modelauth/model_registry.hpp>
+#include <modelauth/model_url_router.hpp>
+#include <modelauth/query_view.hpp>
+#include <modelauth/request_target.hpp>
 #include <modelauth/version.hpp>
 
 #endif
