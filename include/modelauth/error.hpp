@@ -258,7 +258,15 @@ enum class key_error
     not_a_private_key,
 
     /// OpenSSL failed to sign; the key or the library is unusable.
-    signing_failed
+    signing_failed,
+
+    /// A key set mixes HMAC secrets with public-key keys, under any key ids:
+    /// such a set is ambiguous and too easy to mishandle (J23).
+    mixed_key_set,
+
+    /// OpenSSL failed to generate a key (no randomness, or the library is
+    /// unusable).
+    key_generation_failed
 };
 
 /** Errors of claim and credential validation that are not about the JWS itself.

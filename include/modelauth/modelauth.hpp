@@ -14,14 +14,28 @@
     each public header is self-contained.
 */
 
+#include <modelauth/api_key.hpp>
+#include <modelauth/clock.hpp>
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/decoded_view.hpp>
 #include <modelauth/error.hpp>
+#include <modelauth/jose/algorithm.hpp>
+#include <modelauth/jose/base64url.hpp>
+#include <modelauth/jose/json.hpp>
+#include <modelauth/jose/jws.hpp>
+#include <modelauth/jose/key.hpp>
+#include <modelauth/jose/key_set.hpp>
+#include <modelauth/jwt_claims.hpp>
 #include <modelauth/model_endpoint.hpp>
 #include <modelauth/model_registry.hpp>
 #include <modelauth/model_url_router.hpp>
+#include <modelauth/principal.hpp>
 #include <modelauth/query_view.hpp>
 #include <modelauth/request_target.hpp>
+#include <modelauth/token_cache.hpp>
+#include <modelauth/token_validator.hpp>
+#include <modelauth/tokens/in_memory_token_store.hpp>
+#include <modelauth/tokens/token_store.hpp>
 #include <modelauth/version.hpp>
 
 #endif

@@ -18,6 +18,7 @@ configure_release() {
   CXX=clang++ cmake -S "$root" -B "$build_root/release" -G Ninja \
     -DCMAKE_BUILD_TYPE=Release \
     -DMODELAUTH_CXX_STANDARD=20 \
+    -DMODELAUTH_BENCH_PEERS=ON \
     -DMODELAUTH_TESTDATA_DIR="$testdata" \
     "${launcher[@]}" "$@" >/dev/null
 }

@@ -111,6 +111,8 @@ struct error_table<key_error>
         {10, "duplicate_key_id", "the key set repeats a key id", 500, no_rfc6750_error, condition::invalid_configuration},
         {11, "not_a_private_key", "signing needs a private key", 500, no_rfc6750_error, condition::invalid_configuration},
         {12, "signing_failed", "signing failed", 500, no_rfc6750_error, condition::invalid_configuration},
+        {13, "mixed_key_set", "the key set mixes secret and public keys", 500, no_rfc6750_error, condition::invalid_configuration},
+        {14, "key_generation_failed", "key generation failed", 500, no_rfc6750_error, condition::invalid_configuration},
     };
 };
 

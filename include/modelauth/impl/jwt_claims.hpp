@@ -1,0 +1,323 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef MODELAUTH_IMPL_JWT_CLAIMS_HPP
+#define MODELAUTH_IMPL_JWT_CLAIMS_HPP
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+
+namespace modelauth {
+inline namespace v0 {
+namespace detail {
+
+// 2^53: the largest integer every JSON implementation represents exactly.
+inline constexpr double max_numeric_date = 9007199254740992.0;
+
+using jose::detail::scanned_value;
+
+// The registered and binding claims modelauth reads, by position.
+enum claim_index : std::size_t
+{
+    claim_iss,
+    claim_sub,
+    claim_aud,
+    claim_exp,
+    claim_nbf,
+    claim_iat,
+    claim_jti,
+    claim_scope,
+    claim_scp,
+    claim_cls,
+    claim_model_id,
+    claim_instance,
+    claim_account,
+    claim_space,
+    claim_count
+};
+
+inline constexpr std::array<std::string_view, claim_count> claim_names = {
+    "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "cls", "model_id", "instance", "account", "space"};
+
+using claim_set = std::array<scanned_value, claim_count>;
+
+inline scanned_value scanned_from(boost::json::value const& v)
+{
+    scanned_value out;
+    using kind = scanned_value::kind;
+    switch(v.kind())
+    {
+    case boost::json::kind::string:
+        out.type = kind::string;
+        out.string = std::string_view(v.get_string().data(), v.get_string().size());
+        break;
+    case boost::json::kind::int64:
+        out.type = kind::int64;
+        out.int64 = v.get_int64();
+        break;
+    case boost::json::kind::uint64:
+        out.type = kind::uint64;
+        out.uint64 = v.get_uint64();
+        break;
+    case boost::json::kind::double_:
+        out.type = kind::number_double;
+        out.number = v.get_double();
+        break;
+    case boost::json::kind::bool_:
+        out.type = kind::boolean;
+        out.boolean = v.get_bool();
+        break;
+    case boost::json::kind::null: out.type = kind::null; break;
+    case boost::json::kind::object: out.type = kind::object; break;
+    case boost::json::kind::array:
+        out.type = kind::array;
+        for(auto const& e : v.get_array())
+        {
+            if(e.is_string())
+                out.strings.emplace_back(e.get_string().data(), e.get_string().size());
+            else
+                out.all_strings = false;
+        }
+        break;
+    }
+    return out;
+}
+
+// The claims of a parsed object, in one pass over its members.
+inline claim_set claim_set_from(boost::json::object const& claims)
+{
+    claim_set set;
+    for(auto const& member : claims)
+        for(std::size_t i = 0; i < claim_count; ++i)
+            if(claim_names[i] == std::string_view(member.key().data(), member.key().size()))
+                set[i] = scanned_from(member.value());
+    return set;
+}
+
+inline char ascii_lower(char c) noexcept
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+inline bool iequals(std::string_view a, std::string_view b) noexcept
+{
+    if(a.size() != b.size())
+        return false;
+    for(std::size_t i = 0; i < a.size(); ++i)
+        if(ascii_lower(a[i]) != ascii_lower(b[i]))
+            return false;
+    return true;
+}
+
+inline std::string_view strip_application_prefix(std::string_view type) noexcept
+{
+    constexpr std::string_view prefix = "application/";
+    if(type.size() > prefix.size() && iequals(type.substr(0, prefix.size()), prefix))
+        return type.substr(prefix.size());
+    return type;
+}
+
+inline result<std::string_view> optional_string(scanned_value const& v) noexcept
+{
+    if(! v.present())
+        return std::string_view{};
+    if(! v.is_string())
+        return token_error::invalid_claim_type;
+    return v.string;
+}
+
+inline void add_unique(std::vector<std::string>& out, std::string_view scope)
+{
+    if(scope.empty())
+        return;
+    for(auto const& s : out)
+        if(s == scope)
+            return;
+    out.emplace_back(scope);
+}
+
+inline result<std::optional<std::chrono::system_clock::time_point>> numeric_date(scanned_value const& v) noexcept
+{
+    using time_point = std::chrono::system_clock::time_point;
+    using kind = scanned_value::kind;
+    double seconds = 0;
+    switch(v.type)
+    {
+    case kind::absent: return std::optional<time_point>{};
+    case kind::int64: seconds = static_cast<double>(v.int64); break;
+    case kind::uint64: seconds = static_cast<double>(v.uint64); break;
+    case kind::number_double: seconds = v.number; break;
+    default: return token_error::invalid_claim_type;
+    }
+    if(! std::isfinite(seconds) || seconds < 0 || seconds > max_numeric_date)
+        return token_error::claim_out_of_range;
+    auto const whole = static_cast<std::int64_t>(std::floor(seconds));
+    return std::optional<time_point>(time_point(std::chrono::seconds(whole)));
+}
+
+inline result<void> check_claims(claim_set const& claims, claim_rules const& rules,
+                                 std::chrono::system_clock::time_point now) noexcept
+{
+    auto exp = numeric_date(claims[claim_exp]);
+    if(! exp)
+        return exp.error();
+    auto nbf = numeric_date(claims[claim_nbf]);
+    if(! nbf)
+        return nbf.error();
+    auto iat = numeric_date(claims[claim_iat]);
+    if(! iat)
+        return iat.error();
+
+    if(! *exp && rules.require_expiry)
+        return token_error::missing_expiry;
+    if(*exp && now >= **exp + rules.leeway)
+        return token_error::token_expired;
+    if(*nbf && now + rules.leeway < **nbf)
+        return token_error::token_not_yet_valid;
+    if(*iat && **iat > now + rules.leeway)
+        return token_error::issued_in_future;
+    if(rules.max_lifetime)
+    {
+        if(! *exp)
+            return token_error::lifetime_too_long; // unbounded lifetime
+        auto const start = *iat ? **iat : now;
+        if(**exp - start > *rules.max_lifetime)
+            return token_error::lifetime_too_long;
+    }
+
+    if(! rules.audiences.empty())
+    {
+        auto accepted = [&](std::string_view name) {
+            for(auto const& audience : rules.audiences)
+                if(audience == name)
+                    return true;
+            return false;
+        };
+        auto const& aud = claims[claim_aud];
+        if(! aud.present())
+            return token_error::audience_mismatch;
+        if(aud.is_string())
+            return accepted(aud.string) ? result<void>() : result<void>(token_error::audience_mismatch);
+        if(aud.type != scanned_value::kind::array || ! aud.all_strings)
+            return token_error::invalid_claim_type;
+        bool any = false;
+        for(auto name : aud.strings)
+            any = any || accepted(name);
+        if(! any)
+            return token_error::audience_mismatch;
+    }
+    return {};
+}
+
+inline result<std::vector<std::string>> scopes_from(claim_set const& claims)
+{
+    std::vector<std::string> scopes;
+    auto const& scope = claims[claim_scope];
+    auto const& scp = claims[claim_scp];
+    // One allocation for the list: an upper bound of its length first.
+    std::size_t bound = scp.is_string() ? 1 : scp.strings.size();
+    if(scope.is_string())
+        bound += 1 + static_cast<std::size_t>(std::count(scope.string.begin(), scope.string.end(), ' '));
+    scopes.reserve(bound);
+    if(scope.present())
+    {
+        if(! scope.is_string())
+            return token_error::invalid_claim_type;
+        std::string_view rest = scope.string;
+        while(! rest.empty())
+        {
+            auto const space = rest.find(' ');
+            add_unique(scopes, rest.substr(0, space));
+            rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
+        }
+    }
+    if(scp.is_string())
+        add_unique(scopes, scp.string);
+    else if(scp.type == scanned_value::kind::array)
+    {
+        if(! scp.all_strings)
+            return token_error::invalid_claim_type;
+        for(auto s : scp.strings)
+            add_unique(scopes, s);
+    }
+    else if(scp.present())
+        return token_error::invalid_claim_type;
+    return scopes;
+}
+
+inline result<std::pair<token_class, token_bindings>> bindings_from(claim_set const& claims)
+{
+    token_class cls = token_class::user;
+    auto cls_name = optional_string(claims[claim_cls]);
+    if(! cls_name)
+        return cls_name.error();
+    if(! cls_name->empty())
+    {
+        auto parsed = token_class_from_name(*cls_name);
+        if(! parsed)
+            return token_error::invalid_claim_type;
+        cls = *parsed;
+    }
+
+    token_bindings bindings;
+    auto const& model_id = claims[claim_model_id];
+    if(model_id.type == scanned_value::kind::int64)
+        bindings.model_id = model_id.int64;
+    else if(model_id.type == scanned_value::kind::uint64 && model_id.uint64 <= static_cast<std::uint64_t>(INT64_MAX))
+        bindings.model_id = static_cast<std::int64_t>(model_id.uint64);
+    else if(model_id.present())
+        return token_error::invalid_claim_type;
+    for(auto [index, member] : {std::pair<std::size_t, std::string*>{claim_instance, &bindings.instance},
+                                {claim_account, &bindings.account},
+                                {claim_space, &bindings.space}})
+    {
+        auto value = optional_string(claims[index]);
+        if(! value)
+            return value.error();
+        member->assign(value->data(), value->size());
+    }
+    return std::make_pair(cls, std::move(bindings));
+}
+
+} // namespace detail
+
+inline result<std::optional<std::chrono::system_clock::time_point>>
+numeric_date_claim(boost::json::object const& claims, std::string_view name)
+{
+    auto const* v = claims.if_contains(name);
+    if(! v)
+        return std::optional<std::chrono::system_clock::time_point>{};
+    return detail::numeric_date(detail::scanned_from(*v));
+}
+
+inline result<void> check_registered_claims(boost::json::object const& claims, claim_rules const& rules,
+                                            std::chrono::system_clock::time_point now)
+{
+    return detail::check_claims(detail::claim_set_from(claims), rules, now);
+}
+
+inline result<std::vector<std::string>> scope_claim(boost::json::object const& claims)
+{
+    return detail::scopes_from(detail::claim_set_from(claims));
+}
+
+inline result<std::pair<token_class, token_bindings>> binding_claims(boost::json::object const& claims)
+{
+    return detail::bindings_from(detail::claim_set_from(claims));
+}
+
+inline bool media_type_matches(std::string_view typ, std::string_view expected) noexcept
+{
+    return detail::iequals(detail::strip_application_prefix(typ),
+                           detail::strip_application_prefix(expected));
+}
+
+} // namespace v0
+} // namespace modelauth
+
+#endif

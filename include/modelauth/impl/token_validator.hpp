@@ -1,0 +1,357 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef MODELAUTH_IMPL_TOKEN_VALIDATOR_HPP
+#define MODELAUTH_IMPL_TOKEN_VALIDATOR_HPP
+
+#include <modelauth/jose/base64url.hpp>
+#include <modelauth/jose/detail/json_scan.hpp>
+
+#include <algorithm>
+
+namespace modelauth {
+inline namespace v0 {
+namespace detail {
+
+// The last header this thread read, and what it said. Tokens signed by one
+// key share one header text, so a validator usually reads the same header
+// again and again: the memo turns that into one comparison. It holds only
+// headers that passed every check, keyed by their exact base64url text and
+// by the limits they were checked under.
+struct jws_header_memo
+{
+    std::string text;
+    std::size_t max_header_bytes = 0;
+    std::size_t max_json_depth = 0;
+    jose::detail::header_fields fields;
+    std::string kid;
+    std::string typ;
+};
+
+inline result<jose::detail::header_fields const*> read_jws_header(std::string_view header_b64,
+                                                                  jose::jws_limits const& limits)
+{
+    thread_local jws_header_memo memo;
+    if(! memo.text.empty() && header_b64 == memo.text && limits.max_header_bytes == memo.max_header_bytes
+       && limits.max_json_depth == memo.max_json_depth)
+        return &memo.fields;
+
+    if(header_b64.size() % 4 == 1)
+        return jose_error::invalid_base64url;
+    auto const size = jose::base64url_decoded_size(header_b64.size());
+    if(size > limits.max_header_bytes)
+        return jose_error::header_too_large;
+    // Decoded on the stack for usual sizes; a larger configured limit uses the heap.
+    unsigned char stack_bytes[1024];
+    std::string heap_bytes;
+    unsigned char* bytes = stack_bytes;
+    if(size > sizeof stack_bytes)
+    {
+        heap_bytes.resize(size);
+        bytes = reinterpret_cast<unsigned char*>(heap_bytes.data());
+    }
+    auto decoded = jose::base64url_decode(header_b64, bytes, size);
+    if(! decoded)
+        return decoded.error();
+    auto fields = jose::detail::scan_jws_header(
+        std::string_view(reinterpret_cast<char const*>(bytes), *decoded), limits.max_json_depth);
+    if(! fields)
+        return fields.error();
+
+    memo.text.clear(); // not valid while it is being filled
+    memo.kid.assign(fields->kid ? *fields->kid : std::string_view{});
+    memo.typ.assign(fields->typ ? *fields->typ : std::string_view{});
+    memo.fields.alg = fields->alg;
+    memo.fields.kid = fields->kid ? std::optional<std::string_view>(memo.kid) : std::nullopt;
+    memo.fields.typ = fields->typ ? std::optional<std::string_view>(memo.typ) : std::nullopt;
+    memo.max_header_bytes = limits.max_header_bytes;
+    memo.max_json_depth = limits.max_json_depth;
+    memo.text.assign(header_b64.data(), header_b64.size());
+    return &memo.fields;
+}
+
+} // namespace detail
+
+template<class Clock>
+TokenValidator<Clock>::TokenValidator(std::vector<trusted_issuer> issuers,
+                                      token_validator_options options,
+                                      std::shared_ptr<TokenStore const> store,
+                                      Clock clock)
+    : options_(std::move(options))
+    , store_(std::move(store))
+    , clock_(std::move(clock))
+    , issuers_(check_issuers(std::move(issuers)))
+    , cache_(options_.cache)
+{
+    if(! is_valid_api_key_prefix(options_.api_key_prefix))
+        throw configuration_error("api_key_prefix", "must be 1 to 16 characters of [a-z0-9]");
+    if(options_.limits.max_token_bytes == 0 || options_.limits.max_header_bytes == 0)
+        throw configuration_error("limits", "token and header limits must be positive");
+}
+
+template<class Clock>
+auto TokenValidator<Clock>::check_issuers(std::vector<trusted_issuer> issuers)
+    -> std::shared_ptr<issuer_table const>
+{
+    auto table = std::make_shared<issuer_table>();
+    table->reserve(issuers.size());
+    for(std::size_t i = 0; i < issuers.size(); ++i)
+    {
+        auto field = [i](char const* name) {
+            return "trusted_issuers[" + std::to_string(i) + "]." + name;
+        };
+        auto& config = issuers[i];
+        if(config.issuer.empty())
+            throw configuration_error(field("issuer"), "must not be empty");
+        for(auto const& entry : *table)
+            if(entry.config.issuer == config.issuer)
+                throw configuration_error(field("issuer"), "is listed twice: " + config.issuer);
+        if(config.keys.size() == 0)
+            throw configuration_error(field("keys"), "has no key");
+        if(config.leeway.count() < 0)
+            throw configuration_error(field("leeway"), "must not be negative");
+        if(config.max_lifetime && config.max_lifetime->count() <= 0)
+            throw configuration_error(field("max_lifetime"), "must be positive");
+        for(auto const& audience : config.audiences)
+            if(audience.empty())
+                throw configuration_error(field("audiences"), "must not hold an empty audience");
+        claim_rules rules;
+        rules.require_expiry = config.require_expiry;
+        rules.leeway = config.leeway;
+        rules.max_lifetime = config.max_lifetime;
+        rules.audiences = config.audiences;
+        table->push_back({std::move(config), std::move(rules)});
+    }
+    return table;
+}
+
+template<class Clock>
+std::uint64_t TokenValidator<Clock>::current_epoch() const noexcept
+{
+    return store_ ? store_->epoch() : 0;
+}
+
+template<class Clock>
+result<principal_ptr> TokenValidator<Clock>::validate(std::string_view credential) const
+{
+    return from_cache_or(credential, ! has_api_key_prefix(credential, options_.api_key_prefix));
+}
+
+template<class Clock>
+result<principal_ptr> TokenValidator<Clock>::validate_jwt(std::string_view token) const
+{
+    return from_cache_or(token, true);
+}
+
+template<class Clock>
+result<principal_ptr> TokenValidator<Clock>::validate_api_key(std::string_view key) const
+{
+    return from_cache_or(key, false);
+}
+
+template<class Clock>
+result<principal_ptr> TokenValidator<Clock>::from_cache_or(std::string_view credential, bool jwt) const
+{
+    // The epoch is read before anything else: a revocation published after
+    // this point makes whatever this call caches stale at once.
+    auto const epoch = current_epoch();
+    auto const now = clock_.now();
+    if(auto hit = cache_.find(credential, now, epoch))
+    {
+        // A JWT entry and an API key entry never share a credential: the
+        // prefix decides the kind, so a hit is always of the requested kind.
+        if(hit->principal && (hit->principal->kind == credential_kind::jwt) == jwt)
+            return std::move(hit->principal);
+        if(! hit->principal)
+            return hit->error;
+    }
+    auto validated = jwt ? verify_jwt(credential, now, epoch) : verify_api_key(credential, now, epoch);
+    if(! validated)
+        cache_.insert_failure(credential, validated.error(), now, epoch);
+    return validated;
+}
+
+template<class Clock>
+result<principal_ptr> TokenValidator<Clock>::verify_jwt(
+    std::string_view token, std::chrono::system_clock::time_point now, std::uint64_t epoch) const
+{
+    auto const& limits = options_.limits;
+    auto parts = jose::split_compact_jws(token, limits);
+    if(! parts)
+        return parts.error();
+
+    auto header = detail::read_jws_header(parts->header, limits);
+    if(! header)
+        return header.error();
+
+    // The claims are read before the signature is checked only to learn the
+    // issuer, whose keys verify it; nothing else of them is trusted before.
+    // Their text goes to the Principal, which builds a JSON object from it
+    // only if the application asks.
+    if(parts->payload.size() % 4 == 1)
+        return jose_error::invalid_base64url;
+    std::string claims_json(jose::base64url_decoded_size(parts->payload.size()), '\0');
+    auto decoded_claims = jose::base64url_decode(
+        parts->payload, reinterpret_cast<unsigned char*>(claims_json.data()), claims_json.size());
+    if(! decoded_claims)
+        return decoded_claims.error();
+    detail::claim_set claims;
+    auto scanned = jose::detail::scan_json_members(claims_json, detail::claim_names, claims,
+                                                   limits.max_json_depth, jose::detail::thread_claims_buffers());
+    if(! scanned)
+        return scanned.error();
+
+    auto const& iss = claims[detail::claim_iss];
+    if(! iss.present())
+        return token_error::untrusted_issuer;
+    if(! iss.is_string())
+        return token_error::invalid_claim_type;
+
+    auto const issuers = issuers_.load();
+    auto const entry = std::find_if(issuers->begin(), issuers->end(),
+                                    [&](issuer_entry const& e) { return e.config.issuer == iss.string; });
+    if(entry == issuers->end())
+        return token_error::untrusted_issuer;
+    auto const& trusted = entry->config;
+
+    auto const alg = (*header)->alg;
+    if(! trusted.algorithms.empty()
+       && std::find(trusted.algorithms.begin(), trusted.algorithms.end(), alg) == trusted.algorithms.end())
+        return jose_error::unsupported_algorithm;
+
+    auto const& kid = (*header)->kid;
+    jose::key const* key = kid ? trusted.keys.find(*kid) : trusted.keys.only_key();
+    if(! key)
+        return jose_error::unknown_key;
+    if(key->alg() != alg)
+        return jose_error::key_algorithm_mismatch;
+    auto verified = jose::verify_jws_signature(*parts, *key);
+    if(! verified)
+        return verified.error();
+
+    if(trusted.required_type)
+    {
+        auto const& typ = (*header)->typ;
+        if(! typ || ! media_type_matches(*typ, *trusted.required_type))
+            return token_error::type_mismatch;
+    }
+    auto checked = detail::check_claims(claims, entry->rules, now);
+    if(! checked)
+        return checked.error();
+
+    auto sub = detail::optional_string(claims[detail::claim_sub]);
+    if(! sub)
+        return sub.error();
+    auto jti = detail::optional_string(claims[detail::claim_jti]);
+    if(! jti)
+        return jti.error();
+    if(store_ && ! jti->empty() && store_->is_revoked(*jti))
+        return token_error::token_revoked;
+    auto scopes = detail::scopes_from(claims);
+    if(! scopes)
+        return scopes.error();
+    auto bindings = detail::bindings_from(claims);
+    if(! bindings)
+        return bindings.error();
+
+    auto principal = std::make_shared<Principal>();
+    principal->subject.assign(sub->data(), sub->size());
+    principal->issuer = trusted.issuer;
+    principal->token_id.assign(jti->data(), jti->size());
+    principal->expires_at = detail::numeric_date(claims[detail::claim_exp]).value();
+    principal->issued_at = detail::numeric_date(claims[detail::claim_iat]).value();
+    principal->scopes = std::move(*scopes);
+    principal->cls = bindings->first;
+    principal->bindings = std::move(bindings->second);
+    principal->kind = credential_kind::jwt;
+    principal->set_checked_claims_json(std::move(claims_json));
+
+    auto const valid_until = principal->expires_at
+        ? *principal->expires_at + trusted.leeway
+        : std::chrono::system_clock::time_point::max();
+    principal_ptr shared = std::move(principal);
+    cache_.insert(token, shared, valid_until, epoch);
+    return shared;
+}
+
+template<class Clock>
+result<principal_ptr> TokenValidator<Clock>::verify_api_key(
+    std::string_view key, std::chrono::system_clock::time_point now, std::uint64_t epoch) const
+{
+    auto checked = check_api_key(key, options_.api_key_prefix);
+    if(! checked)
+        return checked.error();
+    if(! store_)
+        return token_error::unknown_api_key;
+    auto const stored = store_->find_by_secret(hash_secret(key));
+    if(! stored)
+        return token_error::unknown_api_key;
+    if(! stored->active)
+        return token_error::token_inactive;
+    if(stored->expires && now >= *stored->expires)
+        return token_error::token_expired;
+    if(store_->is_revoked(stored->id))
+        return token_error::token_revoked;
+
+    auto principal = std::make_shared<Principal>();
+    principal->subject = stored->owner;
+    principal->token_id = stored->id;
+    principal->expires_at = stored->expires;
+    principal->issued_at = stored->created;
+    principal->scopes = stored->scopes;
+    principal->cls = stored->cls;
+    principal->bindings = stored->bindings;
+    principal->kind = credential_kind::api_key;
+
+    auto const valid_until = stored->expires ? *stored->expires : std::chrono::system_clock::time_point::max();
+    principal_ptr shared = std::move(principal);
+    cache_.insert(key, shared, valid_until, epoch);
+    return shared;
+}
+
+template<class Clock>
+void TokenValidator<Clock>::set_trusted_issuers(std::vector<trusted_issuer> issuers)
+{
+    issuers_.store(check_issuers(std::move(issuers)));
+    cache_.clear();
+}
+
+template<class Clock>
+void TokenValidator<Clock>::set_issuer_keys(std::string_view issuer, jose::key_set keys)
+{
+    if(keys.size() == 0)
+        throw configuration_error("keys", "has no key");
+    bool found = false;
+    issuers_.update([&](std::shared_ptr<issuer_table const> const& current) {
+        auto next = std::make_shared<issuer_table>(*current);
+        found = false;
+        for(auto& entry : *next)
+            if(entry.config.issuer == issuer)
+            {
+                entry.config.keys = keys;
+                found = true;
+            }
+        return std::shared_ptr<issuer_table const>(std::move(next));
+    });
+    if(! found)
+        throw configuration_error("issuer", "is not a trusted issuer: " + std::string(issuer));
+    cache_.clear();
+}
+
+template<class Clock>
+result<void> TokenValidator<Clock>::reload_issuer_keys(std::string_view issuer, std::string const& jwks_path)
+{
+    auto keys = jose::key_set::load_jwks_file(jwks_path);
+    if(! keys)
+        return keys.error();
+    set_issuer_keys(issuer, std::move(*keys));
+    return {};
+}
+
+} // namespace v0
+} // namespace modelauth
+
+#endif

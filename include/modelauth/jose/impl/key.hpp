@@ -1,0 +1,158 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef MODELAUTH_JOSE_IMPL_KEY_HPP
+#define MODELAUTH_JOSE_IMPL_KEY_HPP
+
+#include <modelauth/jose/detail/jwk.hpp>
+#include <modelauth/jose/detail/key_impl.hpp>
+#include <modelauth/jose/detail/openssl.hpp>
+#include <modelauth/jose/detail/pem.hpp>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include <utility>
+
+namespace modelauth {
+inline namespace v0 {
+namespace jose {
+
+inline key::key(std::shared_ptr<detail::key_impl const> impl) noexcept : impl_(std::move(impl)) {}
+
+inline result<key> key::wrap(result<std::shared_ptr<detail::key_impl const>> impl) noexcept
+{
+    if(! impl)
+        return impl.error();
+    return key(std::move(*impl));
+}
+
+inline result<key> key::from_secret(std::string_view secret, algorithm alg, std::string kid)
+{
+    detail::secret_bytes bytes(detail::bytes(secret), secret.size());
+    return wrap(detail::key_impl::make_hmac(alg, bytes, std::move(kid)));
+}
+
+inline result<key> key::from_pem(std::string_view pem, algorithm alg, std::string kid)
+{
+    if(is_symmetric(alg))
+        return key_error::algorithm_key_mismatch; // an HMAC key is never PEM (J4)
+    auto parsed = detail::read_pem_key(pem);
+    if(! parsed)
+        return parsed.error();
+    return wrap(detail::key_impl::make_asymmetric(
+        alg, std::move(parsed->pkey), parsed->is_private, std::move(kid), key_error::invalid_pem));
+}
+
+inline result<key>
+key::from_jwk(boost::json::object const& jwk, std::optional<algorithm> default_alg)
+{
+    return wrap(detail::key_from_jwk(jwk, default_alg));
+}
+
+inline result<key> key::from_jwk(std::string_view json_text, std::optional<algorithm> default_alg)
+{
+    if(json_text.size() > detail::max_jwk_text_size)
+        return key_error::invalid_jwk;
+    boost::system::error_code ec;
+    auto const json = boost::json::parse(json_text, ec);
+    if(ec || ! json.is_object())
+        return key_error::invalid_jwk;
+    return from_jwk(json.get_object(), default_alg);
+}
+
+inline result<key> key::generate(algorithm alg, std::string kid)
+{
+    if(is_symmetric(alg))
+    {
+        detail::secret_bytes secret(hash_size(alg));
+        if(RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1)
+        {
+            ERR_clear_error();
+            return key_error::key_generation_failed;
+        }
+        return wrap(detail::key_impl::make_hmac(alg, secret, std::move(kid)));
+    }
+    detail::evp_pkey_ptr pkey;
+    {
+        detail::error_queue_guard guard;
+        switch(family(alg))
+        {
+        case algorithm_family::rsa_pkcs1_v1_5:
+        case algorithm_family::rsa_pss:
+            pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t(2048)));
+            break;
+        case algorithm_family::ecdsa:
+            pkey.reset(EVP_PKEY_Q_keygen(
+                nullptr, nullptr, "EC", detail::curve_of(alg)->openssl_name.data()));
+            break;
+        default:
+            pkey.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
+            break;
+        }
+    }
+    if(! pkey)
+        return key_error::key_generation_failed;
+    auto made = detail::key_impl::make_asymmetric(
+        alg, std::move(pkey), true, std::move(kid), key_error::key_generation_failed);
+    return wrap(std::move(made));
+}
+
+inline algorithm key::alg() const noexcept
+{
+    return impl_->alg();
+}
+
+inline std::string_view key::kid() const noexcept
+{
+    return impl_->kid();
+}
+
+inline bool key::has_private_key() const noexcept
+{
+    return impl_->has_private_key();
+}
+
+inline std::size_t key::signature_size() const noexcept
+{
+    return impl_->signature_size();
+}
+
+inline result<void>
+key::verify(std::string_view signing_input, std::string_view signature) const noexcept
+{
+    return impl_->verify(signing_input, signature);
+}
+
+inline result<void> key::verify(algorithm token_alg,
+                               std::string_view signing_input,
+                               std::string_view signature) const noexcept
+{
+    if(token_alg != impl_->alg())
+        return jose_error::key_algorithm_mismatch;
+    return impl_->verify(signing_input, signature);
+}
+
+inline result<std::string> key::sign(std::string_view signing_input) const
+{
+    return impl_->sign(signing_input);
+}
+
+inline std::string const& key::thumbprint() const noexcept
+{
+    return impl_->thumbprint();
+}
+
+inline boost::json::object key::public_jwk() const
+{
+    return impl_->public_jwk();
+}
+
+} // namespace jose
+} // namespace v0
+} // namespace modelauth
+
+#endif

@@ -1,0 +1,71 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#include <modelauth/principal.hpp>
+
+#include <doctest/doctest.h>
+
+#include <thread>
+#include <vector>
+
+namespace ma = modelauth;
+
+TEST_CASE("token class names round-trip and unknown names are refused")
+{
+    for(auto c : {ma::token_class::user, ma::token_class::model_session, ma::token_class::instance,
+                  ma::token_class::personal_key, ma::token_class::account, ma::token_class::space,
+                  ma::token_class::manager})
+        CHECK(ma::token_class_from_name(ma::token_class_name(c)) == c);
+    CHECK(ma::token_class_name(ma::token_class::model_session) == "model_session");
+    CHECK_FALSE(ma::token_class_from_name("User"));
+    CHECK_FALSE(ma::token_class_from_name(""));
+}
+
+TEST_CASE("a principal answers scope and claim questions without parsing")
+{
+    ma::Principal p;
+    p.scopes = {"models:read", "models:infer:models/practicus"};
+    p.set_claims({{"tenant", "acme"}});
+    CHECK(p.has_scope("models:read"));
+    CHECK_FALSE(p.has_scope("models:infer"));
+    REQUIRE(p.claim("tenant"));
+    CHECK(p.claim("tenant")->as_string() == "acme");
+    CHECK(p.claim("missing") == nullptr);
+    CHECK(p.claims_json() == R"({"tenant":"acme"})");
+
+    ma::token_bindings a, b;
+    a.model_id = 7;
+    CHECK_FALSE(a == b);
+    b.model_id = 7;
+    CHECK(a == b);
+}
+
+TEST_CASE("claims kept as text are parsed once, on first use, by any thread")
+{
+    ma::Principal p;
+    p.set_checked_claims_json(R"({"sub":"alice","n":[1,2]})");
+    CHECK(p.claims_json() == R"({"sub":"alice","n":[1,2]})");
+    std::vector<std::thread> threads;
+    std::vector<boost::json::object const*> seen(4);
+    for(std::size_t i = 0; i < seen.size(); ++i)
+        threads.emplace_back([&, i] { seen[i] = &p.claims(); });
+    for(auto& t : threads)
+        t.join();
+    for(auto const* s : seen)
+        CHECK(s == seen.front()); // one object, published once
+    CHECK(p.claim("sub")->as_string() == "alice");
+
+    ma::Principal copy = p;
+    CHECK(copy.claim("n")->as_array().size() == 2);
+    CHECK(&copy.claims() != &p.claims());
+    ma::Principal moved = std::move(copy);
+    CHECK(moved.claim("sub")->as_string() == "alice");
+
+    CHECK_THROWS_AS(p.set_claims_json("[1]"), std::system_error);
+    CHECK_THROWS_AS(p.set_claims_json(R"({"a":1,"a":2})"), std::system_error);
+    ma::Principal empty;
+    CHECK(empty.claims().empty());
+}

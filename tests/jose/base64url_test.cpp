@@ -1,0 +1,108 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#include <modelauth/jose/base64url.hpp>
+
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string>
+
+namespace jose = modelauth::jose;
+
+TEST_CASE("base64url encodes and decodes the RFC 4648 section 10 vectors without padding")
+{
+    struct row { char const* bytes; char const* text; };
+    row const rows[] = {
+        {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"},
+        {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}};
+    for(auto const& r : rows)
+    {
+        CAPTURE(r.text);
+        CHECK(jose::base64url_encode(r.bytes) == r.text);
+        auto decoded = jose::base64url_decode(r.text);
+        REQUIRE(decoded);
+        CHECK(*decoded == r.bytes);
+        CHECK(jose::is_base64url(r.text));
+    }
+}
+
+TEST_CASE("base64url uses the URL-safe alphabet: - and _ for 62 and 63")
+{
+    std::string const bytes = "\xfb\xff\xbf";
+    CHECK(jose::base64url_encode(bytes) == "-_-_");
+    CHECK(jose::base64url_decode("-_-_").value() == bytes);
+}
+
+TEST_CASE("J17: base64url rejects every non-canonical or foreign spelling")
+{
+    char const* const rejected[] = {
+        "Zg==",      // padding
+        "Zm8=",      // padding
+        "Zm9v+g",    // '+' from standard base64
+        "Zm9v/g",    // '/' from standard base64
+        "Zm9v Yg",   // space
+        " Zm9v",     // leading space
+        "Zm9v\n",    // newline
+        "Zm9v?g",    // query delimiter
+        "Zm9v#g",    // fragment delimiter
+        "Z",         // length 1 mod 4
+        "Zm9vY",     // length 1 mod 4
+        "Zh",        // unused bits not zero ("f" is "Zg")
+        "Zm9",       // unused bits not zero ("fo" is "Zm8")
+        "Zm9vYh",    // unused bits not zero
+        "Zm9\x80",   // non-ASCII
+        "Zm9\0"};    // NUL (3 chars: "Zm9")
+    for(auto const* text : rejected)
+    {
+        CAPTURE(text);
+        auto decoded = jose::base64url_decode(text);
+        REQUIRE(decoded.has_error());
+        CHECK(decoded.error() == modelauth::jose_error::invalid_base64url);
+        CHECK_FALSE(jose::is_base64url(text));
+    }
+    std::string const with_nul("Zm\0v", 4);
+    CHECK_FALSE(jose::is_base64url(with_nul));
+}
+
+TEST_CASE("base64url decoding into a caller's buffer checks the capacity and allocates nothing")
+{
+    unsigned char out[6];
+    auto n = jose::base64url_decode("Zm9vYmFy", out, sizeof out);
+    REQUIRE(n);
+    CHECK(*n == 6);
+    CHECK(std::string(reinterpret_cast<char*>(out), 6) == "foobar");
+
+    auto too_small = jose::base64url_decode("Zm9vYmFy", out, 5);
+    REQUIRE(too_small.has_error());
+    CHECK(too_small.error() == modelauth::jose_error::invalid_base64url);
+}
+
+TEST_CASE("base64url sizes are exact for every length")
+{
+    for(std::size_t n = 0; n < 64; ++n)
+    {
+        auto const encoded = jose::base64url_encoded_size(n);
+        CHECK(encoded % 4 != 1);
+        CHECK(jose::base64url_decoded_size(encoded) == n);
+    }
+}
+
+TEST_CASE("base64url round-trips random bytes and each text has one decoding")
+{
+    std::mt19937 rng(20261123);
+    for(int i = 0; i < 2000; ++i)
+    {
+        std::string bytes(rng() % 70, '\0');
+        for(auto& c : bytes)
+            c = static_cast<char>(rng());
+        auto const text = jose::base64url_encode(bytes);
+        auto decoded = jose::base64url_decode(text);
+        REQUIRE(decoded);
+        CHECK(*decoded == bytes);
+        CHECK(jose::base64url_encode(*decoded) == text);
+    }
+}
