@@ -19,6 +19,7 @@
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/decoded_view.hpp>
 #include <modelauth/error.hpp>
+#include <modelauth/http/credentials.hpp>
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/json.hpp>
@@ -32,6 +33,7 @@
 #include <modelauth/principal.hpp>
 #include <modelauth/query_view.hpp>
 #include <modelauth/request_target.hpp>
+#include <modelauth/scope_policy.hpp>
 #include <modelauth/token_cache.hpp>
 #include <modelauth/token_validator.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>

@@ -7,6 +7,8 @@
 #ifndef MODELAUTH_IMPL_JWT_CLAIMS_HPP
 #define MODELAUTH_IMPL_JWT_CLAIMS_HPP
 
+#include <modelauth/detail/ascii.hpp>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -99,25 +101,10 @@ inline claim_set claim_set_from(boost::json::object const& claims)
     return set;
 }
 
-inline char ascii_lower(char c) noexcept
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-inline bool iequals(std::string_view a, std::string_view b) noexcept
-{
-    if(a.size() != b.size())
-        return false;
-    for(std::size_t i = 0; i < a.size(); ++i)
-        if(ascii_lower(a[i]) != ascii_lower(b[i]))
-            return false;
-    return true;
-}
-
 inline std::string_view strip_application_prefix(std::string_view type) noexcept
 {
     constexpr std::string_view prefix = "application/";
-    if(type.size() > prefix.size() && iequals(type.substr(0, prefix.size()), prefix))
+    if(type.size() > prefix.size() && iequals_ascii(type.substr(0, prefix.size()), prefix))
         return type.substr(prefix.size());
     return type;
 }
@@ -313,7 +300,7 @@ inline result<std::pair<token_class, token_bindings>> binding_claims(boost::json
 
 inline bool media_type_matches(std::string_view typ, std::string_view expected) noexcept
 {
-    return detail::iequals(detail::strip_application_prefix(typ),
+    return detail::iequals_ascii(detail::strip_application_prefix(typ),
                            detail::strip_application_prefix(expected));
 }
 

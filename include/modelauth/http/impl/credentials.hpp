@@ -1,0 +1,203 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef MODELAUTH_HTTP_IMPL_CREDENTIALS_HPP
+#define MODELAUTH_HTTP_IMPL_CREDENTIALS_HPP
+
+#include <modelauth/detail/ascii.hpp>
+#include <modelauth/query_view.hpp>
+
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/type_traits.hpp>
+
+namespace modelauth {
+inline namespace v0 {
+namespace http {
+
+constexpr std::string_view credential_source_name(credential_source s) noexcept
+{
+    switch(s)
+    {
+    case credential_source::authorization_bearer: return "authorization_bearer";
+    case credential_source::api_key_header: return "api_key_header";
+    case credential_source::query_parameter: return "query_parameter";
+    }
+    return "unknown";
+}
+
+namespace detail {
+
+// The b64token characters before the "=" padding (RFC 6750 section 2.1).
+constexpr bool is_b64token_char(char c) noexcept
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'
+        || c == '.' || c == '_' || c == '~' || c == '+' || c == '/';
+}
+
+// tchar of RFC 9110 section 5.6.2: the characters of a token, such as an auth-scheme.
+constexpr bool is_tchar(char c) noexcept
+{
+    if((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return true;
+    switch(c)
+    {
+    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+        return true;
+    default:
+        return false;
+    }
+}
+
+// A control character: not allowed anywhere in a field value, HTAB excepted
+// (RFC 9110 section 5.5).
+constexpr bool is_field_control(char c) noexcept
+{
+    auto const u = static_cast<unsigned char>(c);
+    return (u < 0x20 && u != '\t') || u == 0x7F;
+}
+
+// The field value without the SP and HTAB around it (RFC 9110 section 5.5:
+// they are not part of the value; Beast's parser strips them already).
+constexpr std::string_view trim_ows(std::string_view v) noexcept
+{
+    while(! v.empty() && (v.front() == ' ' || v.front() == '\t'))
+        v.remove_prefix(1);
+    while(! v.empty() && (v.back() == ' ' || v.back() == '\t'))
+        v.remove_suffix(1);
+    return v;
+}
+
+// "Bearer" 1*SP b64token, with the value already trimmed.
+inline result<credential> parse_authorization(std::string_view value, std::size_t max_bytes) noexcept
+{
+    std::size_t i = 0;
+    while(i < value.size() && is_tchar(value[i]))
+        ++i;
+    // credentials = auth-scheme [ 1*SP ( token68 / #auth-param ) ]: a scheme,
+    // then the end or SP. Anything else (an empty value, "Bearer\tx",
+    // "Bearer,x", a quoted string) is not an Authorization value at all.
+    if(i == 0 || (i < value.size() && value[i] != ' '))
+        return credential_error::malformed_authorization;
+    if(! modelauth::detail::iequals_ascii(value.substr(0, i), "bearer"))
+        return credential_error::unsupported_scheme; // H10
+    while(i < value.size() && value[i] == ' ')
+        ++i; // H4: 1*SP
+    std::string_view const token = value.substr(i);
+    if(token.empty())
+        return credential_error::malformed_authorization; // H3
+    if(token.size() > max_bytes)
+        return credential_error::credential_too_large; // H11
+    if(! is_b64token(token))
+        return credential_error::malformed_authorization; // H5, H8, H13
+    return credential{credential_source::authorization_bearer, token};
+}
+
+inline result<credential> parse_api_key(std::string_view value, std::size_t max_bytes) noexcept
+{
+    value = trim_ows(value);
+    if(value.empty())
+        return credential_error::malformed_authorization;
+    if(value.size() > max_bytes)
+        return credential_error::credential_too_large;
+    for(char c : value)
+        if(is_field_control(c))
+            return credential_error::malformed_authorization; // H13
+    return credential{credential_source::api_key_header, value};
+}
+
+inline result<credential> parse_query_credential(query_param const& param, std::size_t max_bytes) noexcept
+{
+    std::string_view const value = param.value.encoded();
+    if(value.empty())
+        return credential_error::malformed_authorization;
+    if(value.size() > max_bytes)
+        return credential_error::credential_too_large;
+    // Percent-escapes and "+" (a space in form encoding) would need decoding.
+    if(value.find('+') != std::string_view::npos || ! is_b64token(value))
+        return credential_error::malformed_authorization;
+    return credential{credential_source::query_parameter, value};
+}
+
+// The query of a request target: after the first "?", without it.
+inline query_view query_of(std::string_view target) noexcept
+{
+    std::size_t const q = target.find('?');
+    return q == std::string_view::npos ? query_view() : query_view(target.substr(q + 1));
+}
+
+} // namespace detail
+
+constexpr bool is_b64token(std::string_view token) noexcept
+{
+    std::size_t i = 0;
+    while(i < token.size() && detail::is_b64token_char(token[i]))
+        ++i;
+    if(i == 0)
+        return false;
+    while(i < token.size() && token[i] == '=')
+        ++i;
+    return i == token.size();
+}
+
+template<class Fields>
+result<credential> extract_credential(
+    boost::beast::http::header<true, Fields> const& message, credential_options const& options) noexcept
+{
+    static_assert(boost::beast::http::is_fields<Fields>::value,
+        "extract_credential: Fields type requirements not met (see Beast's Fields concept)");
+    using boost::beast::http::field;
+
+    std::size_t const authorization_fields = message.count(field::authorization);
+    if(authorization_fields > 1)
+        return credential_error::multiple_authorization_headers; // H7
+
+    std::size_t api_key_fields = 0;
+    if(! options.api_key_header.empty())
+        api_key_fields = message.count(options.api_key_header);
+
+    query_view query;
+    query_param query_credential;
+    std::size_t query_credentials = 0;
+    if(! options.query_parameter.empty())
+    {
+        query = detail::query_of(std::string_view(message.target().data(), message.target().size()));
+        for(auto it = query.begin(); it != query.end(); ++it)
+        {
+            query_param const param = *it;
+            if(! param.key.equals(options.query_parameter))
+                continue;
+            if(query_credentials == 0)
+                query_credential = param;
+            ++query_credentials;
+        }
+    }
+
+    if(api_key_fields > 1 || query_credentials > 1
+        || authorization_fields + (api_key_fields != 0) + (query_credentials != 0) > 1)
+        return credential_error::multiple_credentials; // H9
+
+    if(authorization_fields == 1)
+    {
+        auto const v = message[field::authorization];
+        return detail::parse_authorization(
+            detail::trim_ows(std::string_view(v.data(), v.size())), options.max_credential_bytes);
+    }
+    if(api_key_fields == 1)
+    {
+        auto const v = message[options.api_key_header];
+        return detail::parse_api_key(std::string_view(v.data(), v.size()), options.max_credential_bytes);
+    }
+    if(query_credentials == 1)
+        return detail::parse_query_credential(query_credential, options.max_credential_bytes);
+    return credential_error::missing_credentials; // H1
+}
+
+} // namespace http
+} // namespace v0
+} // namespace modelauth
+
+#endif
