@@ -20,6 +20,7 @@
 #include <modelauth/decoded_view.hpp>
 #include <modelauth/error.hpp>
 #include <modelauth/http/credentials.hpp>
+#include <modelauth/http/guard.hpp>
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/json.hpp>
