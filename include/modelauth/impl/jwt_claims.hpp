@@ -259,14 +259,17 @@ inline result<std::pair<token_class, token_bindings>> bindings_from(claim_set co
         bindings.model_id = static_cast<std::int64_t>(model_id.uint64);
     else if(model_id.present())
         return token_error::invalid_claim_type;
-    for(auto [index, member] : {std::pair<std::size_t, std::string*>{claim_instance, &bindings.instance},
-                                {claim_account, &bindings.account},
-                                {claim_space, &bindings.space}})
+    for(auto index : {claim_instance, claim_account, claim_space})
     {
-        auto value = optional_string(claims[index]);
-        if(! value)
-            return value.error();
-        member->assign(value->data(), value->size());
+        auto const& v = claims[index];
+        if(! v.present())
+            continue;
+        if(! v.is_string())
+            return token_error::invalid_claim_type;
+        auto& member = index == claim_instance ? bindings.instance
+            : index == claim_account           ? bindings.account
+                                               : bindings.space;
+        member.assign(v.string.data(), v.string.size());
     }
     return std::make_pair(cls, std::move(bindings));
 }
