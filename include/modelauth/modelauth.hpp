@@ -21,6 +21,7 @@
 #include <modelauth/error.hpp>
 #include <modelauth/http/credentials.hpp>
 #include <modelauth/http/guard.hpp>
+#include <modelauth/http/guarded_handler.hpp>
 #include <modelauth/http/metrics.hpp>
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/base64url.hpp>

@@ -1,0 +1,266 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#include <modelauth/http/guarded_handler.hpp>
+
+#include <modelauth/clock.hpp>
+#include <modelauth/http/metrics.hpp>
+#include <modelauth/jose/jws.hpp>
+#include <modelauth/jose/key.hpp>
+#include <modelauth/jose/key_set.hpp>
+#include <modelauth/tokens/in_memory_token_store.hpp>
+
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+namespace ma = modelauth;
+namespace jose = modelauth::jose;
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+
+using guard_type = ma::http::basic_guard<ma::manual_clock_ref>;
+using request = bhttp::request<bhttp::string_body>;
+using response = bhttp::response<bhttp::string_body>;
+
+std::string const issuer = "https://login.example.test";
+std::string const diamond = "/models/practicus/diamond-price/";
+
+ma::model_description describe(std::int64_t id, std::string name, std::vector<std::string> versions)
+{
+    ma::model_description d;
+    d.model_id = id;
+    d.prefix = "models/practicus";
+    d.name = std::move(name);
+    d.versions = std::move(versions);
+    d.instance = "demo/eu01/demo";
+    return d;
+}
+
+// A guard over an EdDSA issuer and two models, as in tests/guard.
+struct fixture
+{
+    ma::manual_clock clock;
+    jose::key key = jose::key::generate(jose::algorithm::eddsa, "k").value();
+    std::shared_ptr<ma::InMemoryTokenStore> store = std::make_shared<ma::InMemoryTokenStore>();
+    std::shared_ptr<guard_type const> guard;
+
+    fixture()
+    {
+        ma::trusted_issuer t;
+        t.issuer = issuer;
+        t.keys = jose::key_set::from_keys({key}).value();
+        t.audiences = {"models"};
+        auto validator = std::make_shared<ma::TokenValidator<ma::manual_clock_ref> const>(
+            std::vector<ma::trusted_issuer>{t}, ma::token_validator_options{}, store, ma::manual_clock_ref(clock));
+        auto router = std::make_shared<ma::ModelUrlRouter const>(ma::model_registry(
+            {describe(1, "diamond-price", {"1", "2"}), describe(2, "churn", {"1"})}));
+        guard = std::make_shared<guard_type const>(validator, router, std::make_shared<ma::ScopePolicy const>());
+    }
+
+    std::string token(std::string const& scope = "models:read models:infer") const
+    {
+        auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+        json::object const claims{{"iss", issuer}, {"sub", "alice"}, {"aud", "models"}, {"exp", now + 600},
+            {"iat", now}, {"scope", scope}};
+        return jose::sign_compact_jws(json::serialize(claims), key).value();
+    }
+
+    static request make(bhttp::verb method, std::string const& target, std::string const& bearer = {})
+    {
+        request req{method, target, 11};
+        if(! bearer.empty())
+            req.set(bhttp::field::authorization, "Bearer " + bearer);
+        req.body() = "payload";
+        return req;
+    }
+};
+
+// What the wrapped handler saw of its last call.
+struct seen
+{
+    int calls = 0;
+    std::string subject;
+    std::int64_t model_id = 0;
+    std::string version;
+    ma::action_id action = ma::ScopePolicy::models_read;
+    bool had_authorization = false;
+    std::string body;
+};
+
+// A handler that records what it saw into `s` and answers 200 "ok".
+auto recording_handler(seen& s)
+{
+    return [&s](ma::http::AuthContext const& ctx, request&& req) {
+        ++s.calls;
+        s.subject = ctx.principal->subject;
+        s.model_id = ctx.endpoint.model_id();
+        s.version = std::string(ctx.endpoint.version());
+        s.action = ctx.action;
+        s.had_authorization = req.count(bhttp::field::authorization) != 0;
+        s.body = req.body();
+        response res{bhttp::status::ok, req.version()};
+        res.body() = "ok";
+        res.prepare_payload();
+        return res;
+    };
+}
+
+std::string header(response const& res, bhttp::field f)
+{
+    auto const v = res[f];
+    return std::string(v.data(), v.size());
+}
+
+} // namespace
+
+TEST_CASE("an allowed request reaches the handler with its context and without its credentials")
+{
+    fixture f;
+    seen s;
+    auto const handler = ma::http::guarded(f.guard, recording_handler(s));
+    CHECK(handler.options().strip_credentials);
+
+    auto const res = handler(fixture::make(bhttp::verb::post, "/models/practicus/diamond-price/1/", f.token()));
+    CHECK(res.result_int() == 200);
+    CHECK(res.body() == "ok");
+    CHECK(s.calls == 1);
+    CHECK(s.subject == "alice");
+    CHECK(s.model_id == 1);
+    CHECK(s.version == "1");
+    CHECK(s.action == ma::ScopePolicy::models_infer);
+    CHECK_FALSE(s.had_authorization);
+    CHECK(s.body == "payload");
+}
+
+TEST_CASE("with stripping off the handler sees the Authorization header")
+{
+    fixture f;
+    seen s;
+    ma::http::guarded_handler_options options;
+    options.strip_credentials = false;
+    auto const handler = ma::http::guarded(*f.guard, recording_handler(s), options);
+
+    auto const res = handler(fixture::make(bhttp::verb::get, diamond, f.token()));
+    CHECK(res.result_int() == 200);
+    CHECK(s.calls == 1);
+    CHECK(s.had_authorization);
+    CHECK(s.version == "2");
+    CHECK(s.action == ma::ScopePolicy::models_read);
+}
+
+TEST_CASE("an explicit action overrides the one the method needs")
+{
+    fixture f;
+    seen s;
+    auto const handler = ma::http::guarded(f.guard, recording_handler(s));
+    auto const res = handler(fixture::make(bhttp::verb::get, diamond, f.token("models:read")),
+        ma::ScopePolicy::models_infer);
+    CHECK(res.result_int() == 403);
+    CHECK(s.calls == 0);
+}
+
+TEST_CASE("a request without credentials gets the guard's 401 and never reaches the handler")
+{
+    fixture f;
+    seen s;
+    auto const handler = ma::http::guarded(f.guard, recording_handler(s));
+    auto const res = handler(fixture::make(bhttp::verb::post, diamond));
+    CHECK(res.result_int() == 401);
+    CHECK(header(res, bhttp::field::www_authenticate) == "Bearer realm=\"models\"");
+    CHECK(res.body() == R"({"error":"missing_credentials","error_description":"the request has no credentials"})");
+    CHECK(s.calls == 0);
+}
+
+TEST_CASE("a forged token gets 401 invalid_token and never reaches the handler")
+{
+    fixture f;
+    seen s;
+    auto const handler = ma::http::guarded(f.guard, recording_handler(s));
+    auto const other = jose::key::generate(jose::algorithm::eddsa, "k").value();
+    auto const now = std::chrono::duration_cast<std::chrono::seconds>(f.clock.now().time_since_epoch()).count();
+    json::object const claims{{"iss", issuer}, {"sub", "alice"}, {"aud", "models"}, {"exp", now + 600},
+        {"scope", "models:infer"}};
+    auto const forged = jose::sign_compact_jws(json::serialize(claims), other).value();
+    auto const res = handler(fixture::make(bhttp::verb::post, diamond, forged));
+    CHECK(res.result_int() == 401);
+    CHECK(res.body() == R"({"error":"invalid_token","error_description":"the token signature does not verify"})");
+    CHECK(s.calls == 0);
+}
+
+TEST_CASE("a token without the scope gets 403 insufficient_scope and never reaches the handler")
+{
+    fixture f;
+    seen s;
+    auto const handler = ma::http::guarded(f.guard, recording_handler(s));
+    auto const res = handler(fixture::make(bhttp::verb::post, diamond, f.token("models:read")));
+    CHECK(res.result_int() == 403);
+    CHECK(header(res, bhttp::field::www_authenticate)
+        == "Bearer realm=\"models\", error=\"insufficient_scope\", "
+           "error_description=\"the token lacks the scope for this request\", "
+           "scope=\"models:infer:models/practicus/diamond-price\"");
+    CHECK(res.body()
+        == R"({"error":"insufficient_scope","error_description":"the token lacks the scope for this request"})");
+    CHECK(s.calls == 0);
+}
+
+TEST_CASE("an unknown model gets 404 and never reaches the handler")
+{
+    fixture f;
+    seen s;
+    auto const handler = ma::http::guarded(f.guard, recording_handler(s));
+    auto const res = handler(fixture::make(bhttp::verb::post, "/models/practicus/nope/", f.token()));
+    CHECK(res.result_int() == 404);
+    CHECK(res.body() == R"({"error":"not_found","error_description":"no such model"})");
+    CHECK(s.calls == 0);
+}
+
+TEST_CASE("with metrics every decision and its latency are counted")
+{
+    fixture f;
+    seen s;
+    ma::http::guard_metrics metrics;
+    ma::http::guarded_handler_options options;
+    options.metrics = &metrics;
+    auto const handler = ma::http::guarded(f.guard, recording_handler(s), options);
+
+    auto const token = f.token();
+    CHECK(handler(fixture::make(bhttp::verb::post, diamond, token)).result_int() == 200);
+    CHECK(handler(fixture::make(bhttp::verb::post, "/models/practicus/churn/", token)).result_int() == 200);
+    CHECK(handler(fixture::make(bhttp::verb::post, diamond)).result_int() == 401);
+    CHECK(handler(fixture::make(bhttp::verb::post, diamond, f.token("models:read"))).result_int() == 403);
+
+    CHECK(s.calls == 2);
+    CHECK(metrics.allowed() == 2);
+    CHECK(metrics.denied() == 2);
+    CHECK(metrics.denied("missing_credentials") == 1);
+    CHECK(metrics.denied("missing_scope") == 1);
+    CHECK(metrics.observations() == 4);
+    auto const text = metrics.prometheus_text();
+    CHECK(text.find("modelauth_decisions_total{outcome=\"allow\"} 2\n") != std::string::npos);
+    CHECK(text.find("modelauth_validation_seconds_count 4\n") != std::string::npos);
+}
+
+TEST_CASE("a copy of the wrapper shares the guard")
+{
+    fixture f;
+    seen s;
+    auto const handler = ma::http::guarded(f.guard, recording_handler(s));
+    auto const copy = handler;
+    CHECK(&copy.guard() == f.guard.get());
+    CHECK(copy(fixture::make(bhttp::verb::post, diamond, f.token())).result_int() == 200);
+    CHECK(s.calls == 1);
+}
