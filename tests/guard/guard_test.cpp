@@ -13,6 +13,7 @@
 #include <modelauth/tokens/in_memory_token_store.hpp>
 
 #include "support/doctest_result.hpp"
+#include "support/guard_fixture.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -30,89 +31,8 @@
 
 namespace {
 
-namespace ma = modelauth;
-namespace jose = modelauth::jose;
-namespace json = boost::json;
-namespace bhttp = boost::beast::http;
-
-using guard_type = ma::http::basic_guard<ma::manual_clock_ref>;
-using request = bhttp::request<bhttp::string_body>;
-using response = bhttp::response<bhttp::string_body>;
-
-std::string const issuer = "https://login.example.test";
-std::string const diamond = "/models/practicus/diamond-price/";
-
-ma::model_description describe(std::int64_t id, std::string name, std::vector<std::string> versions)
-{
-    ma::model_description d;
-    d.model_id = id;
-    d.prefix = "models/practicus";
-    d.name = std::move(name);
-    d.versions = std::move(versions);
-    d.instance = "demo/eu01/demo";
-    return d;
-}
-
-struct fixture
-{
-    ma::manual_clock clock;
-    jose::key key = jose::key::generate(jose::algorithm::eddsa, "k").value();
-    std::shared_ptr<ma::InMemoryTokenStore> store = std::make_shared<ma::InMemoryTokenStore>();
-    std::shared_ptr<ma::TokenValidator<ma::manual_clock_ref> const> validator;
-    std::shared_ptr<ma::ModelUrlRouter const> router;
-    std::shared_ptr<ma::ScopePolicy const> policy = std::make_shared<ma::ScopePolicy const>();
-    std::unique_ptr<guard_type> guard;
-
-    explicit fixture(ma::http::guard_options options = {})
-    {
-        ma::trusted_issuer t;
-        t.issuer = issuer;
-        t.keys = jose::key_set::from_keys({key}).value();
-        t.audiences = {"models"};
-        validator = std::make_shared<ma::TokenValidator<ma::manual_clock_ref> const>(
-            std::vector<ma::trusted_issuer>{t}, ma::token_validator_options{}, store, ma::manual_clock_ref(clock));
-        router = std::make_shared<ma::ModelUrlRouter const>(ma::model_registry(
-            {describe(1, "diamond-price", {"1", "2"}), describe(2, "churn", {"1"})}));
-        guard = std::make_unique<guard_type>(validator, router, policy, std::move(options));
-    }
-
-    std::int64_t now() const
-    {
-        return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
-    }
-
-    json::object claims(std::string const& scope) const
-    {
-        return {{"iss", issuer}, {"sub", "alice"}, {"aud", "models"}, {"exp", now() + 600}, {"iat", now()},
-            {"scope", scope}};
-    }
-
-    std::string token(json::object const& c) const
-    {
-        return jose::sign_compact_jws(json::serialize(c), key).value();
-    }
-
-    std::string token(std::string const& scope = "models:read models:infer") const
-    {
-        return token(claims(scope));
-    }
-
-    static request make(bhttp::verb method, std::string const& target, std::string const& bearer = {},
-        unsigned version = 11)
-    {
-        request req{method, target, version};
-        if(! bearer.empty())
-            req.set(bhttp::field::authorization, "Bearer " + bearer);
-        return req;
-    }
-
-    response render(request const& req) const
-    {
-        auto const r = guard->check(req);
-        REQUIRE_FALSE(r);
-        return guard->render(req, r.failure());
-    }
-};
+using namespace modelauth_test;
+using fixture = guard_fixture;
 
 std::string header(response const& res, bhttp::field f)
 {

@@ -17,6 +17,8 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "support/guard_fixture.hpp"
+
 #include <doctest/doctest.h>
 
 #include <chrono>
@@ -27,67 +29,8 @@
 
 namespace {
 
-namespace ma = modelauth;
-namespace jose = modelauth::jose;
-namespace json = boost::json;
-namespace bhttp = boost::beast::http;
-
-using guard_type = ma::http::basic_guard<ma::manual_clock_ref>;
-using request = bhttp::request<bhttp::string_body>;
-using response = bhttp::response<bhttp::string_body>;
-
-std::string const issuer = "https://login.example.test";
-std::string const diamond = "/models/practicus/diamond-price/";
-
-ma::model_description describe(std::int64_t id, std::string name, std::vector<std::string> versions)
-{
-    ma::model_description d;
-    d.model_id = id;
-    d.prefix = "models/practicus";
-    d.name = std::move(name);
-    d.versions = std::move(versions);
-    d.instance = "demo/eu01/demo";
-    return d;
-}
-
-// A guard over an EdDSA issuer and two models, as in tests/guard.
-struct fixture
-{
-    ma::manual_clock clock;
-    jose::key key = jose::key::generate(jose::algorithm::eddsa, "k").value();
-    std::shared_ptr<ma::InMemoryTokenStore> store = std::make_shared<ma::InMemoryTokenStore>();
-    std::shared_ptr<guard_type const> guard;
-
-    fixture()
-    {
-        ma::trusted_issuer t;
-        t.issuer = issuer;
-        t.keys = jose::key_set::from_keys({key}).value();
-        t.audiences = {"models"};
-        auto validator = std::make_shared<ma::TokenValidator<ma::manual_clock_ref> const>(
-            std::vector<ma::trusted_issuer>{t}, ma::token_validator_options{}, store, ma::manual_clock_ref(clock));
-        auto router = std::make_shared<ma::ModelUrlRouter const>(ma::model_registry(
-            {describe(1, "diamond-price", {"1", "2"}), describe(2, "churn", {"1"})}));
-        guard = std::make_shared<guard_type const>(validator, router, std::make_shared<ma::ScopePolicy const>());
-    }
-
-    std::string token(std::string const& scope = "models:read models:infer") const
-    {
-        auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
-        json::object const claims{{"iss", issuer}, {"sub", "alice"}, {"aud", "models"}, {"exp", now + 600},
-            {"iat", now}, {"scope", scope}};
-        return jose::sign_compact_jws(json::serialize(claims), key).value();
-    }
-
-    static request make(bhttp::verb method, std::string const& target, std::string const& bearer = {})
-    {
-        request req{method, target, 11};
-        if(! bearer.empty())
-            req.set(bhttp::field::authorization, "Bearer " + bearer);
-        req.body() = "payload";
-        return req;
-    }
-};
+using namespace modelauth_test;
+using fixture = guard_fixture;
 
 // What the wrapped handler saw of its last call.
 struct seen
