@@ -127,7 +127,7 @@ public:
         Overwrites whatever shared its slot. Credentials over
         `max_credential_bytes` are not stored.
     */
-    void insert(std::string_view credential, principal_ptr principal,
+    void insert(std::string_view credential, principal_ptr const& principal,
                 clock::time_point valid_until, std::uint64_t epoch) const;
 
     /** Remembers a failure, if `cache_failures` is set; otherwise does nothing.
@@ -167,7 +167,7 @@ private:
     static std::uint64_t hash_of(std::string_view credential) noexcept;
     static bool same_credential(slot const& s, std::uint64_t hash, std::string_view credential) noexcept;
     thread_table& table() const;
-    void store(std::string_view credential, principal_ptr principal, std::error_code error,
+    void store(std::string_view credential, principal_ptr const& principal, std::error_code error,
                clock::time_point valid_until, std::uint64_t epoch) const;
 
     token_cache_options options_;

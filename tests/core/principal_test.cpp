@@ -69,3 +69,37 @@ TEST_CASE("claims kept as text are parsed once, on first use, by any thread")
     ma::Principal empty;
     CHECK(empty.claims().empty());
 }
+
+TEST_CASE("recycling resets every member of a principal to its default")
+{
+    ma::Principal p;
+    p.subject = "a-subject-that-is-long-enough-to-allocate";
+    p.issuer = "https://issuer.example/with/a/long/path";
+    p.token_id = "a-token-id-that-is-long-enough-to-allocate";
+    p.expires_at = std::chrono::system_clock::now();
+    p.issued_at = std::chrono::system_clock::now();
+    p.scopes = {"models:read", "models:infer:models/practicus/diamond-price"};
+    p.cls = ma::token_class::space;
+    p.bindings.model_id = 3;
+    p.bindings.instance = "p/r/i";
+    p.bindings.account = "acct";
+    p.bindings.space = "space";
+    p.kind = ma::credential_kind::api_key;
+    p.set_claims({{"tenant", "acme"}});
+    REQUIRE(p.claim("tenant"));
+
+    ma::detail::principal_recycling::reset(p);
+
+    ma::Principal const fresh;
+    CHECK(p.subject == fresh.subject);
+    CHECK(p.issuer == fresh.issuer);
+    CHECK(p.token_id == fresh.token_id);
+    CHECK(p.expires_at == fresh.expires_at);
+    CHECK(p.issued_at == fresh.issued_at);
+    CHECK(p.scopes == fresh.scopes);
+    CHECK(p.cls == fresh.cls);
+    CHECK(p.bindings == fresh.bindings);
+    CHECK(p.kind == fresh.kind);
+    CHECK(p.claims_json().empty());
+    CHECK(p.claims().empty());
+}

@@ -8,6 +8,7 @@
 #define MODELAUTH_DETAIL_SNAPSHOT_HPP
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -18,6 +19,16 @@
 namespace modelauth {
 inline namespace v0 {
 namespace detail {
+
+// Versions of published snapshot values, unique in the process: a thread's
+// memo (snapshot::load_cached) can never mistake one snapshot's value for
+// another's, even at the address of a destroyed one.
+inline std::atomic<std::uint64_t> snapshot_versions{0};
+
+inline std::uint64_t next_snapshot_version() noexcept
+{
+    return snapshot_versions.fetch_add(1, std::memory_order_relaxed) + 1;
+}
 
 /** An immutable value published to many readers and replaced as a whole.
 
@@ -100,10 +111,12 @@ public:
     [[nodiscard]] pointer exchange(pointer value) noexcept
     {
 #if defined(__cpp_lib_atomic_shared_ptr)
-        return ptr_.exchange(std::move(value), std::memory_order_acq_rel);
+        auto previous = ptr_.exchange(std::move(value), std::memory_order_acq_rel);
 #else
-        return std::atomic_exchange_explicit(&ptr_, std::move(value), std::memory_order_acq_rel);
+        auto previous = std::atomic_exchange_explicit(&ptr_, std::move(value), std::memory_order_acq_rel);
 #endif
+        version_.store(next_snapshot_version(), std::memory_order_release);
+        return previous;
     }
 
     /** Publishes `desired` if the current value is still `expected`.
@@ -117,12 +130,50 @@ public:
     [[nodiscard]] bool compare_exchange(pointer& expected, pointer desired) noexcept
     {
 #if defined(__cpp_lib_atomic_shared_ptr)
-        return ptr_.compare_exchange_strong(expected, std::move(desired),
+        bool const published = ptr_.compare_exchange_strong(expected, std::move(desired),
             std::memory_order_acq_rel, std::memory_order_acquire);
 #else
-        return std::atomic_compare_exchange_strong_explicit(&ptr_, &expected, std::move(desired),
-            std::memory_order_acq_rel, std::memory_order_acquire);
+        bool const published = std::atomic_compare_exchange_strong_explicit(&ptr_, &expected,
+            std::move(desired), std::memory_order_acq_rel, std::memory_order_acquire);
 #endif
+        if(published)
+            version_.store(next_snapshot_version(), std::memory_order_release);
+        return published;
+    }
+
+    /** The current value through the calling thread's memo: the hot-path
+        form of `load()`, for readers that consult a snapshot on every
+        request.
+
+        Each thread keeps, per `T`, the last value it loaded and that value's
+        version. While the snapshot has not been replaced, a call costs one
+        atomic load of the version and copies no `shared_ptr`; after a
+        replacement (or when the thread last read another snapshot of the
+        same `T`) it loads and remembers the new value.
+
+        Lifetime: the returned pointer is valid until the calling thread's
+        next `load_cached` on any `snapshot<T>`. The memo keeps the value it
+        holds alive until then, or until the thread ends.
+
+        Complexity: constant. Exception safety: no-throw.
+    */
+    [[nodiscard]] T const* load_cached() const noexcept
+    {
+        struct memo
+        {
+            std::uint64_t version = 0;
+            pointer value;
+        };
+        thread_local memo m;
+        auto const version = version_.load(std::memory_order_acquire);
+        if(m.version != version)
+        {
+            // The value published with `version`, or a newer one: pointers
+            // are published before their versions.
+            m.value = load();
+            m.version = version;
+        }
+        return m.value.get();
     }
 
     /** Replaces the value with one derived from it, without losing concurrent updates.
@@ -151,6 +202,7 @@ public:
     }
 
 private:
+    std::atomic<std::uint64_t> version_{next_snapshot_version()};
 #if defined(__cpp_lib_atomic_shared_ptr)
     std::atomic<pointer> ptr_;
 #else

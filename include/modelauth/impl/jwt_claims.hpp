@@ -118,16 +118,6 @@ inline result<std::string_view> optional_string(scanned_value const& v) noexcept
     return v.string;
 }
 
-inline void add_unique(std::vector<std::string>& out, std::string_view scope)
-{
-    if(scope.empty())
-        return;
-    for(auto const& s : out)
-        if(s == scope)
-            return;
-    out.emplace_back(scope);
-}
-
 inline result<std::optional<std::chrono::system_clock::time_point>> numeric_date(scanned_value const& v) noexcept
 {
     using time_point = std::chrono::system_clock::time_point;
@@ -201,16 +191,33 @@ inline result<void> check_claims(claim_set const& claims, claim_rules const& rul
     return {};
 }
 
-inline result<std::vector<std::string>> scopes_from(claim_set const& claims)
+// Fills `out` with the scopes of `scope` (space-separated) and `scp`
+// (array or string), in order, duplicates and empty ones removed. The
+// strings already in `out` are overwritten in place, so a vector reused from
+// an earlier principal keeps their buffers; `out` ends with exactly the
+// scopes. On error `out` holds unspecified scopes.
+inline result<void> scopes_into(claim_set const& claims, std::vector<std::string>& out)
 {
-    std::vector<std::string> scopes;
     auto const& scope = claims[claim_scope];
     auto const& scp = claims[claim_scp];
-    // One allocation for the list: an upper bound of its length first.
+    std::size_t count = 0;
+    auto add = [&](std::string_view s) {
+        if(s.empty())
+            return;
+        for(std::size_t i = 0; i < count; ++i)
+            if(out[i] == s)
+                return;
+        if(count < out.size())
+            out[count].assign(s.data(), s.size());
+        else
+            out.emplace_back(s);
+        ++count;
+    };
+    // One allocation at most for the list: an upper bound of its length first.
     std::size_t bound = scp.is_string() ? 1 : scp.strings.size();
     if(scope.is_string())
         bound += 1 + static_cast<std::size_t>(std::count(scope.string.begin(), scope.string.end(), ' '));
-    scopes.reserve(bound);
+    out.reserve(bound);
     if(scope.present())
     {
         if(! scope.is_string())
@@ -219,27 +226,40 @@ inline result<std::vector<std::string>> scopes_from(claim_set const& claims)
         while(! rest.empty())
         {
             auto const space = rest.find(' ');
-            add_unique(scopes, rest.substr(0, space));
+            add(rest.substr(0, space));
             rest = space == std::string_view::npos ? std::string_view{} : rest.substr(space + 1);
         }
     }
     if(scp.is_string())
-        add_unique(scopes, scp.string);
+        add(scp.string);
     else if(scp.type == scanned_value::kind::array)
     {
         if(! scp.all_strings)
             return token_error::invalid_claim_type;
         for(auto s : scp.strings)
-            add_unique(scopes, s);
+            add(s);
     }
     else if(scp.present())
         return token_error::invalid_claim_type;
+    out.resize(count);
+    return {};
+}
+
+inline result<std::vector<std::string>> scopes_from(claim_set const& claims)
+{
+    std::vector<std::string> scopes;
+    auto filled = scopes_into(claims, scopes);
+    if(! filled)
+        return filled.error();
     return scopes;
 }
 
-inline result<std::pair<token_class, token_bindings>> bindings_from(claim_set const& claims)
+// Reads the class and the bindings into `cls` and `out`, assigning the
+// strings in place (a reused principal keeps their buffers). On error both
+// hold unspecified values.
+inline result<void> bindings_into(claim_set const& claims, token_class& cls, token_bindings& out)
 {
-    token_class cls = token_class::user;
+    cls = token_class::user;
     auto cls_name = optional_string(claims[claim_cls]);
     if(! cls_name)
         return cls_name.error();
@@ -251,27 +271,39 @@ inline result<std::pair<token_class, token_bindings>> bindings_from(claim_set co
         cls = *parsed;
     }
 
-    token_bindings bindings;
+    out.model_id.reset();
     auto const& model_id = claims[claim_model_id];
     if(model_id.type == scanned_value::kind::int64)
-        bindings.model_id = model_id.int64;
+        out.model_id = model_id.int64;
     else if(model_id.type == scanned_value::kind::uint64 && model_id.uint64 <= static_cast<std::uint64_t>(INT64_MAX))
-        bindings.model_id = static_cast<std::int64_t>(model_id.uint64);
+        out.model_id = static_cast<std::int64_t>(model_id.uint64);
     else if(model_id.present())
         return token_error::invalid_claim_type;
     for(auto index : {claim_instance, claim_account, claim_space})
     {
+        auto& member = index == claim_instance ? out.instance
+            : index == claim_account           ? out.account
+                                               : out.space;
         auto const& v = claims[index];
         if(! v.present())
+        {
+            member.clear();
             continue;
+        }
         if(! v.is_string())
             return token_error::invalid_claim_type;
-        auto& member = index == claim_instance ? bindings.instance
-            : index == claim_account           ? bindings.account
-                                               : bindings.space;
         member.assign(v.string.data(), v.string.size());
     }
-    return std::make_pair(cls, std::move(bindings));
+    return {};
+}
+
+inline result<std::pair<token_class, token_bindings>> bindings_from(claim_set const& claims)
+{
+    std::pair<token_class, token_bindings> out;
+    auto read = bindings_into(claims, out.first, out.second);
+    if(! read)
+        return read.error();
+    return out;
 }
 
 } // namespace detail

@@ -108,7 +108,7 @@ inline std::optional<verified_token_cache::hit> verified_token_cache::find(
     return std::nullopt;
 }
 
-inline void verified_token_cache::store(std::string_view credential, principal_ptr principal,
+inline void verified_token_cache::store(std::string_view credential, principal_ptr const& principal,
                                         std::error_code error, clock::time_point valid_until,
                                         std::uint64_t epoch) const
 {
@@ -122,14 +122,14 @@ inline void verified_token_cache::store(std::string_view credential, principal_p
     s.generation = generation_.load(std::memory_order_acquire);
     s.valid_until = valid_until;
     s.credential.assign(credential.data(), credential.size());
-    s.principal = std::move(principal);
+    s.principal = principal;
     s.error = error;
 }
 
-inline void verified_token_cache::insert(std::string_view credential, principal_ptr principal,
+inline void verified_token_cache::insert(std::string_view credential, principal_ptr const& principal,
                                          clock::time_point valid_until, std::uint64_t epoch) const
 {
-    store(credential, std::move(principal), {}, valid_until, epoch);
+    store(credential, principal, {}, valid_until, epoch);
 }
 
 inline void verified_token_cache::insert_failure(std::string_view credential, std::error_code error,

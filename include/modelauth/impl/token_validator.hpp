@@ -193,12 +193,19 @@ result<principal_ptr> TokenValidator<Clock>::verify_jwt(
     // only if the application asks.
     if(parts->payload.size() % 4 == 1)
         return jose_error::invalid_base64url;
-    std::string claims_json(jose::base64url_decoded_size(parts->payload.size()), '\0');
+    // The principal is taken first so that the claims are decoded straight
+    // into its (possibly reused) claims buffer.
+    auto principal = detail::principal_recycling::acquire();
+    std::string claims_json = detail::principal_recycling::take_claims_buffer(*principal);
+    claims_json.resize(jose::base64url_decoded_size(parts->payload.size()));
     auto decoded_claims = jose::base64url_decode(
         parts->payload, reinterpret_cast<unsigned char*>(claims_json.data()), claims_json.size());
     if(! decoded_claims)
         return decoded_claims.error();
-    detail::claim_set claims;
+    // The scanned claims live in a per-thread set: it is 2 KiB of small
+    // vectors that each scan resets anyway, and nothing of it outlives this
+    // call (the Principal copies what it keeps).
+    thread_local detail::claim_set claims;
     auto scanned = jose::detail::scan_json_members(claims_json, detail::claim_names, claims,
                                                    limits.max_json_depth, jose::detail::thread_claims_buffers());
     if(! scanned)
@@ -210,7 +217,7 @@ result<principal_ptr> TokenValidator<Clock>::verify_jwt(
     if(! iss.is_string())
         return token_error::invalid_claim_type;
 
-    auto const issuers = issuers_.load();
+    auto const* const issuers = issuers_.load_cached();
     auto const entry = std::find_if(issuers->begin(), issuers->end(),
                                     [&](issuer_entry const& e) { return e.config.issuer == iss.string; });
     if(entry == issuers->end())
@@ -250,29 +257,25 @@ result<principal_ptr> TokenValidator<Clock>::verify_jwt(
         return jti.error();
     if(store_ && ! jti->empty() && store_->is_revoked(*jti))
         return token_error::token_revoked;
-    auto scopes = detail::scopes_from(claims);
+    auto scopes = detail::scopes_into(claims, principal->scopes);
     if(! scopes)
         return scopes.error();
-    auto bindings = detail::bindings_from(claims);
+    auto bindings = detail::bindings_into(claims, principal->cls, principal->bindings);
     if(! bindings)
         return bindings.error();
 
-    auto principal = std::make_shared<Principal>();
     principal->subject.assign(sub->data(), sub->size());
-    principal->issuer = trusted.issuer;
+    principal->issuer.assign(trusted.issuer);
     principal->token_id.assign(jti->data(), jti->size());
     principal->expires_at = detail::numeric_date(claims[detail::claim_exp]).value();
     principal->issued_at = detail::numeric_date(claims[detail::claim_iat]).value();
-    principal->scopes = std::move(*scopes);
-    principal->cls = bindings->first;
-    principal->bindings = std::move(bindings->second);
     principal->kind = credential_kind::jwt;
     principal->set_checked_claims_json(std::move(claims_json));
 
     auto const valid_until = principal->expires_at
         ? *principal->expires_at + trusted.leeway
         : std::chrono::system_clock::time_point::max();
-    principal_ptr shared = std::move(principal);
+    principal_ptr shared(principal.release(), detail::principal_recycling::recycle{});
     cache_.insert(token, shared, valid_until, epoch);
     return shared;
 }

@@ -111,10 +111,18 @@ inline std::error_code strict_parse_outcome(boost::system::error_code const& ec,
 }
 
 // Name equality with the cheap tests first: most names differ in length or
-// in their first byte, so memcmp runs only for real candidates.
+// in their first byte. Member names are short (claims, header parameters),
+// so the bytes are compared inline rather than through a call to memcmp.
 inline bool same_name(std::string_view a, std::string_view b) noexcept
 {
-    return a.size() == b.size() && (a.empty() || (a.front() == b.front() && a == b));
+    if(a.size() != b.size())
+        return false;
+    if(a.size() > 16)
+        return a == b;
+    for(std::size_t i = 0; i < a.size(); ++i)
+        if(a[i] != b[i])
+            return false;
+    return true;
 }
 
 template<std::size_t N>
@@ -130,6 +138,8 @@ public:
                    std::array<scanned_value, N>& out, scan_buffers& buffers) noexcept
         : text_(text), wanted_(wanted), out_(out), buffers_(buffers)
     {
+        for(std::size_t i = 0; i < N; ++i)
+            wanted_keys_[i] = quick_key(wanted[i]);
     }
 
     bool duplicate() const noexcept { return duplicate_; }
@@ -190,9 +200,13 @@ public:
         if(depth_ == 1)
         {
             slot_ = nullptr;
+            auto const key = quick_key(name);
             for(std::size_t i = 0; i < N; ++i)
-                if(same_name(wanted_[i], name))
+                if(wanted_keys_[i] == key && same_name(wanted_[i], name))
+                {
                     slot_ = &out_[i];
+                    break;
+                }
         }
         return true;
     }
@@ -260,6 +274,14 @@ public:
     bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
 
 private:
+    // Length and first byte in one integer: a wanted name is compared in
+    // full only when both match.
+    static std::uint64_t quick_key(std::string_view name) noexcept
+    {
+        return (static_cast<std::uint64_t>(name.size()) << 8)
+            | (name.empty() ? 0u : static_cast<unsigned char>(name.front()));
+    }
+
     bool in_wanted_array() const noexcept
     {
         return slot_ && slot_->type == scanned_value::kind::array;
@@ -317,6 +339,7 @@ private:
 
     std::string_view text_;
     std::array<std::string_view, N> const& wanted_;
+    std::array<std::uint64_t, N> wanted_keys_;
     std::array<scanned_value, N>& out_;
     scan_buffers& buffers_;
     scanned_value* slot_ = nullptr;

@@ -8,7 +8,11 @@
 #define MODELAUTH_JOSE_IMPL_BASE64URL_HPP
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace modelauth {
 inline namespace v0 {
@@ -32,6 +36,126 @@ constexpr std::array<std::uint8_t, 256> make_base64url_table() noexcept
 
 inline constexpr std::array<std::uint8_t, 256> base64url_table = make_base64url_table();
 
+// The value of each character pre-shifted to its place in a 4-character
+// group, with bit 31 marking characters outside the alphabet: a group is
+// decoded by OR-ing four lookups, and one test of bit 31 validates it.
+inline constexpr std::uint32_t base64url_group_invalid = 0x80000000u;
+
+constexpr std::array<std::uint32_t, 256> make_base64url_group_table(unsigned shift) noexcept
+{
+    std::array<std::uint32_t, 256> table{};
+    for(std::size_t c = 0; c < 256; ++c)
+        table[c] = base64url_table[c] == base64url_invalid
+            ? base64url_group_invalid
+            : static_cast<std::uint32_t>(base64url_table[c]) << shift;
+    return table;
+}
+
+inline constexpr std::array<std::array<std::uint32_t, 256>, 4> base64url_group_tables = {
+    make_base64url_group_table(18), make_base64url_group_table(12), make_base64url_group_table(6),
+    make_base64url_group_table(0)};
+
+// Validates (and, if `Decode`, decodes into `out`) the whole 4-character
+// groups of `p[0, size)`; returns the number of characters consumed, or
+// `size + 1` on an invalid character. Invalid characters are collected and
+// tested once at the end, so the loop has no data-dependent branch; on
+// failure `out` holds unspecified bytes.
+#if defined(__SSE2__)
+// Decodes 16 characters (4 groups) with SSE2, which every x86-64 has: the
+// characters are classified by range compares (no table), their values
+// merged pairwise into 12 and then 24 bits per 32-bit lane. Returns false
+// (and writes nothing) if a character is outside the alphabet.
+template<bool Decode>
+inline bool base64url_decode_16(unsigned char const* p, unsigned char* out) noexcept
+{
+    __m128i const x = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p));
+    auto const in_range = [&](char lo, char hi) {
+        // Signed compares: bytes >= 0x80 are negative and never in a range.
+        return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                             _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+    };
+    __m128i const upper = in_range('A', 'Z');
+    __m128i const lower = in_range('a', 'z');
+    __m128i const digit = in_range('0', '9');
+    __m128i const dash = _mm_cmpeq_epi8(x, _mm_set1_epi8('-'));
+    __m128i const underscore = _mm_cmpeq_epi8(x, _mm_set1_epi8('_'));
+    __m128i const valid = _mm_or_si128(_mm_or_si128(_mm_or_si128(upper, lower), _mm_or_si128(digit, dash)),
+                                       underscore);
+    if(_mm_movemask_epi8(valid) != 0xFFFF)
+        return false;
+    if constexpr(Decode)
+    {
+        // 'A'..'Z' -> 0..25, 'a'..'z' -> 26..51, '0'..'9' -> 52..61, '-' 62, '_' 63.
+        __m128i v = _mm_and_si128(upper, _mm_sub_epi8(x, _mm_set1_epi8('A')));
+        v = _mm_or_si128(v, _mm_and_si128(lower, _mm_sub_epi8(x, _mm_set1_epi8('a' - 26))));
+        v = _mm_or_si128(v, _mm_and_si128(digit, _mm_add_epi8(x, _mm_set1_epi8(52 - '0'))));
+        v = _mm_or_si128(v, _mm_and_si128(dash, _mm_set1_epi8(62)));
+        v = _mm_or_si128(v, _mm_and_si128(underscore, _mm_set1_epi8(63)));
+        // Pairs of 6-bit values -> 12 bits per 16-bit lane (first character high).
+        __m128i const pairs = _mm_or_si128(_mm_slli_epi16(_mm_and_si128(v, _mm_set1_epi16(0x00FF)), 6),
+                                           _mm_srli_epi16(v, 8));
+        // Pairs of 12-bit values -> 24 bits per 32-bit lane.
+        __m128i const groups = _mm_or_si128(
+            _mm_slli_epi32(_mm_and_si128(pairs, _mm_set1_epi32(0x0000FFFF)), 12), _mm_srli_epi32(pairs, 16));
+        alignas(16) std::uint32_t g[4];
+        _mm_store_si128(reinterpret_cast<__m128i*>(g), groups);
+        for(int k = 0; k < 4; ++k)
+        {
+            out[3 * k] = static_cast<unsigned char>(g[k] >> 16);
+            out[3 * k + 1] = static_cast<unsigned char>(g[k] >> 8);
+            out[3 * k + 2] = static_cast<unsigned char>(g[k]);
+        }
+    }
+    return true;
+}
+#endif
+
+template<bool Decode>
+inline std::size_t base64url_decode_groups(unsigned char const* p, std::size_t size, unsigned char* out) noexcept
+{
+    auto const& t = base64url_group_tables;
+    std::uint32_t seen = 0;
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    for(; i + 16 <= size; i += 16)
+    {
+        if(! base64url_decode_16<Decode>(p + i, out))
+            return size + 1;
+        if constexpr(Decode)
+            out += 12;
+    }
+#endif
+    for(; i + 8 <= size; i += 8)
+    {
+        std::uint32_t const a = t[0][p[i]] | t[1][p[i + 1]] | t[2][p[i + 2]] | t[3][p[i + 3]];
+        std::uint32_t const b = t[0][p[i + 4]] | t[1][p[i + 5]] | t[2][p[i + 6]] | t[3][p[i + 7]];
+        seen |= a | b;
+        if constexpr(Decode)
+        {
+            out[0] = static_cast<unsigned char>(a >> 16);
+            out[1] = static_cast<unsigned char>(a >> 8);
+            out[2] = static_cast<unsigned char>(a);
+            out[3] = static_cast<unsigned char>(b >> 16);
+            out[4] = static_cast<unsigned char>(b >> 8);
+            out[5] = static_cast<unsigned char>(b);
+            out += 6;
+        }
+    }
+    if(i + 4 <= size)
+    {
+        std::uint32_t const a = t[0][p[i]] | t[1][p[i + 1]] | t[2][p[i + 2]] | t[3][p[i + 3]];
+        seen |= a;
+        if constexpr(Decode)
+        {
+            out[0] = static_cast<unsigned char>(a >> 16);
+            out[1] = static_cast<unsigned char>(a >> 8);
+            out[2] = static_cast<unsigned char>(a);
+        }
+        i += 4;
+    }
+    return (seen & base64url_group_invalid) ? size + 1 : i;
+}
+
 // Validates (and, if `out` is not null, decodes) in one pass.
 inline bool base64url_decode_into(std::string_view in, unsigned char* out) noexcept
 {
@@ -39,26 +163,11 @@ inline bool base64url_decode_into(std::string_view in, unsigned char* out) noexc
     if(size % 4 == 1)
         return false;
     auto const* p = reinterpret_cast<unsigned char const*>(in.data());
-    std::size_t i = 0;
-    std::size_t o = 0;
-    for(; i + 4 <= size; i += 4)
-    {
-        auto const a = base64url_table[p[i]];
-        auto const b = base64url_table[p[i + 1]];
-        auto const c = base64url_table[p[i + 2]];
-        auto const d = base64url_table[p[i + 3]];
-        if((a | b | c | d) & 0xC0)
-            return false;
-        std::uint32_t const v = (std::uint32_t(a) << 18) | (std::uint32_t(b) << 12)
-            | (std::uint32_t(c) << 6) | d;
-        if(out)
-        {
-            out[o] = static_cast<unsigned char>(v >> 16);
-            out[o + 1] = static_cast<unsigned char>(v >> 8);
-            out[o + 2] = static_cast<unsigned char>(v);
-        }
-        o += 3;
-    }
+    std::size_t const i = out ? base64url_decode_groups<true>(p, size, out)
+                              : base64url_decode_groups<false>(p, size, nullptr);
+    if(i > size)
+        return false;
+    std::size_t const o = i / 4 * 3;
     auto const rest = size - i;
     if(rest == 0)
         return true;
