@@ -67,7 +67,17 @@ enum class condition
 
     /// The server's own configuration (keys, key sets, settings) is unusable;
     /// never caused by request input.
-    invalid_configuration
+    invalid_configuration,
+
+    /// The request conflicts with the state of what it names, e.g. a quota (409).
+    conflict,
+
+    /// The caller made too many attempts; it may retry later (429).
+    too_many_requests,
+
+    /// The server cannot complete the request now, e.g. its state could not
+    /// be written durably (503).
+    unavailable
 };
 
 //----------------------------------------------------------------------------
@@ -368,6 +378,66 @@ enum class policy_error
     inactive
 };
 
+/** Errors of the token lifecycle (`tokens/...`): login, refresh, issuing
+    and managing tokens.
+*/
+enum class lifecycle_error
+{
+    /// Wrong email or password; the answer never says which. HTTP 401.
+    invalid_credentials = 1,
+
+    /// Too many failed logins for the account; retry later. HTTP 429.
+    too_many_attempts,
+
+    /// The refresh token is unknown, expired or revoked. HTTP 401 `invalid_token`.
+    invalid_refresh_token,
+
+    /// A rotated refresh token was presented again: its whole family is
+    /// revoked. HTTP 401 `invalid_token`.
+    refresh_token_reused,
+
+    /// A lifetime such as `ttlDuration` is not a positive integer followed by
+    /// one unit of `s m h d`, or is too long. HTTP 400 `invalid_request`.
+    invalid_ttl,
+
+    /// The request body or a parameter is missing, malformed or of the wrong
+    /// type. HTTP 400 `invalid_request`.
+    invalid_request_body,
+
+    /// No token has that id (or key), or the caller may not see it. HTTP 404.
+    token_not_found,
+
+    /// The account or space already has the most permanent tokens allowed. HTTP 409.
+    permanent_token_quota,
+
+    /// The caller's credential may not perform this management operation
+    /// (wrong class, another account, space or instance). HTTP 403.
+    not_permitted,
+
+    /// The model named by the request does not exist. HTTP 404.
+    unknown_model,
+
+    /// The instance named by the request does not exist. HTTP 404.
+    unknown_instance,
+
+    /// The space named by the request does not exist. HTTP 404.
+    unknown_space,
+
+    /// A stored password hash is not `pbkdf2_sha256$<iterations>$<salt>$<hash>`
+    /// with enough iterations. Configuration, never request input.
+    invalid_password_hash,
+
+    /// The token store could not make a change durable (a journal write or
+    /// fsync failed); nothing was changed. HTTP 503.
+    storage_failure,
+
+    /// A secret could not be generated (the random source failed). HTTP 503.
+    random_failure,
+
+    /// A token with that id or secret already exists. HTTP 409.
+    duplicate_token
+};
+
 //----------------------------------------------------------------------------
 
 /// The category of `condition`; its name is `"modelauth"`.
@@ -391,6 +461,9 @@ inline std::error_category const& credential_category() noexcept;
 /// The category of `policy_error`; its name is `"modelauth.policy"`.
 inline std::error_category const& policy_category() noexcept;
 
+/// The category of `lifecycle_error`; its name is `"modelauth.lifecycle"`.
+inline std::error_category const& lifecycle_category() noexcept;
+
 /// Makes an error condition from a `condition`.
 inline std::error_condition make_error_condition(condition c) noexcept;
 
@@ -406,6 +479,8 @@ inline std::error_code make_error_code(token_error e) noexcept;
 inline std::error_code make_error_code(credential_error e) noexcept;
 /// Makes an error code from a `policy_error`.
 inline std::error_code make_error_code(policy_error e) noexcept;
+/// Makes an error code from a `lifecycle_error`.
+inline std::error_code make_error_code(lifecycle_error e) noexcept;
 
 //----------------------------------------------------------------------------
 
@@ -456,6 +531,7 @@ template<> struct is_error_code_enum<::modelauth::key_error> : true_type {};
 template<> struct is_error_code_enum<::modelauth::token_error> : true_type {};
 template<> struct is_error_code_enum<::modelauth::credential_error> : true_type {};
 template<> struct is_error_code_enum<::modelauth::policy_error> : true_type {};
+template<> struct is_error_code_enum<::modelauth::lifecycle_error> : true_type {};
 
 } // namespace std
 

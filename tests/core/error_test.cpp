@@ -122,11 +122,30 @@ std::vector<expected_mapping> const mappings = {
     {ma::policy_error::binding_mismatch, "binding_mismatch", 403, "insufficient_scope", C::forbidden, true},
     {ma::policy_error::class_forbidden, "class_forbidden", 403, "insufficient_scope", C::forbidden, true},
     {ma::policy_error::inactive, "inactive", 401, "invalid_token", C::unauthenticated, true},
+
+    // lifecycle_error: a failed login answers a bare challenge; the store's
+    // failures are the server's, never a 500.
+    {ma::lifecycle_error::invalid_credentials, "invalid_credentials", 401, "", C::unauthenticated, true},
+    {ma::lifecycle_error::too_many_attempts, "too_many_attempts", 429, "", C::too_many_requests, false},
+    {ma::lifecycle_error::invalid_refresh_token, "invalid_refresh_token", 401, "invalid_token", C::unauthenticated, true},
+    {ma::lifecycle_error::refresh_token_reused, "refresh_token_reused", 401, "invalid_token", C::unauthenticated, true},
+    {ma::lifecycle_error::invalid_ttl, "invalid_ttl", 400, "invalid_request", C::bad_request, false},
+    {ma::lifecycle_error::invalid_request_body, "invalid_request_body", 400, "invalid_request", C::bad_request, false},
+    {ma::lifecycle_error::token_not_found, "token_not_found", 404, "", C::not_found, false},
+    {ma::lifecycle_error::permanent_token_quota, "permanent_token_quota", 409, "", C::conflict, false},
+    {ma::lifecycle_error::not_permitted, "not_permitted", 403, "", C::forbidden, false},
+    {ma::lifecycle_error::unknown_model, "unknown_model", 404, "", C::not_found, false},
+    {ma::lifecycle_error::unknown_instance, "unknown_instance", 404, "", C::not_found, false},
+    {ma::lifecycle_error::unknown_space, "unknown_space", 404, "", C::not_found, false},
+    {ma::lifecycle_error::invalid_password_hash, "invalid_password_hash", 500, "", C::invalid_configuration, false},
+    {ma::lifecycle_error::storage_failure, "storage_failure", 503, "", C::unavailable, false},
+    {ma::lifecycle_error::random_failure, "random_failure", 503, "", C::unavailable, false},
+    {ma::lifecycle_error::duplicate_token, "duplicate_token", 409, "", C::conflict, false},
 };
 
 std::vector<ma::condition> const all_conditions = {
     C::unauthenticated, C::forbidden, C::not_found, C::bad_request, C::redirect,
-    C::invalid_configuration};
+    C::invalid_configuration, C::conflict, C::too_many_requests, C::unavailable};
 
 // RFC 6750 section 3: error_description = 1*( %x20-21 / %x23-5B / %x5D-7E )
 bool is_rfc6750_description(std::string const& text)
@@ -170,7 +189,8 @@ TEST_CASE("the mapping table above covers every enumerator of every category")
     std::vector<span> spans = {
         {&ma::router_category(), 21},     {&ma::jose_category(), 20},
         {&ma::key_category(), 14},        {&ma::token_category(), 15},
-        {&ma::credential_category(), 6}, {&ma::policy_category(), 4}};
+        {&ma::credential_category(), 6}, {&ma::policy_category(), 4},
+        {&ma::lifecycle_category(), 16}};
     std::size_t total = 0;
     for(auto const& s : spans)
     {
@@ -189,7 +209,7 @@ TEST_CASE("each category is distinct and has its own name")
     std::vector<std::error_category const*> categories = {
         &ma::condition_category(), &ma::router_category(), &ma::jose_category(),
         &ma::key_category(),       &ma::token_category(),  &ma::credential_category(),
-        &ma::policy_category()};
+        &ma::policy_category(),    &ma::lifecycle_category()};
     std::set<std::string> names;
     for(std::size_t i = 0; i < categories.size(); ++i)
     {

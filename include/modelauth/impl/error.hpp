@@ -165,6 +165,30 @@ struct error_table<policy_error>
     };
 };
 
+template<>
+struct error_table<lifecycle_error>
+{
+    static constexpr char const* category_name = "modelauth.lifecycle";
+    static constexpr error_info rows[] = {
+        {1, "invalid_credentials", "the email or password is wrong", 401, no_rfc6750_error, condition::unauthenticated},
+        {2, "too_many_attempts", "too many failed attempts, retry later", 429, no_rfc6750_error, condition::too_many_requests},
+        {3, "invalid_refresh_token", "the refresh token is not valid", 401, invalid_token, condition::unauthenticated},
+        {4, "refresh_token_reused", "the refresh token was already used, its family is revoked", 401, invalid_token, condition::unauthenticated},
+        {5, "invalid_ttl", "the lifetime is not a positive integer and one unit of s m h d", 400, invalid_request, condition::bad_request},
+        {6, "invalid_request_body", "the request body or a parameter is not valid", 400, invalid_request, condition::bad_request},
+        {7, "token_not_found", "no such token", 404, no_rfc6750_error, condition::not_found},
+        {8, "permanent_token_quota", "the most permanent tokens allowed already exist", 409, no_rfc6750_error, condition::conflict},
+        {9, "not_permitted", "this credential may not manage that resource", 403, no_rfc6750_error, condition::forbidden},
+        {10, "unknown_model", "no such model", 404, no_rfc6750_error, condition::not_found},
+        {11, "unknown_instance", "no such instance", 404, no_rfc6750_error, condition::not_found},
+        {12, "unknown_space", "no such space", 404, no_rfc6750_error, condition::not_found},
+        {13, "invalid_password_hash", "a stored password hash is not valid", 500, no_rfc6750_error, condition::invalid_configuration},
+        {14, "storage_failure", "the change could not be stored", 503, no_rfc6750_error, condition::unavailable},
+        {15, "random_failure", "no secret could be generated", 503, no_rfc6750_error, condition::unavailable},
+        {16, "duplicate_token", "a token with that id or secret already exists", 409, no_rfc6750_error, condition::conflict},
+    };
+};
+
 // Each row sits at index value - 1: checked at compile time, so a row can
 // never be looked up under another code's value.
 template<class Enum>
@@ -183,6 +207,7 @@ static_assert(rows_are_dense<key_error>(), "key_error table out of order");
 static_assert(rows_are_dense<token_error>(), "token_error table out of order");
 static_assert(rows_are_dense<credential_error>(), "credential_error table out of order");
 static_assert(rows_are_dense<policy_error>(), "policy_error table out of order");
+static_assert(rows_are_dense<lifecycle_error>(), "lifecycle_error table out of order");
 
 template<class Enum>
 constexpr error_info const* find_row(int value) noexcept
@@ -239,6 +264,9 @@ public:
         case condition::bad_request: return "the request is malformed";
         case condition::redirect: return "the request must be redirected";
         case condition::invalid_configuration: return "the server configuration is invalid";
+        case condition::conflict: return "the request conflicts with the current state";
+        case condition::too_many_requests: return "too many requests";
+        case condition::unavailable: return "the service is unavailable";
         }
         return "unknown modelauth condition";
     }
@@ -273,7 +301,8 @@ struct error_enums
 };
 
 using all_error_enums = error_enums<
-    router_error, jose_error, key_error, token_error, credential_error, policy_error>;
+    router_error, jose_error, key_error, token_error, credential_error, policy_error,
+    lifecycle_error>;
 
 inline error_info const* find_info(std::error_code const& ec) noexcept
 {
@@ -317,6 +346,11 @@ inline std::error_category const& policy_category() noexcept
     return detail::category_of<policy_error>();
 }
 
+inline std::error_category const& lifecycle_category() noexcept
+{
+    return detail::category_of<lifecycle_error>();
+}
+
 inline std::error_condition make_error_condition(condition c) noexcept
 {
     return std::error_condition(static_cast<int>(c), condition_category());
@@ -350,6 +384,11 @@ inline std::error_code make_error_code(credential_error e) noexcept
 inline std::error_code make_error_code(policy_error e) noexcept
 {
     return std::error_code(static_cast<int>(e), policy_category());
+}
+
+inline std::error_code make_error_code(lifecycle_error e) noexcept
+{
+    return std::error_code(static_cast<int>(e), lifecycle_category());
 }
 
 inline unsigned http_status(std::error_code const& ec) noexcept
