@@ -422,3 +422,25 @@ TEST_CASE("no response carries the token, whatever the failure")
         CHECK(wire_text(res).find(t.substr(t.rfind('.') + 1)) == std::string::npos);
     }
 }
+
+TEST_CASE("authenticate validates the credential of a request that names no model")
+{
+    fixture f;
+    // Any target: token management routes are not model endpoints.
+    auto const ok = f.guard->authenticate(fixture::make(bhttp::verb::get, "/api/v1/tokens/?limit=5", f.token()));
+    REQUIRE(ok);
+    CHECK_FALSE(ok.error());
+    CHECK(ok.principal()->subject == "alice");
+
+    auto const missing = f.guard->authenticate(fixture::make(bhttp::verb::get, "/api/v1/tokens/"));
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error() == ma::credential_error::missing_credentials);
+    auto const res = f.guard->render(fixture::make(bhttp::verb::get, "/api/v1/tokens/"), missing.failure());
+    CHECK(res.result_int() == 401);
+    CHECK(header(res, bhttp::field::www_authenticate) == "Bearer realm=\"models\"");
+
+    auto const bad = f.guard->authenticate(fixture::make(bhttp::verb::get, "/api/v1/tokens/", "not.a.token"));
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error() == ma::condition::unauthenticated);
+    CHECK(bad.error() != ma::credential_error::missing_credentials);
+}

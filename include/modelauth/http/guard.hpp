@@ -156,6 +156,61 @@ private:
 /// The result over the default registry.
 using guard_result = basic_guard_result<>;
 
+/** The outcome of `basic_guard::authenticate`: the validated caller, or a
+    failure.
+
+    Converts to `true` on success.
+    Thread safety: a value.
+*/
+class authentication_result
+{
+public:
+    /// A success. Precondition: `principal` is not null.
+    authentication_result(principal_ptr principal) noexcept
+        : outcome_(std::move(principal))
+    {
+    }
+
+    /// A failure. Precondition: `failure.error` is not empty.
+    authentication_result(guard_failure failure) noexcept
+        : outcome_(std::move(failure))
+    {
+    }
+
+    /// Whether the request is authenticated.
+    [[nodiscard]] bool has_value() const noexcept
+    {
+        return outcome_.index() == 0;
+    }
+
+    /// Whether the request is authenticated.
+    explicit operator bool() const noexcept
+    {
+        return has_value();
+    }
+
+    /// The caller. Precondition: `has_value()`.
+    [[nodiscard]] principal_ptr const& principal() const noexcept
+    {
+        return *std::get_if<0>(&outcome_);
+    }
+
+    /// The failure. Precondition: `! has_value()`.
+    [[nodiscard]] guard_failure const& failure() const noexcept
+    {
+        return *std::get_if<1>(&outcome_);
+    }
+
+    /// The failure's error code; empty on success.
+    [[nodiscard]] std::error_code error() const noexcept
+    {
+        return has_value() ? std::error_code() : failure().error;
+    }
+
+private:
+    std::variant<principal_ptr, guard_failure> outcome_;
+};
+
 /** Settings of a `basic_guard`. Checked by its constructor. */
 struct guard_options
 {
@@ -204,7 +259,8 @@ void strip_credentials(boost::beast::http::request<Body, Fields>& req, credentia
        so a hostile target is refused for what it is;
     2. `extract_credential` finds the one credential: 401 (missing, another
        scheme, too large) or 400 (malformed, several);
-    3. the validator validates it: 401;
+    3. the validator validates it: 401 (a value from the API-key header
+       must be an API key; a bearer token may be a JWT or an API key);
     4. the router matches the target: 404, or 308 with `location`;
     5. the policy decides: 403 (with `required_scope` for `missing_scope`)
        or 401 (`inactive`).
@@ -303,6 +359,21 @@ public:
     template<class Body, class Fields>
     [[nodiscard]] result_type check(boost::beast::http::request<Body, Fields> const& req) const;
 
+    /** Authenticates `req` without routing it: finds its one credential
+        and validates it, for routes that are not model endpoints (token
+        management, account APIs). What the caller may do there is the
+        route's own decision.
+
+        @return The principal, or the failure of `extract_credential` (401
+        or 400) or of the validator (401); `render` answers it.
+
+        Complexity: linear in the credential's size; on a token cache hit
+        it allocates nothing. Exception safety: strong; throws only
+        `std::bad_alloc`.
+    */
+    template<class Body, class Fields>
+    [[nodiscard]] authentication_result authenticate(boost::beast::http::request<Body, Fields> const& req) const;
+
     /** A ready response refusing `req` for `f`.
 
         - Status `http_status(f.error)`; HTTP version and keep-alive of `req`.
@@ -344,6 +415,9 @@ public:
     [[nodiscard]] compiled_scopes const& compiled_scopes_for(principal_ptr const& principal) const;
 
 private:
+    // Validates `c` as its source allows: the API-key header only API keys.
+    result<principal_ptr> validate_credential(credential const& c) const;
+
     std::shared_ptr<validator_type const> validator_;
     std::shared_ptr<router_type const> router_;
     std::shared_ptr<ScopePolicy const> policy_;

@@ -147,7 +147,7 @@ auto basic_guard<Clock, Registry>::check(boost::beast::http::request<Body, Field
     if(! credential)
         return guard_failure{credential.error(), {}, {}};
 
-    auto principal = validator_->validate(credential->value);
+    auto principal = validate_credential(*credential);
     if(! principal)
         return guard_failure{principal.error(), {}, {}};
 
@@ -171,6 +171,31 @@ template<class Body, class Fields>
 auto basic_guard<Clock, Registry>::check(boost::beast::http::request<Body, Fields> const& req) const -> result_type
 {
     return check(req, action_for_method(req.method()));
+}
+
+template<class Clock, class Registry>
+template<class Body, class Fields>
+authentication_result basic_guard<Clock, Registry>::authenticate(
+    boost::beast::http::request<Body, Fields> const& req) const
+{
+    auto const credential = extract_credential(req, options_.credentials);
+    if(! credential)
+        return guard_failure{credential.error(), {}, {}};
+    auto principal = validate_credential(*credential);
+    if(! principal)
+        return guard_failure{principal.error(), {}, {}};
+    return authentication_result(std::move(*principal));
+}
+
+template<class Clock, class Registry>
+result<principal_ptr> basic_guard<Clock, Registry>::validate_credential(credential const& c) const
+{
+    // The API-key header carries API keys only: a JWT there is refused as a
+    // malformed key. A bearer token or the query parameter may be either
+    // (instance and account tokens are opaque keys sent as Bearer tokens).
+    if(c.source == credential_source::api_key_header)
+        return validator_->validate_api_key(c.value);
+    return validator_->validate(c.value);
 }
 
 template<class Clock, class Registry>
