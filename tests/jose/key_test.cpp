@@ -992,6 +992,142 @@ TEST_CASE("public_jwk holds the public members, kid, alg and use, and never a pr
     CHECK(jose::key::generate(algorithm::hs512).value().public_jwk().empty());
 }
 
+//----------------------------------------------------------------------------
+// Private key export
+
+namespace {
+
+std::string const pem_begin = "-----BEGIN PRIVATE KEY-----\n";
+std::string const pem_end = "-----END PRIVATE KEY-----\n";
+
+// The raw OpenSSL key of `alg` from raw(), for the export tests.
+EVP_PKEY* raw_private_key(algorithm alg)
+{
+    auto const& k = raw();
+    switch(alg)
+    {
+    case algorithm::rs256:
+    case algorithm::ps256:
+        return k.rsa_a.get();
+    case algorithm::es256:
+        return k.p256_a.get();
+    case algorithm::es384:
+        return k.p384.get();
+    case algorithm::es512:
+        return k.p521.get();
+    default:
+        return k.ed_a.get();
+    }
+}
+
+// What OpenSSL itself reads from a PEM text, independent of modelauth.
+ossl::evp_pkey_ptr openssl_read_private(std::string const& pem)
+{
+    ossl::bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    return ossl::evp_pkey_ptr(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+}
+
+algorithm const exportable_algorithms[] = {algorithm::rs256, algorithm::ps256, algorithm::es256,
+                                           algorithm::es384, algorithm::es512, algorithm::eddsa};
+
+} // namespace
+
+TEST_CASE("private_pem is one PKCS#8 block that from_pem reads back into the same key")
+{
+    for(auto alg : exportable_algorithms)
+    {
+        CAPTURE(jose::algorithm_name(alg));
+        auto const original = private_key(raw_private_key(alg), alg, "k-1");
+        auto const pem = original.private_pem();
+        REQUIRE(pem);
+        CHECK(pem->compare(0, pem_begin.size(), pem_begin) == 0);
+        REQUIRE(pem->size() > pem_end.size());
+        CHECK(pem->compare(pem->size() - pem_end.size(), pem_end.size(), pem_end) == 0);
+        CHECK(pem->find("-----BEGIN", 1) == std::string::npos); // one block only
+
+        // OpenSSL reads the very key that was loaded.
+        auto const by_openssl = openssl_read_private(*pem);
+        REQUIRE(by_openssl);
+        CHECK(EVP_PKEY_eq(by_openssl.get(), raw_private_key(alg)) == 1);
+
+        auto const reloaded = jose::key::from_pem(*pem, alg, "k-2");
+        REQUIRE(reloaded);
+        CHECK(reloaded->has_private_key());
+        CHECK(reloaded->alg() == alg);
+        CHECK(reloaded->kid() == "k-2");
+        CHECK(reloaded->thumbprint() == original.thumbprint());
+        CHECK(reloaded->public_jwk().at("kty") == original.public_jwk().at("kty"));
+        // Each signs what the other verifies.
+        CHECK(original.verify(signing_input, reloaded->sign(signing_input).value()));
+        CHECK(reloaded->verify(signing_input, original.sign(signing_input).value()));
+        // And the export of the reloaded key is the same text.
+        CHECK(reloaded->private_pem().value() == *pem);
+    }
+}
+
+TEST_CASE("a generated key exports and reloads with its thumbprint, and copies share the export")
+{
+    for(auto alg : exportable_algorithms)
+    {
+        CAPTURE(jose::algorithm_name(alg));
+        auto const generated = jose::key::generate(alg).value();
+        auto const copy = generated;
+        auto const pem = copy.private_pem();
+        REQUIRE(pem);
+        CHECK(generated.private_pem().value() == *pem);
+        auto const reloaded = jose::key::from_pem(*pem, alg).value();
+        CHECK(reloaded.thumbprint() == generated.thumbprint());
+        CHECK(generated.verify(signing_input, reloaded.sign(signing_input).value()));
+        // The algorithm is the caller's to give again: another one is refused (J9).
+        auto const other = alg == algorithm::eddsa ? algorithm::es256 : algorithm::eddsa;
+        CHECK(error_of(jose::key::from_pem(*pem, other)) == key_error::algorithm_key_mismatch);
+    }
+}
+
+TEST_CASE("public keys and HMAC secrets are never exported: not_a_private_key")
+{
+    for(auto alg : exportable_algorithms)
+    {
+        CAPTURE(jose::algorithm_name(alg));
+        auto const from_pem = public_key(raw_private_key(alg), alg);
+        CHECK(error_of(from_pem.private_pem()) == key_error::not_a_private_key);
+        auto const from_jwk = jose::key::from_jwk(key_for(alg).public_jwk()).value();
+        CHECK(error_of(from_jwk.private_pem()) == key_error::not_a_private_key);
+    }
+    for(auto alg : {algorithm::hs256, algorithm::hs384, algorithm::hs512})
+    {
+        CAPTURE(jose::algorithm_name(alg));
+        CHECK(error_of(key_for(alg).private_pem()) == key_error::not_a_private_key);
+        CHECK(error_of(jose::key::generate(alg).value().private_pem())
+              == key_error::not_a_private_key);
+    }
+}
+
+TEST_CASE("a private key made from a JWK exports to the same key")
+{
+    unsigned char d[32];
+    unsigned char x[32];
+    std::size_t d_size = sizeof d;
+    std::size_t x_size = sizeof x;
+    REQUIRE(EVP_PKEY_get_raw_private_key(raw().ed_a.get(), d, &d_size) == 1);
+    REQUIRE(EVP_PKEY_get_raw_public_key(raw().ed_a.get(), x, &x_size) == 1);
+    boost::json::object jwk{
+        {"kty", "OKP"},
+        {"crv", "Ed25519"},
+        {"d", jose::base64url_encode(std::string_view(reinterpret_cast<char*>(d), d_size))},
+        {"x", jose::base64url_encode(std::string_view(reinterpret_cast<char*>(x), x_size))}};
+    OPENSSL_cleanse(d, sizeof d);
+    auto const k = jose::key::from_jwk(jwk).value();
+    REQUIRE(k.has_private_key());
+    auto const pem = k.private_pem();
+    REQUIRE(pem.has_value());
+    auto const back = jose::key::from_pem(*pem, algorithm::eddsa).value();
+    CHECK(back.has_private_key());
+    CHECK(back.thumbprint() == k.thumbprint());
+    auto const signature = back.sign("payload").value();
+    CHECK(k.verify("payload", signature).has_value());
+}
+
 TEST_CASE("error messages never contain key material")
 {
     std::string const secret = "short-secret-XYZ";

@@ -241,6 +241,31 @@ public:
     */
     [[nodiscard]] boost::json::object public_jwk() const;
 
+    /** The private key as one unencrypted PKCS#8 PEM block
+        (`-----BEGIN PRIVATE KEY-----`, RFC 5958 / RFC 7468), the text that
+        `from_pem(pem, alg(), kid())` reads back into the same key: same
+        algorithm, same public members, same `thumbprint()`.
+
+        This is how an issuer keeps its signing keys across restarts. The
+        text *is* the key: whoever reads it can sign tokens. The caller must
+        protect it as the key itself: write it only to a file of mode 0600
+        (created with `O_CREAT | O_EXCL`, never world- or group-readable),
+        never log it, and wipe the string (`OPENSSL_cleanse`) when done. The
+        PEM is not encrypted; encrypting it would only move the secret to
+        the passphrase.
+
+        @return The PEM text, or `key_error::not_a_private_key` for a public
+        key and for every HMAC key (a shared secret is never exported: it
+        is configuration the caller already holds); or
+        `key_error::unsupported_key_type` when OpenSSL has no PKCS#8
+        encoder for it.
+
+        Complexity: linear in the key size.
+        Exception safety: strong; throws only `std::bad_alloc`.
+        Thread safety: may run concurrently with any other member.
+    */
+    [[nodiscard]] result<std::string> private_pem() const;
+
 private:
     explicit key(std::shared_ptr<detail::key_impl const> impl) noexcept;
 

@@ -281,6 +281,9 @@ public:
     algorithm alg() const noexcept { return alg_; }
     std::string_view kid() const noexcept { return kid_; }
     bool has_private_key() const noexcept { return has_private_; }
+
+    // The OpenSSL key of an asymmetric key; null for an HMAC secret.
+    EVP_PKEY const* pkey() const noexcept { return pkey_.get(); }
     std::size_t signature_size() const noexcept { return signature_size_; }
     std::string const& thumbprint() const noexcept { return thumbprint_; }
 

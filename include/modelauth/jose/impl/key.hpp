@@ -15,11 +15,51 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include <openssl/encoder.h>
+
+#include <cstddef>
+#include <memory>
 #include <utility>
 
 namespace modelauth {
 inline namespace v0 {
 namespace jose {
+namespace detail {
+
+struct encoder_ctx_deleter
+{
+    void operator()(OSSL_ENCODER_CTX* p) const noexcept { OSSL_ENCODER_CTX_free(p); }
+};
+
+// Unencrypted PKCS#8 PEM ("PRIVATE KEY") of `pkey`, through the OpenSSL 3
+// encoder API. The intermediate buffer is wiped before it is freed.
+inline result<std::string> pkcs8_pem_of(EVP_PKEY const* pkey)
+{
+    error_queue_guard guard;
+    std::unique_ptr<OSSL_ENCODER_CTX, encoder_ctx_deleter> ctx(OSSL_ENCODER_CTX_new_for_pkey(
+        pkey, EVP_PKEY_KEYPAIR, "PEM", "PrivateKeyInfo", nullptr));
+    if(! ctx || OSSL_ENCODER_CTX_get_num_encoders(ctx.get()) == 0)
+        return key_error::unsupported_key_type;
+    unsigned char* data = nullptr;
+    std::size_t size = 0;
+    if(OSSL_ENCODER_to_data(ctx.get(), &data, &size) != 1 || ! data)
+        return key_error::unsupported_key_type;
+    std::unique_ptr<unsigned char, openssl_free_deleter> owned(data);
+    std::string pem;
+    try
+    {
+        pem.assign(reinterpret_cast<char const*>(data), size);
+    }
+    catch(...)
+    {
+        OPENSSL_cleanse(data, size);
+        throw;
+    }
+    OPENSSL_cleanse(data, size);
+    return pem;
+}
+
+} // namespace detail
 
 inline key::key(std::shared_ptr<detail::key_impl const> impl) noexcept : impl_(std::move(impl)) {}
 
@@ -149,6 +189,13 @@ inline std::string const& key::thumbprint() const noexcept
 inline boost::json::object key::public_jwk() const
 {
     return impl_->public_jwk();
+}
+
+inline result<std::string> key::private_pem() const
+{
+    if(! impl_->has_private_key() || is_symmetric(impl_->alg()))
+        return key_error::not_a_private_key;
+    return detail::pkcs8_pem_of(impl_->pkey());
 }
 
 } // namespace jose
