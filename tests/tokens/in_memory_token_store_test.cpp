@@ -6,8 +6,11 @@
 
 #include <modelauth/tokens/in_memory_token_store.hpp>
 
+#include "support/doctest_result.hpp"
+
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <thread>
 
 namespace ma = modelauth;
@@ -26,6 +29,11 @@ ma::stored_token token(std::string id, std::string const& secret)
     return t;
 }
 
+std::error_code error_of(ma::result<void> const& r)
+{
+    return r ? std::error_code{} : r.error();
+}
+
 } // namespace
 
 TEST_CASE("the in-memory store finds tokens by secret digest and by id")
@@ -33,8 +41,11 @@ TEST_CASE("the in-memory store finds tokens by secret digest and by id")
     ma::InMemoryTokenStore store;
     CHECK(store.insert(token("t1", "secret-one")));
     CHECK(store.insert(token("t2", "secret-two")));
-    CHECK_FALSE(store.insert(token("t1", "secret-three"))); // same id
-    CHECK_FALSE(store.insert(token("t3", "secret-one")));   // same secret
+    CHECK(error_of(store.insert(token("t1", "secret-three"))) == ma::lifecycle_error::duplicate_token); // same id
+    CHECK(error_of(store.insert(token("t3", "secret-one"))) == ma::lifecycle_error::duplicate_token);   // same secret
+    auto zero = token("t4", "x");
+    zero.secret_hash = {};
+    CHECK(error_of(store.insert(zero)) == ma::lifecycle_error::invalid_request_body);
 
     auto found = store.find_by_secret(ma::hash_secret("secret-two"));
     REQUIRE(found);
@@ -43,6 +54,7 @@ TEST_CASE("the in-memory store finds tokens by secret digest and by id")
     CHECK(store.find_by_secret(ma::secret_digest{}) == nullptr); // all-zero never matches
     REQUIRE(store.find_by_id("t1"));
     CHECK(store.find_by_id("t1")->hint == "-one");
+    CHECK(store.find_by_id("t9") == nullptr);
     CHECK(store.tokens().size() == 2);
 }
 
@@ -59,14 +71,15 @@ TEST_CASE("every change that can invalidate a credential advances the epoch")
     CHECK_FALSE(store.find_by_secret(ma::hash_secret("secret-one"))->active);
 
     e = store.epoch();
-    store.revoke("jti-1");
+    CHECK(store.revoke("jti-1"));
     CHECK(store.epoch() > e);
     CHECK(store.is_revoked("jti-1"));
     CHECK_FALSE(store.is_revoked("jti-2"));
 
     e = store.epoch();
-    auto replaced = token("t1", "secret-rotated");
-    CHECK(store.replace(replaced));
+    auto replaced = store.replace_owned(token("t1", "secret-rotated"));
+    REQUIRE(replaced);
+    CHECK(*replaced == std::vector<std::string>{"t1"});
     CHECK(store.epoch() > e);
     CHECK(store.find_by_secret(ma::hash_secret("secret-one")) == nullptr);
     CHECK(store.find_by_secret(ma::hash_secret("secret-rotated")));
@@ -77,20 +90,23 @@ TEST_CASE("every change that can invalidate a credential advances the epoch")
     CHECK(store.find_by_secret(ma::hash_secret("secret-rotated")) == nullptr);
 
     e = store.epoch();
-    CHECK_FALSE(store.erase("t1"));
-    CHECK_FALSE(store.set_active("t1", true));
-    CHECK_FALSE(store.replace(token("nope", "x")));
-    CHECK(store.epoch() == e); // nothing changed, nothing invalidated
+    CHECK(error_of(store.erase("t1")) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(store.set_active("t1", true)) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(store.erase_revocation("jti-2")) == ma::lifecycle_error::token_not_found);
+    CHECK(store.revoke("jti-1")); // already revoked for ever: nothing changes
+    CHECK(store.epoch() == e);    // nothing changed, nothing invalidated
 }
 
 TEST_CASE("revocations can be pruned once the revoked token has expired")
 {
     ma::InMemoryTokenStore store;
     auto const now = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
-    store.revoke("old", now - 1s);
-    store.revoke("new", now + 1h);
-    store.revoke("forever");
-    CHECK(store.prune_revocations(now) == 1);
+    CHECK(store.revoke("old", now - 1s));
+    CHECK(store.revoke("new", now + 1h));
+    CHECK(store.revoke("forever"));
+    auto pruned = store.prune(now);
+    REQUIRE(pruned);
+    CHECK(*pruned == 1);
     CHECK_FALSE(store.is_revoked("old"));
     CHECK(store.is_revoked("new"));
     CHECK(store.is_revoked("forever"));
@@ -103,12 +119,13 @@ TEST_CASE("readers see a whole snapshot while a writer changes the store")
     ma::InMemoryTokenStore store;
     CHECK(store.insert(token("base", "secret-base")));
     std::atomic<bool> done{false};
+    std::atomic<bool> consistent{true};
     std::thread reader([&] {
         while(! done.load())
         {
             auto t = store.find_by_secret(ma::hash_secret("secret-base"));
-            REQUIRE(t);
-            CHECK(t->id == "base");
+            if(! t || t->id != "base")
+                consistent = false;
         }
     });
     for(int i = 0; i < 200; ++i)
@@ -118,5 +135,6 @@ TEST_CASE("readers see a whole snapshot while a writer changes the store")
     }
     done = true;
     reader.join();
+    CHECK(consistent);
     CHECK(store.tokens().size() == 201);
 }

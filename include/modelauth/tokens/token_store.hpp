@@ -18,6 +18,10 @@
     deactivation, deletion, replacement). The verified-token cache compares
     epochs on every hit, so a revocation reaches every cached credential at
     once.
+
+    The token service changes a store through `ManagedTokenStore`
+    (`managed_token_store.hpp`), which derives from `TokenStore`; its
+    implementations are `InMemoryTokenStore` and `JournalTokenStore`.
 */
 
 #include <modelauth/api_key.hpp>

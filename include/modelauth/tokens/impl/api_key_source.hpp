@@ -7,6 +7,8 @@
 #ifndef MODELAUTH_TOKENS_IMPL_API_KEY_SOURCE_HPP
 #define MODELAUTH_TOKENS_IMPL_API_KEY_SOURCE_HPP
 
+#include <modelauth/detail/posix_io.hpp>
+
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -93,21 +95,6 @@ inline std::optional<std::string> read_environment(api_key_source_options const&
 inline std::error_code last_system_error() noexcept
 {
     return std::error_code(errno, std::generic_category());
-}
-
-// Writes all of `data` to `fd`, retrying on EINTR and short writes.
-inline bool write_all(int fd, std::string_view data) noexcept
-{
-    while(! data.empty())
-    {
-        auto const n = ::write(fd, data.data(), data.size());
-        if(n < 0 && errno == EINTR)
-            continue;
-        if(n <= 0)
-            return false;
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
-    return true;
 }
 
 // Makes a new file next to `path`, mode 0600, exclusively (never an existing

@@ -7,6 +7,7 @@
 #ifndef MODELAUTH_TOKENS_IMPL_ISSUER_HPP
 #define MODELAUTH_TOKENS_IMPL_ISSUER_HPP
 
+#include <modelauth/detail/posix_io.hpp>
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/json.hpp>
 #include <modelauth/jose/jws.hpp>
@@ -318,22 +319,6 @@ public:
 private:
     int fd_;
 };
-
-inline bool write_all(int fd, std::string_view text) noexcept
-{
-    while(! text.empty())
-    {
-        auto const written = ::write(fd, text.data(), text.size());
-        if(written < 0)
-        {
-            if(errno == EINTR)
-                continue;
-            return false;
-        }
-        text.remove_prefix(static_cast<std::size_t>(written));
-    }
-    return true;
-}
 
 inline bool sync_directory(std::filesystem::path const& directory) noexcept
 {

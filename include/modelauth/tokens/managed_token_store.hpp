@@ -1,0 +1,1351 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef MODELAUTH_TOKENS_MANAGED_TOKEN_STORE_HPP
+#define MODELAUTH_TOKENS_MANAGED_TOKEN_STORE_HPP
+
+/** @file
+    The ManagedTokenStore interface: the `TokenStore` the token service
+    writes through.
+
+    The validator reads a store (`TokenStore`: a secret's digest, a JWT id's
+    revocation, the epoch); the token service also lists, counts, creates,
+    replaces, updates and deletes tokens, records revocations and keeps the
+    refresh-token families. Every mutation is atomic: its checks (quota,
+    duplicates, existence) and its change happen under one write lock, so two
+    concurrent requests can never both take the last permanent-token slot.
+
+    Every mutation returns `result<...>`: `lifecycle_error::storage_failure`
+    when a persistent store could not make the change durable (nothing
+    changed then), otherwise the precise fault. A mutation that finds nothing
+    to change succeeds without changing anything.
+
+    The *epoch* (`TokenStore::epoch`) advances after every change to the
+    tokens or the revocations (insert, replace, update, activation, deletion,
+    revocation and its removal, pruning): the validator's cache then drops
+    what it holds at once. Changes to refresh-token records alone do not move
+    it, the validator never reads them.
+
+    Implementations: `InMemoryTokenStore` (`in_memory_token_store.hpp`) and
+    `JournalTokenStore` (`journal_token_store.hpp`, the same state persisted
+    in a write-ahead journal).
+*/
+
+#include <modelauth/detail/snapshot.hpp>
+#include <modelauth/error.hpp>
+#include <modelauth/tokens/token_store.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstring>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+#include <variant>
+#include <vector>
+#if __has_include(<version>)
+#include <version> // __cpp_lib_generic_unordered_lookup
+#endif
+
+namespace modelauth {
+inline namespace v0 {
+
+/** How many access-token ids a refresh-token family remembers for
+    `ManagedTokenStore::revoke_family`; when a family is full, the one that
+    expires first is forgotten.
+*/
+inline constexpr std::size_t max_family_access_tokens = 64;
+
+/** Which tokens a `list`, `count` or `erase_if` applies to.
+
+    Every member that is set must match; an empty filter matches every token.
+*/
+struct token_filter
+{
+    /// The token's `owner` equals this.
+    std::optional<std::string> owner;
+
+    /// The token's class equals this.
+    std::optional<token_class> cls;
+
+    /// The token's `bindings.account` equals this.
+    std::optional<std::string> account;
+
+    /// The token's `bindings.space` equals this.
+    std::optional<std::string> space;
+
+    /// The token's `bindings.instance` equals this.
+    std::optional<std::string> instance;
+
+    /// The token's `permanent` equals this.
+    std::optional<bool> permanent;
+
+    /// The token's id is *not* this: spares the caller's own token in a
+    /// delete-many.
+    std::optional<std::string> except_id;
+
+    /** Whether `token` passes every member that is set.
+
+        Complexity: linear in the lengths of the strings compared.
+        Exception safety: no-throw.
+    */
+    [[nodiscard]] bool matches(stored_token const& token) const noexcept;
+};
+
+/// Limits checked by `ManagedTokenStore::insert` and `replace_owned`.
+struct insert_limits
+{
+    /** The most permanent tokens of one (class, account, space); a permanent
+        token beyond it is refused with `lifecycle_error::permanent_token_quota`.
+        Empty: no limit. Temporary tokens never count.
+    */
+    std::optional<std::size_t> max_permanent;
+};
+
+/** A refresh token as a store keeps it: the secret's digest, never the secret.
+
+    Refresh tokens rotate: each use replaces the record by a new one of the
+    same *family* and marks the old one `rotated`. A rotated token presented
+    again has been stolen or replayed, and its whole family is revoked
+    (`ManagedTokenStore::revoke_family`).
+*/
+struct refresh_token_record
+{
+    using clock = std::chrono::system_clock;
+
+    /// The record's id, unique in the store.
+    std::string id;
+
+    /// SHA-256 of the secret (`hash_secret`).
+    secret_digest secret_hash{};
+
+    /// The family: every refresh token descending from one login shares it.
+    std::string family;
+
+    /// The subject the tokens are issued to.
+    std::string owner;
+
+    /// When it was issued.
+    clock::time_point issued{};
+
+    /// When it expires.
+    clock::time_point expires{};
+
+    /// Whether it has been used (rotated) already.
+    bool rotated = false;
+};
+
+/** A `TokenStore` the token service can change: see the file comment.
+
+    The public members are non-virtual and forward to private virtual
+    `do_...` members, which implementations override (so the default
+    arguments live in one place).
+
+    Thread safety: implementations are safe to share between threads; every
+    member may be called concurrently with every other.
+*/
+class ManagedTokenStore : public TokenStore
+{
+public:
+    using clock = std::chrono::system_clock;
+
+    /// A token, shared and immutable; it stays valid after any change.
+    using token_ptr = std::shared_ptr<stored_token const>;
+
+    /// A refresh-token record, shared and immutable.
+    using refresh_ptr = std::shared_ptr<refresh_token_record const>;
+
+    /// A JWT id to revoke and when its revocation may be forgotten (empty:
+    /// never).
+    using revocation = std::pair<std::string, std::optional<clock::time_point>>;
+
+    //--------------------------------------------------------------------
+    // Reads: lock-free, never fail.
+
+    /** The token with public id `id`, or null.
+
+        Complexity: constant on average. Exception safety: strong.
+    */
+    [[nodiscard]] token_ptr find_by_id(std::string_view id) const { return do_find_by_id(id); }
+
+    /** The tokens that `filter` matches, sorted by (`created`, `id`).
+
+        Complexity: linear in the number of tokens, plus sorting the matches.
+        Exception safety: strong.
+    */
+    [[nodiscard]] std::vector<token_ptr> list(token_filter const& filter = {}) const
+    {
+        return do_list(filter);
+    }
+
+    /** How many tokens `filter` matches.
+
+        Complexity: linear in the number of tokens. Exception safety: no-throw.
+    */
+    [[nodiscard]] std::size_t count(token_filter const& filter = {}) const noexcept
+    {
+        return do_count(filter);
+    }
+
+    /** The refresh-token record whose secret has `digest`, or null.
+
+        Rotated records are returned too (with `rotated` set), so the caller
+        can tell a reuse from an unknown token. An all-zero digest never
+        matches.
+
+        Complexity: constant on average. Exception safety: no-throw.
+    */
+    [[nodiscard]] refresh_ptr find_refresh(secret_digest const& digest) const noexcept
+    {
+        return do_find_refresh(digest);
+    }
+
+    //--------------------------------------------------------------------
+    // Mutations: atomic, return result<...>.
+
+    /** Adds `token`.
+
+        @return Nothing, or
+        - `lifecycle_error::invalid_request_body` if its id is empty, its
+          digest is all zero, or it is `permanent` and has an expiry;
+        - `lifecycle_error::duplicate_token` if its id or digest is taken;
+        - `lifecycle_error::permanent_token_quota` if it is permanent and
+          `limits.max_permanent` permanent tokens of its class, account and
+          space exist already;
+        - `lifecycle_error::storage_failure` if it could not be made durable.
+
+        Complexity: linear in the number of tokens.
+        Exception safety: strong.
+    */
+    [[nodiscard]] result<void> insert(stored_token token, insert_limits limits = {})
+    {
+        return do_insert(std::move(token), limits);
+    }
+
+    /** Deletes every token with the owner and class of `token` and adds
+        `token`, in one atomic change: regenerate-and-replace for a
+        one-key-per-user class.
+
+        The new token's id and digest may equal those of a token it
+        replaces. The quota of `limits` is checked as if the replaced tokens
+        were gone already.
+
+        @return The ids of the deleted tokens (possibly none), or the errors
+        of `insert`.
+
+        Complexity: linear in the number of tokens.
+        Exception safety: strong.
+    */
+    [[nodiscard]] result<std::vector<std::string>> replace_owned(stored_token token,
+                                                                 insert_limits limits = {})
+    {
+        return do_replace_owned(std::move(token), limits);
+    }
+
+    /** Changes the token with `id` through `change`, which edits a copy.
+
+        `change` may set `name`, `description`, `active`, `scopes` and
+        `expires`; it runs under the write lock, so it must not call the
+        store. A change that leaves the token as it was succeeds without
+        changing anything.
+
+        @return Nothing, or `lifecycle_error::token_not_found`,
+        `lifecycle_error::invalid_request_body` if `change` altered any other
+        member (id, digest, hint, owner, class, bindings, `permanent`,
+        `created`) or gave a permanent token an expiry, or
+        `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the number of tokens.
+        Exception safety: strong; what `change` throws propagates and nothing
+        changes.
+    */
+    [[nodiscard]] result<void> update(std::string_view id,
+                                      std::function<void(stored_token&)> const& change)
+    {
+        return do_update(id, change);
+    }
+
+    /** Activates or deactivates the token with `id`; an inactive token is
+        refused by the validator at once.
+
+        @return Nothing, or `lifecycle_error::token_not_found` or
+        `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the number of tokens. Exception safety: strong.
+    */
+    [[nodiscard]] result<void> set_active(std::string_view id, bool active)
+    {
+        return update(id, [active](stored_token& t) { t.active = active; });
+    }
+
+    /** Deletes the token with `id`; it stops working at once.
+
+        @return Nothing, or `lifecycle_error::token_not_found` or
+        `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the number of tokens. Exception safety: strong.
+    */
+    [[nodiscard]] result<void> erase(std::string_view id) { return do_erase(id); }
+
+    /** Deletes every token that `filter` matches (an empty filter matches
+        all of them).
+
+        @return How many were deleted, or `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the number of tokens. Exception safety: strong.
+    */
+    [[nodiscard]] result<std::size_t> erase_if(token_filter const& filter)
+    {
+        return do_erase_if(filter);
+    }
+
+    /** Revokes the JWT (or token) with id `jti`.
+
+        @param until When the revocation may be forgotten by `prune`: no
+        earlier than the last instant the validator could accept the token,
+        i.e. its `exp` plus the validator's leeway. Empty: never. Revoking an
+        id again keeps the later of the two.
+
+        @return Nothing, or `lifecycle_error::invalid_request_body` if `jti`
+        is empty, or `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the number of revocations. Exception safety: strong.
+    */
+    [[nodiscard]] result<void> revoke(std::string jti,
+                                      std::optional<clock::time_point> until = std::nullopt)
+    {
+        return do_revoke(std::move(jti), until);
+    }
+
+    /** Forgets the revocation of `jti`.
+
+        @return Nothing, or `lifecycle_error::token_not_found` if it is not
+        revoked, or `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the number of revocations. Exception safety: strong.
+    */
+    [[nodiscard]] result<void> erase_revocation(std::string_view jti)
+    {
+        return do_erase_revocation(jti);
+    }
+
+    /** Drops what has expired by `now`: revocations whose `until` is before
+        `now`, non-permanent tokens whose `expires` is `now` or before,
+        refresh-token records whose `expires` is `now` or before (and a
+        family with none left), and remembered family access ids whose
+        expiry is `now` or before.
+
+        @return How many entries were dropped, or `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the size of the store. Exception safety: strong.
+    */
+    [[nodiscard]] result<std::size_t> prune(clock::time_point now) { return do_prune(now); }
+
+    /** Adds a refresh-token record, starting its family if it is new.
+
+        @return Nothing, or `lifecycle_error::invalid_request_body` (empty id
+        or family, all-zero digest), `lifecycle_error::duplicate_token` (id or
+        digest taken) or `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the number of refresh tokens. Exception safety: strong.
+    */
+    [[nodiscard]] result<void> insert_refresh(refresh_token_record record)
+    {
+        return do_insert_refresh(std::move(record));
+    }
+
+    /** Marks the record `old_id` rotated and adds `next`, atomically: of two
+        concurrent rotations of one token, exactly one succeeds.
+
+        @return Nothing, or
+        - `lifecycle_error::invalid_refresh_token` if there is no record `old_id`;
+        - `lifecycle_error::refresh_token_reused` if it is rotated already
+          (the caller then revokes the family);
+        - `lifecycle_error::invalid_request_body` if `next` is not of the
+          same family, is marked rotated, or has an empty id or an all-zero
+          digest;
+        - `lifecycle_error::duplicate_token` if `next`'s id or digest is taken;
+        - `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the number of refresh tokens. Exception safety: strong.
+    */
+    [[nodiscard]] result<void> rotate_refresh(std::string_view old_id, refresh_token_record next)
+    {
+        return do_rotate_refresh(old_id, std::move(next));
+    }
+
+    /** Revokes the refresh-token family `family`, atomically: deletes every
+        refresh token of the family, revokes every access-token id recorded
+        for it by `add_family_access` (until its expiry) and every id of
+        `jtis_to_revoke`.
+
+        @return How many refresh tokens were deleted (0 for an unknown
+        family, whose `jtis_to_revoke` are revoked all the same), or
+        `lifecycle_error::invalid_request_body` if an id of `jtis_to_revoke`
+        is empty, or `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the size of the store. Exception safety: strong.
+    */
+    [[nodiscard]] result<std::size_t> revoke_family(std::string_view family,
+                                                    std::vector<revocation> jtis_to_revoke = {})
+    {
+        return do_revoke_family(family, std::move(jtis_to_revoke));
+    }
+
+    /** Remembers that the access token `jti`, valid until `expires`, was
+        issued from `family`, so that `revoke_family` revokes it too.
+
+        A family remembers at most `max_family_access_tokens` ids; beyond
+        that, the one that expires first is forgotten.
+
+        @return Nothing, or `lifecycle_error::invalid_refresh_token` if the
+        family has no refresh token (it was revoked, or never existed),
+        `lifecycle_error::invalid_request_body` if `jti` is empty, or
+        `lifecycle_error::storage_failure`.
+
+        Complexity: linear in the number of refresh tokens. Exception safety: strong.
+    */
+    [[nodiscard]] result<void> add_family_access(std::string_view family, std::string jti,
+                                                 clock::time_point expires)
+    {
+        return do_add_family_access(family, std::move(jti), expires);
+    }
+
+private:
+    // The operations above, for implementations to provide; each has the
+    // contract of the public member of the same name.
+    virtual token_ptr do_find_by_id(std::string_view id) const = 0;
+    virtual std::vector<token_ptr> do_list(token_filter const& filter) const = 0;
+    virtual std::size_t do_count(token_filter const& filter) const noexcept = 0;
+    virtual refresh_ptr do_find_refresh(secret_digest const& digest) const noexcept = 0;
+    virtual result<void> do_insert(stored_token token, insert_limits limits) = 0;
+    virtual result<std::vector<std::string>> do_replace_owned(stored_token token, insert_limits limits) = 0;
+    virtual result<void> do_update(std::string_view id, std::function<void(stored_token&)> const& change) = 0;
+    virtual result<void> do_erase(std::string_view id) = 0;
+    virtual result<std::size_t> do_erase_if(token_filter const& filter) = 0;
+    virtual result<void> do_revoke(std::string jti, std::optional<clock::time_point> until) = 0;
+    virtual result<void> do_erase_revocation(std::string_view jti) = 0;
+    virtual result<std::size_t> do_prune(clock::time_point now) = 0;
+    virtual result<void> do_insert_refresh(refresh_token_record record) = 0;
+    virtual result<void> do_rotate_refresh(std::string_view old_id, refresh_token_record next) = 0;
+    virtual result<std::size_t> do_revoke_family(std::string_view family, std::vector<revocation> jtis) = 0;
+    virtual result<void> do_add_family_access(std::string_view family, std::string jti,
+                                              clock::time_point expires) = 0;
+};
+
+} // namespace v0
+} // namespace modelauth
+
+//----------------------------------------------------------------------------
+// Implementation
+
+// The state machine shared by InMemoryTokenStore and JournalTokenStore.
+//
+// The state is three immutable tables (tokens, revocations, refresh tokens)
+// behind one snapshot: a writer copies only the tables it changes, so a
+// revocation does not copy the tokens and a new token does not copy the
+// revocations. Every mutation is planned into one `token_op` (the checks,
+// against the current state), then applied to a copy of the state; a
+// journal records that op before the new state is published. Replaying a
+// journal applies the same ops in the same order, so it rebuilds the same
+// state: `apply_change` re-checks everything and refuses an op that does not fit.
+
+namespace modelauth {
+inline namespace v0 {
+
+inline bool token_filter::matches(stored_token const& token) const noexcept
+{
+    return (! owner || *owner == token.owner) && (! cls || *cls == token.cls)
+        && (! account || *account == token.bindings.account)
+        && (! space || *space == token.bindings.space)
+        && (! instance || *instance == token.bindings.instance)
+        && (! permanent || *permanent == token.permanent) && (! except_id || *except_id != token.id);
+}
+
+namespace detail {
+namespace managed_store { // distinct names: detail is shared by every header
+
+using token_time = std::chrono::system_clock::time_point;
+using token_ptr = std::shared_ptr<stored_token const>;
+using refresh_ptr = std::shared_ptr<refresh_token_record const>;
+using revocation = std::pair<std::string, std::optional<token_time>>;
+
+//----------------------------------------------------------------------------
+// Tables
+
+// Hashes std::string keys and, where the library allows heterogeneous
+// lookup (C++20), looks them up by string_view without allocating.
+struct string_key_hash
+{
+    using is_transparent = void;
+
+    std::size_t operator()(std::string_view key) const noexcept
+    {
+        return std::hash<std::string_view>{}(key);
+    }
+};
+
+template<class Value>
+using string_map = std::unordered_map<std::string, Value, string_key_hash, std::equal_to<>>;
+
+template<class Map>
+auto find_key(Map& map, std::string_view key) -> decltype(map.begin())
+{
+#if defined(__cpp_lib_generic_unordered_lookup)
+    return map.find(key);
+#else
+    return map.find(std::string(key));
+#endif
+}
+
+// A SHA-256 digest is uniform already: its first bytes are a good hash.
+struct digest_key_hash
+{
+    std::size_t operator()(secret_digest const& d) const noexcept
+    {
+        std::size_t h;
+        std::memcpy(&h, d.data(), sizeof h);
+        return h;
+    }
+};
+
+struct digest_key_equal
+{
+    bool operator()(secret_digest const& a, secret_digest const& b) const noexcept
+    {
+        return digest_equal(a, b);
+    }
+};
+
+template<class Value>
+using digest_map = std::unordered_map<secret_digest, Value, digest_key_hash, digest_key_equal>;
+
+inline bool is_zero_digest(secret_digest const& d) noexcept
+{
+    unsigned char any = 0;
+    for(auto b : d)
+        any |= b;
+    return any == 0;
+}
+
+struct token_table
+{
+    string_map<token_ptr> by_id;
+    digest_map<token_ptr> by_secret;
+};
+
+// JWT id -> when its revocation may be forgotten (empty: never).
+using revocation_table = string_map<std::optional<token_time>>;
+
+struct refresh_family
+{
+    // The ids of the family's refresh-token records, oldest first.
+    std::vector<std::string> records;
+    // Access-token ids issued from the family and their expiry.
+    std::vector<std::pair<std::string, token_time>> access;
+};
+
+struct refresh_table
+{
+    string_map<refresh_ptr> by_id;
+    digest_map<refresh_ptr> by_secret;
+    // Every family has at least one record.
+    string_map<refresh_family> families;
+};
+
+struct token_state
+{
+    std::shared_ptr<token_table const> tokens = std::make_shared<token_table>();
+    std::shared_ptr<revocation_table const> revocations = std::make_shared<revocation_table>();
+    std::shared_ptr<refresh_table const> refresh = std::make_shared<refresh_table>();
+};
+
+// A copy-on-write view of a state: reads see the base until a table is
+// edited, and only edited tables are copied (once per editor).
+class state_editor
+{
+public:
+    explicit state_editor(token_state base) : base_(std::move(base)) {}
+
+    token_table const& tokens() const noexcept { return tokens_ ? *tokens_ : *base_.tokens; }
+    revocation_table const& revocations() const noexcept
+    {
+        return revocations_ ? *revocations_ : *base_.revocations;
+    }
+    refresh_table const& refresh() const noexcept { return refresh_ ? *refresh_ : *base_.refresh; }
+
+    token_table& edit_tokens() { return edit(tokens_, base_.tokens); }
+    revocation_table& edit_revocations() { return edit(revocations_, base_.revocations); }
+    refresh_table& edit_refresh() { return edit(refresh_, base_.refresh); }
+
+    // Whether a token or a revocation changed: the epoch must advance.
+    bool changes_credentials() const noexcept { return tokens_ || revocations_; }
+
+    // The state with the edits.
+    std::shared_ptr<token_state const> build() const
+    {
+        auto next = std::make_shared<token_state>(base_);
+        if(tokens_)
+            next->tokens = tokens_;
+        if(revocations_)
+            next->revocations = revocations_;
+        if(refresh_)
+            next->refresh = refresh_;
+        return next;
+    }
+
+private:
+    template<class T>
+    static T& edit(std::shared_ptr<T>& copy, std::shared_ptr<T const> const& base)
+    {
+        if(! copy)
+            copy = std::make_shared<T>(*base);
+        return *copy;
+    }
+
+    token_state base_;
+    std::shared_ptr<token_table> tokens_;
+    std::shared_ptr<revocation_table> revocations_;
+    std::shared_ptr<refresh_table> refresh_;
+};
+
+//----------------------------------------------------------------------------
+// Ops: one per mutation, what a journal records
+
+struct insert_op { stored_token token; };
+struct replace_owned_op { std::vector<std::string> erase; stored_token token; };
+struct update_op { stored_token token; };
+struct erase_op { std::vector<std::string> ids; };
+struct revoke_op { std::string jti; std::optional<token_time> until; };
+struct erase_revocation_op { std::string jti; };
+struct prune_op { token_time now; };
+struct insert_refresh_op { refresh_token_record record; };
+struct rotate_refresh_op { std::string old_id; refresh_token_record next; };
+struct revoke_family_op { std::string family; std::vector<revocation> jtis; };
+struct add_family_access_op { std::string family; std::string jti; token_time expires; };
+
+using token_op = std::variant<insert_op, replace_owned_op, update_op, erase_op, revoke_op,
+    erase_revocation_op, prune_op, insert_refresh_op, rotate_refresh_op, revoke_family_op,
+    add_family_access_op>;
+
+//----------------------------------------------------------------------------
+// Checks shared by planning and applying
+
+inline std::error_code make_lifecycle_error(lifecycle_error e) noexcept
+{
+    return make_error_code(e);
+}
+
+inline bool contains(std::vector<std::string> const& ids, std::string_view id) noexcept
+{
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// A token the store can hold: an id, a digest, and no expiry if permanent.
+inline bool is_storable(stored_token const& t) noexcept
+{
+    return ! t.id.empty() && ! is_zero_digest(t.secret_hash) && ! (t.permanent && t.expires);
+}
+
+// Whether another token than those of `spared` has the id or digest of `t`.
+inline bool is_taken(token_table const& table, stored_token const& t,
+                     std::vector<std::string> const& spared = {})
+{
+    auto by_id = find_key(table.by_id, t.id);
+    if(by_id != table.by_id.end() && ! contains(spared, by_id->first))
+        return true;
+    auto by_secret = table.by_secret.find(t.secret_hash);
+    return by_secret != table.by_secret.end() && ! contains(spared, by_secret->second->id);
+}
+
+// The permanent tokens of the class, account and space of `t`, but those of `spared`.
+inline std::size_t permanent_count(token_table const& table, stored_token const& t,
+                                   std::vector<std::string> const& spared = {})
+{
+    std::size_t n = 0;
+    for(auto const& entry : table.by_id)
+    {
+        auto const& other = *entry.second;
+        if(other.permanent && other.cls == t.cls && other.bindings.account == t.bindings.account
+           && other.bindings.space == t.bindings.space && ! contains(spared, other.id))
+            ++n;
+    }
+    return n;
+}
+
+// Whether `next` differs from `current` only in what `update` may change.
+inline bool same_identity(stored_token const& current, stored_token const& next) noexcept
+{
+    return current.id == next.id && digest_equal(current.secret_hash, next.secret_hash)
+        && current.hint == next.hint && current.owner == next.owner && current.cls == next.cls
+        && current.bindings == next.bindings && current.permanent == next.permanent
+        && current.created == next.created;
+}
+
+inline bool same_mutable_fields(stored_token const& a, stored_token const& b) noexcept
+{
+    return a.name == b.name && a.description == b.description && a.active == b.active
+        && a.scopes == b.scopes && a.expires == b.expires;
+}
+
+inline bool is_storable(refresh_token_record const& r) noexcept
+{
+    return ! r.id.empty() && ! r.family.empty() && ! is_zero_digest(r.secret_hash);
+}
+
+inline bool is_taken(refresh_table const& table, refresh_token_record const& r)
+{
+    return find_key(table.by_id, r.id) != table.by_id.end()
+        || table.by_secret.find(r.secret_hash) != table.by_secret.end();
+}
+
+// Whether recording `until` for `jti` would change the revocations: a
+// revocation is never shortened.
+inline bool extends_revocation(revocation_table const& table, std::string_view jti,
+                               std::optional<token_time> until)
+{
+    auto it = find_key(table, jti);
+    if(it == table.end())
+        return true;
+    return it->second && (! until || *until > *it->second);
+}
+
+inline bool add_revocation(state_editor& s, std::string jti, std::optional<token_time> until)
+{
+    if(! extends_revocation(s.revocations(), jti, until))
+        return false;
+    s.edit_revocations()[std::move(jti)] = until;
+    return true;
+}
+
+// What `prune(now)` drops.
+inline bool prunable_token(stored_token const& t, token_time now) noexcept
+{
+    return ! t.permanent && t.expires && *t.expires <= now;
+}
+
+inline bool prunable_revocation(std::optional<token_time> const& until, token_time now) noexcept
+{
+    return until && *until < now;
+}
+
+inline std::size_t prunable_count(state_editor const& s, token_time now)
+{
+    std::size_t n = 0;
+    for(auto const& entry : s.tokens().by_id)
+        n += prunable_token(*entry.second, now);
+    for(auto const& entry : s.revocations())
+        n += prunable_revocation(entry.second, now);
+    for(auto const& entry : s.refresh().by_id)
+        n += entry.second->expires <= now;
+    for(auto const& entry : s.refresh().families)
+        for(auto const& access : entry.second.access)
+            n += access.second <= now;
+    return n;
+}
+
+//----------------------------------------------------------------------------
+// Applying ops; each returns how many entries it changed
+
+inline void put_token(token_table& table, stored_token token)
+{
+    auto p = std::make_shared<stored_token const>(std::move(token));
+    table.by_secret[p->secret_hash] = p;
+    table.by_id[p->id] = std::move(p);
+}
+
+// Removes the token `id` if it is there (an op read from a damaged journal
+// may name one twice).
+inline void remove_token(token_table& table, std::string_view id)
+{
+    auto it = find_key(table.by_id, id);
+    if(it == table.by_id.end())
+        return;
+    table.by_secret.erase(it->second->secret_hash);
+    table.by_id.erase(it);
+}
+
+inline void put_refresh(refresh_table& table, refresh_token_record record)
+{
+    auto p = std::make_shared<refresh_token_record const>(std::move(record));
+    table.by_secret[p->secret_hash] = p;
+    table.by_id[p->id] = std::move(p);
+}
+
+inline result<std::size_t> apply_op(state_editor& s, insert_op const& op)
+{
+    if(! is_storable(op.token))
+        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+    if(is_taken(s.tokens(), op.token))
+        return make_lifecycle_error(lifecycle_error::duplicate_token);
+    put_token(s.edit_tokens(), op.token);
+    return 1;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, replace_owned_op const& op)
+{
+    for(auto const& id : op.erase)
+    {
+        auto it = find_key(s.tokens().by_id, id);
+        if(it == s.tokens().by_id.end())
+            return make_lifecycle_error(lifecycle_error::token_not_found);
+        if(it->second->owner != op.token.owner || it->second->cls != op.token.cls)
+            return make_lifecycle_error(lifecycle_error::invalid_request_body);
+    }
+    if(! is_storable(op.token))
+        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+    if(is_taken(s.tokens(), op.token, op.erase))
+        return make_lifecycle_error(lifecycle_error::duplicate_token);
+    auto& table = s.edit_tokens();
+    for(auto const& id : op.erase)
+        remove_token(table, id);
+    put_token(table, op.token);
+    return op.erase.size() + 1;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, update_op const& op)
+{
+    auto it = find_key(s.tokens().by_id, op.token.id);
+    if(it == s.tokens().by_id.end())
+        return make_lifecycle_error(lifecycle_error::token_not_found);
+    if(! same_identity(*it->second, op.token) || ! is_storable(op.token))
+        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+    put_token(s.edit_tokens(), op.token);
+    return 1;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, erase_op const& op)
+{
+    for(auto const& id : op.ids)
+        if(find_key(s.tokens().by_id, id) == s.tokens().by_id.end())
+            return make_lifecycle_error(lifecycle_error::token_not_found);
+    auto& table = s.edit_tokens();
+    for(auto const& id : op.ids)
+        remove_token(table, id);
+    return op.ids.size();
+}
+
+inline result<std::size_t> apply_op(state_editor& s, revoke_op const& op)
+{
+    if(op.jti.empty())
+        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+    return add_revocation(s, op.jti, op.until) ? 1 : 0;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, erase_revocation_op const& op)
+{
+    if(find_key(s.revocations(), op.jti) == s.revocations().end())
+        return make_lifecycle_error(lifecycle_error::token_not_found);
+    auto& table = s.edit_revocations();
+    table.erase(find_key(table, op.jti));
+    return 1;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
+{
+    std::size_t n = 0;
+    std::vector<std::string> ids;
+    for(auto const& entry : s.tokens().by_id)
+        if(prunable_token(*entry.second, op.now))
+            ids.push_back(entry.first);
+    if(! ids.empty())
+    {
+        auto& table = s.edit_tokens();
+        for(auto const& id : ids)
+            remove_token(table, id);
+        n += ids.size();
+    }
+
+    ids.clear();
+    for(auto const& entry : s.revocations())
+        if(prunable_revocation(entry.second, op.now))
+            ids.push_back(entry.first);
+    if(! ids.empty())
+    {
+        auto& table = s.edit_revocations();
+        for(auto const& id : ids)
+            table.erase(find_key(table, id));
+        n += ids.size();
+    }
+
+    bool refresh_expired = false;
+    for(auto const& entry : s.refresh().by_id)
+        refresh_expired = refresh_expired || entry.second->expires <= op.now;
+    for(auto const& entry : s.refresh().families)
+        for(auto const& access : entry.second.access)
+            refresh_expired = refresh_expired || access.second <= op.now;
+    if(! refresh_expired)
+        return n;
+    auto& refresh = s.edit_refresh();
+    for(auto family = refresh.families.begin(); family != refresh.families.end();)
+    {
+        auto& records = family->second.records;
+        auto const kept_records = std::remove_if(records.begin(), records.end(), [&](std::string const& id) {
+            auto it = find_key(refresh.by_id, id);
+            if(it->second->expires > op.now)
+                return false;
+            refresh.by_secret.erase(it->second->secret_hash);
+            refresh.by_id.erase(it);
+            return true;
+        });
+        n += static_cast<std::size_t>(records.end() - kept_records);
+        records.erase(kept_records, records.end());
+
+        auto& access = family->second.access;
+        auto const kept_access = std::remove_if(access.begin(), access.end(),
+            [&](std::pair<std::string, token_time> const& a) { return a.second <= op.now; });
+        n += static_cast<std::size_t>(access.end() - kept_access);
+        access.erase(kept_access, access.end());
+
+        if(records.empty())
+        {
+            n += access.size(); // forgotten with their family
+            family = refresh.families.erase(family);
+        }
+        else
+            ++family;
+    }
+    return n;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, insert_refresh_op const& op)
+{
+    if(! is_storable(op.record))
+        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+    if(is_taken(s.refresh(), op.record))
+        return make_lifecycle_error(lifecycle_error::duplicate_token);
+    auto& table = s.edit_refresh();
+    table.families[op.record.family].records.push_back(op.record.id);
+    put_refresh(table, op.record);
+    return 1;
+}
+
+// The checks of a rotation, shared by planning and applying.
+inline std::error_code check_rotation(refresh_table const& table, std::string_view old_id,
+                                      refresh_token_record const& next)
+{
+    auto old = find_key(table.by_id, old_id);
+    if(old == table.by_id.end())
+        return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+    if(old->second->rotated)
+        return make_lifecycle_error(lifecycle_error::refresh_token_reused);
+    if(! is_storable(next) || next.rotated || next.family != old->second->family)
+        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+    if(is_taken(table, next))
+        return make_lifecycle_error(lifecycle_error::duplicate_token);
+    return {};
+}
+
+inline result<std::size_t> apply_op(state_editor& s, rotate_refresh_op const& op)
+{
+    if(auto ec = check_rotation(s.refresh(), op.old_id, op.next))
+        return ec;
+    auto& table = s.edit_refresh();
+    auto rotated = *find_key(table.by_id, op.old_id)->second;
+    rotated.rotated = true;
+    put_refresh(table, std::move(rotated));
+    table.families[op.next.family].records.push_back(op.next.id);
+    put_refresh(table, op.next);
+    return 2;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, revoke_family_op const& op)
+{
+    for(auto const& jti : op.jtis)
+        if(jti.first.empty())
+            return make_lifecycle_error(lifecycle_error::invalid_request_body);
+    std::size_t deleted = 0;
+    if(find_key(s.refresh().families, op.family) != s.refresh().families.end())
+    {
+        auto& table = s.edit_refresh();
+        auto family = find_key(table.families, op.family);
+        for(auto const& id : family->second.records)
+        {
+            auto it = find_key(table.by_id, id);
+            table.by_secret.erase(it->second->secret_hash);
+            table.by_id.erase(it);
+        }
+        deleted = family->second.records.size();
+        auto access = std::move(family->second.access);
+        table.families.erase(family);
+        for(auto& a : access)
+            add_revocation(s, std::move(a.first), a.second);
+    }
+    for(auto const& jti : op.jtis)
+        add_revocation(s, jti.first, jti.second);
+    return deleted;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, add_family_access_op const& op)
+{
+    if(op.jti.empty())
+        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+    if(find_key(s.refresh().families, op.family) == s.refresh().families.end())
+        return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+    auto& access = find_key(s.edit_refresh().families, op.family)->second.access;
+    auto same = std::find_if(access.begin(), access.end(),
+        [&](std::pair<std::string, token_time> const& a) { return a.first == op.jti; });
+    if(same != access.end())
+    {
+        same->second = std::max(same->second, op.expires);
+        return 1;
+    }
+    if(access.size() >= max_family_access_tokens)
+        access.erase(std::min_element(access.begin(), access.end(),
+            [](std::pair<std::string, token_time> const& a, std::pair<std::string, token_time> const& b) {
+                return a.second < b.second;
+            }));
+    access.emplace_back(op.jti, op.expires);
+    return 1;
+}
+
+inline result<std::size_t> apply_change(state_editor& s, token_op const& op)
+{
+    return std::visit([&](auto const& o) { return apply_op(s, o); }, op);
+}
+
+//----------------------------------------------------------------------------
+// The store's engine
+
+// The journal of a store that keeps nothing: every change is durable at once.
+struct null_journal
+{
+    result<void> stage(token_op&) noexcept { return {}; }
+    result<void> commit() noexcept { return {}; }
+};
+
+/*  The state of a managed store and its operations, for a store to forward
+    to. Each mutation takes the store's journal, an object with
+        result<void> stage(token_op& op);  // may rewrite op as it will be replayed
+        result<void> commit();             // makes the staged op durable
+    both called under the write lock, stage before the op is applied to a
+    copy of the state, commit after it applied cleanly and before the copy
+    is published.
+*/
+class store_core
+{
+public:
+    store_core() : state_(std::make_shared<token_state const>()) {}
+
+    //------------------------------------------------------------------------
+    // Reads
+
+    std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
+
+    std::shared_ptr<token_state const> load() const noexcept { return state_.load(); }
+
+    token_ptr find_by_secret(secret_digest const& digest) const noexcept
+    {
+        if(is_zero_digest(digest))
+            return nullptr;
+        auto const s = state_.load();
+        auto it = s->tokens->by_secret.find(digest);
+        return it == s->tokens->by_secret.end() ? nullptr : it->second;
+    }
+
+    bool is_revoked(std::string_view jti) const
+    {
+        auto const s = state_.load();
+        return ! s->revocations->empty() && find_key(*s->revocations, jti) != s->revocations->end();
+    }
+
+    token_ptr find_by_id(std::string_view id) const
+    {
+        auto const s = state_.load();
+        auto it = find_key(s->tokens->by_id, id);
+        return it == s->tokens->by_id.end() ? nullptr : it->second;
+    }
+
+    std::vector<token_ptr> tokens() const
+    {
+        auto const s = state_.load();
+        std::vector<token_ptr> out;
+        out.reserve(s->tokens->by_id.size());
+        for(auto const& entry : s->tokens->by_id)
+            out.push_back(entry.second);
+        return out;
+    }
+
+    std::vector<token_ptr> list(token_filter const& filter) const
+    {
+        auto const s = state_.load();
+        std::vector<token_ptr> out;
+        for(auto const& entry : s->tokens->by_id)
+            if(filter.matches(*entry.second))
+                out.push_back(entry.second);
+        std::sort(out.begin(), out.end(), [](token_ptr const& a, token_ptr const& b) {
+            return std::tie(a->created, a->id) < std::tie(b->created, b->id);
+        });
+        return out;
+    }
+
+    std::size_t count(token_filter const& filter) const noexcept
+    {
+        auto const s = state_.load();
+        std::size_t n = 0;
+        for(auto const& entry : s->tokens->by_id)
+            n += filter.matches(*entry.second);
+        return n;
+    }
+
+    refresh_ptr find_refresh(secret_digest const& digest) const noexcept
+    {
+        if(is_zero_digest(digest))
+            return nullptr;
+        auto const s = state_.load();
+        auto it = s->refresh->by_secret.find(digest);
+        return it == s->refresh->by_secret.end() ? nullptr : it->second;
+    }
+
+    //------------------------------------------------------------------------
+    // Mutations
+
+    template<class Journal>
+    result<void> insert(Journal& journal, stored_token token, insert_limits limits)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(! is_storable(token))
+                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            if(is_taken(s.tokens(), token))
+                return make_lifecycle_error(lifecycle_error::duplicate_token);
+            if(token.permanent && limits.max_permanent
+               && permanent_count(s.tokens(), token) >= *limits.max_permanent)
+                return make_lifecycle_error(lifecycle_error::permanent_token_quota);
+            return token_op(insert_op{std::move(token)});
+        }));
+    }
+
+    template<class Journal>
+    result<std::vector<std::string>> replace_owned(Journal& journal, stored_token token, insert_limits limits)
+    {
+        std::vector<std::string> erased;
+        auto r = write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            for(auto const& entry : s.tokens().by_id)
+                if(entry.second->owner == token.owner && entry.second->cls == token.cls)
+                    erased.push_back(entry.first);
+            std::sort(erased.begin(), erased.end());
+            if(! is_storable(token))
+                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            if(is_taken(s.tokens(), token, erased))
+                return make_lifecycle_error(lifecycle_error::duplicate_token);
+            if(token.permanent && limits.max_permanent
+               && permanent_count(s.tokens(), token, erased) >= *limits.max_permanent)
+                return make_lifecycle_error(lifecycle_error::permanent_token_quota);
+            return token_op(replace_owned_op{erased, std::move(token)});
+        });
+        if(! r)
+            return r.error();
+        return erased;
+    }
+
+    template<class Journal>
+    result<void> update(Journal& journal, std::string_view id, std::function<void(stored_token&)> const& change)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            auto it = find_key(s.tokens().by_id, id);
+            if(it == s.tokens().by_id.end())
+                return make_lifecycle_error(lifecycle_error::token_not_found);
+            auto next = *it->second;
+            if(change)
+                change(next);
+            if(! same_identity(*it->second, next) || ! is_storable(next))
+                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            if(same_mutable_fields(*it->second, next))
+                return std::nullopt;
+            return token_op(update_op{std::move(next)});
+        }));
+    }
+
+    template<class Journal>
+    result<void> erase(Journal& journal, std::string_view id)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(find_key(s.tokens().by_id, id) == s.tokens().by_id.end())
+                return make_lifecycle_error(lifecycle_error::token_not_found);
+            return token_op(erase_op{{std::string(id)}});
+        }));
+    }
+
+    template<class Journal>
+    result<std::size_t> erase_if(Journal& journal, token_filter const& filter)
+    {
+        return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            std::vector<std::string> ids;
+            for(auto const& entry : s.tokens().by_id)
+                if(filter.matches(*entry.second))
+                    ids.push_back(entry.first);
+            if(ids.empty())
+                return std::nullopt;
+            std::sort(ids.begin(), ids.end());
+            return token_op(erase_op{std::move(ids)});
+        });
+    }
+
+    template<class Journal>
+    result<void> revoke(Journal& journal, std::string jti, std::optional<token_time> until)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(jti.empty())
+                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            if(! extends_revocation(s.revocations(), jti, until))
+                return std::nullopt;
+            return token_op(revoke_op{std::move(jti), until});
+        }));
+    }
+
+    template<class Journal>
+    result<void> erase_revocation(Journal& journal, std::string_view jti)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(find_key(s.revocations(), jti) == s.revocations().end())
+                return make_lifecycle_error(lifecycle_error::token_not_found);
+            return token_op(erase_revocation_op{std::string(jti)});
+        }));
+    }
+
+    template<class Journal>
+    result<std::size_t> prune(Journal& journal, token_time now)
+    {
+        return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(prunable_count(s, now) == 0)
+                return std::nullopt;
+            return token_op(prune_op{now});
+        });
+    }
+
+    template<class Journal>
+    result<void> insert_refresh(Journal& journal, refresh_token_record record)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(! is_storable(record))
+                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            if(is_taken(s.refresh(), record))
+                return make_lifecycle_error(lifecycle_error::duplicate_token);
+            return token_op(insert_refresh_op{std::move(record)});
+        }));
+    }
+
+    template<class Journal>
+    result<void> rotate_refresh(Journal& journal, std::string_view old_id, refresh_token_record next)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(auto ec = check_rotation(s.refresh(), old_id, next))
+                return ec;
+            return token_op(rotate_refresh_op{std::string(old_id), std::move(next)});
+        }));
+    }
+
+    template<class Journal>
+    result<std::size_t> revoke_family(Journal& journal, std::string_view family, std::vector<revocation> jtis)
+    {
+        return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            for(auto const& jti : jtis)
+                if(jti.first.empty())
+                    return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            bool const known = find_key(s.refresh().families, family) != s.refresh().families.end();
+            bool const revokes = std::any_of(jtis.begin(), jtis.end(), [&](revocation const& r) {
+                return extends_revocation(s.revocations(), r.first, r.second);
+            });
+            if(! known && ! revokes)
+                return std::nullopt;
+            return token_op(revoke_family_op{std::string(family), std::move(jtis)});
+        });
+    }
+
+    template<class Journal>
+    result<void> add_family_access(Journal& journal, std::string_view family, std::string jti, token_time expires)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(jti.empty())
+                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            auto it = find_key(s.refresh().families, family);
+            if(it == s.refresh().families.end())
+                return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+            for(auto const& a : it->second.access)
+                if(a.first == jti && a.second >= expires)
+                    return std::nullopt;
+            return token_op(add_family_access_op{std::string(family), std::move(jti), expires});
+        }));
+    }
+
+    //------------------------------------------------------------------------
+    // For a persistent store
+
+    // Calls `f(state)` under the write lock, with the current state.
+    template<class F>
+    decltype(auto) with_write_lock(F&& f)
+    {
+        std::lock_guard<std::mutex> lock(write_mutex_);
+        auto const s = state_.load();
+        return std::forward<F>(f)(*s);
+    }
+
+    // Publishes what `editor` built (a replayed journal), advancing the epoch.
+    void publish(state_editor const& editor)
+    {
+        auto next = editor.build();
+        std::lock_guard<std::mutex> lock(write_mutex_);
+        state_.store(std::move(next));
+        epoch_.fetch_add(1, std::memory_order_acq_rel);
+    }
+
+private:
+    static result<void> done(result<std::size_t> const& r)
+    {
+        if(! r)
+            return r.error();
+        return {};
+    }
+
+    // Plans a change with `plan(editor)` (an op, or none when there is
+    // nothing to change), stages it in the journal, applies it to a copy of
+    // the state, commits the journal, and publishes the copy; then advances
+    // the epoch if a token or a revocation changed. All under the write lock.
+    // Returns what `apply_change` counted, or 0 when there was nothing to change.
+    template<class Journal, class Plan>
+    result<std::size_t> write(Journal& journal, Plan&& plan)
+    {
+        std::lock_guard<std::mutex> lock(write_mutex_);
+        state_editor editor(*state_.load());
+        auto planned = plan(static_cast<state_editor const&>(editor));
+        if(! planned)
+            return planned.error();
+        if(! *planned)
+            return std::size_t(0);
+        token_op& op = **planned;
+        if(auto staged = journal.stage(op); ! staged)
+            return staged.error();
+        auto applied = apply_change(editor, op);
+        if(! applied)
+            return applied.error();
+        auto next = editor.build();
+        if(auto committed = journal.commit(); ! committed)
+            return committed.error();
+        state_.store(std::move(next));
+        if(editor.changes_credentials())
+            epoch_.fetch_add(1, std::memory_order_acq_rel);
+        return applied;
+    }
+
+    snapshot<token_state> state_;
+    std::atomic<std::uint64_t> epoch_{1};
+    std::mutex write_mutex_;
+};
+
+} // namespace managed_store
+} // namespace detail
+} // namespace v0
+} // namespace modelauth
+
+#endif

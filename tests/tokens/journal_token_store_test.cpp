@@ -1,0 +1,464 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#include <modelauth/tokens/journal_token_store.hpp>
+
+#include <modelauth/tokens/in_memory_token_store.hpp>
+
+#include "support/doctest_result.hpp"
+
+#include <doctest/doctest.h>
+
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <sstream>
+
+namespace ma = modelauth;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+using time_point = std::chrono::system_clock::time_point;
+
+time_point const t0 = time_point(std::chrono::seconds(1'800'000'000));
+
+// A directory under the system's temporary directory, removed at the end.
+struct temporary_directory
+{
+    fs::path path;
+
+    temporary_directory()
+    {
+        static std::atomic<int> counter{0};
+        path = fs::temp_directory_path()
+            / ("modelauth-journal-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        fs::remove_all(path);
+    }
+
+    ~temporary_directory()
+    {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+std::shared_ptr<ma::JournalTokenStore> open_store(fs::path const& dir, ma::journal_options options = {})
+{
+    std::string why;
+    auto store = ma::JournalTokenStore::open(dir, options, &why);
+    INFO(why);
+    REQUIRE(store);
+    return *store;
+}
+
+std::string read_file(fs::path const& file)
+{
+    std::ifstream in(file, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_file(fs::path const& file, std::string const& text)
+{
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out << text;
+}
+
+std::vector<std::string> lines_of(std::string const& text)
+{
+    std::vector<std::string> lines;
+    std::istringstream in(text);
+    for(std::string line; std::getline(in, line);)
+        lines.push_back(line);
+    return lines;
+}
+
+ma::stored_token token(std::string id, std::string owner = "alice")
+{
+    ma::stored_token t;
+    t.secret_hash = ma::hash_secret("secret-" + id);
+    t.hint = "hint";
+    t.id = std::move(id);
+    t.owner = std::move(owner);
+    t.cls = ma::token_class::instance;
+    t.bindings = {42, "p/eu01/i-1", "demo", "s1"};
+    t.scopes = {"models:read", "models:infer"};
+    t.name = "name \"quoted\"\n\u00e9";
+    t.description = "d";
+    t.created = t0;
+    t.expires = t0 + 24h;
+    return t;
+}
+
+ma::refresh_token_record refresh(std::string id, std::string family)
+{
+    ma::refresh_token_record r;
+    r.secret_hash = ma::hash_secret("refresh-" + id);
+    r.id = std::move(id);
+    r.family = std::move(family);
+    r.owner = "alice";
+    r.issued = t0;
+    r.expires = t0 + 90 * 24h;
+    return r;
+}
+
+// Everything a store holds that its API can show, as text; the jtis and
+// refresh secrets it knows of are probed.
+std::string describe(ma::ManagedTokenStore const& store)
+{
+    std::ostringstream out;
+    for(auto const& t : store.list())
+    {
+        out << "token " << t->id << ' ' << t->hint << ' ' << t->owner << ' ' << int(t->cls) << ' '
+            << t->bindings.model_id.value_or(-1) << ' ' << t->bindings.instance << ' ' << t->bindings.account << ' '
+            << t->bindings.space << ' ' << t->name << ' ' << t->description << ' ' << t->permanent << ' '
+            << t->active << ' ' << t->created.time_since_epoch().count() << ' '
+            << (t->expires ? t->expires->time_since_epoch().count() : -1);
+        for(auto const& s : t->scopes)
+            out << ' ' << s;
+        out << (store.find_by_secret(t->secret_hash) == t ? " found" : " lost") << '\n';
+    }
+    for(auto const* jti : {"jti-1", "jti-2", "access-1", "access-2", "t1", "t2"})
+        out << "revoked " << jti << ' ' << store.is_revoked(jti) << '\n';
+    for(auto const* id : {"r1", "r2", "r3"})
+        if(auto r = store.find_refresh(ma::hash_secret(std::string("refresh-") + id)))
+            out << "refresh " << r->id << ' ' << r->family << ' ' << r->owner << ' '
+                << r->issued.time_since_epoch().count() << ' ' << r->expires.time_since_epoch().count() << ' '
+                << r->rotated << '\n';
+    return out.str();
+}
+
+} // namespace
+
+TEST_CASE("a restart after each kind of change finds the same state as before it")
+{
+    temporary_directory dir;
+    ma::InMemoryTokenStore memory; // the same changes, never restarted
+    auto store = open_store(dir.path);
+
+    using change = std::function<void(ma::ManagedTokenStore&)>;
+    std::vector<std::pair<char const*, change>> const changes = {
+        {"insert", [](ma::ManagedTokenStore& s) { CHECK(s.insert(token("t1"))); }},
+        {"insert permanent", [](ma::ManagedTokenStore& s) {
+             auto t = token("t2", "carol");
+             t.permanent = true;
+             t.expires.reset();
+             t.bindings.model_id.reset();
+             CHECK(s.insert(t, ma::insert_limits{5}));
+         }},
+        {"update", [](ma::ManagedTokenStore& s) {
+             CHECK(s.update("t1", [](ma::stored_token& t) { t.name = "renamed"; t.scopes = {"x"}; }));
+         }},
+        {"set_active", [](ma::ManagedTokenStore& s) { CHECK(s.set_active("t2", false)); }},
+        {"replace_owned", [](ma::ManagedTokenStore& s) { CHECK(s.replace_owned(token("t3"))); }},
+        {"insert another", [](ma::ManagedTokenStore& s) { CHECK(s.insert(token("t4", "bob"))); }},
+        {"erase", [](ma::ManagedTokenStore& s) { CHECK(s.erase("t4")); }},
+        {"revoke", [](ma::ManagedTokenStore& s) {
+             CHECK(s.revoke("jti-1", t0 + 1h));
+             CHECK(s.revoke("jti-2"));
+         }},
+        {"erase_revocation", [](ma::ManagedTokenStore& s) { CHECK(s.erase_revocation("jti-2")); }},
+        {"insert_refresh", [](ma::ManagedTokenStore& s) { CHECK(s.insert_refresh(refresh("r1", "f1"))); }},
+        {"add_family_access", [](ma::ManagedTokenStore& s) {
+             CHECK(s.add_family_access("f1", "access-1", t0 + 30min));
+         }},
+        {"rotate_refresh", [](ma::ManagedTokenStore& s) { CHECK(s.rotate_refresh("r1", refresh("r2", "f1"))); }},
+        {"revoke_family", [](ma::ManagedTokenStore& s) {
+             CHECK(s.revoke_family("f1", {{"access-2", t0 + 2h}}));
+         }},
+        {"insert_refresh again", [](ma::ManagedTokenStore& s) { CHECK(s.insert_refresh(refresh("r3", "f3"))); }},
+        {"erase_if", [](ma::ManagedTokenStore& s) {
+             ma::token_filter f;
+             f.owner = "alice";
+             f.except_id = "t2";
+             CHECK(s.erase_if(f).value() == 1);
+         }},
+        {"prune", [](ma::ManagedTokenStore& s) { CHECK(s.prune(t0 + 90min).value() == 2); }}, // jti-1, access-1
+    };
+    for(auto const& c : changes)
+    {
+        INFO(c.first);
+        auto const bytes = store->journal_bytes();
+        c.second(*store);
+        c.second(memory);
+        CHECK(store->journal_bytes() > bytes);
+        auto const before = describe(*store);
+        CHECK(before == describe(memory));
+        store.reset(); // a restart
+        store = open_store(dir.path);
+        CHECK(describe(*store) == before);
+    }
+    CHECK(lines_of(read_file(store->path())).size() == changes.size() + 2); // the header; 2 revokes in one change
+}
+
+TEST_CASE("the journal is created mode 0600 in a directory created mode 0700, and never holds a secret")
+{
+    temporary_directory dir;
+    auto const state_dir = dir.path / "nested" / "state";
+    auto store = open_store(state_dir);
+    CHECK(store->path() == state_dir / "tokens.journal");
+    CHECK(fs::status(state_dir).permissions() == fs::perms::owner_all);
+    CHECK(fs::status(store->path()).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+
+    auto const key = ma::generate_api_key().value();
+    ma::stored_token t;
+    t.id = "k1";
+    t.secret_hash = ma::hash_secret(key);
+    t.hint = std::string(ma::api_key_hint(key));
+    t.owner = "alice";
+    t.created = t0;
+    CHECK(store->insert(t));
+    auto const refresh_secret = ma::generate_api_key("mrt").value();
+    auto r = refresh("r1", "f1");
+    r.secret_hash = ma::hash_secret(refresh_secret);
+    CHECK(store->insert_refresh(r));
+    CHECK(store->compact());
+
+    auto const bytes = read_file(store->path());
+    CHECK(bytes.size() == store->journal_bytes());
+    CHECK(bytes.find(key) == std::string::npos);
+    CHECK(bytes.find(key.substr(4, 20)) == std::string::npos);
+    CHECK(bytes.find(refresh_secret) == std::string::npos);
+    CHECK(bytes.find("\"hash\":\"") != std::string::npos); // digests are there, in hex
+    CHECK(fs::status(store->path()).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+
+    // A journal readable by others is restricted at open.
+    store.reset();
+    fs::permissions(state_dir / "tokens.journal", fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
+    store = open_store(state_dir);
+    CHECK(fs::status(store->path()).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+    CHECK(store->find_by_secret(ma::hash_secret(key)));
+}
+
+TEST_CASE("a torn last line is dropped and truncated away")
+{
+    temporary_directory dir;
+    auto store = open_store(dir.path);
+    CHECK(store->insert(token("t1")));
+    CHECK(store->revoke("jti-1"));
+    auto const state = describe(*store);
+    auto const file = store->path();
+    auto const complete = read_file(file);
+    store.reset();
+
+    // A crash in the middle of appending a line.
+    write_file(file, complete + "{\"op\":\"revoke\",\"jti\":\"jti-2\",\"un");
+    store = open_store(dir.path);
+    CHECK(describe(*store) == state);
+    CHECK(read_file(file) == complete);
+    CHECK_FALSE(store->is_revoked("jti-2"));
+
+    // A whole line but for its newline was not fsynced either: dropped too.
+    store.reset();
+    write_file(file, complete + "{\"op\":\"revoke\",\"jti\":\"jti-2\",\"until\":null}");
+    store = open_store(dir.path);
+    CHECK_FALSE(store->is_revoked("jti-2"));
+    CHECK(store->revoke("jti-2"));
+    store.reset();
+    store = open_store(dir.path);
+    CHECK(store->is_revoked("jti-2"));
+    CHECK(store->is_revoked("jti-1"));
+
+    // A torn header: the journal starts again.
+    temporary_directory other;
+    fs::create_directories(other.path);
+    write_file(other.path / "tokens.journal", "{\"format\":\"modelauth.to");
+    store = open_store(other.path);
+    CHECK(store->count() == 0);
+    CHECK(lines_of(read_file(other.path / "tokens.journal")).size() == 1);
+}
+
+TEST_CASE("a bad line before the last refuses to open, naming the file and the line")
+{
+    temporary_directory dir;
+    {
+        auto store = open_store(dir.path);
+        CHECK(store->insert(token("t1")));
+        CHECK(store->insert(token("t2")));
+        CHECK(store->revoke("jti-1"));
+    }
+    auto const file = dir.path / "tokens.journal";
+    auto const good = lines_of(read_file(file));
+    REQUIRE(good.size() == 4);
+
+    struct row
+    {
+        char const* name;
+        std::size_t line; // 1-based
+        std::string text;
+        char const* says;
+    };
+    std::string duplicate = good[1];
+    std::string bad_digest = good[2];
+    bad_digest.replace(bad_digest.find("\"hash\":\"") + 8, 2, "ZZ");
+    std::string extra_member = good[3];
+    extra_member.insert(1, "\"extra\":1,");
+    row const rows[] = {
+        {"not JSON", 3, "this is not json", "not one strict JSON object"},
+        {"unknown op", 2, "{\"op\":\"bogus\"}", "unknown op"},
+        {"wrong member type", 4, "{\"op\":\"revoke\",\"jti\":7,\"until\":null}", "member \"jti\""},
+        {"bad digest", 3, bad_digest, "member \"hash\""},
+        {"does not apply", 3, duplicate, "duplicate_token"},
+        {"unexpected member", 4, extra_member, "unexpected members"},
+        {"empty line", 2, "", "not one strict JSON object"},
+        {"bad header", 1, "{\"format\":\"something else\",\"version\":1}", "not a modelauth token journal"},
+        {"newer version", 1, "{\"format\":\"modelauth.tokens.journal\",\"version\":2}", "version 2"},
+    };
+    for(auto const& r : rows)
+    {
+        INFO(r.name);
+        auto lines = good;
+        lines[r.line - 1] = r.text;
+        std::string text;
+        for(auto const& l : lines)
+            text += l + "\n";
+        write_file(file, text);
+        std::string why;
+        auto store = ma::JournalTokenStore::open(dir.path, {}, &why);
+        REQUIRE_FALSE(store);
+        CHECK(store.error() == ma::lifecycle_error::storage_failure);
+        CHECK(why.find(file.string() + ":" + std::to_string(r.line) + ": ") == 0);
+        CHECK(why.find(r.says) != std::string::npos);
+        CHECK(why.find("secret") == std::string::npos);
+        CHECK(read_file(file) == text); // a refused journal is left as it is
+    }
+}
+
+TEST_CASE("compaction keeps the state and shrinks the journal")
+{
+    temporary_directory dir;
+    auto store = open_store(dir.path);
+    for(int i = 0; i < 40; ++i)
+        CHECK(store->insert(token("t" + std::to_string(i))));
+    for(int i = 0; i < 38; ++i)
+        CHECK(store->erase("t" + std::to_string(i)));
+    CHECK(store->update("t38", [](ma::stored_token& t) { t.name = "kept"; }));
+    CHECK(store->revoke("jti-1", t0));
+    CHECK(store->revoke("jti-2"));
+    CHECK(store->insert_refresh(refresh("r1", "f1")));
+    CHECK(store->rotate_refresh("r1", refresh("r2", "f1")));
+    CHECK(store->add_family_access("f1", "access-1", t0 + 1h));
+    auto const state = describe(*store);
+    auto const before = store->journal_bytes();
+    CHECK(before == fs::file_size(store->path()));
+
+    CHECK(store->compact());
+    CHECK(store->journal_bytes() < before / 4);
+    CHECK(store->journal_bytes() == fs::file_size(store->path()));
+    CHECK(describe(*store) == state);
+    CHECK_FALSE(fs::exists(dir.path / "tokens.journal.tmp"));
+    CHECK(fs::status(store->path()).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
+
+    // The compacted journal still takes appends, and a restart reads both.
+    CHECK(store->insert(token("after")));
+    auto const after = describe(*store);
+    store.reset();
+    store = open_store(dir.path);
+    CHECK(describe(*store) == after);
+    auto reused = store->rotate_refresh("r1", refresh("r3", "f1"));
+    REQUIRE_FALSE(reused);
+    CHECK(reused.error() == ma::lifecycle_error::refresh_token_reused);
+    // The family's access id survived: revoking the family revokes it.
+    CHECK(store->revoke_family("f1"));
+    CHECK(store->is_revoked("access-1"));
+
+    // compact_on_open rewrites at once.
+    auto const grown = store->journal_bytes();
+    store.reset();
+    store = open_store(dir.path, ma::journal_options{true});
+    CHECK(store->journal_bytes() < grown);
+}
+
+TEST_CASE("a second store cannot open a journal that is in use")
+{
+    temporary_directory dir;
+    auto store = open_store(dir.path);
+    std::string why;
+    auto second = ma::JournalTokenStore::open(dir.path, {}, &why);
+    REQUIRE_FALSE(second);
+    CHECK(second.error() == ma::lifecycle_error::storage_failure);
+    CHECK(why.find("in use") != std::string::npos);
+    store.reset();
+    CHECK(ma::JournalTokenStore::open(dir.path));
+
+    temporary_directory file_in_the_way;
+    write_file(file_in_the_way.path, "x");
+    auto refused = ma::JournalTokenStore::open(file_in_the_way.path, {}, &why);
+    REQUIRE_FALSE(refused);
+    CHECK(why.find("not a directory") != std::string::npos);
+}
+
+TEST_CASE("a change that cannot be written changes nothing, and later changes work")
+{
+    temporary_directory dir;
+    auto store = open_store(dir.path);
+    CHECK(store->insert(token("t1")));
+    auto const state = describe(*store);
+    auto const epoch = store->epoch();
+    auto const bytes = store->journal_bytes();
+
+    // The file may not grow past a few bytes more: the write is cut short.
+    auto const previous_handler = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit previous{};
+    REQUIRE(::getrlimit(RLIMIT_FSIZE, &previous) == 0);
+    rlimit limited = previous;
+    limited.rlim_cur = static_cast<rlim_t>(bytes + 10);
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+    auto const refused = store->insert(token("t2"));
+    auto const revoke_refused = store->revoke("jti-1");
+    REQUIRE(::setrlimit(RLIMIT_FSIZE, &previous) == 0);
+    std::signal(SIGXFSZ, previous_handler);
+
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == ma::lifecycle_error::storage_failure);
+    CHECK(ma::http_status(refused.error()) == 503);
+    REQUIRE_FALSE(revoke_refused);
+    CHECK(revoke_refused.error() == ma::lifecycle_error::storage_failure);
+    CHECK(store->find_by_id("t2") == nullptr);
+    CHECK_FALSE(store->is_revoked("jti-1"));
+    CHECK(store->epoch() == epoch);
+    CHECK(describe(*store) == state);
+    CHECK(fs::file_size(store->path()) == bytes); // the partial line was truncated away
+    CHECK(store->last_storage_error().find("tokens.journal: write: ") != std::string::npos);
+
+    CHECK(store->insert(token("t2")));
+    store.reset();
+    store = open_store(dir.path);
+    CHECK(store->find_by_id("t2"));
+    CHECK_FALSE(store->is_revoked("jti-1"));
+}
+
+TEST_CASE("what the journal cannot replay exactly is refused or normalised before it is stored")
+{
+    temporary_directory dir;
+    auto store = open_store(dir.path);
+    auto bad_text = token("t1");
+    bad_text.name = std::string("\xff\xfe", 2); // not UTF-8
+    auto const bytes = store->journal_bytes();
+    auto const refused = store->insert(bad_text);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == ma::lifecycle_error::invalid_request_body);
+    CHECK(store->journal_bytes() == bytes);
+    CHECK(store->count() == 0);
+
+    // Times are kept to the second, in memory as after a restart.
+    auto precise = token("t2");
+    precise.created = t0 + 1500ms;
+    precise.expires = t0 + 1h + 999ms;
+    CHECK(store->insert(precise));
+    CHECK(store->find_by_id("t2")->created == t0 + 1s);
+    CHECK(store->find_by_id("t2")->expires == t0 + 1h);
+    store.reset();
+    store = open_store(dir.path);
+    CHECK(store->find_by_id("t2")->created == t0 + 1s);
+}

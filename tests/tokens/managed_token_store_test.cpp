@@ -1,0 +1,560 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+// The ManagedTokenStore contract, run against every implementation.
+
+#include <modelauth/tokens/in_memory_token_store.hpp>
+#include <modelauth/tokens/journal_token_store.hpp>
+
+#include "support/doctest_result.hpp"
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+namespace ma = modelauth;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+using time_point = std::chrono::system_clock::time_point;
+
+// Whole seconds: a journal keeps times to the second.
+time_point const t0 = time_point(std::chrono::seconds(1'800'000'000));
+
+// A directory under the system's temporary directory, removed at the end.
+struct temporary_directory
+{
+    fs::path path;
+
+    temporary_directory()
+    {
+        static std::atomic<int> counter{0};
+        path = fs::temp_directory_path()
+            / ("modelauth-managed-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        fs::remove_all(path);
+    }
+
+    ~temporary_directory()
+    {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+    }
+};
+
+// Makes a fresh store of one implementation and keeps what it needs alive.
+struct in_memory
+{
+    std::shared_ptr<ma::ManagedTokenStore> make() { return std::make_shared<ma::InMemoryTokenStore>(); }
+};
+
+struct journal
+{
+    temporary_directory dir;
+    std::shared_ptr<ma::ManagedTokenStore> make()
+    {
+        std::string why;
+        auto store = ma::JournalTokenStore::open(dir.path, {}, &why);
+        INFO(why);
+        REQUIRE(store);
+        return *store;
+    }
+};
+
+ma::stored_token token(std::string id, std::string owner = "alice",
+                       ma::token_class cls = ma::token_class::personal_key)
+{
+    ma::stored_token t;
+    t.secret_hash = ma::hash_secret("secret-" + id);
+    t.hint = id.size() <= 4 ? id : id.substr(id.size() - 4);
+    t.id = std::move(id);
+    t.owner = std::move(owner);
+    t.cls = cls;
+    t.scopes = {"models:read"};
+    t.created = t0;
+    t.expires = t0 + 24h;
+    return t;
+}
+
+ma::stored_token permanent(std::string id, ma::token_class cls, std::string account, std::string space = {})
+{
+    auto t = token(std::move(id), "manager@example.com", cls);
+    t.bindings.account = std::move(account);
+    t.bindings.space = std::move(space);
+    t.permanent = true;
+    t.expires.reset();
+    return t;
+}
+
+ma::refresh_token_record refresh(std::string id, std::string family)
+{
+    ma::refresh_token_record r;
+    r.secret_hash = ma::hash_secret("refresh-" + id);
+    r.id = std::move(id);
+    r.family = std::move(family);
+    r.owner = "alice";
+    r.issued = t0;
+    r.expires = t0 + 90 * 24h;
+    return r;
+}
+
+template<class T>
+std::error_code error_of(ma::result<T> const& r)
+{
+    return r ? std::error_code{} : r.error();
+}
+
+std::vector<std::string> ids(std::vector<ma::ManagedTokenStore::token_ptr> const& tokens)
+{
+    std::vector<std::string> out;
+    for(auto const& t : tokens)
+        out.push_back(t->id);
+    return out;
+}
+
+} // namespace
+
+#define STORE_TYPES in_memory, journal
+
+TEST_CASE_TEMPLATE("at most the allowed number of permanent tokens per class, account and space", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    ma::insert_limits const five{5};
+    for(int i = 0; i < 5; ++i)
+        CHECK(store->insert(permanent("acct-" + std::to_string(i), ma::token_class::account, "demo"), five));
+    auto const epoch = store->epoch();
+    CHECK(error_of(store->insert(permanent("acct-5", ma::token_class::account, "demo"), five))
+          == ma::lifecycle_error::permanent_token_quota);
+    CHECK(ma::http_status(ma::make_error_code(ma::lifecycle_error::permanent_token_quota)) == 409);
+    CHECK(store->find_by_id("acct-5") == nullptr);
+    CHECK(store->epoch() == epoch);
+
+    // The quota is per (class, account, space).
+    CHECK(store->insert(permanent("other-account", ma::token_class::account, "other"), five));
+    CHECK(store->insert(permanent("manager", ma::token_class::manager, "demo"), five));
+    for(int i = 0; i < 5; ++i)
+        CHECK(store->insert(permanent("space-" + std::to_string(i), ma::token_class::space, "demo", "s1"), five));
+    CHECK(error_of(store->insert(permanent("space-5", ma::token_class::space, "demo", "s1"), five))
+          == ma::lifecycle_error::permanent_token_quota);
+    CHECK(store->insert(permanent("space-s2", ma::token_class::space, "demo", "s2"), five));
+
+    // Temporary tokens neither count nor are refused.
+    auto temporary = token("temporary", "manager@example.com", ma::token_class::account);
+    temporary.bindings.account = "demo";
+    CHECK(store->insert(temporary, five));
+    // Without a limit there is none.
+    CHECK(store->insert(permanent("acct-6", ma::token_class::account, "demo")));
+    // Deleting one frees a slot.
+    CHECK(store->erase("acct-0"));
+    CHECK(store->erase("acct-1"));
+    CHECK(store->insert(permanent("acct-7", ma::token_class::account, "demo"), five));
+    CHECK(store->count({std::nullopt, ma::token_class::account, std::string("demo"), std::nullopt,
+                        std::nullopt, true, std::nullopt})
+          == 5);
+}
+
+TEST_CASE_TEMPLATE("an insert is refused for a duplicate, a zero digest or a permanent token with an expiry", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    CHECK(store->insert(token("t1")));
+    CHECK(error_of(store->insert(token("t1"))) == ma::lifecycle_error::duplicate_token);
+    auto same_secret = token("t2");
+    same_secret.secret_hash = ma::hash_secret("secret-t1");
+    CHECK(error_of(store->insert(same_secret)) == ma::lifecycle_error::duplicate_token);
+    auto zero = token("t3");
+    zero.secret_hash = {};
+    CHECK(error_of(store->insert(zero)) == ma::lifecycle_error::invalid_request_body);
+    auto no_id = token("");
+    CHECK(error_of(store->insert(no_id)) == ma::lifecycle_error::invalid_request_body);
+    auto contradictory = permanent("t4", ma::token_class::account, "demo");
+    contradictory.expires = t0;
+    CHECK(error_of(store->insert(contradictory)) == ma::lifecycle_error::invalid_request_body);
+    CHECK(store->count() == 1);
+}
+
+TEST_CASE_TEMPLATE("replace_owned deletes the owner's tokens of the class and inserts the new one atomically", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    CHECK(store->insert(token("alice-1")));
+    CHECK(store->insert(token("alice-2")));
+    CHECK(store->insert(token("alice-instance", "alice", ma::token_class::instance)));
+    CHECK(store->insert(token("bob-1", "bob")));
+
+    auto e = store->epoch();
+    auto replaced = store->replace_owned(token("alice-3"));
+    REQUIRE(replaced);
+    CHECK(*replaced == std::vector<std::string>{"alice-1", "alice-2"});
+    CHECK(store->epoch() > e);
+    CHECK(store->find_by_secret(ma::hash_secret("secret-alice-1")) == nullptr);
+    CHECK(store->find_by_secret(ma::hash_secret("secret-alice-2")) == nullptr);
+    CHECK(store->find_by_secret(ma::hash_secret("secret-alice-3")));
+    CHECK(store->find_by_id("alice-instance")); // another class
+    CHECK(store->find_by_id("bob-1"));          // another owner
+
+    // The new token may reuse the id of the one it replaces.
+    auto regenerated = token("alice-3");
+    regenerated.secret_hash = ma::hash_secret("regenerated");
+    replaced = store->replace_owned(regenerated);
+    REQUIRE(replaced);
+    CHECK(*replaced == std::vector<std::string>{"alice-3"});
+    CHECK(store->find_by_secret(ma::hash_secret("regenerated"))->id == "alice-3");
+
+    // A clash with someone else's token changes nothing.
+    auto clash = token("alice-4");
+    clash.secret_hash = ma::hash_secret("secret-bob-1");
+    e = store->epoch();
+    CHECK(error_of(store->replace_owned(clash)) == ma::lifecycle_error::duplicate_token);
+    CHECK(store->find_by_id("alice-3"));
+    CHECK(store->epoch() == e);
+
+    // Nothing to replace: a plain insert.
+    replaced = store->replace_owned(token("carol-1", "carol"));
+    REQUIRE(replaced);
+    CHECK(replaced->empty());
+    CHECK(store->count() == 4);
+}
+
+TEST_CASE_TEMPLATE("filters select by owner, class, bindings and permanence; lists are sorted by creation", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    auto a = permanent("b-acct", ma::token_class::account, "demo");
+    a.created = t0 + 2s;
+    auto b = permanent("a-acct", ma::token_class::account, "demo");
+    b.created = t0 + 2s;
+    auto c = permanent("space", ma::token_class::space, "demo", "s1");
+    c.created = t0 + 1s;
+    auto d = token("instance", "bob", ma::token_class::instance);
+    d.bindings.instance = "p/eu01/i-1";
+    d.bindings.account = "other";
+    for(auto const& t : {a, b, c, d})
+        CHECK(store->insert(t));
+
+    CHECK(ids(store->list()) == std::vector<std::string>{"instance", "space", "a-acct", "b-acct"});
+    ma::token_filter f;
+    f.account = "demo";
+    CHECK(ids(store->list(f)) == std::vector<std::string>{"space", "a-acct", "b-acct"});
+    CHECK(store->count(f) == 3);
+    f.cls = ma::token_class::account;
+    CHECK(ids(store->list(f)) == std::vector<std::string>{"a-acct", "b-acct"});
+    f.except_id = "a-acct";
+    CHECK(ids(store->list(f)) == std::vector<std::string>{"b-acct"});
+
+    ma::token_filter by_space;
+    by_space.space = "s1";
+    CHECK(ids(store->list(by_space)) == std::vector<std::string>{"space"});
+    ma::token_filter by_instance;
+    by_instance.instance = "p/eu01/i-1";
+    by_instance.owner = "bob";
+    CHECK(ids(store->list(by_instance)) == std::vector<std::string>{"instance"});
+    ma::token_filter temporary;
+    temporary.permanent = false;
+    CHECK(ids(store->list(temporary)) == std::vector<std::string>{"instance"});
+    ma::token_filter nobody;
+    nobody.owner = "nobody";
+    CHECK(store->list(nobody).empty());
+    CHECK(store->count(nobody) == 0);
+}
+
+TEST_CASE_TEMPLATE("erase_if deletes what the filter matches and spares the caller's own token", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    for(int i = 0; i < 4; ++i)
+        CHECK(store->insert(permanent("demo-" + std::to_string(i), ma::token_class::account, "demo")));
+    CHECK(store->insert(permanent("other-0", ma::token_class::account, "other")));
+    CHECK(store->insert(permanent("demo-space", ma::token_class::space, "demo", "s1")));
+
+    ma::token_filter f;
+    f.cls = ma::token_class::account;
+    f.account = "demo";
+    f.except_id = "demo-2"; // the caller
+    auto e = store->epoch();
+    auto erased = store->erase_if(f);
+    REQUIRE(erased);
+    CHECK(*erased == 3);
+    CHECK(store->epoch() > e);
+    CHECK(ids(store->list()) == std::vector<std::string>{"demo-2", "demo-space", "other-0"});
+
+    e = store->epoch();
+    erased = store->erase_if(f);
+    REQUIRE(erased);
+    CHECK(*erased == 0);
+    CHECK(store->epoch() == e); // nothing deleted, nothing invalidated
+    CHECK(error_of(store->erase("demo-0")) == ma::lifecycle_error::token_not_found);
+}
+
+TEST_CASE_TEMPLATE("update and set_active change a token, advance the epoch and keep its identity", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    CHECK(store->insert(token("t1")));
+
+    auto e = store->epoch();
+    CHECK(store->update("t1", [](ma::stored_token& t) {
+        t.name = "laptop";
+        t.description = "my laptop's key";
+    }));
+    CHECK(store->epoch() > e);
+    CHECK(store->find_by_id("t1")->name == "laptop");
+    CHECK(store->find_by_secret(ma::hash_secret("secret-t1"))->description == "my laptop's key");
+
+    e = store->epoch();
+    CHECK(store->set_active("t1", false));
+    CHECK(store->epoch() > e);
+    CHECK_FALSE(store->find_by_secret(ma::hash_secret("secret-t1"))->active);
+    e = store->epoch();
+    CHECK(store->set_active("t1", false)); // already inactive
+    CHECK(store->update("t1", [](ma::stored_token&) {}));
+    CHECK(store->epoch() == e);
+
+    CHECK(error_of(store->update("t1", [](ma::stored_token& t) { t.id = "t2"; }))
+          == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->update("t1", [](ma::stored_token& t) { t.secret_hash = ma::hash_secret("x"); }))
+          == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->update("t1", [](ma::stored_token& t) { t.owner = "mallory"; }))
+          == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->update("t1", [](ma::stored_token& t) { t.permanent = true; }))
+          == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->update("nope", [](ma::stored_token& t) { t.name = "x"; }))
+          == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(store->set_active("nope", true)) == ma::lifecycle_error::token_not_found);
+    CHECK(store->epoch() == e);
+    CHECK(store->find_by_id("t1")->owner == "alice");
+    CHECK(store->find_by_secret(ma::hash_secret("x")) == nullptr);
+}
+
+TEST_CASE_TEMPLATE("revocations keep the later expiry and can be forgotten", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    CHECK(error_of(store->revoke("")) == ma::lifecycle_error::invalid_request_body);
+    auto e = store->epoch();
+    CHECK(store->revoke("jti-1", t0 + 1h));
+    CHECK(store->epoch() > e);
+    CHECK(store->is_revoked("jti-1"));
+    CHECK_FALSE(store->is_revoked("jti-2"));
+    e = store->epoch();
+    CHECK(store->revoke("jti-1", t0)); // earlier: kept as it was
+    CHECK(store->epoch() == e);
+    auto pruned = store->prune(t0 + 1h - 1s);
+    REQUIRE(pruned);
+    CHECK(*pruned == 0);
+    CHECK(store->is_revoked("jti-1"));
+    CHECK(store->erase_revocation("jti-1"));
+    CHECK(store->epoch() > e);
+    CHECK_FALSE(store->is_revoked("jti-1"));
+    CHECK(error_of(store->erase_revocation("jti-1")) == ma::lifecycle_error::token_not_found);
+}
+
+TEST_CASE_TEMPLATE("a refresh token rotates once; presenting the old one again is a reuse", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    CHECK(store->insert_refresh(refresh("r1", "f1")));
+    CHECK(error_of(store->insert_refresh(refresh("r1", "f1"))) == ma::lifecycle_error::duplicate_token);
+    auto zero = refresh("r0", "f1");
+    zero.secret_hash = {};
+    CHECK(error_of(store->insert_refresh(zero)) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->insert_refresh(refresh("r0", ""))) == ma::lifecycle_error::invalid_request_body);
+
+    auto const e = store->epoch();
+    auto r1 = store->find_refresh(ma::hash_secret("refresh-r1"));
+    REQUIRE(r1);
+    CHECK(r1->family == "f1");
+    CHECK_FALSE(r1->rotated);
+    CHECK(store->find_refresh(ma::secret_digest{}) == nullptr);
+
+    CHECK(store->rotate_refresh("r1", refresh("r2", "f1")));
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r1"))->rotated);
+    CHECK_FALSE(store->find_refresh(ma::hash_secret("refresh-r2"))->rotated);
+    CHECK(r1->rotated == false); // a record once read never changes
+
+    CHECK(error_of(store->rotate_refresh("r1", refresh("r3", "f1"))) == ma::lifecycle_error::refresh_token_reused);
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r3")) == nullptr);
+    CHECK(error_of(store->rotate_refresh("nope", refresh("r3", "f1"))) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "other-family")))
+          == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->rotate_refresh("r2", refresh("r1", "f1"))) == ma::lifecycle_error::duplicate_token);
+    CHECK(store->rotate_refresh("r2", refresh("r3", "f1")));
+    CHECK(store->epoch() == e); // refresh records are not credentials the validator reads
+}
+
+TEST_CASE_TEMPLATE("revoke_family deletes the family and revokes the access tokens issued from it", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    CHECK(store->insert_refresh(refresh("r1", "f1")));
+    CHECK(store->add_family_access("f1", "access-1", t0 + 30min));
+    CHECK(store->rotate_refresh("r1", refresh("r2", "f1")));
+    CHECK(store->add_family_access("f1", "access-2", t0 + 60min));
+    CHECK(store->insert_refresh(refresh("other", "f2")));
+    CHECK(store->add_family_access("f2", "access-other", t0 + 30min));
+    CHECK(error_of(store->add_family_access("f9", "x", t0)) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(error_of(store->add_family_access("f1", "", t0)) == ma::lifecycle_error::invalid_request_body);
+
+    auto const e = store->epoch();
+    auto deleted = store->revoke_family("f1", {{"access-3", t0 + 30min}});
+    REQUIRE(deleted);
+    CHECK(*deleted == 2);
+    CHECK(store->epoch() > e);
+    CHECK(store->is_revoked("access-1"));
+    CHECK(store->is_revoked("access-2"));
+    CHECK(store->is_revoked("access-3"));
+    CHECK_FALSE(store->is_revoked("access-other"));
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r1")) == nullptr);
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r2")) == nullptr);
+    CHECK(store->find_refresh(ma::hash_secret("refresh-other")));
+    CHECK(error_of(store->add_family_access("f1", "access-4", t0)) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "f1"))) == ma::lifecycle_error::invalid_refresh_token);
+
+    // The revocations last until the access tokens expire.
+    auto pruned = store->prune(t0 + 31min);
+    REQUIRE(pruned);
+    CHECK(*pruned == 3); // the revocations of access-1 and access-3, f2's memory of access-other
+    CHECK_FALSE(store->is_revoked("access-1"));
+    CHECK(store->is_revoked("access-2"));
+
+    // Revoking an unknown family is not an error.
+    deleted = store->revoke_family("f1");
+    REQUIRE(deleted);
+    CHECK(*deleted == 0);
+}
+
+TEST_CASE_TEMPLATE("a family remembers a bounded number of access tokens, the ones expiring last", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    CHECK(store->insert_refresh(refresh("r1", "f1")));
+    auto const extra = 3;
+    for(int i = 0; i < static_cast<int>(ma::max_family_access_tokens) + extra; ++i)
+        CHECK(store->add_family_access("f1", "access-" + std::to_string(i), t0 + std::chrono::minutes(i)));
+    CHECK(store->revoke_family("f1"));
+    for(int i = 0; i < static_cast<int>(ma::max_family_access_tokens) + extra; ++i)
+    {
+        INFO(i);
+        CHECK(store->is_revoked("access-" + std::to_string(i)) == (i >= extra));
+    }
+}
+
+TEST_CASE_TEMPLATE("prune drops expired tokens, revocations and refresh tokens, never permanent tokens", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    auto expired = token("expired");
+    expired.expires = t0;
+    auto live = token("live");
+    live.expires = t0 + 1s;
+    CHECK(store->insert(expired));
+    CHECK(store->insert(live));
+    CHECK(store->insert(permanent("permanent", ma::token_class::account, "demo")));
+    CHECK(store->revoke("old", t0 - 1s));
+    CHECK(store->revoke("current", t0));
+    CHECK(store->revoke("forever"));
+    auto old_refresh = refresh("old", "f-old");
+    old_refresh.expires = t0;
+    CHECK(store->insert_refresh(old_refresh));
+    CHECK(store->add_family_access("f-old", "access-old", t0 + 1h));
+    CHECK(store->insert_refresh(refresh("new", "f-new")));
+    CHECK(store->add_family_access("f-new", "access-expired", t0 - 1s));
+    CHECK(store->add_family_access("f-new", "access-live", t0 + 1h));
+
+    auto const e = store->epoch();
+    auto pruned = store->prune(t0);
+    REQUIRE(pruned);
+    // expired token, "old" revocation, old refresh token with its family's
+    // access id, the expired access id of f-new
+    CHECK(*pruned == 5);
+    CHECK(store->epoch() > e);
+    CHECK(ids(store->list()) == std::vector<std::string>{"live", "permanent"});
+    CHECK_FALSE(store->is_revoked("old"));
+    CHECK(store->is_revoked("current"));
+    CHECK(store->is_revoked("forever"));
+    CHECK(store->find_refresh(ma::hash_secret("refresh-old")) == nullptr);
+    CHECK(store->find_refresh(ma::hash_secret("refresh-new")));
+    CHECK(error_of(store->add_family_access("f-old", "x", t0 + 1h)) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(store->revoke_family("f-new"));
+    CHECK(store->is_revoked("access-live"));
+    CHECK_FALSE(store->is_revoked("access-expired"));
+
+    pruned = store->prune(t0);
+    REQUIRE(pruned);
+    CHECK(*pruned == 0);
+}
+
+TEST_CASE_TEMPLATE("concurrent inserts never exceed the permanent-token quota", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    std::atomic<int> accepted{0};
+    std::atomic<int> refused{0};
+    auto worker = [&](std::string const& prefix) {
+        for(int i = 0; i < 6; ++i)
+        {
+            auto r = store->insert(permanent(prefix + std::to_string(i), ma::token_class::account, "demo"),
+                                   ma::insert_limits{5});
+            if(r)
+                ++accepted;
+            else if(r.error() == ma::lifecycle_error::permanent_token_quota)
+                ++refused;
+        }
+    };
+    std::thread a(worker, "a-");
+    std::thread b(worker, "b-");
+    a.join();
+    b.join();
+    CHECK(accepted == 5);
+    CHECK(refused == 7);
+    CHECK(store->count() == 5);
+}
+
+TEST_CASE_TEMPLATE("two readers and a writer share a store without a race", Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    CHECK(store->insert(token("base")));
+    std::atomic<bool> done{false};
+    std::atomic<bool> consistent{true};
+    auto reader = [&] {
+        std::uint64_t last_epoch = 0;
+        while(! done.load())
+        {
+            auto const epoch = store->epoch();
+            auto t = store->find_by_secret(ma::hash_secret("secret-base"));
+            if(! t || t->id != "base" || epoch < last_epoch)
+                consistent = false;
+            last_epoch = epoch;
+            (void)store->is_revoked("jti-7");
+            (void)store->list();
+            (void)store->find_refresh(ma::hash_secret("refresh-r1"));
+        }
+    };
+    std::thread r1(reader);
+    std::thread r2(reader);
+    for(int i = 0; i < 60; ++i)
+    {
+        auto const n = std::to_string(i);
+        CHECK(store->insert(token("t" + n)));
+        CHECK(store->set_active("base", i % 2 == 0));
+        CHECK(store->revoke("jti-" + n, t0 + 1h));
+        if(i % 3 == 0)
+            CHECK(store->erase("t" + n));
+    }
+    done = true;
+    r1.join();
+    r2.join();
+    CHECK(consistent);
+    CHECK(store->count() == 41);
+    CHECK(store->is_revoked("jti-7"));
+}
