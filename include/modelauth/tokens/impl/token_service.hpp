@@ -1,0 +1,915 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+// IMPLEMENTATION-COMPLETE
+
+#ifndef MODELAUTH_TOKENS_IMPL_TOKEN_SERVICE_HPP
+#define MODELAUTH_TOKENS_IMPL_TOKEN_SERVICE_HPP
+
+#include <modelauth/api_key.hpp>
+#include <modelauth/configuration_error.hpp>
+#include <modelauth/tokens/ttl.hpp>
+
+#include <openssl/err.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <utility>
+
+namespace modelauth {
+inline namespace v0 {
+
+//----------------------------------------------------------------------------
+// user_directory
+
+inline user_record const* user_directory::find_user(std::string_view email) const noexcept
+{
+    for(auto const& user : users)
+        if(user.email == email)
+            return &user;
+    return nullptr;
+}
+
+inline account_record const* user_directory::find_account(std::string_view id) const noexcept
+{
+    for(auto const& account : accounts)
+        if(account.id == id)
+            return &account;
+    return nullptr;
+}
+
+inline bool user_directory::has_instance(std::string_view key) const noexcept
+{
+    return std::find(instances.begin(), instances.end(), key) != instances.end();
+}
+
+namespace detail {
+
+// The longest instance token name and description, in characters.
+inline constexpr std::size_t max_token_name_chars = 128;
+inline constexpr std::size_t max_token_description_chars = 512;
+
+// A random version 4 UUID (RFC 9562) in its 36-character text form: the
+// public id of stored tokens, refresh-token records and families.
+inline result<std::string> random_uuid()
+{
+    unsigned char bytes[16];
+    if(RAND_bytes(bytes, sizeof bytes) != 1)
+    {
+        ERR_clear_error();
+        return lifecycle_error::random_failure;
+    }
+    bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
+    bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string text;
+    text.reserve(36);
+    for(std::size_t i = 0; i < sizeof bytes; ++i)
+    {
+        if(i == 4 || i == 6 || i == 8 || i == 10)
+            text += '-';
+        text += hex[bytes[i] >> 4];
+        text += hex[bytes[i] & 0x0f];
+    }
+    return text;
+}
+
+// A new opaque secret `<prefix>_...`; `random_failure` if the CSPRNG fails.
+inline result<std::string> new_secret(std::string_view prefix)
+{
+    auto secret = generate_api_key(prefix);
+    if(! secret)
+        return lifecycle_error::random_failure;
+    return std::move(*secret);
+}
+
+// How many characters `text` holds if it is UTF-8 without control
+// characters (tab, line feed and carriage return allowed when `multiline`);
+// nothing otherwise.
+inline std::optional<std::size_t> text_length(std::string_view text, bool multiline) noexcept
+{
+    std::size_t chars = 0;
+    for(std::size_t i = 0; i < text.size(); ++chars)
+    {
+        auto const c = static_cast<unsigned char>(text[i]);
+        if(c < 0x80)
+        {
+            bool const allowed_control = multiline && (c == '\t' || c == '\n' || c == '\r');
+            if((c < 0x20 || c == 0x7f) && ! allowed_control)
+                return std::nullopt;
+            ++i;
+            continue;
+        }
+        // RFC 3629 section 4: no overlong forms, no surrogates, at most U+10FFFF.
+        std::size_t n = 0;
+        unsigned char lo = 0x80, hi = 0xbf;
+        if(c >= 0xc2 && c <= 0xdf)
+            n = 1;
+        else if(c >= 0xe0 && c <= 0xef)
+        {
+            n = 2;
+            if(c == 0xe0)
+                lo = 0xa0;
+            else if(c == 0xed)
+                hi = 0x9f;
+        }
+        else if(c >= 0xf0 && c <= 0xf4)
+        {
+            n = 3;
+            if(c == 0xf0)
+                lo = 0x90;
+            else if(c == 0xf4)
+                hi = 0x8f;
+        }
+        else
+            return std::nullopt;
+        if(text.size() - i <= n)
+            return std::nullopt;
+        auto const second = static_cast<unsigned char>(text[i + 1]);
+        if(second < lo || second > hi)
+            return std::nullopt;
+        for(std::size_t k = 2; k <= n; ++k)
+        {
+            auto const next = static_cast<unsigned char>(text[i + k]);
+            if(next < 0x80 || next > 0xbf)
+                return std::nullopt;
+        }
+        // C1 controls (U+0080-U+009F) are controls too.
+        if(c == 0xc2 && second < 0xa0)
+            return std::nullopt;
+        i += n + 1;
+    }
+    return chars;
+}
+
+// Checks an instance token's name (1 to 128 characters) and description
+// (at most 512); `invalid_request_body`.
+inline result<void> check_token_text(std::optional<std::string> const& name,
+                                     std::optional<std::string> const& description) noexcept
+{
+    if(name)
+    {
+        auto const length = text_length(*name, false);
+        if(! length || *length == 0 || *length > max_token_name_chars)
+            return lifecycle_error::invalid_request_body;
+    }
+    if(description)
+    {
+        auto const length = text_length(*description, true);
+        if(! length || *length > max_token_description_chars)
+            return lifecycle_error::invalid_request_body;
+    }
+    return {};
+}
+
+// The scopes of `scopes` that can grant anything: those that parse under
+// the scope grammar. What a new token carries; the rest would grant nothing
+// and could not all be written into a JWT's `scope` claim.
+inline std::vector<std::string> grantable_scopes(std::vector<std::string> const& scopes)
+{
+    std::vector<std::string> out;
+    out.reserve(scopes.size());
+    for(auto const& scope : scopes)
+        if(parse_scope(scope))
+            out.push_back(scope);
+    return out;
+}
+
+inline bool has_expired(stored_token const& token, std::chrono::system_clock::time_point now) noexcept
+{
+    return token.expires && *token.expires <= now;
+}
+
+inline bool is_lifecycle_error(std::error_code const& ec, lifecycle_error e) noexcept
+{
+    return ec == make_error_code(e);
+}
+
+} // namespace detail
+
+//----------------------------------------------------------------------------
+// Construction and parts
+
+template<class Clock>
+token_service<Clock>::token_service(user_directory directory, std::shared_ptr<ModelUrlRouter const> router,
+                                    std::shared_ptr<token_issuer<Clock> const> issuer,
+                                    std::shared_ptr<ManagedTokenStore> store,
+                                    std::shared_ptr<ScopePolicy const> policy, token_service_options options,
+                                    Clock clock)
+    : router_(std::move(router))
+    , issuer_(std::move(issuer))
+    , store_(std::move(store))
+    , policy_(std::move(policy))
+    , options_(std::move(options))
+    , clock_(std::move(clock))
+    , revocation_margin_(trusted_issuer{}.leeway)
+    , directory_(std::make_shared<user_directory const>(std::move(directory)))
+    , limiter_(options_.login, clock_)
+{
+    if(! router_)
+        throw configuration_error("token_service.router", "is null");
+    if(! issuer_)
+        throw configuration_error("token_service.issuer", "is null");
+    if(! store_)
+        throw configuration_error("token_service.store", "is null");
+    if(! policy_)
+        throw configuration_error("token_service.policy", "is null");
+    if(! is_valid_api_key_prefix(options_.api_key_prefix))
+        throw configuration_error("token_service_options.api_key_prefix",
+                                  "must be 1 to 16 characters of [a-z0-9]");
+    if(! is_valid_api_key_prefix(options_.refresh_token_prefix))
+        throw configuration_error("token_service_options.refresh_token_prefix",
+                                  "must be 1 to 16 characters of [a-z0-9]");
+    if(options_.refresh_token_prefix == options_.api_key_prefix)
+        throw configuration_error("token_service_options.refresh_token_prefix",
+                                  "must differ from api_key_prefix: a refresh token is never an API key");
+    if(options_.max_permanent_tokens == 0)
+        throw configuration_error("token_service_options.max_permanent_tokens", "must be at least 1");
+    if(options_.max_page_size == 0)
+        throw configuration_error("token_service_options.max_page_size", "must be at least 1");
+    auto const& lifetimes = options_.lifetimes;
+    auto const zero = std::chrono::seconds::zero();
+    if(lifetimes.access <= zero || lifetimes.access > issuer_->retain_old_keys())
+        throw configuration_error("token_service_options.lifetimes.access",
+                                  "must be positive and at most the issuer's retain_old_keys");
+    if(lifetimes.model_session <= zero || lifetimes.model_session > issuer_->retain_old_keys())
+        throw configuration_error("token_service_options.lifetimes.model_session",
+                                  "must be positive and at most the issuer's retain_old_keys");
+    if(lifetimes.refresh <= zero)
+        throw configuration_error("token_service_options.lifetimes.refresh", "must be positive");
+    if(lifetimes.temporary <= zero)
+        throw configuration_error("token_service_options.lifetimes.temporary", "must be positive");
+}
+
+template<class Clock>
+void token_service<Clock>::set_directory(user_directory directory)
+{
+    directory_.store(std::make_shared<user_directory const>(std::move(directory)));
+}
+
+template<class Clock>
+std::shared_ptr<user_directory const> token_service<Clock>::directory() const noexcept
+{
+    return directory_.load();
+}
+
+template<class Clock>
+token_issuer<Clock> const& token_service<Clock>::issuer() const noexcept
+{
+    return *issuer_;
+}
+
+template<class Clock>
+ManagedTokenStore& token_service<Clock>::store() const noexcept
+{
+    return *store_;
+}
+
+template<class Clock>
+ModelUrlRouter const& token_service<Clock>::router() const noexcept
+{
+    return *router_;
+}
+
+template<class Clock>
+ScopePolicy const& token_service<Clock>::policy() const noexcept
+{
+    return *policy_;
+}
+
+template<class Clock>
+token_service_options const& token_service<Clock>::options() const noexcept
+{
+    return options_;
+}
+
+template<class Clock>
+Clock const& token_service<Clock>::clock() const noexcept
+{
+    return clock_;
+}
+
+template<class Clock>
+login_limiter<Clock> const& token_service<Clock>::limiter() const noexcept
+{
+    return limiter_;
+}
+
+//----------------------------------------------------------------------------
+// Who the caller is
+
+template<class Clock>
+auto token_service<Clock>::now() const noexcept -> time_point
+{
+    return std::chrono::floor<std::chrono::seconds>(clock_.now());
+}
+
+template<class Clock>
+bool token_service<Clock>::is_console_user(Principal const& caller) const noexcept
+{
+    return caller.cls == token_class::user && caller.kind == credential_kind::jwt
+        && caller.issuer == issuer_->options().issuer;
+}
+
+template<class Clock>
+auto token_service<Clock>::console_user(Principal const& caller) const -> result<user_ref>
+{
+    if(! is_console_user(caller))
+        return lifecycle_error::not_permitted;
+    user_ref ref{directory_.load(), nullptr};
+    ref.user = ref.directory->find_user(caller.subject);
+    if(! ref.user)
+        return lifecycle_error::not_permitted;
+    return ref;
+}
+
+template<class Clock>
+auto token_service<Clock>::key_owner(Principal const& caller) const -> result<user_ref>
+{
+    if(caller.cls == token_class::personal_key && caller.kind == credential_kind::api_key)
+    {
+        user_ref ref{directory_.load(), nullptr};
+        ref.user = ref.directory->find_user(caller.subject);
+        if(! ref.user)
+            return lifecycle_error::not_permitted;
+        return ref;
+    }
+    return console_user(caller);
+}
+
+template<class Clock>
+auto token_service<Clock>::instance_manager(Principal const& caller, std::string_view instance) const
+    -> result<user_ref>
+{
+    if(! is_console_user(caller))
+        return lifecycle_error::not_permitted;
+    user_ref ref{directory_.load(), nullptr};
+    if(! ref.directory->has_instance(instance))
+        return lifecycle_error::unknown_instance;
+    ref.user = ref.directory->find_user(caller.subject);
+    if(! ref.user
+       || std::find(ref.user->instances.begin(), ref.user->instances.end(), instance) == ref.user->instances.end())
+        return lifecycle_error::not_permitted;
+    return ref;
+}
+
+template<class Clock>
+auto token_service<Clock>::management_scope_of(Principal const& caller) const -> result<management_scope>
+{
+    if(caller.cls == token_class::user)
+    {
+        auto user = console_user(caller);
+        if(! user)
+            return user.error();
+        return management_scope{token_class::account, user->user->account, {}};
+    }
+    // NeuroIO tokens are the store's API keys, never JWTs of some issuer.
+    if(caller.kind != credential_kind::api_key || caller.bindings.account.empty())
+        return lifecycle_error::not_permitted;
+    switch(caller.cls)
+    {
+    case token_class::account:
+    case token_class::manager:
+        return management_scope{caller.cls, caller.bindings.account, {}};
+    case token_class::space:
+        if(caller.bindings.space.empty())
+            return lifecycle_error::not_permitted;
+        return management_scope{token_class::space, caller.bindings.account, caller.bindings.space};
+    default:
+        return lifecycle_error::not_permitted;
+    }
+}
+
+//----------------------------------------------------------------------------
+// Shared steps
+
+template<class Clock>
+result<issued_jwt> token_service<Clock>::issue_access(user_record const& user) const
+{
+    jwt_request request;
+    request.subject = user.email;
+    request.cls = token_class::user;
+    request.scopes = detail::grantable_scopes(user.scopes);
+    request.bindings.account = user.account;
+    request.lifetime = options_.lifetimes.access;
+    return issuer_->issue(request);
+}
+
+template<class Clock>
+result<created_token> token_service<Clock>::store_new_token(stored_token token, insert_limits limits, bool replace)
+{
+    auto id = detail::random_uuid();
+    if(! id)
+        return id.error();
+    auto secret = detail::new_secret(options_.api_key_prefix);
+    if(! secret)
+        return secret.error();
+    token.id = std::move(*id);
+    token.secret_hash = hash_secret(*secret);
+    token.hint = std::string(api_key_hint(*secret));
+    auto record = std::make_shared<stored_token const>(token);
+    if(replace)
+    {
+        auto replaced = store_->replace_owned(std::move(token), limits);
+        if(! replaced)
+            return replaced.error();
+    }
+    else if(auto inserted = store_->insert(std::move(token), limits); ! inserted)
+        return inserted.error();
+    return created_token{std::move(record), std::move(*secret)};
+}
+
+template<class Clock>
+result<token_pair> token_service<Clock>::refuse_reused(std::string_view family)
+{
+    auto revoked = store_->revoke_family(family);
+    if(! revoked)
+        return revoked.error();
+    return lifecycle_error::refresh_token_reused;
+}
+
+//----------------------------------------------------------------------------
+// Practicus
+
+template<class Clock>
+result<token_pair> token_service<Clock>::login(std::string_view email, std::string_view password)
+{
+    if(auto allowed = limiter_.check(email); ! allowed)
+        return allowed.error();
+    auto const directory = directory_.load();
+    user_record const* const user = directory->find_user(email);
+    // An unknown email costs one verification too, against the dummy hash.
+    bool const verified = (user ? user->password : password_hash::dummy()).verify(password) && user != nullptr;
+    if(! verified)
+    {
+        limiter_.record_failure(email);
+        return lifecycle_error::invalid_credentials;
+    }
+    limiter_.record_success(email);
+
+    auto access = issue_access(*user);
+    if(! access)
+        return access.error();
+    auto secret = detail::new_secret(options_.refresh_token_prefix);
+    if(! secret)
+        return secret.error();
+    auto id = detail::random_uuid();
+    if(! id)
+        return id.error();
+    auto family = detail::random_uuid();
+    if(! family)
+        return family.error();
+
+    refresh_token_record record;
+    record.id = std::move(*id);
+    record.secret_hash = hash_secret(*secret);
+    record.family = *family;
+    record.owner = user->email;
+    record.issued = now();
+    record.expires = record.issued + options_.lifetimes.refresh;
+    auto const refresh_expires = record.expires;
+    if(auto inserted = store_->insert_refresh(std::move(record)); ! inserted)
+        return inserted.error();
+    if(auto recorded = store_->add_family_access(*family, access->jti, access->expires_at + revocation_margin_);
+       ! recorded)
+        return recorded.error();
+    return token_pair{std::move(access->token), std::move(*secret), access->expires_at, refresh_expires};
+}
+
+template<class Clock>
+result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
+{
+    if(! check_api_key(refresh_token, options_.refresh_token_prefix))
+        return lifecycle_error::invalid_refresh_token;
+    auto const record = store_->find_refresh(hash_secret(refresh_token));
+    if(! record)
+        return lifecycle_error::invalid_refresh_token;
+    // A rotated token presented again was stolen or replayed: whoever holds
+    // the family's current token may be the thief, so the family goes.
+    if(record->rotated)
+        return refuse_reused(record->family);
+    auto const at = now();
+    if(at >= record->expires)
+        return lifecycle_error::invalid_refresh_token;
+    auto const directory = directory_.load();
+    user_record const* const user = directory->find_user(record->owner);
+    if(! user)
+    {
+        // The user is gone: so is every token of theirs.
+        if(auto revoked = store_->revoke_family(record->family); ! revoked)
+            return revoked.error();
+        return lifecycle_error::invalid_refresh_token;
+    }
+
+    // Everything that can fail without touching the store comes first, so
+    // that a rotation is never lost to a later failure.
+    auto access = issue_access(*user);
+    if(! access)
+        return access.error();
+    auto secret = detail::new_secret(options_.refresh_token_prefix);
+    if(! secret)
+        return secret.error();
+    auto id = detail::random_uuid();
+    if(! id)
+        return id.error();
+
+    refresh_token_record next;
+    next.id = std::move(*id);
+    next.secret_hash = hash_secret(*secret);
+    next.family = record->family;
+    next.owner = record->owner;
+    next.issued = at;
+    next.expires = at + options_.lifetimes.refresh;
+    auto const refresh_expires = next.expires;
+    if(auto rotated = store_->rotate_refresh(record->id, std::move(next)); ! rotated)
+    {
+        // A concurrent refresh of the same token won: this one is a reuse.
+        if(detail::is_lifecycle_error(rotated.error(), lifecycle_error::refresh_token_reused))
+            return refuse_reused(record->family);
+        return rotated.error();
+    }
+    auto const revoke_until = access->expires_at + revocation_margin_;
+    if(auto recorded = store_->add_family_access(record->family, access->jti, revoke_until); ! recorded)
+    {
+        // The family was revoked between the rotation and now (a reuse of
+        // this token raced us): the new access token is never handed out.
+        if(detail::is_lifecycle_error(recorded.error(), lifecycle_error::invalid_refresh_token))
+        {
+            if(auto revoked = store_->revoke(access->jti, revoke_until); ! revoked)
+                return revoked.error();
+            return lifecycle_error::refresh_token_reused;
+        }
+        return recorded.error();
+    }
+    return token_pair{std::move(access->token), std::move(*secret), access->expires_at, refresh_expires};
+}
+
+template<class Clock>
+result<issued_jwt> token_service<Clock>::model_session(Principal const& caller, std::int64_t model_id)
+{
+    auto user = console_user(caller);
+    if(! user)
+        return user.error();
+    auto endpoint = router_->find(model_id);
+    if(! endpoint)
+        return lifecycle_error::unknown_model;
+
+    // Allowed if the caller may read or infer any version of the model (a
+    // scope narrowed to one version allows a session for that version).
+    auto const& model = endpoint->model();
+    auto const compiled = policy_->compile(caller.scopes);
+    bool allowed = false;
+    for(std::size_t v = 0; v < model.versions.size() && ! allowed; ++v)
+    {
+        ModelEndpoint const version(endpoint->registry(), endpoint->model_index(), v, true);
+        allowed = policy_->decide(compiled, caller, version, ScopePolicy::models_read).allowed()
+               || policy_->decide(compiled, caller, version, ScopePolicy::models_infer).allowed();
+    }
+    if(! allowed)
+        return lifecycle_error::not_permitted;
+
+    jwt_request request;
+    request.subject = caller.subject;
+    request.cls = token_class::model_session;
+    request.scopes = detail::grantable_scopes(caller.scopes);
+    request.bindings.model_id = model_id;
+    request.bindings.account = caller.bindings.account;
+    request.lifetime = options_.lifetimes.model_session;
+    return issuer_->issue(request);
+}
+
+//----------------------------------------------------------------------------
+// STACKIT instance tokens
+
+template<class Clock>
+auto token_service<Clock>::find_instance_token(std::string_view instance, std::string_view id) const
+    -> result<token_ptr>
+{
+    auto token = store_->find_by_id(id);
+    if(! token || token->cls != token_class::instance || token->bindings.instance != instance
+       || detail::has_expired(*token, now()))
+        return lifecycle_error::token_not_found;
+    return token;
+}
+
+template<class Clock>
+result<created_token> token_service<Clock>::create_instance_token(Principal const& caller,
+    std::string_view instance, std::string name, std::string description, std::optional<std::chrono::seconds> ttl)
+{
+    auto user = instance_manager(caller, instance);
+    if(! user)
+        return user.error();
+    if(auto checked = detail::check_token_text(name, description); ! checked)
+        return checked.error();
+    if(ttl && (*ttl <= std::chrono::seconds::zero() || *ttl > max_ttl))
+        return lifecycle_error::invalid_ttl;
+
+    stored_token token;
+    token.owner = caller.subject;
+    token.cls = token_class::instance;
+    token.bindings.instance = std::string(instance);
+    token.bindings.account = user->user->account;
+    token.scopes = detail::grantable_scopes(caller.scopes);
+    token.name = std::move(name);
+    token.description = std::move(description);
+    token.permanent = ! ttl;
+    token.active = true;
+    token.created = now();
+    if(ttl)
+        token.expires = token.created + *ttl;
+    return store_new_token(std::move(token), {}, false);
+}
+
+template<class Clock>
+auto token_service<Clock>::list_instance_tokens(Principal const& caller, std::string_view instance) const
+    -> result<std::vector<token_ptr>>
+{
+    if(auto user = instance_manager(caller, instance); ! user)
+        return user.error();
+    token_filter filter;
+    filter.cls = token_class::instance;
+    filter.instance = std::string(instance);
+    auto tokens = store_->list(filter);
+    auto const at = now();
+    tokens.erase(std::remove_if(tokens.begin(), tokens.end(),
+                                [&](token_ptr const& t) { return detail::has_expired(*t, at); }),
+                 tokens.end());
+    return tokens;
+}
+
+template<class Clock>
+auto token_service<Clock>::get_instance_token(Principal const& caller, std::string_view instance,
+                                              std::string_view id) const -> result<token_ptr>
+{
+    if(auto user = instance_manager(caller, instance); ! user)
+        return user.error();
+    return find_instance_token(instance, id);
+}
+
+template<class Clock>
+auto token_service<Clock>::update_instance_token(Principal const& caller, std::string_view instance,
+    std::string_view id, std::optional<std::string> name, std::optional<std::string> description)
+    -> result<token_ptr>
+{
+    if(auto user = instance_manager(caller, instance); ! user)
+        return user.error();
+    auto token = find_instance_token(instance, id);
+    if(! token)
+        return token.error();
+    if(auto checked = detail::check_token_text(name, description); ! checked)
+        return checked.error();
+    if(! name && ! description)
+        return token;
+    auto updated = store_->update((*token)->id, [&](stored_token& t) {
+        if(name)
+            t.name = *name;
+        if(description)
+            t.description = *description;
+    });
+    if(! updated)
+        return updated.error();
+    return find_instance_token(instance, id);
+}
+
+template<class Clock>
+result<void> token_service<Clock>::delete_instance_token(Principal const& caller, std::string_view instance,
+                                                         std::string_view id)
+{
+    if(auto user = instance_manager(caller, instance); ! user)
+        return user.error();
+    auto token = find_instance_token(instance, id);
+    if(! token)
+        return token.error();
+    return store_->erase((*token)->id);
+}
+
+//----------------------------------------------------------------------------
+// Modelon personal API key
+
+template<class Clock>
+result<created_token> token_service<Clock>::regenerate_api_key(Principal const& caller)
+{
+    auto owner = key_owner(caller);
+    if(! owner)
+        return owner.error();
+    auto const& user = *owner->user;
+    stored_token token;
+    token.owner = user.email;
+    token.cls = token_class::personal_key;
+    token.bindings.account = user.account;
+    token.scopes = detail::grantable_scopes(user.scopes);
+    token.permanent = true;
+    token.active = true;
+    token.created = now();
+    // One atomic change: the old key is gone when the new one exists.
+    return store_new_token(std::move(token), {}, true);
+}
+
+template<class Clock>
+auto token_service<Clock>::api_key_info(Principal const& caller) const -> result<token_ptr>
+{
+    auto owner = key_owner(caller);
+    if(! owner)
+        return owner.error();
+    token_filter filter;
+    filter.owner = owner->user->email;
+    filter.cls = token_class::personal_key;
+    auto keys = store_->list(filter);
+    if(keys.empty())
+        return lifecycle_error::token_not_found;
+    return keys.back();
+}
+
+template<class Clock>
+result<void> token_service<Clock>::delete_api_key(Principal const& caller)
+{
+    auto owner = key_owner(caller);
+    if(! owner)
+        return owner.error();
+    token_filter filter;
+    filter.owner = owner->user->email;
+    filter.cls = token_class::personal_key;
+    auto erased = store_->erase_if(filter);
+    if(! erased)
+        return erased.error();
+    if(*erased == 0)
+        return lifecycle_error::token_not_found;
+    return {};
+}
+
+//----------------------------------------------------------------------------
+// NeuroIO account / space / manager tokens
+
+template<class Clock>
+auto token_service<Clock>::find_managed(Principal const& caller, std::string_view id_or_key) const
+    -> result<token_ptr>
+{
+    auto scope = management_scope_of(caller);
+    if(! scope)
+        return scope.error();
+    token_ptr token;
+    if(has_api_key_prefix(id_or_key, options_.api_key_prefix))
+    {
+        if(check_api_key(id_or_key, options_.api_key_prefix))
+            token = store_->find_by_secret(hash_secret(id_or_key));
+    }
+    else
+        token = store_->find_by_id(id_or_key);
+    if(! token || token->cls != scope->cls || token->bindings.account != scope->account
+       || token->bindings.space != scope->space || detail::has_expired(*token, now()))
+        return lifecycle_error::token_not_found;
+    return token;
+}
+
+template<class Clock>
+result<created_token> token_service<Clock>::create_managed(Principal const& caller, managed_kind kind,
+                                                           std::optional<std::string> space, bool permanent)
+{
+    auto scope = management_scope_of(caller);
+    if(! scope)
+        return scope.error();
+    management_scope target = *scope;
+    switch(kind)
+    {
+    case managed_kind::same_as_caller:
+        break;
+    case managed_kind::space:
+    {
+        // Space tokens come from the account's authority: a console user or
+        // an account token.
+        if(scope->cls != token_class::account)
+            return lifecycle_error::not_permitted;
+        if(! space || space->empty())
+            return lifecycle_error::invalid_request_body;
+        auto const directory = directory_.load();
+        auto const* account = directory->find_account(scope->account);
+        if(! account || std::find(account->spaces.begin(), account->spaces.end(), *space) == account->spaces.end())
+            return lifecycle_error::unknown_space;
+        target = management_scope{token_class::space, scope->account, std::move(*space)};
+        break;
+    }
+    case managed_kind::manager:
+        if(scope->cls != token_class::account)
+            return lifecycle_error::not_permitted;
+        target = management_scope{token_class::manager, scope->account, {}};
+        break;
+    default:
+        return lifecycle_error::invalid_request_body;
+    }
+
+    stored_token token;
+    token.owner = caller.subject;
+    token.cls = target.cls;
+    token.bindings.account = std::move(target.account);
+    token.bindings.space = std::move(target.space);
+    token.scopes = detail::grantable_scopes(caller.scopes);
+    token.permanent = permanent;
+    token.active = true;
+    token.created = now();
+    if(! permanent)
+        token.expires = token.created + options_.lifetimes.temporary;
+    insert_limits limits;
+    if(permanent)
+        limits.max_permanent = options_.max_permanent_tokens;
+    return store_new_token(std::move(token), limits, false);
+}
+
+template<class Clock>
+result<token_page> token_service<Clock>::list_managed(Principal const& caller, std::optional<bool> permanent,
+                                                      std::size_t limit, std::size_t offset) const
+{
+    auto scope = management_scope_of(caller);
+    if(! scope)
+        return scope.error();
+    token_filter filter;
+    filter.cls = scope->cls;
+    filter.account = scope->account;
+    filter.space = scope->space;
+    filter.permanent = permanent;
+    auto tokens = store_->list(filter);
+    auto const at = now();
+    tokens.erase(std::remove_if(tokens.begin(), tokens.end(),
+                                [&](token_ptr const& t) { return detail::has_expired(*t, at); }),
+                 tokens.end());
+
+    if(limit == 0 || limit > options_.max_page_size)
+        limit = options_.max_page_size;
+    token_page page;
+    page.count = tokens.size();
+    if(offset < page.count)
+    {
+        auto const end = page.count - offset > limit ? offset + limit : page.count;
+        page.results.assign(tokens.begin() + static_cast<std::ptrdiff_t>(offset),
+                            tokens.begin() + static_cast<std::ptrdiff_t>(end));
+        if(end < page.count)
+            page.next_offset = end;
+    }
+    if(offset > 0)
+        page.previous_offset = offset > limit ? offset - limit : 0;
+    return page;
+}
+
+template<class Clock>
+auto token_service<Clock>::get_managed(Principal const& caller, std::string_view id_or_key) const
+    -> result<token_ptr>
+{
+    return find_managed(caller, id_or_key);
+}
+
+template<class Clock>
+auto token_service<Clock>::set_managed_active(Principal const& caller, std::string_view id_or_key, bool active)
+    -> result<token_ptr>
+{
+    auto token = find_managed(caller, id_or_key);
+    if(! token)
+        return token.error();
+    if(auto changed = store_->set_active((*token)->id, active); ! changed)
+        return changed.error();
+    auto updated = store_->find_by_id((*token)->id);
+    if(! updated)
+        return lifecycle_error::token_not_found;
+    return updated;
+}
+
+template<class Clock>
+result<void> token_service<Clock>::delete_managed(Principal const& caller, std::string_view id_or_key)
+{
+    auto token = find_managed(caller, id_or_key);
+    if(! token)
+        return token.error();
+    return store_->erase((*token)->id);
+}
+
+template<class Clock>
+result<std::size_t> token_service<Clock>::delete_managed_many(Principal const& caller,
+                                                              std::optional<bool> permanent)
+{
+    auto scope = management_scope_of(caller);
+    if(! scope)
+        return scope.error();
+    token_filter filter;
+    filter.cls = scope->cls;
+    filter.account = scope->account;
+    filter.space = scope->space;
+    filter.permanent = permanent;
+    if(caller.kind == credential_kind::api_key && ! caller.token_id.empty())
+        filter.except_id = caller.token_id;
+    return store_->erase_if(filter);
+}
+
+template<class Clock>
+auto token_service<Clock>::whoami(Principal const& caller) const -> result<std::pair<std::string, token_class>>
+{
+    if(caller.cls != token_class::manager || caller.kind != credential_kind::api_key
+       || caller.bindings.account.empty())
+        return lifecycle_error::not_permitted;
+    return std::pair<std::string, token_class>(caller.bindings.account, token_class::manager);
+}
+
+} // namespace v0
+} // namespace modelauth
+
+#endif
