@@ -17,6 +17,8 @@
 
 #include "support/doctest_result.hpp"
 
+#include "support/temporary_directory.hpp"
+
 #include <doctest/doctest.h>
 
 #include <unistd.h>
@@ -98,24 +100,10 @@ std::shared_ptr<ma::ModelUrlRouter const> make_router()
     }));
 }
 
-// A directory under the system's temporary directory, removed at the end.
-struct temporary_directory
+// Each test's state directory, removed at the end.
+struct temporary_directory : modelauth_test::temporary_directory
 {
-    fs::path path;
-
-    temporary_directory()
-    {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path()
-            / ("modelauth-service-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path);
-    }
-
-    ~temporary_directory()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+    temporary_directory() : modelauth_test::temporary_directory("service") {}
 };
 
 struct in_memory_backend

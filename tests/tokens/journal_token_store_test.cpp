@@ -10,6 +10,8 @@
 
 #include "support/doctest_result.hpp"
 
+#include "support/temporary_directory.hpp"
+
 #include <doctest/doctest.h>
 
 #include <sys/resource.h>
@@ -33,24 +35,10 @@ using time_point = std::chrono::system_clock::time_point;
 
 time_point const t0 = time_point(std::chrono::seconds(1'800'000'000));
 
-// A directory under the system's temporary directory, removed at the end.
-struct temporary_directory
+// Each test's state directory, removed at the end.
+struct temporary_directory : modelauth_test::temporary_directory
 {
-    fs::path path;
-
-    temporary_directory()
-    {
-        static std::atomic<int> counter{0};
-        path = fs::temp_directory_path()
-            / ("modelauth-journal-store-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-        fs::remove_all(path);
-    }
-
-    ~temporary_directory()
-    {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-    }
+    temporary_directory() : modelauth_test::temporary_directory("journal-store") {}
 };
 
 std::shared_ptr<ma::JournalTokenStore> open_store(fs::path const& dir, ma::journal_options options = {})
