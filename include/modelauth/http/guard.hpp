@@ -98,117 +98,70 @@ struct guard_failure
     std::string location;
 };
 
-/** The outcome of `basic_guard::check`: an auth context or a failure.
+namespace detail {
 
-    Converts to `true` on success.
-    Thread safety: a value.
-*/
-template<class Registry = model_registry>
-class basic_guard_result
+// What the guard's checks return: a `T` on success or a `guard_failure`.
+template<class T>
+class guard_outcome
 {
 public:
-    /// A success.
-    basic_guard_result(basic_auth_context<Registry> context) noexcept
-        : outcome_(std::move(context))
-    {
-    }
+    guard_outcome(T value) noexcept : outcome_(std::move(value)) {}
 
-    /// A failure. Precondition: `failure.error` is not empty.
-    basic_guard_result(guard_failure failure) noexcept
-        : outcome_(std::move(failure))
-    {
-    }
+    guard_outcome(guard_failure failure) noexcept : outcome_(std::move(failure)) {}
 
-    /// Whether the request is authenticated and authorized.
-    [[nodiscard]] bool has_value() const noexcept
-    {
-        return outcome_.index() == 0;
-    }
+    [[nodiscard]] bool has_value() const noexcept { return outcome_.index() == 0; }
 
-    /// Whether the request is authenticated and authorized.
-    explicit operator bool() const noexcept
-    {
-        return has_value();
-    }
+    explicit operator bool() const noexcept { return has_value(); }
 
-    /// The context. Precondition: `has_value()`.
-    [[nodiscard]] basic_auth_context<Registry> const& context() const noexcept
-    {
-        return *std::get_if<0>(&outcome_);
-    }
+    [[nodiscard]] guard_failure const& failure() const noexcept { return *std::get_if<1>(&outcome_); }
 
-    /// The failure. Precondition: `! has_value()`.
-    [[nodiscard]] guard_failure const& failure() const noexcept
-    {
-        return *std::get_if<1>(&outcome_);
-    }
-
-    /// The failure's error code; empty on success.
     [[nodiscard]] std::error_code error() const noexcept
     {
         return has_value() ? std::error_code() : failure().error;
     }
 
+protected:
+    [[nodiscard]] T const& value() const noexcept { return *std::get_if<0>(&outcome_); }
+
 private:
-    std::variant<basic_auth_context<Registry>, guard_failure> outcome_;
+    std::variant<T, guard_failure> outcome_;
+};
+
+} // namespace detail
+
+/** The outcome of `basic_guard::check`: an auth context or a failure.
+
+    Built from a `basic_auth_context` (success) or a `guard_failure` whose
+    `error` is not empty. `has_value()` and `explicit operator bool` tell
+    whether the request is authenticated and authorized; `failure()` (when
+    not) says why; `error()` is the failure's code, empty on success.
+    Thread safety: a value.
+*/
+template<class Registry = model_registry>
+class basic_guard_result : public detail::guard_outcome<basic_auth_context<Registry>>
+{
+public:
+    using detail::guard_outcome<basic_auth_context<Registry>>::guard_outcome;
+
+    /// The context. Precondition: `has_value()`.
+    [[nodiscard]] basic_auth_context<Registry> const& context() const noexcept { return this->value(); }
 };
 
 /// The result over the default registry.
 using guard_result = basic_guard_result<>;
 
 /** The outcome of `basic_guard::authenticate`: the validated caller, or a
-    failure.
+    failure, with the members of `basic_guard_result`.
 
-    Converts to `true` on success.
     Thread safety: a value.
 */
-class authentication_result
+class authentication_result : public detail::guard_outcome<principal_ptr>
 {
 public:
-    /// A success. Precondition: `principal` is not null.
-    authentication_result(principal_ptr principal) noexcept
-        : outcome_(std::move(principal))
-    {
-    }
-
-    /// A failure. Precondition: `failure.error` is not empty.
-    authentication_result(guard_failure failure) noexcept
-        : outcome_(std::move(failure))
-    {
-    }
-
-    /// Whether the request is authenticated.
-    [[nodiscard]] bool has_value() const noexcept
-    {
-        return outcome_.index() == 0;
-    }
-
-    /// Whether the request is authenticated.
-    explicit operator bool() const noexcept
-    {
-        return has_value();
-    }
+    using detail::guard_outcome<principal_ptr>::guard_outcome;
 
     /// The caller. Precondition: `has_value()`.
-    [[nodiscard]] principal_ptr const& principal() const noexcept
-    {
-        return *std::get_if<0>(&outcome_);
-    }
-
-    /// The failure. Precondition: `! has_value()`.
-    [[nodiscard]] guard_failure const& failure() const noexcept
-    {
-        return *std::get_if<1>(&outcome_);
-    }
-
-    /// The failure's error code; empty on success.
-    [[nodiscard]] std::error_code error() const noexcept
-    {
-        return has_value() ? std::error_code() : failure().error;
-    }
-
-private:
-    std::variant<principal_ptr, guard_failure> outcome_;
+    [[nodiscard]] principal_ptr const& principal() const noexcept { return value(); }
 };
 
 /** Settings of a `basic_guard`. Checked by its constructor. */
