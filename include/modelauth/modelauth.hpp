@@ -23,6 +23,7 @@
 #include <modelauth/http/guard.hpp>
 #include <modelauth/http/guarded_handler.hpp>
 #include <modelauth/http/metrics.hpp>
+#include <modelauth/http/rest_api.hpp>
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/json.hpp>
@@ -39,8 +40,16 @@
 #include <modelauth/scope_policy.hpp>
 #include <modelauth/token_cache.hpp>
 #include <modelauth/token_validator.hpp>
+#include <modelauth/tokens/api_key_source.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
+#include <modelauth/tokens/issuer.hpp>
+#include <modelauth/tokens/journal_token_store.hpp>
+#include <modelauth/tokens/login_limiter.hpp>
+#include <modelauth/tokens/managed_token_store.hpp>
+#include <modelauth/tokens/password.hpp>
+#include <modelauth/tokens/token_service.hpp>
 #include <modelauth/tokens/token_store.hpp>
+#include <modelauth/tokens/ttl.hpp>
 #include <modelauth/version.hpp>
 
 #endif

@@ -1,0 +1,297 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+// The reference server with a state directory: what it issued before a
+// restart still works after it (the issuer's key and the token journal are
+// persisted), and what was deleted, deactivated or revoked stays refused.
+
+#include "server.hpp"
+
+#include <modelauth/configuration_error.hpp>
+#include <modelauth/tokens/password.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <openssl/rand.h>
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <utility>
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+using response = http::response<http::string_body>;
+
+std::string const password = "restart password";
+std::string const diamond = "/models/practicus/diamond-price/";
+std::string const churn = "/models/practicus/churn/";
+std::string const instance_tokens = "/v1alpha/projects/demo/regions/eu01/instances/demo/tokens";
+
+// A fresh directory under the system's temporary directory, removed at the end.
+struct temporary_directory
+{
+    std::filesystem::path path;
+
+    temporary_directory()
+    {
+        unsigned char random[8];
+        REQUIRE(RAND_bytes(random, sizeof random) == 1);
+        std::string name = "model_server_restart_";
+        for(unsigned char b : random)
+        {
+            name += "0123456789abcdef"[b >> 4];
+            name += "0123456789abcdef"[b & 15];
+        }
+        path = std::filesystem::temp_directory_path() / name;
+    }
+
+    ~temporary_directory()
+    {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+};
+
+// One user who may do everything, two models of one account on one instance.
+model_server::server_config restart_config(std::filesystem::path const& state_dir, unsigned short port)
+{
+    static std::string const hash = modelauth::hash_password(password, 100000).value();
+    json::object config{
+        {"listen", "127.0.0.1:" + std::to_string(port)},
+        {"threads", 2},
+        {"state_dir", state_dir.string()},
+        {"accounts", json::array{json::object{{"id", "demo"}, {"spaces", json::array{"default"}}}}},
+        {"instances", json::array{json::object{{"project", "demo"}, {"region", "eu01"}, {"id", "demo"}}}},
+        {"users", json::array{json::object{{"email", "alice@example.com"}, {"password", hash}, {"account", "demo"},
+                      {"scopes", json::array{"models:read", "models:infer", "tokens:manage"}},
+                      {"instances", json::array{"demo/eu01/demo"}}}}},
+        {"models", json::array{
+            json::object{{"model_id", 1}, {"prefix", "models/practicus"}, {"name", "diamond-price"},
+                {"versions", json::array{"1", "2"}}, {"kind", "linear"}, {"weights", json::array{3900.0, 60.0}},
+                {"bias", -250.0}, {"account", "demo"}, {"space", "default"}, {"instance", "demo/eu01/demo"}},
+            json::object{{"model_id", 2}, {"prefix", "models/practicus"}, {"name", "churn"},
+                {"versions", json::array{"1"}}, {"kind", "logistic"}, {"weights", json::array{0.8, -0.05, 1.2}},
+                {"bias", -0.5}, {"account", "demo"}, {"space", "default"}, {"instance", "demo/eu01/demo"}}}},
+    };
+    return model_server::parse_config(json::serialize(config));
+}
+
+// A Beast client: one request per connection.
+class client
+{
+public:
+    explicit client(unsigned short port) : port_(port) {}
+
+    response call(std::string const& method, std::string const& target, std::string const& headers = {},
+        std::string const& body = {}) const
+    {
+        asio::io_context ioc;
+        beast::tcp_stream stream(ioc);
+        stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
+        std::string raw = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers;
+        if(! body.empty())
+            raw += "Content-Type: application/json\r\n";
+        raw += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+        asio::write(stream.socket(), asio::buffer(raw));
+        beast::flat_buffer buffer;
+        response res;
+        beast::error_code ec;
+        http::read(stream, buffer, res, ec);
+        REQUIRE_MESSAGE(! ec, ec.message());
+        return res;
+    }
+
+    // The JSON answer of a call that must have `status`.
+    json::object expect(unsigned status, std::string const& method, std::string const& target,
+        std::string const& headers = {}, json::object const& body = {}) const
+    {
+        auto const res = call(method, target, headers, body.empty() ? std::string() : json::serialize(body));
+        REQUIRE_MESSAGE(res.result_int() == status, method << " " << target << ": " << res.body());
+        return res.body().empty() ? json::object() : json::parse(res.body()).as_object();
+    }
+
+    // What inference on `target` with `credential_header` answers.
+    unsigned infer(std::string const& target, std::string const& credential_header) const
+    {
+        json::array rows; // not json::array{row}: that would copy `row` (one element of its own type)
+        rows.emplace_back(target == churn ? json::array{1, 2, 3} : json::array{1, 2});
+        return call("POST", target, credential_header, json::serialize(json::object{{"inputs", std::move(rows)}}))
+            .result_int();
+    }
+
+private:
+    unsigned short port_;
+};
+
+std::string bearer(std::string const& token)
+{
+    return "Authorization: Bearer " + token + "\r\n";
+}
+
+std::string str(json::value const& v)
+{
+    return std::string(v.as_string());
+}
+
+// What the first run issued, for the second to check.
+struct issued
+{
+    std::string kid;
+    std::string access;      // from a refresh, so in the family of `refresh`
+    std::string spent_refresh;
+    std::string refresh;
+    std::string session;
+    std::string instance_token;
+    std::string deleted_instance_token;
+    std::string personal_key;
+    std::string replaced_personal_key;
+    std::string permanent_token;
+    std::string temporary_token;
+    std::string inactive_token;
+    std::string deleted_token;
+};
+
+issued issue_everything(client const& c)
+{
+    issued out;
+    out.kid = str(c.expect(200, "GET", "/.well-known/jwks.json").at("keys").as_array().at(0).at("kid"));
+
+    auto const login = c.expect(200, "POST", "/console/api/auth/", {},
+        json::object{{"email", "alice@example.com"}, {"password", password}});
+    out.spent_refresh = str(login.at("refresh"));
+    auto const pair = c.expect(200, "POST", "/console/api/auth/refresh/", {},
+        json::object{{"refresh", out.spent_refresh}});
+    out.access = str(pair.at("access"));
+    out.refresh = str(pair.at("refresh"));
+    auto const auth = bearer(out.access);
+
+    out.session = str(c.expect(200, "GET", "/console/api/modelhost/model-auth/?model_id=1", auth).at("token"));
+
+    out.instance_token = str(c.expect(201, "POST", instance_tokens, auth, json::object{{"name", "kept"}}).at("content"));
+    auto const doomed = c.expect(201, "POST", instance_tokens, auth, json::object{{"name", "deleted"}});
+    out.deleted_instance_token = str(doomed.at("content"));
+    c.expect(204, "DELETE", instance_tokens + "/" + str(doomed.at("id")), auth);
+
+    out.replaced_personal_key = str(c.expect(200, "POST", "/api/users/me/api-key", auth).at("secret_key"));
+    out.personal_key = str(c.expect(200, "POST", "/api/users/me/api-key", auth).at("secret_key"));
+
+    auto const make = [&](bool permanent) {
+        return c.expect(201, "POST", "/api/v1/tokens/", auth, json::object{{"permanent", permanent}});
+    };
+    out.permanent_token = str(make(true).at("key"));
+    out.temporary_token = str(make(false).at("key"));
+    auto const inactive = make(true);
+    out.inactive_token = str(inactive.at("key"));
+    c.expect(200, "PATCH", "/api/v1/tokens/" + str(inactive.at("id")) + "/", auth, json::object{{"is_active", false}});
+    auto const deleted = make(false);
+    out.deleted_token = str(deleted.at("key"));
+    c.expect(204, "DELETE", "/api/v1/tokens/" + str(deleted.at("id")) + "/", auth);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("server restart: tokens, deletions, deactivations and revocations survive on the same state_dir")
+{
+    temporary_directory dir;
+    issued before;
+    unsigned short port = 0;
+    {
+        model_server::server first;
+        first.start(restart_config(dir.path, 0));
+        port = first.port();
+        client const c(port);
+        before = issue_everything(c);
+        // Everything works before the restart.
+        CHECK(c.infer(diamond, bearer(before.access)) == 200);
+        CHECK(c.infer(diamond, bearer(before.deleted_token)) == 401);
+        first.stop();
+    }
+    // The issuer's private key is kept for the owner only.
+    auto const key_file = dir.path / std::string(model_server::issuer_key_file_name);
+    REQUIRE(std::filesystem::exists(key_file));
+    CHECK((std::filesystem::status(key_file).permissions()
+              & (std::filesystem::perms::group_all | std::filesystem::perms::others_all))
+        == std::filesystem::perms::none);
+
+    {
+        // The same port, so the same issuer name (its base URL).
+        model_server::server second;
+        second.start(restart_config(dir.path, port));
+        REQUIRE(second.port() == port);
+        client const c(port);
+
+        // The issuer's key was kept: the same kid, and the JWTs issued before verify.
+        CHECK(str(c.expect(200, "GET", "/.well-known/jwks.json").at("keys").as_array().at(0).at("kid")) == before.kid);
+        CHECK(c.call("GET", "/console/api/modelhost/models/", bearer(before.access)).result_int() == 200);
+        CHECK(c.infer(diamond, bearer(before.access)) == 200);
+        CHECK(c.infer(diamond, bearer(before.session)) == 200);
+        CHECK(c.infer(churn, bearer(before.session)) == 403);
+
+        // The managed tokens were kept, with their state.
+        CHECK(c.infer(diamond, bearer(before.instance_token)) == 200);
+        CHECK(c.infer(diamond, bearer(before.deleted_instance_token)) == 401);
+        CHECK(c.infer(churn, "impact-api-key: " + before.personal_key + "\r\n") == 200);
+        CHECK(c.infer(churn, "impact-api-key: " + before.replaced_personal_key + "\r\n") == 401);
+        CHECK(c.infer(diamond, bearer(before.permanent_token)) == 200);
+        CHECK(c.infer(diamond, bearer(before.temporary_token)) == 200);
+        CHECK(c.infer(diamond, bearer(before.inactive_token)) == 401);
+        CHECK(c.infer(diamond, bearer(before.deleted_token)) == 401);
+
+        // The refresh family was kept: the current token rotates, the spent
+        // one is a reuse that revokes the family, access tokens included.
+        auto const rotated = c.expect(200, "POST", "/console/api/auth/refresh/", {},
+            json::object{{"refresh", before.refresh}});
+        CHECK(c.call("POST", "/console/api/auth/refresh/", {},
+                   json::serialize(json::object{{"refresh", before.spent_refresh}}))
+                  .result_int()
+            == 401);
+        CHECK(c.infer(diamond, bearer(before.access)) == 401);
+        CHECK(c.infer(diamond, bearer(str(rotated.at("access")))) == 401);
+        second.stop();
+    }
+    {
+        // The revocations themselves were kept.
+        model_server::server third;
+        third.start(restart_config(dir.path, port));
+        client const c(port);
+        CHECK(c.infer(diamond, bearer(before.access)) == 401);
+        CHECK(c.infer(diamond, bearer(before.permanent_token)) == 200);
+    }
+}
+
+TEST_CASE("server restart: a state_dir in use by a running server is refused, naming state_dir")
+{
+    temporary_directory dir;
+    model_server::server running;
+    running.start(restart_config(dir.path, 0));
+    model_server::server second;
+    try
+    {
+        second.start(restart_config(dir.path, 0));
+        FAIL("the second server started");
+    }
+    catch(modelauth::configuration_error const& e)
+    {
+        CHECK(e.field() == "state_dir");
+    }
+}
