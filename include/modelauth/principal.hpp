@@ -80,9 +80,11 @@ public:
 
     // Empties the object for reuse: the parsed form is freed, the text's
     // buffer is handed to the caller (to be filled and given back).
+    // Precondition for this and adopt_checked_text: no other thread reads
+    // the object (its principal is being built or recycled).
     std::string release_text() noexcept
     {
-        delete parsed_.exchange(nullptr);
+        drop_parsed();
         std::string text = std::move(text_);
         text_.clear();
         text.clear();
@@ -92,8 +94,15 @@ public:
     // Takes `text` (already checked) as the object's text, unparsed.
     void adopt_checked_text(std::string&& text) noexcept
     {
-        delete parsed_.exchange(nullptr);
+        drop_parsed();
         text_ = std::move(text);
+    }
+
+    // Empties the text, keeping its buffer; frees the parsed form.
+    void clear() noexcept
+    {
+        drop_parsed();
+        text_.clear();
     }
 
     boost::json::object const& get() const
@@ -111,6 +120,16 @@ public:
     }
 
 private:
+    // Only for an object no other thread reads: plain loads and stores.
+    void drop_parsed() noexcept
+    {
+        if(auto* p = parsed_.load(std::memory_order_relaxed))
+        {
+            parsed_.store(nullptr, std::memory_order_relaxed);
+            delete p;
+        }
+    }
+
     std::string text_;
     mutable std::atomic<boost::json::object*> parsed_{nullptr};
 };
@@ -328,8 +347,7 @@ struct principal_recycling
         p.bindings.account.clear();
         p.bindings.space.clear();
         p.kind = credential_kind::jwt;
-        std::string text = p.claims_.release_text();
-        p.claims_.adopt_checked_text(std::move(text));
+        p.claims_.clear();
     }
 
     // The claims text buffer of `p` (empty, with its capacity), for the

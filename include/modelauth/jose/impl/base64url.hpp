@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -97,14 +98,19 @@ inline bool base64url_decode_16(unsigned char const* p, unsigned char* out) noex
         // Pairs of 12-bit values -> 24 bits per 32-bit lane.
         __m128i const groups = _mm_or_si128(
             _mm_slli_epi32(_mm_and_si128(pairs, _mm_set1_epi32(0x0000FFFF)), 12), _mm_srli_epi32(pairs, 16));
-        alignas(16) std::uint32_t g[4];
-        _mm_store_si128(reinterpret_cast<__m128i*>(g), groups);
-        for(int k = 0; k < 4; ++k)
-        {
-            out[3 * k] = static_cast<unsigned char>(g[k] >> 16);
-            out[3 * k + 1] = static_cast<unsigned char>(g[k] >> 8);
-            out[3 * k + 2] = static_cast<unsigned char>(g[k]);
-        }
+        // Each lane's 3 bytes, most significant first, packed 6 to a 64-bit
+        // word in memory order (x86-64 is little-endian) and stored as is:
+        // no round trip through memory.
+        auto const six_bytes = [](std::uint64_t two_lanes) noexcept {
+            auto const first = __builtin_bswap32(static_cast<std::uint32_t>(two_lanes)) >> 8;
+            auto const second = __builtin_bswap32(static_cast<std::uint32_t>(two_lanes >> 32)) >> 8;
+            return static_cast<std::uint64_t>(first) | (static_cast<std::uint64_t>(second) << 24);
+        };
+        std::uint64_t const low = six_bytes(static_cast<std::uint64_t>(_mm_cvtsi128_si64(groups)));
+        std::uint64_t const high
+            = six_bytes(static_cast<std::uint64_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(groups, groups))));
+        std::memcpy(out, &low, 6);
+        std::memcpy(out + 6, &high, 6);
     }
     return true;
 }
