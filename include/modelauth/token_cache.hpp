@@ -22,11 +22,12 @@
       its table behind until then), so give a cache to long-lived threads
       such as an io_context pool.
     - *A different token never hits.* An entry matches only if the 64-bit
-      hash of the whole credential, its length and all its bytes are equal.
-      The bytes are compared only after the full hash matched, so a timing
-      difference can only tell an attacker what they already know; the last
-      32 bytes (a JWT's signature, an API key's random tail) are compared with
-      `CRYPTO_memcmp` regardless.
+      hash of the credential's length and last 64 bytes (a JWT's signature,
+      an API key's random tail: unpredictable, and cheap to hash whatever the
+      token's size), its length and all its bytes are equal. The bytes are
+      compared only after the hash matched, so a timing difference can only
+      tell an attacker what they already know; the last 32 bytes are
+      compared with `CRYPTO_memcmp` regardless.
     - *Expiry is checked on every hit* against the entry's `valid_until`.
     - *Revocation reaches the cache at once.* Each entry records the token
       store's epoch and the cache's generation when it was made; a hit

@@ -13,6 +13,9 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/type_traits.hpp>
 
+#include <array>
+#include <cstddef>
+
 namespace modelauth {
 inline namespace v0 {
 namespace http {
@@ -131,11 +134,37 @@ inline query_view query_of(std::string_view target) noexcept
 
 } // namespace detail
 
+namespace detail {
+
+constexpr std::array<unsigned char, 256> make_b64token_table() noexcept
+{
+    std::array<unsigned char, 256> table{};
+    for(std::size_t c = 0; c < 256; ++c)
+        table[c] = is_b64token_char(static_cast<char>(c)) ? 1 : 0;
+    return table;
+}
+
+inline constexpr std::array<unsigned char, 256> b64token_table = make_b64token_table();
+
+// How many leading characters of `token` are b64token characters: a table
+// lookup per character, 8 at a time while all 8 are (tokens are long).
+constexpr std::size_t b64token_prefix(std::string_view token) noexcept
+{
+    auto const in = [&](std::size_t k) -> unsigned { return b64token_table[static_cast<unsigned char>(token[k])]; };
+    std::size_t i = 0;
+    while(i + 8 <= token.size()
+          && (in(i) & in(i + 1) & in(i + 2) & in(i + 3) & in(i + 4) & in(i + 5) & in(i + 6) & in(i + 7)) != 0)
+        i += 8;
+    while(i < token.size() && in(i) != 0)
+        ++i;
+    return i;
+}
+
+} // namespace detail
+
 constexpr bool is_b64token(std::string_view token) noexcept
 {
-    std::size_t i = 0;
-    while(i < token.size() && detail::is_b64token_char(token[i]))
-        ++i;
+    std::size_t i = detail::b64token_prefix(token);
     if(i == 0)
         return false;
     while(i < token.size() && token[i] == '=')
