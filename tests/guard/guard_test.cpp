@@ -24,6 +24,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <thread>
@@ -348,6 +349,57 @@ TEST_CASE("strip_credentials removes Authorization and the API-key header")
     auto plain = fixture::make(bhttp::verb::get, diamond, "x");
     ma::http::strip_credentials(plain, ma::http::credential_options{});
     CHECK(plain.count(bhttp::field::authorization) == 0);
+}
+
+TEST_CASE("strip_credentials removes every credential field, in any case and position, and keeps the rest in order")
+{
+    ma::http::credential_options options;
+    options.api_key_header = "impact-api-key";
+    bhttp::request<bhttp::string_body> req{bhttp::verb::post, diamond, 11};
+    req.insert("authorization", "Bearer a");
+    req.insert(bhttp::field::host, "h");
+    req.insert("IMPACT-API-KEY", "k1");
+    req.insert("impact-api-key-2", "kept");
+    req.insert("AUTHORIZATION", "Bearer b");
+    req.insert(bhttp::field::content_type, "application/json");
+    req.insert("Impact-Api-Key", "k2");
+    ma::http::strip_credentials(req, options);
+    std::vector<std::string> left;
+    for(auto const& f : req)
+        left.push_back(std::string(f.name_string()) + ": " + std::string(f.value()));
+    CHECK(left == std::vector<std::string>{"Host: h", "impact-api-key-2: kept", "Content-Type: application/json"});
+
+    // Nothing to strip: nothing changes.
+    ma::http::strip_credentials(req, options);
+    CHECK(std::distance(req.begin(), req.end()) == 3);
+}
+
+namespace {
+
+// A Fields type that can be asked by name only (no iteration): strip_credentials
+// erases by name there.
+class by_name_fields : public bhttp::fields
+{
+    using bhttp::fields::begin;
+    using bhttp::fields::end;
+};
+
+} // namespace
+
+TEST_CASE("strip_credentials works on a Fields type without iteration")
+{
+    static_assert(! ma::http::detail::erasable_fields<by_name_fields>::value);
+    ma::http::credential_options options;
+    options.api_key_header = "impact-api-key";
+    bhttp::request<bhttp::empty_body, by_name_fields> req{bhttp::verb::get, diamond, 11};
+    req.insert("authorization", "Bearer a");
+    req.insert("AUTHORIZATION", "Bearer b");
+    req.insert("Impact-Api-Key", "k");
+    req.insert(bhttp::field::host, "h");
+    ma::http::strip_credentials(req, options);
+    CHECK(req.count(bhttp::field::authorization) == 0);
+    CHECK(req.count("impact-api-key") == 0);
+    CHECK(req[bhttp::field::host] == "h");
 }
 
 TEST_CASE("the guard works with any body and fields type")

@@ -46,9 +46,26 @@ mh::credential_options options_for(setup s)
     return options;
 }
 
-bh::request<bh::string_body> make_request(std::string target, field_list const& fields)
+// A Fields type that can be asked by name only: it hides basic_fields'
+// iteration, so extract_credential takes its by-name path.
+class by_name_fields : public bh::fields
 {
-    bh::request<bh::string_body> req{bh::verb::post, target, 11};
+    using bh::fields::begin;
+    using bh::fields::end;
+    using bh::fields::cbegin;
+    using bh::fields::cend;
+};
+
+static_assert(bh::is_fields<by_name_fields>::value);
+static_assert(mh::detail::iterable_fields<bh::fields>::value);
+static_assert(! mh::detail::iterable_fields<by_name_fields>::value);
+static_assert(mh::detail::erasable_fields<bh::fields>::value);
+static_assert(! mh::detail::erasable_fields<by_name_fields>::value);
+
+template<class Fields = bh::fields>
+bh::request<bh::string_body, Fields> make_request(std::string target, field_list const& fields)
+{
+    bh::request<bh::string_body, Fields> req{bh::verb::post, target, 11};
     for(auto const& f : fields)
         req.insert(f.first, f.second); // insert keeps repeated fields (H7)
     return req;
@@ -228,12 +245,12 @@ std::vector<row> const rows = {
 
 } // namespace
 
-TEST_CASE("credentials are extracted as the catalogue says (H1-H16)")
+TEST_CASE_TEMPLATE("credentials are extracted as the catalogue says (H1-H16)", Fields, bh::fields, by_name_fields)
 {
     for(auto const& r : rows)
     {
         CAPTURE(r.name);
-        auto const req = make_request(r.target, r.fields);
+        auto const req = make_request<Fields>(r.target, r.fields);
         auto const c = mh::extract_credential(req, options_for(r.where));
         if(r.error)
         {
@@ -373,5 +390,76 @@ TEST_CASE("b64token grammar")
     CHECK_FALSE(mh::is_b64token("a b"));
     CHECK_FALSE(mh::is_b64token("a%"));
     static_assert(mh::is_b64token("eyJ.eyJ.sig"), "constexpr");
+    static_assert(! mh::is_b64token("eyJ.eyJ.sig\x80"), "constexpr");
     CHECK(mh::credential_source_name(mh::credential_source::api_key_header) == "api_key_header");
+}
+
+namespace {
+
+// The grammar character by character, as RFC 6750 section 2.1 writes it.
+bool reference_b64token(std::string_view t)
+{
+    std::size_t i = 0;
+    auto const in_set = [](unsigned char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.'
+            || c == '_' || c == '~' || c == '+' || c == '/';
+    };
+    while(i < t.size() && in_set(static_cast<unsigned char>(t[i])))
+        ++i;
+    if(i == 0)
+        return false;
+    while(i < t.size() && t[i] == '=')
+        ++i;
+    return i == t.size();
+}
+
+} // namespace
+
+TEST_CASE("b64token: every byte value at every position of long tokens (16 at a time and the tail)")
+{
+    // Tokens of 1 to 70 characters cover whole blocks of 16, blocks of 8 and
+    // the character-by-character tail; each byte value goes to each position.
+    std::string const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/";
+    int wrong = 0;
+    for(std::size_t size = 1; size <= 70; ++size)
+    {
+        std::string token;
+        for(std::size_t i = 0; i < size; ++i)
+            token += alphabet[(i * 7) % alphabet.size()];
+        wrong += mh::is_b64token(token) != true;
+        for(std::size_t pos = 0; pos < size; ++pos)
+            for(int b = 0; b < 256; ++b)
+            {
+                std::string t = token;
+                t[pos] = static_cast<char>(b);
+                wrong += mh::is_b64token(t) != reference_b64token(t);
+            }
+        // Padding after a long run, and a character after the padding.
+        wrong += mh::is_b64token(token + "==") != true;
+        wrong += mh::is_b64token(token + "=a") != false;
+        wrong += mh::is_b64token("=" + token) != false;
+    }
+    CHECK(wrong == 0);
+}
+
+TEST_CASE("Authorization and API-key headers are found by name whatever their case, among other fields")
+{
+    mh::credential_options options;
+    options.api_key_header = "impact-api-key";
+    auto req = make_request("/m/", {{"Host", "h"}, {"Content-Type", "application/json"}, {"IMPACT-API-KEY", "k1"}});
+    auto const key = mh::extract_credential(req, options);
+    REQUIRE(key.has_value());
+    CHECK(key->source == mh::credential_source::api_key_header);
+    CHECK(key->value == "k1");
+
+    req.insert("aUtHoRiZaTiOn", "Bearer t");
+    CHECK(mh::extract_credential(req, options).error() == multiple); // H9
+    req.erase("impact-api-key");
+    auto const bearer = mh::extract_credential(req, options);
+    REQUIRE(bearer.has_value());
+    CHECK(bearer->value == "t");
+
+    // A header whose name only starts like the API-key header is not it.
+    auto other = make_request("/m/", {{"impact-api-key-2", "k"}, {"impact-api-ke", "k"}});
+    CHECK(mh::extract_credential(other, options).error() == missing);
 }

@@ -15,6 +15,12 @@
 
 #include <array>
 #include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace modelauth {
 inline namespace v0 {
@@ -146,12 +152,55 @@ constexpr std::array<unsigned char, 256> make_b64token_table() noexcept
 
 inline constexpr std::array<unsigned char, 256> b64token_table = make_b64token_table();
 
-// How many leading characters of `token` are b64token characters: a table
-// lookup per character, 8 at a time while all 8 are (tokens are long).
+#if defined(__SSE2__) && defined(__has_builtin)
+#if __has_builtin(__builtin_is_constant_evaluated)
+#define MODELAUTH_B64TOKEN_SSE2 1
+#endif
+#endif
+
+#if defined(MODELAUTH_B64TOKEN_SSE2)
+// How many leading characters of p[0, size) are b64token characters, 16 at a
+// time with SSE2 (every x86-64 has it): the set is five ranges and singles,
+// tested by compares, and the first character outside it found in the mask.
+inline std::size_t b64token_prefix_sse2(char const* p, std::size_t size) noexcept
+{
+    std::size_t i = 0;
+    for(; i + 16 <= size; i += 16)
+    {
+        __m128i const x = _mm_loadu_si128(reinterpret_cast<__m128i const*>(p + i));
+        auto const in_range = [&](char lo, char hi) {
+            // Signed compares: bytes >= 0x80 are negative and never in a range.
+            return _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8(static_cast<char>(lo - 1))),
+                                 _mm_cmplt_epi8(x, _mm_set1_epi8(static_cast<char>(hi + 1))));
+        };
+        // "-" "." "/" and the digits are one range, 0x2D to 0x39.
+        __m128i const valid = _mm_or_si128(
+            _mm_or_si128(_mm_or_si128(in_range('A', 'Z'), in_range('a', 'z')), in_range('-', '9')),
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8('+')), _mm_cmpeq_epi8(x, _mm_set1_epi8('_'))),
+                         _mm_cmpeq_epi8(x, _mm_set1_epi8('~'))));
+        auto const mask = static_cast<unsigned>(_mm_movemask_epi8(valid));
+        if(mask != 0xFFFFu)
+            return i + static_cast<std::size_t>(__builtin_ctz(~mask));
+    }
+    return i;
+}
+#endif
+
+// How many leading characters of `token` are b64token characters: 16 at a
+// time with SSE2 where there is, then a table lookup per character, 8 at a
+// time while all 8 are (tokens are long).
 constexpr std::size_t b64token_prefix(std::string_view token) noexcept
 {
     auto const in = [&](std::size_t k) -> unsigned { return b64token_table[static_cast<unsigned char>(token[k])]; };
     std::size_t i = 0;
+#if defined(MODELAUTH_B64TOKEN_SSE2)
+    if(! __builtin_is_constant_evaluated())
+    {
+        i = b64token_prefix_sse2(token.data(), token.size());
+        if(i + 16 <= token.size())
+            return i; // stopped at a character outside the set
+    }
+#endif
     while(i + 8 <= token.size()
           && (in(i) & in(i + 1) & in(i + 2) & in(i + 3) & in(i + 4) & in(i + 5) & in(i + 6) & in(i + 7)) != 0)
         i += 8;
@@ -172,6 +221,58 @@ constexpr bool is_b64token(std::string_view token) noexcept
     return i == token.size();
 }
 
+namespace detail {
+
+inline std::string_view to_string_view(boost::beast::string_view v) noexcept
+{
+    return std::string_view(v.data(), v.size());
+}
+
+// Whether a Fields type can be walked field by field as basic_fields can:
+// begin() and end(), each field telling its name() and name_string() and
+// value(). Other Fields types are asked by name.
+template<class Fields, class = void>
+struct iterable_fields : std::false_type
+{
+};
+
+template<class Fields>
+struct iterable_fields<Fields,
+    std::void_t<decltype(std::declval<Fields const&>().begin() != std::declval<Fields const&>().end()),
+        decltype(std::declval<Fields const&>().begin()->name() == boost::beast::http::field::authorization),
+        decltype(to_string_view(std::declval<Fields const&>().begin()->name_string())),
+        decltype(to_string_view(std::declval<Fields const&>().begin()->value()))>> : std::true_type
+{
+};
+
+// Whether a Fields type can also erase a field by position, as basic_fields
+// can: erase(const_iterator) returning the next position.
+template<class Fields, class = void>
+struct erasable_fields : std::false_type
+{
+};
+
+template<class Fields>
+struct erasable_fields<Fields,
+    std::enable_if_t<iterable_fields<Fields>::value,
+        std::void_t<decltype(std::declval<Fields&>().begin() = std::declval<Fields&>().erase(
+                                 std::declval<Fields&>().begin()))>>> : std::true_type
+{
+};
+
+// Whether the field `f` is the API-key header `name` (empty: there is none).
+template<class Field>
+bool is_api_key_field(Field const& f, std::string_view name) noexcept
+{
+    if(name.empty())
+        return false;
+    auto const field_name = f.name_string();
+    return field_name.size() == name.size()
+        && modelauth::detail::iequals_ascii(to_string_view(field_name), name);
+}
+
+} // namespace detail
+
 template<class Fields>
 result<credential> extract_credential(
     boost::beast::http::header<true, Fields> const& message, credential_options const& options) noexcept
@@ -180,13 +281,34 @@ result<credential> extract_credential(
         "extract_credential: Fields type requirements not met (see Beast's Fields concept)");
     using boost::beast::http::field;
 
-    std::size_t const authorization_fields = message.count(field::authorization);
+    std::size_t authorization_fields = 0;
+    std::size_t api_key_fields = 0;
+    std::string_view authorization;
+    std::string_view api_key;
+    if constexpr(detail::iterable_fields<Fields>::value)
+    {
+        // One pass over the fields (a request has a handful) rather than a
+        // lookup in Beast's tree per name and per question.
+        for(auto const& f : message)
+        {
+            if(f.name() == field::authorization && authorization_fields++ == 0)
+                authorization = detail::to_string_view(f.value());
+            if(detail::is_api_key_field(f, options.api_key_header) && api_key_fields++ == 0)
+                api_key = detail::to_string_view(f.value());
+        }
+    }
+    else
+    {
+        authorization_fields = message.count(field::authorization);
+        if(authorization_fields == 1)
+            authorization = detail::to_string_view(message[field::authorization]);
+        if(! options.api_key_header.empty())
+            api_key_fields = message.count(options.api_key_header);
+        if(api_key_fields == 1)
+            api_key = detail::to_string_view(message[options.api_key_header]);
+    }
     if(authorization_fields > 1)
         return credential_error::multiple_authorization_headers; // H7
-
-    std::size_t api_key_fields = 0;
-    if(! options.api_key_header.empty())
-        api_key_fields = message.count(options.api_key_header);
 
     query_view query;
     query_param query_credential;
@@ -210,16 +332,9 @@ result<credential> extract_credential(
         return credential_error::multiple_credentials; // H9
 
     if(authorization_fields == 1)
-    {
-        auto const v = message[field::authorization];
-        return detail::parse_authorization(
-            detail::trim_ows(std::string_view(v.data(), v.size())), options.max_credential_bytes);
-    }
+        return detail::parse_authorization(detail::trim_ows(authorization), options.max_credential_bytes);
     if(api_key_fields == 1)
-    {
-        auto const v = message[options.api_key_header];
-        return detail::parse_api_key(std::string_view(v.data(), v.size()), options.max_credential_bytes);
-    }
+        return detail::parse_api_key(api_key, options.max_credential_bytes);
     if(query_credentials == 1)
         return detail::parse_query_credential(query_credential, options.max_credential_bytes);
     return credential_error::missing_credentials; // H1

@@ -111,9 +111,25 @@ template<class Body, class Fields>
 void strip_credentials(boost::beast::http::request<Body, Fields>& req, credential_options const& options)
 {
     static_assert(boost::beast::http::is_fields<Fields>::value, "Fields type requirements not met");
-    req.erase(boost::beast::http::field::authorization);
-    if(! options.api_key_header.empty())
-        req.erase(boost::beast::string_view(options.api_key_header.data(), options.api_key_header.size()));
+    if constexpr(detail::erasable_fields<Fields>::value)
+    {
+        // One pass, erasing by position, rather than a lookup in Beast's tree
+        // per name.
+        for(auto it = req.begin(); it != req.end();)
+        {
+            if(it->name() == boost::beast::http::field::authorization
+               || detail::is_api_key_field(*it, options.api_key_header))
+                it = req.erase(it);
+            else
+                ++it;
+        }
+    }
+    else
+    {
+        req.erase(boost::beast::http::field::authorization);
+        if(! options.api_key_header.empty())
+            req.erase(boost::beast::string_view(options.api_key_header.data(), options.api_key_header.size()));
+    }
 }
 
 template<class Clock, class Registry>

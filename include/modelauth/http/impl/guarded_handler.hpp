@@ -31,7 +31,10 @@ auto guarded_handler<Clock, Registry, Handler>::operator()(
         "the handler must be callable as (basic_auth_context<Registry> const&, request<Body, Fields>&&) "
         "and return response<string_body>");
 
-    auto const start = std::chrono::steady_clock::now();
+    // The clock is read only for metrics (two reads are some 50 ns).
+    std::chrono::steady_clock::time_point start{};
+    if(options_.metrics != nullptr)
+        start = std::chrono::steady_clock::now();
     auto const checked = guard_->check(req, action);
     if(options_.metrics != nullptr)
     {
