@@ -400,16 +400,17 @@ struct bench_clock
 
 struct validator_case
 {
-    jose::key key;
     std::string token;
     std::optional<ma::TokenValidator<bench_clock>> validator;
 
-    validator_case(jose::key k, bool cached) : key(std::move(k))
+    // `signer` makes the token; the validator trusts `verifier`, which for an
+    // asymmetric algorithm is the public key its raw baseline verifies with.
+    validator_case(jose::key const& signer, jose::key const& verifier, bool cached)
     {
-        token = jose::sign_compact_jws(bench_claims(), key, "JWT", bench_kid).value();
+        token = jose::sign_compact_jws(bench_claims(), signer, "JWT", bench_kid).value();
         ma::trusted_issuer issuer;
         issuer.issuer = std::string(bench_issuer);
-        issuer.keys = jose::key_set::from_keys({key}).value();
+        issuer.keys = jose::key_set::from_keys({verifier}).value();
         issuer.audiences = {std::string(bench_audience)};
         ma::token_validator_options options;
         if(! cached)
@@ -420,46 +421,48 @@ struct validator_case
     }
 };
 
-// An RSA key made with OpenSSL, so its public PEM can go to the peers.
-struct rsa_material
-{
-    std::string private_pem;
-    std::string public_pem_text;
-
-    rsa_material()
-    {
-        EVP_PKEY* pkey = EVP_RSA_gen(2048);
-        if(! pkey)
-            fail("EVP_RSA_gen");
-        BIO* bio = BIO_new(BIO_s_mem());
-        if(! bio || PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr) != 1)
-            fail("PEM_write_bio_PrivateKey");
-        char* data = nullptr;
-        long const size = BIO_get_mem_data(bio, &data);
-        private_pem.assign(data, static_cast<std::size_t>(size));
-        BIO_free(bio);
-        public_pem_text = public_pem(pkey);
-        EVP_PKEY_free(pkey);
-    }
-};
-
-rsa_material const& bench_rsa()
-{
-    static rsa_material const material;
-    return material;
-}
-
-jose::key bench_key(jose::algorithm alg)
+asymmetric_fixture const& fixture_of(jose::algorithm alg)
 {
     switch(alg)
     {
-    case jose::algorithm::hs256:
-        return jose::key::from_secret(bench_secret, alg, std::string(bench_kid)).value();
-    case jose::algorithm::rs256:
-        return jose::key::from_pem(bench_rsa().private_pem, alg, std::string(bench_kid)).value();
-    default:
-        return jose::key::generate(alg, std::string(bench_kid)).value();
+    case jose::algorithm::rs256: return rs256();
+    case jose::algorithm::es256: return es256();
+    default: return eddsa();
     }
+}
+
+std::string private_pem(EVP_PKEY* pkey)
+{
+    BIO* bio = BIO_new(BIO_s_mem());
+    if(! bio || PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr) != 1)
+        fail("PEM_write_bio_PrivateKey");
+    char* data = nullptr;
+    long const size = BIO_get_mem_data(bio, &data);
+    std::string pem(data, static_cast<std::size_t>(size));
+    BIO_free(bio);
+    return pem;
+}
+
+// The key that signs the benchmark tokens: the HS256 secret, or the private
+// half of the fixture the raw baseline of `alg` uses.
+jose::key bench_signer(jose::algorithm alg)
+{
+    if(alg == jose::algorithm::hs256)
+        return jose::key::from_secret(bench_secret, alg, std::string(bench_kid)).value();
+    return jose::key::from_pem(private_pem(fixture_of(alg).pkey), alg, std::string(bench_kid)).value();
+}
+
+// What the validator trusts for `alg`.
+jose::key bench_verifier(jose::algorithm alg)
+{
+    if(alg == jose::algorithm::hs256)
+        return bench_signer(alg);
+    return fixture_of(alg).key;
+}
+
+validator_case make_validator_case(jose::algorithm alg, bool cached)
+{
+    return validator_case(bench_signer(alg), bench_verifier(alg), cached);
 }
 
 void run_validate(benchmark::State& state, validator_case const& c)
@@ -475,28 +478,28 @@ void run_validate(benchmark::State& state, validator_case const& c)
 
 void BM_validate_hs256(benchmark::State& state)
 {
-    static validator_case const c(bench_key(jose::algorithm::hs256), false);
+    static validator_case const c = make_validator_case(jose::algorithm::hs256, false);
     run_validate(state, c);
 }
 BENCHMARK(BM_validate_hs256);
 
 void BM_validate_rs256(benchmark::State& state)
 {
-    static validator_case const c(bench_key(jose::algorithm::rs256), false);
+    static validator_case const c = make_validator_case(jose::algorithm::rs256, false);
     run_validate(state, c);
 }
 BENCHMARK(BM_validate_rs256);
 
 void BM_validate_es256(benchmark::State& state)
 {
-    static validator_case const c(bench_key(jose::algorithm::es256), false);
+    static validator_case const c = make_validator_case(jose::algorithm::es256, false);
     run_validate(state, c);
 }
 BENCHMARK(BM_validate_es256);
 
 void BM_validate_eddsa(benchmark::State& state)
 {
-    static validator_case const c(bench_key(jose::algorithm::eddsa), false);
+    static validator_case const c = make_validator_case(jose::algorithm::eddsa, false);
     run_validate(state, c);
 }
 BENCHMARK(BM_validate_eddsa);
@@ -505,7 +508,7 @@ BENCHMARK(BM_validate_eddsa);
 // throughput (items_per_second) of 2 threads against 1 shows the scaling.
 void BM_validate_cached(benchmark::State& state)
 {
-    static validator_case const c(bench_key(jose::algorithm::es256), true);
+    static validator_case const c = make_validator_case(jose::algorithm::es256, true);
     (void)c.validator->validate(c.token); // this thread's cache holds it now
     modelauth_bench::alloc_scope allocs;
     for(auto _ : state)
@@ -527,10 +530,9 @@ struct peer_case
 
     explicit peer_case(jose::algorithm alg)
     {
-        auto const key = bench_key(alg);
-        token = jose::sign_compact_jws(bench_claims(), key, "JWT", bench_kid).value();
+        token = jose::sign_compact_jws(bench_claims(), bench_signer(alg), "JWT", bench_kid).value();
         expected.alg = std::string(jose::algorithm_name(alg));
-        expected.key = alg == jose::algorithm::hs256 ? std::string(bench_secret) : bench_rsa().public_pem_text;
+        expected.key = alg == jose::algorithm::hs256 ? std::string(bench_secret) : public_pem(rs256().pkey);
         expected.issuer = std::string(bench_issuer);
         expected.audience = std::string(bench_audience);
     }

@@ -8,8 +8,11 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <random>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace jose = modelauth::jose;
 
@@ -143,3 +146,77 @@ TEST_CASE("base64url: every byte value at every position of a long text is decod
         }
     }
 }
+
+#if defined(__SSE2__)
+namespace {
+
+// What one block decoder makes of `text`: the characters it consumed (or
+// text.size() + 1), and the bytes it wrote for them.
+template<class Decoder>
+std::pair<std::size_t, std::string> run_blocks(Decoder decode, std::string const& text)
+{
+    std::string out(text.size(), '\0');
+    auto const* p = reinterpret_cast<unsigned char const*>(text.data());
+    auto const consumed = decode(p, text.size(), reinterpret_cast<unsigned char*>(out.data()));
+    out.resize(consumed <= text.size() ? consumed / 4 * 3 : 0);
+    return {consumed, out};
+}
+
+} // namespace
+
+TEST_CASE("base64url: the SSE2 and SSSE3 block decoders agree with the one-character table on every byte")
+{
+    // Both are tested wherever the CPU can run them, whichever one
+    // base64url_decode picks here.
+    using decoder = std::size_t (*)(unsigned char const*, std::size_t, unsigned char*);
+    std::vector<std::pair<char const*, std::pair<decoder, decoder>>> decoders{
+        {"sse2", {&jose::detail::base64url_decode_blocks_sse2<true>, &jose::detail::base64url_decode_blocks_sse2<false>}}};
+#if defined(MODELAUTH_BASE64URL_SSSE3)
+    if(jose::detail::base64url_ssse3_available())
+        decoders.push_back({"ssse3",
+            {&jose::detail::base64url_decode_blocks_ssse3<true>, &jose::detail::base64url_decode_blocks_ssse3<false>}});
+#endif
+    std::string const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    std::mt19937 rng(11);
+    for(auto const& entry : decoders)
+    {
+        char const* const name = entry.first;
+        auto const& d = entry.second;
+        CAPTURE(name);
+        for(std::size_t length : {15u, 16u, 31u, 32u, 47u})
+        {
+            std::string text(length, 'A');
+            for(auto& c : text)
+                c = alphabet[rng() % 64];
+            auto const blocks = length / 16 * 16;
+            auto const whole = run_blocks(d.first, text);
+            REQUIRE(whole.first == blocks);
+            CHECK(whole.second == jose::base64url_decode(text.substr(0, blocks)).value());
+            CHECK(run_blocks(d.second, text).first == blocks);
+            int wrong = 0;
+            for(std::size_t pos = 0; pos < length; ++pos)
+                for(int byte = 0; byte < 256; ++byte)
+                {
+                    std::string changed = text;
+                    changed[pos] = static_cast<char>(byte);
+                    auto const value = jose::detail::base64url_table[static_cast<unsigned char>(byte)];
+                    bool const valid = value != jose::detail::base64url_invalid || pos >= blocks;
+                    auto const decoded = run_blocks(d.first, changed);
+                    auto const& b = decoded.second;
+                    wrong += decoded.first != (valid ? blocks : length + 1);
+                    wrong += run_blocks(d.second, changed).first != (valid ? blocks : length + 1);
+                    if(valid && pos < blocks)
+                    {
+                        // The changed character's 6 bits land where the table says.
+                        auto const group = pos / 4 * 3;
+                        std::uint32_t const v = (std::uint32_t(static_cast<unsigned char>(b[group])) << 16)
+                            | (std::uint32_t(static_cast<unsigned char>(b[group + 1])) << 8)
+                            | static_cast<unsigned char>(b[group + 2]);
+                        wrong += ((v >> (18 - 6 * (pos % 4))) & 0x3F) != value;
+                    }
+                }
+            CHECK(wrong == 0);
+        }
+    }
+}
+#endif

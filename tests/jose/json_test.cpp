@@ -5,13 +5,16 @@
 //
 
 #include <modelauth/jose/json.hpp>
+#include <modelauth/jose/detail/json_scan.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <string>
+#include <string_view>
 
 namespace jose = modelauth::jose;
 using modelauth::jose_error;
@@ -57,6 +60,46 @@ TEST_CASE("J25: a repeated member name is rejected at any depth")
     // The same name in sibling or nested objects is not a repetition.
     CHECK(jose::parse_json_strict(R"({"k":{"k":{"k":1}},"j":{"k":2}})"));
     CHECK(jose::parse_json_strict(R"([{"k":1},{"k":2}])"));
+}
+
+TEST_CASE("J25: the member scan finds a repeated name as the strict parser does, wanted or not")
+{
+    namespace jd = modelauth::jose::detail;
+    // Wanted names go to slots, the others to a list; a repetition is found either way.
+    jd::member_names<4> const wanted(std::array<std::string_view, 4>{"alg", "a", "b", "x"});
+    jd::member_names<2> const unwanted(std::array<std::string_view, 2>{"nope", "none"});
+    char const* const rejected[] = {
+        R"({"alg":"RS256","alg":"none"})",
+        R"({"a":1,"b":2,"a":1})",
+        R"({"k":1,"b":2,"k":1})",
+        R"({"x":{"k":1,"k":2}})",
+        R"({"x":[{"k":1},{"k":1,"k":1}]})",
+        R"({"al\u0067":"RS256","alg":"none"})",
+        R"({"alg":"RS256","al\u0067":"none"})",
+        R"({"a":{"x":1},"a":{"y":2}})",
+        R"({"a":[{"k":1},{"j":{}}],"a":2})",
+        R"({"a":{},"b":{"c":{}},"b":{"c":{}}})",
+        R"({"x":null,"x":null})",
+    };
+    for(auto const* text : rejected)
+    {
+        CAPTURE(text);
+        std::array<jd::scanned_value, 4> out;
+        CHECK(jd::scan_json_members(text, wanted, out, 32, jd::thread_claims_buffers()).error()
+              == jose_error::duplicate_json_member);
+        std::array<jd::scanned_value, 2> none;
+        CHECK(jd::scan_json_members(text, unwanted, none, 32, jd::thread_claims_buffers()).error()
+              == jose_error::duplicate_json_member);
+    }
+    // The same name in sibling or nested objects, or at another depth than a wanted one, is not a repetition.
+    for(auto const* text : {R"({"x":{"x":{"x":1}},"a":{"x":2}})", R"({"a":[{"a":1},{"a":2}],"b":{"a":3}})"})
+    {
+        CAPTURE(text);
+        std::array<jd::scanned_value, 4> out;
+        REQUIRE(jd::scan_json_members(text, wanted, out, 32, jd::thread_claims_buffers()));
+        CHECK(out[1].present());
+        CHECK(out[0].type == jd::scanned_value::kind::absent);
+    }
 }
 
 TEST_CASE("J26: invalid JSON, invalid UTF-8, BOM, UTF-16 and comments are rejected")

@@ -46,6 +46,8 @@ enum claim_index : std::size_t
 inline constexpr std::array<std::string_view, claim_count> claim_names = {
     "iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope", "scp", "cls", "model_id", "instance", "account", "space"};
 
+inline constexpr jose::detail::member_names<claim_count> claim_members{claim_names};
+
 using claim_set = std::array<scanned_value, claim_count>;
 
 inline scanned_value scanned_from(boost::json::value const& v)

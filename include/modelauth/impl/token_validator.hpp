@@ -206,7 +206,7 @@ result<principal_ptr> TokenValidator<Clock>::verify_jwt(
     // vectors that each scan resets anyway, and nothing of it outlives this
     // call (the Principal copies what it keeps).
     thread_local detail::claim_set claims;
-    auto scanned = jose::detail::scan_json_members(claims_json, detail::claim_names, claims,
+    auto scanned = jose::detail::scan_json_members(claims_json, detail::claim_members, claims,
                                                    limits.max_json_depth, jose::detail::thread_claims_buffers());
     if(! scanned)
         return scanned.error();

@@ -125,6 +125,31 @@ inline bool same_name(std::string_view a, std::string_view b) noexcept
     return true;
 }
 
+// Length and first byte in one integer: a wanted name is compared in full
+// only when both match.
+constexpr std::uint64_t quick_key(std::string_view name) noexcept
+{
+    return (static_cast<std::uint64_t>(name.size()) << 8)
+        | (name.empty() ? 0u : static_cast<unsigned char>(name.front()));
+}
+
+// The top-level members a scan wants, with their quick keys computed once
+// (a constant for each kind of document).
+template<std::size_t N>
+struct member_names
+{
+    std::array<std::string_view, N> names;
+    std::array<std::uint64_t, N> keys{};
+
+    // Implicit: a scan may be given the names alone.
+    constexpr member_names(std::array<std::string_view, N> const& wanted) noexcept
+        : names(wanted)
+    {
+        for(std::size_t i = 0; i < N; ++i)
+            keys[i] = quick_key(names[i]);
+    }
+};
+
 template<std::size_t N>
 class member_scanner
 {
@@ -134,12 +159,10 @@ public:
     static constexpr std::size_t max_key_size = boost::json::string::max_size();
     static constexpr std::size_t max_string_size = boost::json::string::max_size();
 
-    member_scanner(std::string_view text, std::array<std::string_view, N> const& wanted,
-                   std::array<scanned_value, N>& out, scan_buffers& buffers) noexcept
+    member_scanner(std::string_view text, member_names<N> const& wanted, std::array<scanned_value, N>& out,
+                   scan_buffers& buffers) noexcept
         : text_(text), wanted_(wanted), out_(out), buffers_(buffers)
     {
-        for(std::size_t i = 0; i < N; ++i)
-            wanted_keys_[i] = quick_key(wanted[i]);
     }
 
     bool duplicate() const noexcept { return duplicate_; }
@@ -189,25 +212,25 @@ public:
         std::string_view name;
         if(! finish(s, name, ec))
             return false;
-        for(std::size_t i = buffers_.object_starts.back(); i < buffers_.names.size(); ++i)
-            if(same_name(buffers_.names[i], name))
-            {
-                duplicate_ = true;
-                ec = boost::json::error::syntax; // reported as duplicate_json_member
-                return false;
-            }
-        buffers_.names.push_back(name);
         if(depth_ == 1)
         {
             slot_ = nullptr;
             auto const key = quick_key(name);
             for(std::size_t i = 0; i < N; ++i)
-                if(wanted_keys_[i] == key && same_name(wanted_[i], name))
+                if(wanted_.keys[i] == key && same_name(wanted_.names[i], name))
                 {
                     slot_ = &out_[i];
                     break;
                 }
+            // A wanted member seen before has its slot filled: its name
+            // need not join the list the other names are checked against.
+            if(slot_)
+                return slot_->present() ? repeated(ec) : true;
         }
+        for(std::size_t i = buffers_.object_starts.back(); i < buffers_.names.size(); ++i)
+            if(same_name(buffers_.names[i], name))
+                return repeated(ec);
+        buffers_.names.push_back(name);
         return true;
     }
 
@@ -274,12 +297,11 @@ public:
     bool on_comment(boost::json::string_view, boost::system::error_code&) { return true; }
 
 private:
-    // Length and first byte in one integer: a wanted name is compared in
-    // full only when both match.
-    static std::uint64_t quick_key(std::string_view name) noexcept
+    bool repeated(boost::system::error_code& ec) noexcept
     {
-        return (static_cast<std::uint64_t>(name.size()) << 8)
-            | (name.empty() ? 0u : static_cast<unsigned char>(name.front()));
+        duplicate_ = true;
+        ec = boost::json::error::syntax; // reported as duplicate_json_member
+        return false;
     }
 
     bool in_wanted_array() const noexcept
@@ -338,8 +360,7 @@ private:
     }
 
     std::string_view text_;
-    std::array<std::string_view, N> const& wanted_;
-    std::array<std::uint64_t, N> wanted_keys_;
+    member_names<N> const& wanted_;
     std::array<scanned_value, N>& out_;
     scan_buffers& buffers_;
     scanned_value* slot_ = nullptr;
@@ -354,7 +375,7 @@ private:
 // `out` point into `text` or into `buffers`, and live as long as `text` and
 // until the next scan with `buffers`.
 template<std::size_t N>
-result<void> scan_json_members(std::string_view text, std::array<std::string_view, N> const& wanted,
+result<void> scan_json_members(std::string_view text, member_names<N> const& wanted,
                                std::array<scanned_value, N>& out, std::size_t max_depth,
                                scan_buffers& buffers)
 {

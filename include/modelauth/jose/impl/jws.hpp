@@ -80,7 +80,7 @@ struct header_fields
 
 inline result<header_fields> scan_jws_header(std::string_view decoded, std::size_t max_depth)
 {
-    static constexpr std::array<std::string_view, 6> names = {"alg", "kid", "typ", "cty", "crit", "b64"};
+    static constexpr member_names<6> names(std::array<std::string_view, 6>{"alg", "kid", "typ", "cty", "crit", "b64"});
     std::array<scanned_value, 6> v;
     auto scanned = scan_json_members(decoded, names, v, max_depth, thread_header_buffers());
     if(! scanned)
