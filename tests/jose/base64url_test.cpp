@@ -164,7 +164,7 @@ std::pair<std::size_t, std::string> run_blocks(Decoder decode, std::string const
 
 } // namespace
 
-TEST_CASE("base64url: the SSE2 and SSSE3 block decoders agree with the one-character table on every byte")
+TEST_CASE("base64url: the SSE2, SSSE3 and AVX2 block decoders agree with the one-character table on every byte")
 {
     // Both are tested wherever the CPU can run them, whichever one
     // base64url_decode picks here.
@@ -175,6 +175,9 @@ TEST_CASE("base64url: the SSE2 and SSSE3 block decoders agree with the one-chara
     if(jose::detail::base64url_ssse3_available())
         decoders.push_back({"ssse3",
             {&jose::detail::base64url_decode_blocks_ssse3<true>, &jose::detail::base64url_decode_blocks_ssse3<false>}});
+    if(jose::detail::base64url_avx2_available())
+        decoders.push_back({"avx2",
+            {&jose::detail::base64url_decode_blocks_avx2<true>, &jose::detail::base64url_decode_blocks_avx2<false>}});
 #endif
     std::string const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     std::mt19937 rng(11);
@@ -183,7 +186,7 @@ TEST_CASE("base64url: the SSE2 and SSSE3 block decoders agree with the one-chara
         char const* const name = entry.first;
         auto const& d = entry.second;
         CAPTURE(name);
-        for(std::size_t length : {15u, 16u, 31u, 32u, 47u})
+        for(std::size_t length : {15u, 16u, 31u, 32u, 47u, 48u, 64u, 79u})
         {
             std::string text(length, 'A');
             for(auto& c : text)
