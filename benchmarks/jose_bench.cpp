@@ -63,16 +63,26 @@ unsigned char const* bytes(std::string const& s)
     return reinterpret_cast<unsigned char const*>(s.data());
 }
 
-std::string public_pem(EVP_PKEY* pkey)
+// The key in PEM: its public half, or all of it.
+std::string pem_of(EVP_PKEY* pkey, bool with_private)
 {
     BIO* bio = BIO_new(BIO_s_mem());
-    if(! bio || PEM_write_bio_PUBKEY(bio, pkey) != 1)
-        fail("PEM_write_bio_PUBKEY");
+    bool const written = bio
+        && (with_private ? PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr)
+                         : PEM_write_bio_PUBKEY(bio, pkey))
+            == 1;
+    if(! written)
+        fail("PEM_write_bio");
     char* data = nullptr;
     long const size = BIO_get_mem_data(bio, &data);
     std::string pem(data, static_cast<std::size_t>(size));
     BIO_free(bio);
     return pem;
+}
+
+std::string public_pem(EVP_PKEY* pkey)
+{
+    return pem_of(pkey, false);
 }
 
 // OpenSSL's signature of `input` (DER for ECDSA).
@@ -431,25 +441,13 @@ asymmetric_fixture const& fixture_of(jose::algorithm alg)
     }
 }
 
-std::string private_pem(EVP_PKEY* pkey)
-{
-    BIO* bio = BIO_new(BIO_s_mem());
-    if(! bio || PEM_write_bio_PrivateKey(bio, pkey, nullptr, nullptr, 0, nullptr, nullptr) != 1)
-        fail("PEM_write_bio_PrivateKey");
-    char* data = nullptr;
-    long const size = BIO_get_mem_data(bio, &data);
-    std::string pem(data, static_cast<std::size_t>(size));
-    BIO_free(bio);
-    return pem;
-}
-
 // The key that signs the benchmark tokens: the HS256 secret, or the private
 // half of the fixture the raw baseline of `alg` uses.
 jose::key bench_signer(jose::algorithm alg)
 {
     if(alg == jose::algorithm::hs256)
         return jose::key::from_secret(bench_secret, alg, std::string(bench_kid)).value();
-    return jose::key::from_pem(private_pem(fixture_of(alg).pkey), alg, std::string(bench_kid)).value();
+    return jose::key::from_pem(pem_of(fixture_of(alg).pkey, true), alg, std::string(bench_kid)).value();
 }
 
 // What the validator trusts for `alg`.

@@ -406,6 +406,15 @@ private:
     // Issues a console access token for `user`.
     result<issued_jwt> issue_access(user_record const& user) const;
 
+    // A new refresh token of `family` for `owner`, issued `at`: the secret
+    // for the client and the record (its hash) for the store.
+    struct new_refresh_token
+    {
+        std::string secret;
+        refresh_token_record record;
+    };
+    result<new_refresh_token> new_refresh(std::string family, std::string owner, time_point at) const;
+
     // Gives `token` a fresh id and secret, stores it (`replace` or
     // `insert`, under `limits`) and returns it with its secret.
     result<created_token> store_new_token(stored_token token, insert_limits limits, bool replace);

@@ -242,16 +242,30 @@ base64url_decode_blocks_avx2(unsigned char const* p, std::size_t size, unsigned 
 }
 
 // Whether this CPU runs the SSSE3 and the AVX2 code; asked once.
+struct base64url_simd_support
+{
+    bool ssse3 = false;
+    bool avx2 = false;
+};
+
+inline base64url_simd_support const& base64url_cpu() noexcept
+{
+    static base64url_simd_support const support = [] {
+        __builtin_cpu_init();
+        base64url_simd_support s;
+        s.ssse3 = __builtin_cpu_supports("ssse3") != 0;
+        s.avx2 = __builtin_cpu_supports("avx2") != 0;
+        return s;
+    }();
+    return support;
+}
+
 inline bool base64url_ssse3_available() noexcept
 {
 #if defined(__SSSE3__)
     return true;
 #else
-    static bool const available = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("ssse3") != 0;
-    }();
-    return available;
+    return base64url_cpu().ssse3;
 #endif
 }
 
@@ -260,11 +274,7 @@ inline bool base64url_avx2_available() noexcept
 #if defined(__AVX2__)
     return true;
 #else
-    static bool const available = [] {
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") != 0;
-    }();
-    return available;
+    return base64url_cpu().avx2;
 #endif
 }
 #endif

@@ -399,6 +399,27 @@ result<issued_jwt> token_service<Clock>::issue_access(user_record const& user) c
 }
 
 template<class Clock>
+auto token_service<Clock>::new_refresh(std::string family, std::string owner, time_point at) const
+    -> result<new_refresh_token>
+{
+    auto secret = detail::new_secret(options_.refresh_token_prefix);
+    if(! secret)
+        return secret.error();
+    auto id = detail::random_uuid();
+    if(! id)
+        return id.error();
+    new_refresh_token made;
+    made.record.id = std::move(*id);
+    made.record.secret_hash = hash_secret(*secret);
+    made.record.family = std::move(family);
+    made.record.owner = std::move(owner);
+    made.record.issued = at;
+    made.record.expires = at + options_.lifetimes.refresh;
+    made.secret = std::move(*secret);
+    return made;
+}
+
+template<class Clock>
 result<created_token> token_service<Clock>::store_new_token(stored_token token, insert_limits limits, bool replace)
 {
     auto id = detail::random_uuid();
@@ -453,30 +474,19 @@ result<token_pair> token_service<Clock>::login(std::string_view email, std::stri
     auto access = issue_access(*user);
     if(! access)
         return access.error();
-    auto secret = detail::new_secret(options_.refresh_token_prefix);
-    if(! secret)
-        return secret.error();
-    auto id = detail::random_uuid();
-    if(! id)
-        return id.error();
     auto family = detail::random_uuid();
     if(! family)
         return family.error();
-
-    refresh_token_record record;
-    record.id = std::move(*id);
-    record.secret_hash = hash_secret(*secret);
-    record.family = *family;
-    record.owner = user->email;
-    record.issued = now();
-    record.expires = record.issued + options_.lifetimes.refresh;
-    auto const refresh_expires = record.expires;
-    if(auto inserted = store_->insert_refresh(std::move(record)); ! inserted)
+    auto refresh = new_refresh(*family, user->email, now());
+    if(! refresh)
+        return refresh.error();
+    auto const refresh_expires = refresh->record.expires;
+    if(auto inserted = store_->insert_refresh(std::move(refresh->record)); ! inserted)
         return inserted.error();
     if(auto recorded = store_->add_family_access(*family, access->jti, access->expires_at + revocation_margin_);
        ! recorded)
         return recorded.error();
-    return token_pair{std::move(access->token), std::move(*secret), access->expires_at, refresh_expires};
+    return token_pair{std::move(access->token), std::move(refresh->secret), access->expires_at, refresh_expires};
 }
 
 template<class Clock>
@@ -509,22 +519,11 @@ result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
     auto access = issue_access(*user);
     if(! access)
         return access.error();
-    auto secret = detail::new_secret(options_.refresh_token_prefix);
-    if(! secret)
-        return secret.error();
-    auto id = detail::random_uuid();
-    if(! id)
-        return id.error();
-
-    refresh_token_record next;
-    next.id = std::move(*id);
-    next.secret_hash = hash_secret(*secret);
-    next.family = record->family;
-    next.owner = record->owner;
-    next.issued = at;
-    next.expires = at + options_.lifetimes.refresh;
-    auto const refresh_expires = next.expires;
-    if(auto rotated = store_->rotate_refresh(record->id, std::move(next)); ! rotated)
+    auto next = new_refresh(record->family, record->owner, at);
+    if(! next)
+        return next.error();
+    auto const refresh_expires = next->record.expires;
+    if(auto rotated = store_->rotate_refresh(record->id, std::move(next->record)); ! rotated)
     {
         // A concurrent refresh of the same token won: this one is a reuse.
         if(detail::is_lifecycle_error(rotated.error(), lifecycle_error::refresh_token_reused))
@@ -544,7 +543,7 @@ result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
         }
         return recorded.error();
     }
-    return token_pair{std::move(access->token), std::move(*secret), access->expires_at, refresh_expires};
+    return token_pair{std::move(access->token), std::move(next->secret), access->expires_at, refresh_expires};
 }
 
 template<class Clock>
