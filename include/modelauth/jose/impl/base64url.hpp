@@ -140,6 +140,38 @@ inline std::size_t base64url_decode_blocks_sse2(unsigned char const* p, std::siz
 #endif
 
 #if defined(MODELAUTH_BASE64URL_SSSE3)
+// The tables of the SSSE3 and AVX2 code, 16 bytes each (AVX2 repeats them
+// in both halves).
+//
+// Rows (high nibbles) 2 to 7 hold the alphabet: bit 0 stands for row 2 ("-"
+// only, low nibble D), bit 1 for row 3 (digits, 0 to 9), bit 2 for rows 4
+// and 6 (letters, 1 to F), bit 3 for row 5 ("P" to "Z", and "_" at F), bit 4
+// for row 7 ("p" to "z"), bit 5 for every other row. A low nibble's entry
+// sets the bits of the rows it is not valid in: a character is outside the
+// alphabet if its two entries share a bit.
+inline __m128i base64url_by_low() noexcept
+{
+    return _mm_setr_epi8(0x25, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x23, 0x3B, 0x3B, 0x3A, 0x3B, 0x33);
+}
+
+inline __m128i base64url_by_high() noexcept
+{
+    return _mm_setr_epi8(0x20, 0x20, 0x01, 0x02, 0x04, 0x08, 0x04, 0x10, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20);
+}
+
+// What each row adds to a character to make its value: "-" + 17 = 62,
+// "0" + 4 = 52, "A" - 65 = 0, "a" - 71 = 26 (and "_" - 65 + 33 = 63).
+inline __m128i base64url_offsets() noexcept
+{
+    return _mm_setr_epi8(0, 0, 17, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+}
+
+// Where each of a 16-character block's 12 bytes lies in its 4 lanes of 24 bits.
+inline __m128i base64url_in_order() noexcept
+{
+    return _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+}
+
 // As base64url_decode_blocks_sse2, with SSSE3: each character is classified
 // by two table lookups (pshufb), on its low and its high nibble, whose AND is
 // not zero for a character outside the alphabet; its value is the character
@@ -150,17 +182,9 @@ template<bool Decode>
 __attribute__((target("ssse3"))) inline std::size_t
 base64url_decode_blocks_ssse3(unsigned char const* p, std::size_t size, unsigned char* out) noexcept
 {
-    // Rows (high nibbles) 2 to 7 hold the alphabet: bit 0 stands for row 2
-    // ("-" only, low nibble D), bit 1 for row 3 (digits, 0 to 9), bit 2 for
-    // rows 4 and 6 (letters, 1 to F), bit 3 for row 5 ("P" to "Z", and "_"
-    // at F), bit 4 for row 7 ("p" to "z"), bit 5 for every other row. A low
-    // nibble's entry sets the bits of the rows it is not valid in.
-    __m128i const by_low = _mm_setr_epi8(0x25, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x23, 0x3B,
-                                         0x3B, 0x3A, 0x3B, 0x33);
-    __m128i const by_high = _mm_setr_epi8(0x20, 0x20, 0x01, 0x02, 0x04, 0x08, 0x04, 0x10, 0x20, 0x20, 0x20, 0x20,
-                                          0x20, 0x20, 0x20, 0x20);
-    // "-" + 17 = 62, "0" + 4 = 52, "A" - 65 = 0, "a" - 71 = 26 (and "_" - 65 + 33 = 63).
-    __m128i const offsets = _mm_setr_epi8(0, 0, 17, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
+    __m128i const by_low = base64url_by_low();
+    __m128i const by_high = base64url_by_high();
+    __m128i const offsets = base64url_offsets();
     __m128i const nibble = _mm_set1_epi8(0x0F);
     std::size_t i = 0;
     for(; i + 16 <= size; i += 16)
@@ -178,7 +202,7 @@ base64url_decode_blocks_ssse3(unsigned char const* p, std::size_t size, unsigned
             // a * 64 + b per 16-bit lane, then ab * 4096 + cd per 32-bit lane.
             __m128i const pairs = _mm_maddubs_epi16(v, _mm_set1_epi32(0x01400140));
             __m128i const groups = _mm_madd_epi16(pairs, _mm_set1_epi32(0x00011000));
-            __m128i const bytes = _mm_shuffle_epi8(groups, _mm_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1));
+            __m128i const bytes = _mm_shuffle_epi8(groups, base64url_in_order());
             _mm_storel_epi64(reinterpret_cast<__m128i*>(out), bytes);
             auto const last = static_cast<std::uint32_t>(_mm_cvtsi128_si32(_mm_srli_si128(bytes, 8)));
             std::memcpy(out + 8, &last, 4);
@@ -195,16 +219,10 @@ template<bool Decode>
 __attribute__((target("avx2"))) inline std::size_t
 base64url_decode_blocks_avx2(unsigned char const* p, std::size_t size, unsigned char* out) noexcept
 {
-    __m256i const by_low = _mm256_setr_epi8(0x25, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x23, 0x3B,
-                                            0x3B, 0x3A, 0x3B, 0x33, 0x25, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21, 0x21,
-                                            0x21, 0x21, 0x23, 0x3B, 0x3B, 0x3A, 0x3B, 0x33);
-    __m256i const by_high = _mm256_setr_epi8(0x20, 0x20, 0x01, 0x02, 0x04, 0x08, 0x04, 0x10, 0x20, 0x20, 0x20, 0x20,
-                                             0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x01, 0x02, 0x04, 0x08, 0x04, 0x10,
-                                             0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20, 0x20);
-    __m256i const offsets = _mm256_setr_epi8(0, 0, 17, 4, -65, -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 17, 4, -65,
-                                             -65, -71, -71, 0, 0, 0, 0, 0, 0, 0, 0);
-    __m256i const in_order = _mm256_setr_epi8(2, 1, 0, 6, 5, 4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1, 2, 1, 0, 6, 5,
-                                              4, 10, 9, 8, 14, 13, 12, -1, -1, -1, -1);
+    __m256i const by_low = _mm256_broadcastsi128_si256(base64url_by_low());
+    __m256i const by_high = _mm256_broadcastsi128_si256(base64url_by_high());
+    __m256i const offsets = _mm256_broadcastsi128_si256(base64url_offsets());
+    __m256i const in_order = _mm256_broadcastsi128_si256(base64url_in_order());
     __m256i const nibble = _mm256_set1_epi8(0x0F);
     std::size_t i = 0;
     for(; i + 32 <= size; i += 32)
