@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -315,13 +316,69 @@ using principal_ptr = std::shared_ptr<Principal const>;
 
 namespace detail {
 
+// A few objects kept per thread for reuse, with no lock: `take` and `give`
+// only ever touch the calling thread's cache. `Free` releases what the cache
+// cannot keep, and everything it holds when its thread ends.
+template<class T, void (*Free)(T*) noexcept, std::size_t Capacity>
+class thread_cache
+{
+public:
+    thread_cache() noexcept = default;
+    thread_cache(thread_cache const&) = delete;
+    thread_cache& operator=(thread_cache const&) = delete;
+
+    ~thread_cache()
+    {
+        closed() = true;
+        while(size_ > 0)
+            Free(items_[--size_]);
+    }
+
+    // A kept object, or null.
+    T* take() noexcept
+    {
+        return size_ > 0 ? items_[--size_] : nullptr;
+    }
+
+    // Keeps `p`, or returns false when the cache is full.
+    bool give(T* p) noexcept
+    {
+        if(size_ == Capacity)
+            return false;
+        items_[size_++] = p;
+        return true;
+    }
+
+    // The calling thread's cache; null while the thread is ending (an object
+    // released by another thread-local's destructor is freed, not kept).
+    static thread_cache* of_this_thread() noexcept
+    {
+        if(closed())
+            return nullptr;
+        thread_local thread_cache instance;
+        return &instance;
+    }
+
+private:
+    // Trivially destructible, so it stays readable to the end of the
+    // thread, after the cache itself is gone.
+    static bool& closed() noexcept
+    {
+        thread_local bool flag = false;
+        return flag;
+    }
+
+    T* items_[Capacity] = {};
+    std::size_t size_ = 0;
+};
+
 // The validator builds a principal for every token it verifies. Rather than
-// four allocations each time (the principal, its claims text, issuer and
-// scope list), each thread keeps a few released principals, emptied but
-// with their buffers, and the validator refills one: the steady state costs
-// one allocation (the shared_ptr's control block).
+// five allocations each time (the principal, its claims text, issuer, scope
+// list and the shared_ptr's control block), each thread keeps a few released
+// principals, emptied but with their buffers, and a few control blocks; the
+// validator refills one of each, so the steady state allocates nothing.
 //
-// A principal goes back to the pool of the thread that releases the last
+// A principal goes back to the cache of the thread that releases the last
 // reference to it (any thread), after `reset` has emptied every member; a
 // member added to Principal must be reset there too (the validator's tests
 // check that a reused principal carries nothing of its previous token).
@@ -357,54 +414,12 @@ struct principal_recycling
         return p.claims_.release_text();
     }
 
-    class pool
+    static void free_principal(Principal* p) noexcept
     {
-    public:
-        pool() noexcept = default;
-        pool(pool const&) = delete;
-        pool& operator=(pool const&) = delete;
+        delete p;
+    }
 
-        ~pool()
-        {
-            closed() = true;
-            while(size_ > 0)
-                delete items_[--size_];
-        }
-
-        Principal* take() noexcept
-        {
-            return size_ > 0 ? items_[--size_] : nullptr;
-        }
-
-        bool give(Principal* p) noexcept
-        {
-            if(size_ == pool_capacity)
-                return false;
-            items_[size_++] = p;
-            return true;
-        }
-
-        // The calling thread's pool; null while the thread is ending.
-        static pool* of_this_thread() noexcept
-        {
-            if(closed())
-                return nullptr;
-            thread_local pool instance;
-            return &instance;
-        }
-
-    private:
-        // Trivially destructible, so it stays readable to the end of the
-        // thread, after the pool itself is gone.
-        static bool& closed() noexcept
-        {
-            thread_local bool flag = false;
-            return flag;
-        }
-
-        Principal* items_[pool_capacity] = {};
-        std::size_t size_ = 0;
-    };
+    using pool = thread_cache<Principal, &free_principal, pool_capacity>;
 
     // The deleter of recycled principals.
     struct recycle
@@ -425,6 +440,68 @@ struct principal_recycling
         auto* const own = pool::of_this_thread();
         Principal* p = own ? own->take() : nullptr;
         return std::unique_ptr<Principal, recycle>(p ? p : new Principal);
+    }
+
+    // Memory for one control block, of `Size` bytes from ::operator new.
+    template<std::size_t Size>
+    static void free_block(void* p) noexcept
+    {
+        ::operator delete(p);
+    }
+
+    template<std::size_t Size>
+    using block_pool = thread_cache<void, &free_block<Size>, pool_capacity>;
+
+    // The allocator of the shared_ptr's control block: blocks of the one
+    // size it asks for go back to the releasing thread's cache.
+    template<class T>
+    struct block_allocator
+    {
+        static_assert(alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__,
+                      "control blocks come from ::operator new(size)");
+        using value_type = T;
+
+        block_allocator() noexcept = default;
+        template<class U>
+        block_allocator(block_allocator<U> const&) noexcept
+        {
+        }
+
+        T* allocate(std::size_t n)
+        {
+            if(n == 1)
+                if(auto* const own = block_pool<sizeof(T)>::of_this_thread())
+                    if(void* p = own->take())
+                        return static_cast<T*>(p);
+            return static_cast<T*>(::operator new(n * sizeof(T)));
+        }
+
+        void deallocate(T* p, std::size_t n) noexcept
+        {
+            if(n == 1)
+                if(auto* const own = block_pool<sizeof(T)>::of_this_thread())
+                    if(own->give(p))
+                        return;
+            ::operator delete(p);
+        }
+
+        template<class U>
+        bool operator==(block_allocator<U> const&) const noexcept
+        {
+            return true;
+        }
+        template<class U>
+        bool operator!=(block_allocator<U> const&) const noexcept
+        {
+            return false;
+        }
+    };
+
+    // Shares a filled principal; its memory returns to the caches when the
+    // last reference goes.
+    static principal_ptr share(std::unique_ptr<Principal, recycle> p)
+    {
+        return principal_ptr(p.release(), recycle{}, block_allocator<Principal>{});
     }
 };
 

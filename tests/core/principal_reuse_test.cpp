@@ -17,7 +17,10 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <memory>
 #include <thread>
+#include <vector>
 
 namespace ma = modelauth;
 namespace jose = modelauth::jose;
@@ -166,4 +169,60 @@ TEST_CASE_FIXTURE(reuse_fixture, "principals released on another thread are reus
         REQUIRE(q);
         check_bare(**q, now() + 60);
     }).join();
+}
+
+TEST_CASE_FIXTURE(reuse_fixture, "the shared_ptr's control block is reused too")
+{
+    using recycling = ma::detail::principal_recycling;
+    // The deleter lives inside the control block: its address is the block's.
+    void const* first_block = nullptr;
+    {
+        auto p = validator.validate(rich());
+        REQUIRE(p);
+        first_block = std::get_deleter<recycling::recycle>(*p);
+        REQUIRE(first_block != nullptr);
+    }
+    auto again = validator.validate(bare());
+    REQUIRE(again);
+    CHECK(std::get_deleter<recycling::recycle>(*again) == first_block);
+    check_bare(**again, now() + 60);
+
+    // Two live principals never share a block.
+    auto other = validator.validate(bare());
+    REQUIRE(other);
+    CHECK(std::get_deleter<recycling::recycle>(*other) != first_block);
+}
+
+TEST_CASE("the control-block allocator keeps a few blocks per thread and frees the rest")
+{
+    struct block
+    {
+        std::uint64_t words[4];
+    };
+    using allocator = ma::detail::principal_recycling::block_allocator<block>;
+    allocator a;
+    auto* p = a.allocate(1);
+    a.deallocate(p, 1);
+    CHECK(a.allocate(1) == p); // kept, then handed out again
+    a.deallocate(p, 1);
+
+    // More than the cache keeps: the rest go back to ::operator delete (the
+    // sanitizer build checks nothing leaks), arrays never enter the cache.
+    std::vector<block*> blocks;
+    for(std::size_t i = 0; i < 3 * ma::detail::principal_recycling::pool_capacity; ++i)
+        blocks.push_back(a.allocate(1));
+    for(auto* b : blocks)
+        a.deallocate(b, 1);
+    auto* array = a.allocate(3);
+    a.deallocate(array, 3);
+
+    // Blocks released by a thread that ends are freed with its cache.
+    std::vector<block*> moved;
+    for(std::size_t i = 0; i < 4; ++i)
+        moved.push_back(a.allocate(1));
+    std::thread([&] {
+        for(auto* b : moved)
+            a.deallocate(b, 1);
+    }).join();
+    CHECK(allocator() == allocator());
 }

@@ -275,7 +275,7 @@ result<principal_ptr> TokenValidator<Clock>::verify_jwt(
     auto const valid_until = principal->expires_at
         ? *principal->expires_at + trusted.leeway
         : std::chrono::system_clock::time_point::max();
-    principal_ptr shared(principal.release(), detail::principal_recycling::recycle{});
+    auto shared = detail::principal_recycling::share(std::move(principal));
     cache_.insert(token, shared, valid_until, epoch);
     return shared;
 }
