@@ -316,9 +316,9 @@ using principal_ptr = std::shared_ptr<Principal const>;
 
 namespace detail {
 
-// A few objects kept per thread for reuse, with no lock: `take` and `give`
-// only ever touch the calling thread's cache. `Free` releases what the cache
-// cannot keep, and everything it holds when its thread ends.
+// A few objects kept per thread for reuse, with no lock: `take_here` and
+// `give_here` only ever touch the calling thread's cache. `Free` releases what
+// the cache cannot keep, and everything it holds when its thread ends.
 template<class T, void (*Free)(T*) noexcept, std::size_t Capacity>
 class thread_cache
 {
@@ -334,6 +334,22 @@ public:
             Free(items_[--size_]);
     }
 
+    // An object kept by the calling thread's cache, or null.
+    static T* take_here() noexcept
+    {
+        auto* const own = of_this_thread();
+        return own ? own->take() : nullptr;
+    }
+
+    // Keeps `p` in the calling thread's cache, or frees it.
+    static void give_here(T* p) noexcept
+    {
+        auto* const own = of_this_thread();
+        if(! own || ! own->give(p))
+            Free(p);
+    }
+
+private:
     // A kept object, or null.
     T* take() noexcept
     {
@@ -359,7 +375,6 @@ public:
         return &instance;
     }
 
-private:
     // Trivially destructible, so it stays readable to the end of the
     // thread, after the cache itself is gone.
     static bool& closed() noexcept
@@ -428,21 +443,19 @@ struct principal_recycling
         {
             auto* q = const_cast<Principal*>(p);
             reset(*q);
-            auto* const own = pool::of_this_thread();
-            if(! own || ! own->give(q))
-                delete q;
+            pool::give_here(q);
         }
     };
 
     // A principal to fill: a recycled one, or a new one.
     static std::unique_ptr<Principal, recycle> acquire()
     {
-        auto* const own = pool::of_this_thread();
-        Principal* p = own ? own->take() : nullptr;
+        Principal* p = pool::take_here();
         return std::unique_ptr<Principal, recycle>(p ? p : new Principal);
     }
 
-    // Memory for one control block, of `Size` bytes from ::operator new.
+    // Frees one control block of `Size` bytes from ::operator new; `Size`
+    // only gives each block size its own cache.
     template<std::size_t Size>
     static void free_block(void* p) noexcept
     {
@@ -470,19 +483,17 @@ struct principal_recycling
         T* allocate(std::size_t n)
         {
             if(n == 1)
-                if(auto* const own = block_pool<sizeof(T)>::of_this_thread())
-                    if(void* p = own->take())
-                        return static_cast<T*>(p);
+                if(void* p = block_pool<sizeof(T)>::take_here())
+                    return static_cast<T*>(p);
             return static_cast<T*>(::operator new(n * sizeof(T)));
         }
 
         void deallocate(T* p, std::size_t n) noexcept
         {
             if(n == 1)
-                if(auto* const own = block_pool<sizeof(T)>::of_this_thread())
-                    if(own->give(p))
-                        return;
-            ::operator delete(p);
+                block_pool<sizeof(T)>::give_here(p);
+            else
+                ::operator delete(p);
         }
 
         template<class U>
