@@ -51,7 +51,9 @@ struct claim_rules
 /** A NumericDate claim (seconds since the epoch, RFC 7519 section 2).
 
     @return Empty if the claim is absent; the time point if it is a number
-    in [0, 2^53]; `token_error::invalid_claim_type` if it is not a number
+    in [0, 2^53] (a date after the clock's last instant, in 2262 for
+    libstdc++'s nanosecond clock, is that instant: `exp` 9999999999 never
+    expires); `token_error::invalid_claim_type` if it is not a number
     (e.g. the string "1700000000"), `token_error::claim_out_of_range` if it
     is negative or too large (J24).
 

@@ -251,6 +251,32 @@ TEST_CASE_FIXTURE(fixture, "J21: critical extensions and unencoded payloads are 
     CHECK(validator.validate(sign_raw(hs, R"({"alg":"HS256","kid":"hs","b64":true})", payload)));
 }
 
+TEST_CASE_FIXTURE(fixture, "J24: a date beyond what the clock can hold saturates instead of overflowing")
+{
+    // system_clock counts nanoseconds in 64 bits: it ends in 2262. exp
+    // 9999999999 (2286) is a common "never"; it must not wrap into the past.
+    auto c = claims(hs_issuer);
+    c["exp"] = 9999999999;
+    auto const t = token(hs, c);
+    auto p = validator.validate(t);
+    REQUIRE(p);
+    CHECK((*p)->expires_at == std::chrono::system_clock::time_point::max());
+    // Cached until "forever", and still served from the cache much later.
+    clock.advance(std::chrono::hours(24 * 365 * 100));
+    auto again = validator.validate(t);
+    REQUIRE(again);
+    CHECK(again->get() == p->get());
+
+    c["exp"] = now() + 600;
+    c["nbf"] = 9999999999;
+    CHECK(error_of(token(hs, c)) == ma::token_error::token_not_yet_valid);
+    c.erase("nbf");
+    c["iat"] = 9999999999;
+    CHECK(error_of(token(hs, c)) == ma::token_error::issued_in_future);
+    c["iat"] = 9007199254740993; // 2^53 + 1: out of range, not rounded to 2^53
+    CHECK(error_of(token(hs, c)) == ma::token_error::claim_out_of_range);
+}
+
 TEST_CASE_FIXTURE(fixture, "J24: time, audience, issuer and type claims are enforced")
 {
     auto with = [&](std::string_view name, json::value v) {

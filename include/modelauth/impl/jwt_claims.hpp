@@ -124,23 +124,59 @@ inline result<std::optional<std::chrono::system_clock::time_point>> numeric_date
 {
     using time_point = std::chrono::system_clock::time_point;
     using kind = scanned_value::kind;
-    double seconds = 0;
+    constexpr auto max_whole = static_cast<std::uint64_t>(max_numeric_date);
+    // The clock ends before 2^53 seconds (libstdc++ counts nanoseconds in
+    // 64 bits: year 2262); a later date is the clock's last instant.
+    auto const at = [](std::uint64_t whole) {
+        constexpr auto last = std::chrono::duration_cast<std::chrono::seconds>(time_point::max().time_since_epoch());
+        if(whole >= static_cast<std::uint64_t>(last.count()))
+            return std::optional<time_point>(time_point::max());
+        return std::optional<time_point>(time_point(std::chrono::seconds(static_cast<std::int64_t>(whole))));
+    };
     switch(v.type)
     {
     case kind::absent: return std::optional<time_point>{};
-    case kind::int64: seconds = static_cast<double>(v.int64); break;
-    case kind::uint64: seconds = static_cast<double>(v.uint64); break;
-    case kind::number_double: seconds = v.number; break;
+    // Integers, the usual form, are taken exactly, without a trip through
+    // double (which would round 2^53 + 1 down into the range).
+    case kind::int64:
+        if(v.int64 < 0 || static_cast<std::uint64_t>(v.int64) > max_whole)
+            return token_error::claim_out_of_range;
+        return at(static_cast<std::uint64_t>(v.int64));
+    case kind::uint64:
+        if(v.uint64 > max_whole)
+            return token_error::claim_out_of_range;
+        return at(v.uint64);
+    case kind::number_double:
+        if(! std::isfinite(v.number) || v.number < 0 || v.number > max_numeric_date)
+            return token_error::claim_out_of_range;
+        return at(static_cast<std::uint64_t>(std::floor(v.number)));
     default: return token_error::invalid_claim_type;
     }
-    if(! std::isfinite(seconds) || seconds < 0 || seconds > max_numeric_date)
-        return token_error::claim_out_of_range;
-    auto const whole = static_cast<std::int64_t>(std::floor(seconds));
-    return std::optional<time_point>(time_point(std::chrono::seconds(whole)));
 }
 
-inline result<void> check_claims(claim_set const& claims, claim_rules const& rules,
-                                 std::chrono::system_clock::time_point now) noexcept
+// The dates a token carries, as check_claims read them.
+struct claim_dates
+{
+    std::optional<std::chrono::system_clock::time_point> expires_at;
+    std::optional<std::chrono::system_clock::time_point> issued_at;
+};
+
+// `t + d` (d >= 0), or the clock's last instant where the sum would not
+// fit (exp saturated to that instant, or an absurd leeway).
+inline std::chrono::system_clock::time_point saturating_add(std::chrono::system_clock::time_point t,
+                                                          std::chrono::seconds d) noexcept
+{
+    using time_point = std::chrono::system_clock::time_point;
+    using std::chrono::seconds;
+    constexpr auto last = std::chrono::duration_cast<seconds>(time_point::max().time_since_epoch()).count();
+    auto const whole = std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
+    if(d.count() >= last || d.count() >= last - whole)
+        return time_point::max();
+    return t + d;
+}
+
+inline result<claim_dates> check_claims(claim_set const& claims, claim_rules const& rules,
+                                        std::chrono::system_clock::time_point now) noexcept
 {
     auto exp = numeric_date(claims[claim_exp]);
     if(! exp)
@@ -154,11 +190,12 @@ inline result<void> check_claims(claim_set const& claims, claim_rules const& rul
 
     if(! *exp && rules.require_expiry)
         return token_error::missing_expiry;
-    if(*exp && now >= **exp + rules.leeway)
+    auto const later = saturating_add(now, rules.leeway);
+    if(*exp && now >= saturating_add(**exp, rules.leeway))
         return token_error::token_expired;
-    if(*nbf && now + rules.leeway < **nbf)
+    if(*nbf && later < **nbf)
         return token_error::token_not_yet_valid;
-    if(*iat && **iat > now + rules.leeway)
+    if(*iat && **iat > later)
         return token_error::issued_in_future;
     if(rules.max_lifetime)
     {
@@ -180,17 +217,20 @@ inline result<void> check_claims(claim_set const& claims, claim_rules const& rul
         auto const& aud = claims[claim_aud];
         if(! aud.present())
             return token_error::audience_mismatch;
-        if(aud.is_string())
-            return accepted(aud.string) ? result<void>() : result<void>(token_error::audience_mismatch);
-        if(aud.type != scanned_value::kind::array || ! aud.all_strings)
-            return token_error::invalid_claim_type;
-        bool any = false;
-        for(auto name : aud.strings)
-            any = any || accepted(name);
-        if(! any)
+        if(aud.is_string() && ! accepted(aud.string))
             return token_error::audience_mismatch;
+        if(! aud.is_string())
+        {
+            if(aud.type != scanned_value::kind::array || ! aud.all_strings)
+                return token_error::invalid_claim_type;
+            bool any = false;
+            for(auto name : aud.strings)
+                any = any || accepted(name);
+            if(! any)
+                return token_error::audience_mismatch;
+        }
     }
-    return {};
+    return claim_dates{*exp, *iat};
 }
 
 // Fills `out` with the scopes of `scope` (space-separated) and `scp`
@@ -322,7 +362,10 @@ numeric_date_claim(boost::json::object const& claims, std::string_view name)
 inline result<void> check_registered_claims(boost::json::object const& claims, claim_rules const& rules,
                                             std::chrono::system_clock::time_point now)
 {
-    return detail::check_claims(detail::claim_set_from(claims), rules, now);
+    auto checked = detail::check_claims(detail::claim_set_from(claims), rules, now);
+    if(! checked)
+        return checked.error();
+    return {};
 }
 
 inline result<std::vector<std::string>> scope_claim(boost::json::object const& claims)

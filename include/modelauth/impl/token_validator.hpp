@@ -267,13 +267,13 @@ result<principal_ptr> TokenValidator<Clock>::verify_jwt(
     principal->subject.assign(sub->data(), sub->size());
     principal->issuer.assign(trusted.issuer);
     principal->token_id.assign(jti->data(), jti->size());
-    principal->expires_at = detail::numeric_date(claims[detail::claim_exp]).value();
-    principal->issued_at = detail::numeric_date(claims[detail::claim_iat]).value();
+    principal->expires_at = checked->expires_at;
+    principal->issued_at = checked->issued_at;
     principal->kind = credential_kind::jwt;
     principal->set_checked_claims_json(std::move(claims_json));
 
     auto const valid_until = principal->expires_at
-        ? *principal->expires_at + trusted.leeway
+        ? detail::saturating_add(*principal->expires_at, trusted.leeway)
         : std::chrono::system_clock::time_point::max();
     auto shared = detail::principal_recycling::share(std::move(principal));
     cache_.insert(token, shared, valid_until, epoch);

@@ -103,11 +103,11 @@ inline bool finite_number(double d, boost::system::error_code& ec) noexcept
 inline std::error_code strict_parse_outcome(boost::system::error_code const& ec, std::size_t consumed,
                                             std::size_t size, bool done) noexcept
 {
+    if(! ec && consumed == size && done)
+        return {};
     if(ec == boost::json::error::too_deep)
         return jose_error::json_too_deep;
-    if(ec || consumed != size || ! done)
-        return jose_error::invalid_json;
-    return {};
+    return jose_error::invalid_json;
 }
 
 // Name equality with the cheap tests first: most names differ in length or
