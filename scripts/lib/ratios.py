@@ -6,7 +6,9 @@ columns are: ratio name | case | baseline | goal. A case or baseline is
 `BM_name` (its real time per iteration) or `BM_name@field` (a counter or
 another field of the JSON entry, e.g. `@allocs_per_op`, `@items_per_second`).
 A baseline of `-` makes the goal absolute (times in ns). Goals are `<= X`,
-`>= X` or `== X`, optionally followed by a unit (`ns`, `x`).
+`>= X` or `== X`, optionally followed by a unit (`ns`, `x`). A row whose case
+and baseline paired.py measured interleaved (a JSON file with "pairs") takes
+that ratio instead of the one of the two cases' times in the main run.
 
 Standard library only.
 """
@@ -14,20 +16,26 @@ import json
 import re
 import sys
 
+from readme_table import read_table
+
 UNIT_TO_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
 
 
 def load_results(paths):
-    results = {}
+    """Google Benchmark results by run name, and the paired ratios of
+    paired.py by (case, baseline)."""
+    results, paired = {}, {}
     for path in paths:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
+        for pair in data.get("pairs", []):
+            paired[(pair["case"], pair["baseline"])] = pair
         for entry in data.get("benchmarks", []):
             if entry.get("run_type") == "aggregate" and entry.get("aggregate_name") != "median":
                 continue
             name = entry.get("run_name", entry["name"])
             results[name] = entry
-    return results
+    return results, paired
 
 
 def value_of(spec, results):
@@ -43,18 +51,7 @@ def value_of(spec, results):
 
 
 def read_ratio_rows(readme):
-    rows, in_section = [], False
-    for line in open(readme, encoding="utf-8"):
-        if line.startswith("## "):
-            in_section = line.strip() == "## Ratios"
-            continue
-        if not in_section or not line.startswith("|"):
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) < 4 or cells[0] in ("ratio", "") or set(cells[0]) <= set("-: "):
-            continue
-        rows.append(cells[:4])
-    return rows
+    return read_table(readme, "Ratios", 4)
 
 
 def check(goal, value):
@@ -70,23 +67,27 @@ def main(argv):
     if len(argv) < 2:
         print("usage: ratios.py benchmarks/README.md results.json...", file=sys.stderr)
         return 2
-    results = load_results(argv[1:])
+    results, paired = load_results(argv[1:])
     rows = read_ratio_rows(argv[0])
     width = max([len(r[0]) for r in rows] + [5])
-    print(f"{'ratio':<{width}}  {'value':>12}  {'goal':<12}  status")
+    print(f"{'ratio':<{width}}  {'value':>14}  {'goal':<12}  status")
     for name, case, baseline, goal in rows:
         numerator = value_of(case, results)
         if numerator is None:
             continue  # not run (filtered out, or a benchmark not built here)
         if baseline.strip() in ("-", ""):
             value, shown = numerator, f"{numerator:.4g}"
+        elif (case.strip("` "), baseline.strip("` ")) in paired:
+            pair = paired[(case.strip("` "), baseline.strip("` "))]
+            value = pair["ratio"]
+            shown = f"{value:.3f}x paired"
         else:
             denominator = value_of(baseline, results)
             if denominator in (None, 0):
                 continue
             value = numerator / denominator
             shown = f"{value:.3f}x"
-        print(f"{name:<{width}}  {shown:>12}  {goal:<12}  {check(goal, value)}")
+        print(f"{name:<{width}}  {shown:>14}  {goal:<12}  {check(goal, value)}")
     return 0
 
 
