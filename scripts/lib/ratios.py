@@ -78,8 +78,7 @@ def main(argv):
         if baseline.strip() in ("-", ""):
             value, shown = numerator, f"{numerator:.4g}"
         elif (case.strip("` "), baseline.strip("` ")) in paired:
-            pair = paired[(case.strip("` "), baseline.strip("` "))]
-            value = pair["ratio"]
+            value = paired[(case.strip("` "), baseline.strip("` "))]["ratio"]
             shown = f"{value:.3f}x paired"
         else:
             denominator = value_of(baseline, results)

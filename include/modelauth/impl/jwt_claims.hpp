@@ -120,16 +120,21 @@ inline result<std::string_view> optional_string(scanned_value const& v) noexcept
     return v.string;
 }
 
+// The clock's last whole second since the epoch. It ends before 2^53
+// seconds (libstdc++ counts nanoseconds in 64 bits: year 2262); later dates
+// are read, and sums saturate, as its last instant.
+inline constexpr std::int64_t last_clock_second
+    = std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::time_point::max().time_since_epoch())
+          .count();
+
 inline result<std::optional<std::chrono::system_clock::time_point>> numeric_date(scanned_value const& v) noexcept
 {
     using time_point = std::chrono::system_clock::time_point;
     using kind = scanned_value::kind;
     constexpr auto max_whole = static_cast<std::uint64_t>(max_numeric_date);
-    // The clock ends before 2^53 seconds (libstdc++ counts nanoseconds in
-    // 64 bits: year 2262); a later date is the clock's last instant.
     auto const at = [](std::uint64_t whole) {
-        constexpr auto last = std::chrono::duration_cast<std::chrono::seconds>(time_point::max().time_since_epoch());
-        if(whole >= static_cast<std::uint64_t>(last.count()))
+        if(whole >= static_cast<std::uint64_t>(last_clock_second))
             return std::optional<time_point>(time_point::max());
         return std::optional<time_point>(time_point(std::chrono::seconds(static_cast<std::int64_t>(whole))));
     };
@@ -154,11 +159,13 @@ inline result<std::optional<std::chrono::system_clock::time_point>> numeric_date
     }
 }
 
-// The dates a token carries, as check_claims read them.
+// The dates a token carries, as check_claims read them, and the instant
+// until which it is accepted (exp + leeway, or forever without exp).
 struct claim_dates
 {
     std::optional<std::chrono::system_clock::time_point> expires_at;
     std::optional<std::chrono::system_clock::time_point> issued_at;
+    std::chrono::system_clock::time_point valid_until;
 };
 
 // `t + d` (d >= 0), or the clock's last instant where the sum would not
@@ -167,10 +174,8 @@ inline std::chrono::system_clock::time_point saturating_add(std::chrono::system_
                                                           std::chrono::seconds d) noexcept
 {
     using time_point = std::chrono::system_clock::time_point;
-    using std::chrono::seconds;
-    constexpr auto last = std::chrono::duration_cast<seconds>(time_point::max().time_since_epoch()).count();
-    auto const whole = std::chrono::duration_cast<seconds>(t.time_since_epoch()).count();
-    if(d.count() >= last || d.count() >= last - whole)
+    auto const whole = std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    if(d.count() >= last_clock_second || d.count() >= last_clock_second - whole)
         return time_point::max();
     return t + d;
 }
@@ -190,9 +195,11 @@ inline result<claim_dates> check_claims(claim_set const& claims, claim_rules con
 
     if(! *exp && rules.require_expiry)
         return token_error::missing_expiry;
-    auto const later = saturating_add(now, rules.leeway);
-    if(*exp && now >= saturating_add(**exp, rules.leeway))
+    auto const valid_until
+        = *exp ? saturating_add(**exp, rules.leeway) : std::chrono::system_clock::time_point::max();
+    if(now >= valid_until)
         return token_error::token_expired;
+    auto const later = saturating_add(now, rules.leeway);
     if(*nbf && later < **nbf)
         return token_error::token_not_yet_valid;
     if(*iat && **iat > later)
@@ -217,9 +224,12 @@ inline result<claim_dates> check_claims(claim_set const& claims, claim_rules con
         auto const& aud = claims[claim_aud];
         if(! aud.present())
             return token_error::audience_mismatch;
-        if(aud.is_string() && ! accepted(aud.string))
-            return token_error::audience_mismatch;
-        if(! aud.is_string())
+        if(aud.is_string())
+        {
+            if(! accepted(aud.string))
+                return token_error::audience_mismatch;
+        }
+        else
         {
             if(aud.type != scanned_value::kind::array || ! aud.all_strings)
                 return token_error::invalid_claim_type;
@@ -230,7 +240,7 @@ inline result<claim_dates> check_claims(claim_set const& claims, claim_rules con
                 return token_error::audience_mismatch;
         }
     }
-    return claim_dates{*exp, *iat};
+    return claim_dates{*exp, *iat, valid_until};
 }
 
 // Fills `out` with the scopes of `scope` (space-separated) and `scp`

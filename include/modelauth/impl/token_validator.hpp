@@ -272,11 +272,8 @@ result<principal_ptr> TokenValidator<Clock>::verify_jwt(
     principal->kind = credential_kind::jwt;
     principal->set_checked_claims_json(std::move(claims_json));
 
-    auto const valid_until = principal->expires_at
-        ? detail::saturating_add(*principal->expires_at, trusted.leeway)
-        : std::chrono::system_clock::time_point::max();
     auto shared = detail::principal_recycling::share(std::move(principal));
-    cache_.insert(token, shared, valid_until, epoch);
+    cache_.insert(token, shared, checked->valid_until, epoch);
     return shared;
 }
 
