@@ -13,7 +13,10 @@ function(modelauth_configure_target target)
     CXX_STANDARD ${MODELAUTH_CXX_STANDARD}
     CXX_STANDARD_REQUIRED ON
     CXX_EXTENSIONS OFF)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Werror)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic)
+  if(MODELAUTH_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
   # Boost.Asio and Beast need no deprecated interfaces from us.
   target_compile_definitions(${target} PRIVATE BOOST_ASIO_NO_DEPRECATED)
   if(MODELAUTH_SANITIZE)

@@ -23,12 +23,45 @@ configure_release() {
     "${launcher[@]}" "$@" >/dev/null
 }
 
-# configure_debug_sanitized: g++, C++17, Debug with ASan+UBSan, no benchmarks
-# (they would measure the sanitizers) in $build_root/debug-asan.
-configure_debug_sanitized() {
-  CXX=g++ cmake -S "$root" -B "$build_root/debug-asan" -G Ninja \
-    -DCMAKE_BUILD_TYPE=Debug \
+# fresh_if_compiler_changed <build dir> <compiler>: a build tree configured
+# with another compiler keeps it in its cache whatever CXX says; start that
+# tree afresh.
+fresh_if_compiler_changed() {
+  local cache="$1/CMakeCache.txt" want
+  [ -f "$cache" ] || return 0
+  want=$(command -v "$2")
+  if ! grep -qx "CMAKE_CXX_COMPILER:[A-Z]*=$want" "$cache"; then
+    rm -rf "$1/CMakeCache.txt" "$1/CMakeFiles"
+  fi
+}
+
+# configure_release_gcc: g++, C++17, Release, -Werror, with tests, examples
+# and one smoke run of every benchmark in $build_root/release-gcc (scripts/test's
+# Release pass: g++ at -O3 warns about what a Debug build cannot see, e.g.
+# maybe-uninitialized, and a newcomer's first build is exactly this: the
+# default compiler and standard. C++20 is the clang pass's: g++ 12's
+# libstdc++ gives -Wrestrict false positives on std::string in C++20 at -O3,
+# GCC bug 105329).
+configure_release_gcc() {
+  fresh_if_compiler_changed "$build_root/release-gcc" g++
+  CXX=g++ cmake -S "$root" -B "$build_root/release-gcc" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Release \
     -DMODELAUTH_CXX_STANDARD=17 \
+    -DMODELAUTH_WERROR=ON \
+    -DMODELAUTH_BENCH_PEERS=ON \
+    -DMODELAUTH_TESTDATA_DIR="$testdata" \
+    "${launcher[@]}" "$@" >/dev/null
+}
+
+# configure_debug_sanitized: clang++, C++20, Debug with ASan+UBSan, -Werror,
+# the libFuzzer targets (clang only) and no benchmarks (they would measure
+# the sanitizers) in $build_root/debug-asan.
+configure_debug_sanitized() {
+  fresh_if_compiler_changed "$build_root/debug-asan" clang++
+  CXX=clang++ cmake -S "$root" -B "$build_root/debug-asan" -G Ninja \
+    -DCMAKE_BUILD_TYPE=Debug \
+    -DMODELAUTH_CXX_STANDARD=20 \
+    -DMODELAUTH_WERROR=ON \
     -DMODELAUTH_SANITIZE=address,undefined \
     -DMODELAUTH_BUILD_BENCHMARKS=OFF \
     -DMODELAUTH_TESTDATA_DIR="$testdata" \
