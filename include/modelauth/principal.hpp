@@ -50,10 +50,11 @@ public:
     {
     }
 
-    lazy_json_object(lazy_json_object const& other) : text_(other.text_) {}
+    lazy_json_object(lazy_json_object const& other) : text_(other.text_), max_depth_(other.max_depth_) {}
 
     lazy_json_object(lazy_json_object&& other) noexcept
         : text_(std::move(other.text_))
+        , max_depth_(other.max_depth_)
         , parsed_(other.parsed_.exchange(nullptr))
     {
     }
@@ -71,6 +72,7 @@ public:
         {
             delete parsed_.exchange(other.parsed_.exchange(nullptr));
             text_ = std::move(other.text_);
+            max_depth_ = other.max_depth_;
         }
         return *this;
     }
@@ -92,11 +94,14 @@ public:
         return text;
     }
 
-    // Takes `text` (already checked) as the object's text, unparsed.
-    void adopt_checked_text(std::string&& text) noexcept
+    // Takes `text` (already checked, nested at most `max_depth` deep) as
+    // the object's text, unparsed: the parse on first use allows that depth,
+    // so it cannot fail on what the check accepted.
+    void adopt_checked_text(std::string&& text, std::size_t max_depth) noexcept
     {
         drop_parsed();
         text_ = std::move(text);
+        max_depth_ = max_depth;
     }
 
     // Empties the text, keeping its buffer; frees the parsed form.
@@ -104,6 +109,7 @@ public:
     {
         drop_parsed();
         text_.clear();
+        max_depth_ = jose::default_max_json_depth;
     }
 
     boost::json::object const& get() const
@@ -112,7 +118,7 @@ public:
             return *p;
         auto fresh = std::make_unique<boost::json::object>();
         if(! text_.empty())
-            *fresh = jose::parse_json_object_strict(text_).value();
+            *fresh = jose::parse_json_object_strict(text_, {}, max_depth_).value();
         boost::json::object* expected = nullptr;
         if(parsed_.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel,
                                            std::memory_order_acquire))
@@ -132,6 +138,7 @@ private:
     }
 
     std::string text_;
+    std::size_t max_depth_ = jose::default_max_json_depth;
     mutable std::atomic<boost::json::object*> parsed_{nullptr};
 };
 
@@ -299,10 +306,13 @@ struct Principal
     void set_claims(boost::json::object const& claims) { claims_ = detail::lazy_json_object(claims); }
 
     /// Sets the claims from JSON text the caller has already checked as
-    /// `jose::parse_json_object_strict` does (the validator's own path).
-    void set_checked_claims_json(std::string json_text) noexcept
+    /// `jose::parse_json_object_strict` does with `max_depth` (the
+    /// validator's own path, with its `limits.max_json_depth`): `claims()`
+    /// then parses with that depth and never throws for it.
+    void set_checked_claims_json(std::string json_text,
+                                 std::size_t max_depth = jose::default_max_json_depth) noexcept
     {
-        claims_.adopt_checked_text(std::move(json_text));
+        claims_.adopt_checked_text(std::move(json_text), max_depth);
     }
 
 private:

@@ -30,10 +30,16 @@
       compared with `CRYPTO_memcmp` regardless.
     - *Expiry is checked on every hit* against the entry's `valid_until`.
     - *Revocation reaches the cache at once.* Each entry records the token
-      store's epoch and the cache's generation when it was made; a hit
-      requires both to be current. A store bumps its epoch on any
-      revocation, deactivation or deletion; `clear()` bumps the generation
-      (the validator calls it when keys or issuers change).
+      store's epoch and the cache's generation *read before its credential
+      was verified* (a `stamp`); a hit requires both to be current. A store
+      bumps its epoch on any revocation, deactivation or deletion; `clear()`
+      bumps the generation (the validator calls it when keys or issuers
+      change). Because the stamp is taken before verification, a check that
+      read the old keys and finishes after `clear()` stores an entry that is
+      already stale (security review F1).
+    - *A destroyed cache leaves nothing behind* in the threads that used it:
+      its tables go with it, and each thread drops its index entry for it
+      the next time it looks up a cache it has no table for.
     - *Failures are not cached* unless `cache_failures` is set; then a failed
       credential's error is remembered for `failure_ttl`.
     - *No allocation on a hit*: the principal is returned as a
@@ -93,6 +99,14 @@ class verified_token_cache
 public:
     using clock = std::chrono::system_clock;
 
+    /** What an entry is checked against: the store's epoch and the cache's
+        generation, both read before the credential is verified. */
+    struct stamp
+    {
+        std::uint64_t epoch = 0;
+        std::uint64_t generation = 0;
+    };
+
     /// What a lookup found.
     struct hit
     {
@@ -123,18 +137,31 @@ public:
     [[nodiscard]] std::optional<hit> find(std::string_view credential, clock::time_point now,
                                           std::uint64_t epoch) const;
 
+    /** The stamp of a verification about to start: `epoch` (the store's,
+        read first) and the current generation. Take it before reading any
+        key or issuer, and give it to `insert` afterwards.
+    */
+    [[nodiscard]] stamp stamp_for(std::uint64_t epoch) const noexcept
+    {
+        return stamp{epoch, generation_.load(std::memory_order_acquire)};
+    }
+
     /** Remembers a valid credential until `valid_until`.
+
+        @param at The stamp taken (`stamp_for`) before the credential was
+        verified: if keys or issuers changed since, the entry is stale at
+        once.
 
         Overwrites whatever shared its slot. Credentials over
         `max_credential_bytes` are not stored.
     */
     void insert(std::string_view credential, principal_ptr const& principal,
-                clock::time_point valid_until, std::uint64_t epoch) const;
+                clock::time_point valid_until, stamp at) const;
 
     /** Remembers a failure, if `cache_failures` is set; otherwise does nothing.
     */
     void insert_failure(std::string_view credential, std::error_code error,
-                        clock::time_point now, std::uint64_t epoch) const;
+                        clock::time_point now, stamp at) const;
 
     /// Makes every entry of every thread stale.
     void clear() noexcept { generation_.fetch_add(1, std::memory_order_acq_rel); }
@@ -169,11 +196,13 @@ private:
     static bool same_credential(slot const& s, std::uint64_t hash, std::string_view credential) noexcept;
     thread_table& table() const;
     void store(std::string_view credential, principal_ptr const& principal, std::error_code error,
-               clock::time_point valid_until, std::uint64_t epoch) const;
+               clock::time_point valid_until, stamp at) const;
 
     token_cache_options options_;
     std::size_t capacity_;
     std::uint64_t id_;
+    // Expires with the cache: how a thread's index knows an entry is dead.
+    std::shared_ptr<char const> alive_ = std::make_shared<char const>('\0');
     std::atomic<std::uint64_t> generation_{1};
     mutable std::mutex registry_mutex_;
     mutable std::vector<std::unique_ptr<thread_table>> registry_;

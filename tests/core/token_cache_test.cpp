@@ -34,7 +34,7 @@ TEST_CASE("a cached credential hits until it expires, and a different credential
     ma::verified_token_cache cache;
     std::string const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
     CHECK_FALSE(cache.find(token, now, 1));
-    cache.insert(token, principal("alice"), now + 60s, 1);
+    cache.insert(token, principal("alice"), now + 60s, cache.stamp_for(1));
 
     auto hit = cache.find(token, now, 1);
     REQUIRE(hit);
@@ -59,27 +59,59 @@ TEST_CASE("a cached credential hits until it expires, and a different credential
 TEST_CASE("a new store epoch or clear() makes cached entries stale")
 {
     ma::verified_token_cache cache;
-    cache.insert("tok", principal("alice"), now + 1h, 5);
+    cache.insert("tok", principal("alice"), now + 1h, cache.stamp_for(5));
     CHECK(cache.find("tok", now, 5));
     CHECK_FALSE(cache.find("tok", now, 6)); // a revocation bumped the epoch
 
-    cache.insert("tok", principal("alice"), now + 1h, 6);
+    cache.insert("tok", principal("alice"), now + 1h, cache.stamp_for(6));
     CHECK(cache.find("tok", now, 6));
     cache.clear();
     CHECK_FALSE(cache.find("tok", now, 6));
 }
 
+TEST_CASE("F1: an entry stamped before clear() is stale when inserted after it")
+{
+    // A verification that started before a key change (and read the old
+    // keys) stores its entry after clear(): it must never hit.
+    ma::verified_token_cache cache;
+    auto const before = cache.stamp_for(7);
+    cache.clear();
+    cache.insert("tok", principal("alice"), now + 1h, before);
+    CHECK_FALSE(cache.find("tok", now, 7));
+
+    cache.insert("tok", principal("alice"), now + 1h, cache.stamp_for(7));
+    CHECK(cache.find("tok", now, 7));
+}
+
+TEST_CASE("F12: a destroyed cache's entry leaves every thread's index")
+{
+    auto const entries = [] { return ma::detail::this_thread_caches().tables.size(); };
+    ma::verified_token_cache keeper;
+    keeper.insert("tok", principal("alice"), now + 1h, keeper.stamp_for(1));
+    auto const base = entries();
+    for(int i = 0; i < 100; ++i)
+    {
+        ma::verified_token_cache rebuilt; // a validator rebuilt on a reload
+        rebuilt.insert("tok", principal("alice"), now + 1h, rebuilt.stamp_for(1));
+        CHECK(rebuilt.find("tok", now, 1));
+    }
+    // Each new cache swept the dead ones before adding itself: at most the
+    // last one is left, not a hundred.
+    CHECK(entries() <= base + 1);
+    CHECK(keeper.find("tok", now, 1));
+}
+
 TEST_CASE("failures are not cached unless asked for")
 {
     ma::verified_token_cache cache;
-    cache.insert_failure("bad", ma::jose_error::signature_mismatch, now, 1);
+    cache.insert_failure("bad", ma::jose_error::signature_mismatch, now, cache.stamp_for(1));
     CHECK_FALSE(cache.find("bad", now, 1));
 
     ma::token_cache_options options;
     options.cache_failures = true;
     options.failure_ttl = 5s;
     ma::verified_token_cache failing(options);
-    failing.insert_failure("bad", ma::jose_error::signature_mismatch, now, 1);
+    failing.insert_failure("bad", ma::jose_error::signature_mismatch, now, failing.stamp_for(1));
     auto hit = failing.find("bad", now + 4s, 1);
     REQUIRE(hit);
     CHECK_FALSE(hit->principal);
@@ -93,7 +125,7 @@ TEST_CASE("the cache is bounded: a colliding credential replaces its slot")
     options.capacity_per_thread = 4;
     ma::verified_token_cache cache(options);
     for(int i = 0; i < 100; ++i)
-        cache.insert("token-" + std::to_string(i), principal("x"), now + 1h, 1);
+        cache.insert("token-" + std::to_string(i), principal("x"), now + 1h, cache.stamp_for(1));
     int hits = 0;
     for(int i = 0; i < 100; ++i)
         hits += cache.find("token-" + std::to_string(i), now, 1).has_value();
@@ -107,23 +139,23 @@ TEST_CASE("a disabled cache and over-long credentials store nothing")
     options.capacity_per_thread = 0;
     ma::verified_token_cache disabled(options);
     CHECK_FALSE(disabled.enabled());
-    disabled.insert("tok", principal("x"), now + 1h, 1);
+    disabled.insert("tok", principal("x"), now + 1h, disabled.stamp_for(1));
     CHECK_FALSE(disabled.find("tok", now, 1));
 
     options.capacity_per_thread = 16;
     options.max_credential_bytes = 8;
     ma::verified_token_cache small(options);
-    small.insert("123456789", principal("x"), now + 1h, 1);
+    small.insert("123456789", principal("x"), now + 1h, small.stamp_for(1));
     CHECK_FALSE(small.find("123456789", now, 1));
 }
 
 TEST_CASE("each thread has its own table, and statistics add up over threads")
 {
     ma::verified_token_cache cache;
-    cache.insert("tok", principal("main"), now + 1h, 1);
+    cache.insert("tok", principal("main"), now + 1h, cache.stamp_for(1));
     std::thread other([&] {
         CHECK_FALSE(cache.find("tok", now, 1)); // another thread's table is empty
-        cache.insert("tok", principal("other"), now + 1h, 1);
+        cache.insert("tok", principal("other"), now + 1h, cache.stamp_for(1));
         auto hit = cache.find("tok", now, 1);
         REQUIRE(hit);
         CHECK(hit->principal->subject == "other");

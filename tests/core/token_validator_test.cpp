@@ -15,8 +15,10 @@
 
 #include <doctest/doctest.h>
 
+#include <condition_variable>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 namespace ma = modelauth;
@@ -582,4 +584,141 @@ TEST_CASE_FIXTURE(fixture, "many threads validate concurrently while keys rotate
     for(auto& th : threads)
         th.join();
     CHECK(failures == 0);
+}
+
+namespace {
+
+// A store whose first is_revoked() (after the signature check, before the
+// cache insert) waits until the test releases it (review F1's demo).
+struct blocking_store : ma::TokenStore
+{
+    mutable std::mutex m;
+    mutable std::condition_variable cv;
+    mutable bool entered = false;
+    mutable bool released = false;
+    mutable bool once = false;
+
+    std::shared_ptr<ma::stored_token const> find_by_secret(ma::secret_digest const&) const override
+    {
+        return nullptr;
+    }
+    bool is_revoked(std::string_view) const override
+    {
+        std::unique_lock<std::mutex> lock(m);
+        if(once)
+            return false;
+        once = true;
+        entered = true;
+        cv.notify_all();
+        cv.wait(lock, [&] { return released; });
+        return false;
+    }
+    std::uint64_t epoch() const noexcept override { return 1; }
+};
+
+} // namespace
+
+TEST_CASE("F1: a token verified with a key retired during its check is never served from the cache")
+{
+    ma::manual_clock clock;
+    auto const k1 = jose::key::generate(jose::algorithm::eddsa, "k1").value();
+    auto const k2 = jose::key::generate(jose::algorithm::eddsa, "k2").value();
+    auto store = std::make_shared<blocking_store>();
+    ma::TokenValidator<ma::manual_clock_ref> validator({fixture::make_issuer({k1})}, {}, store,
+                                                       ma::manual_clock_ref(clock));
+    auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+    json::object const claims{{"iss", issuer},        {"sub", "mallory"}, {"aud", "models"},
+                              {"exp", now + 3600},    {"jti", "j1"},      {"scope", "models:infer"}};
+    auto const token = jose::sign_compact_jws(json::serialize(claims), k1).value();
+
+    std::vector<std::string> seen; // what thread A's calls answered
+    std::thread a([&] {
+        auto first = validator.validate(token); // verified with k1, then waits in is_revoked
+        seen.push_back(first ? "accepted" : first.error().message());
+        for(int i = 0; i < 3; ++i)
+        {
+            auto again = validator.validate(token);
+            seen.push_back(again ? "accepted" : std::string(again.error().category().name()) + ":"
+                                                    + std::to_string(again.error().value()));
+        }
+    });
+    {
+        std::unique_lock<std::mutex> lock(store->m);
+        store->cv.wait(lock, [&] { return store->entered; });
+    }
+    validator.set_issuer_keys(issuer, jose::key_set::from_keys({k2}).value()); // k1 retired as compromised
+    {
+        std::lock_guard<std::mutex> lock(store->m);
+        store->released = true;
+    }
+    store->cv.notify_all();
+    a.join();
+
+    // The call in flight finished with the keys it had read; every later one
+    // sees k2 only. Before the fix, the three later calls were cache hits.
+    REQUIRE(seen.size() == 4);
+    CHECK(seen[0] == "accepted");
+    auto const unknown = std::string(make_error_code(ma::jose_error::unknown_key).category().name()) + ":"
+                       + std::to_string(make_error_code(ma::jose_error::unknown_key).value());
+    for(std::size_t i = 1; i < seen.size(); ++i)
+        CHECK(seen[i] == unknown);
+    CHECK(validator.cache().stats().hits == 0);
+}
+
+TEST_CASE("F11: reloading an alg-less JWKS takes the issuer's one algorithm, as at start-up")
+{
+    ma::manual_clock clock;
+    auto const first = jose::key::generate(jose::algorithm::rs256, "rsa-1").value();
+    auto const next = jose::key::generate(jose::algorithm::rs256, "rsa-2").value();
+    // What Microsoft Entra ID publishes: RSA keys without "alg".
+    auto const alg_less = [](jose::key const& k) {
+        auto jwks = jose::key_set::from_keys({k}).value().to_public_jwks();
+        for(auto& entry : jwks.at("keys").as_array())
+            entry.as_object().erase("alg");
+        return jwks;
+    };
+    auto issuer_config = fixture::make_issuer({first});
+    issuer_config.algorithms = {jose::algorithm::rs256};
+    issuer_config.keys = jose::key_set::from_jwks(json::value(alg_less(first)), jose::algorithm::rs256).value();
+    ma::TokenValidator<ma::manual_clock_ref> validator({issuer_config}, {}, nullptr, ma::manual_clock_ref(clock));
+
+    auto const path = std::string("modelauth_validator_test_f11.json");
+    {
+        std::ofstream out(path);
+        out << json::serialize(alg_less(next));
+    }
+    auto reloaded = validator.reload_issuer_keys(issuer, path);
+    std::remove(path.c_str());
+    REQUIRE(reloaded); // before the fix: unsupported_algorithm, and the old key stayed
+
+    auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+    json::object const claims{{"iss", issuer}, {"sub", "alice"}, {"aud", "models"}, {"exp", now + 600}};
+    CHECK(validator.validate(jose::sign_compact_jws(json::serialize(claims), next).value()));
+    auto const old = validator.validate(jose::sign_compact_jws(json::serialize(claims), first).value());
+    REQUIRE(old.has_error());
+    CHECK(old.error() == ma::jose_error::unknown_key);
+}
+
+TEST_CASE("F12: claims() of a token accepted under a deeper max_json_depth does not throw")
+{
+    ma::manual_clock clock;
+    auto const k = jose::key::generate(jose::algorithm::es256, "es").value();
+    ma::token_validator_options options;
+    options.limits.max_json_depth = 40;
+    ma::TokenValidator<ma::manual_clock_ref> validator({fixture::make_issuer({k})}, options, nullptr,
+                                                       ma::manual_clock_ref(clock));
+    auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+    // 30 levels: over the default 16 that claims() used to parse with.
+    std::string nested = "1";
+    for(int i = 0; i < 30; ++i)
+        nested = "[" + nested + "]";
+    auto const payload = R"({"iss":")" + issuer + R"(","sub":"alice","aud":"models","exp":)"
+                       + std::to_string(now + 600) + R"(,"deep":)" + nested + "}";
+    auto const token = jose::sign_compact_jws(payload, k).value();
+    auto principal = validator.validate(token);
+    REQUIRE(principal);
+    boost::json::object const* claims = nullptr;
+    CHECK_NOTHROW(claims = &(*principal)->claims());
+    REQUIRE(claims != nullptr);
+    CHECK(claims->contains("deep"));
 }

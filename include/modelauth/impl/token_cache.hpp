@@ -7,6 +7,7 @@
 #ifndef MODELAUTH_IMPL_TOKEN_CACHE_HPP
 #define MODELAUTH_IMPL_TOKEN_CACHE_HPP
 
+#include <algorithm>
 #include <functional>
 #include <utility>
 
@@ -30,10 +31,20 @@ inline std::size_t round_up_to_power_of_two(std::size_t n) noexcept
     return p;
 }
 
-// Each thread's tables, by cache id; almost always one entry.
+// Each thread's tables, by cache id; almost always one entry. `alive`
+// expires when the cache is destroyed: a lookup that finds no table drops
+// those entries, so a thread that sees caches come and go (validators
+// rebuilt on a config reload) keeps only the live ones.
+struct thread_cache_entry
+{
+    std::uint64_t id = 0;
+    void* table = nullptr;
+    std::weak_ptr<char const> alive;
+};
+
 struct thread_cache_index
 {
-    std::vector<std::pair<std::uint64_t, void*>> tables;
+    std::vector<thread_cache_entry> tables;
 };
 
 inline thread_cache_index& this_thread_caches() noexcept
@@ -82,8 +93,13 @@ inline verified_token_cache::thread_table& verified_token_cache::table() const
 {
     auto& index = detail::this_thread_caches();
     for(auto const& entry : index.tables)
-        if(entry.first == id_)
-            return *static_cast<thread_table*>(entry.second);
+        if(entry.id == id_)
+            return *static_cast<thread_table*>(entry.table);
+
+    // The slow path, once per thread and cache: forget destroyed caches.
+    index.tables.erase(std::remove_if(index.tables.begin(), index.tables.end(),
+                                      [](detail::thread_cache_entry const& e) { return e.alive.expired(); }),
+                       index.tables.end());
 
     auto table = std::make_unique<thread_table>(capacity_);
     auto* raw = table.get();
@@ -91,7 +107,7 @@ inline verified_token_cache::thread_table& verified_token_cache::table() const
         std::lock_guard<std::mutex> lock(registry_mutex_);
         registry_.push_back(std::move(table));
     }
-    index.tables.emplace_back(id_, raw);
+    index.tables.push_back(detail::thread_cache_entry{id_, raw, alive_});
     return *raw;
 }
 
@@ -115,7 +131,7 @@ inline std::optional<verified_token_cache::hit> verified_token_cache::find(
 
 inline void verified_token_cache::store(std::string_view credential, principal_ptr const& principal,
                                         std::error_code error, clock::time_point valid_until,
-                                        std::uint64_t epoch) const
+                                        stamp at) const
 {
     if(capacity_ == 0 || credential.size() > options_.max_credential_bytes)
         return;
@@ -123,8 +139,8 @@ inline void verified_token_cache::store(std::string_view credential, principal_p
     auto const hash = hash_of(credential);
     auto& s = t.slots[hash & (capacity_ - 1)];
     s.hash = hash;
-    s.epoch = epoch;
-    s.generation = generation_.load(std::memory_order_acquire);
+    s.epoch = at.epoch;
+    s.generation = at.generation;
     s.valid_until = valid_until;
     s.credential.assign(credential.data(), credential.size());
     s.principal = principal;
@@ -132,17 +148,17 @@ inline void verified_token_cache::store(std::string_view credential, principal_p
 }
 
 inline void verified_token_cache::insert(std::string_view credential, principal_ptr const& principal,
-                                         clock::time_point valid_until, std::uint64_t epoch) const
+                                         clock::time_point valid_until, stamp at) const
 {
-    store(credential, principal, {}, valid_until, epoch);
+    store(credential, principal, {}, valid_until, at);
 }
 
 inline void verified_token_cache::insert_failure(std::string_view credential, std::error_code error,
-                                                 clock::time_point now, std::uint64_t epoch) const
+                                                 clock::time_point now, stamp at) const
 {
     if(! options_.cache_failures)
         return;
-    store(credential, nullptr, error, now + options_.failure_ttl, epoch);
+    store(credential, nullptr, error, now + options_.failure_ttl, at);
 }
 
 inline token_cache_stats verified_token_cache::stats() const

@@ -155,9 +155,13 @@ result<principal_ptr> TokenValidator<Clock>::validate_api_key(std::string_view k
 template<class Clock>
 result<principal_ptr> TokenValidator<Clock>::from_cache_or(std::string_view credential, bool jwt) const
 {
-    // The epoch is read before anything else: a revocation published after
-    // this point makes whatever this call caches stale at once.
+    // The epoch and the cache's generation are read before anything else: a
+    // revocation, a key or an issuer change published after this point makes
+    // whatever this call caches stale at once (security review F1: the
+    // generation read at insert time would stamp an entry verified with
+    // retired keys as current).
     auto const epoch = current_epoch();
+    auto const stamp = cache_.stamp_for(epoch);
     auto const now = clock_.now();
     if(auto hit = cache_.find(credential, now, epoch))
     {
@@ -168,15 +172,15 @@ result<principal_ptr> TokenValidator<Clock>::from_cache_or(std::string_view cred
         if(! hit->principal)
             return hit->error;
     }
-    auto validated = jwt ? verify_jwt(credential, now, epoch) : verify_api_key(credential, now, epoch);
+    auto validated = jwt ? verify_jwt(credential, now, stamp) : verify_api_key(credential, now, stamp);
     if(! validated)
-        cache_.insert_failure(credential, validated.error(), now, epoch);
+        cache_.insert_failure(credential, validated.error(), now, stamp);
     return validated;
 }
 
 template<class Clock>
 result<principal_ptr> TokenValidator<Clock>::verify_jwt(
-    std::string_view token, std::chrono::system_clock::time_point now, std::uint64_t epoch) const
+    std::string_view token, std::chrono::system_clock::time_point now, cache_stamp stamp) const
 {
     auto const& limits = options_.limits;
     auto parts = jose::split_compact_jws(token, limits);
@@ -270,16 +274,16 @@ result<principal_ptr> TokenValidator<Clock>::verify_jwt(
     principal->expires_at = checked->expires_at;
     principal->issued_at = checked->issued_at;
     principal->kind = credential_kind::jwt;
-    principal->set_checked_claims_json(std::move(claims_json));
+    principal->set_checked_claims_json(std::move(claims_json), limits.max_json_depth);
 
     auto shared = detail::principal_recycling::share(std::move(principal));
-    cache_.insert(token, shared, checked->valid_until, epoch);
+    cache_.insert(token, shared, checked->valid_until, stamp);
     return shared;
 }
 
 template<class Clock>
 result<principal_ptr> TokenValidator<Clock>::verify_api_key(
-    std::string_view key, std::chrono::system_clock::time_point now, std::uint64_t epoch) const
+    std::string_view key, std::chrono::system_clock::time_point now, cache_stamp stamp) const
 {
     auto checked = check_api_key(key, options_.api_key_prefix);
     if(! checked)
@@ -308,7 +312,7 @@ result<principal_ptr> TokenValidator<Clock>::verify_api_key(
 
     auto const valid_until = stored->expires ? *stored->expires : std::chrono::system_clock::time_point::max();
     principal_ptr shared = std::move(principal);
-    cache_.insert(key, shared, valid_until, epoch);
+    cache_.insert(key, shared, valid_until, stamp);
     return shared;
 }
 
@@ -344,7 +348,16 @@ void TokenValidator<Clock>::set_issuer_keys(std::string_view issuer, jose::key_s
 template<class Clock>
 result<void> TokenValidator<Clock>::reload_issuer_keys(std::string_view issuer, std::string const& jwks_path)
 {
-    auto keys = jose::key_set::load_jwks_file(jwks_path);
+    // Keys without their own `alg` (Microsoft Entra ID publishes none) take
+    // the issuer's one allowed algorithm, as at start-up (review F11).
+    std::optional<jose::algorithm> default_alg;
+    {
+        auto const* issuers = issuers_.load_cached();
+        for(auto const& entry : *issuers)
+            if(entry.config.issuer == issuer && entry.config.algorithms.size() == 1)
+                default_alg = entry.config.algorithms.front();
+    }
+    auto keys = jose::key_set::load_jwks_file(jwks_path, default_alg);
     if(! keys)
         return keys.error();
     set_issuer_keys(issuer, std::move(*keys));
