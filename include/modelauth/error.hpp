@@ -375,7 +375,12 @@ enum class policy_error
     class_forbidden,
 
     /// The token's principal is not active. HTTP 401 `invalid_token`.
-    inactive
+    inactive,
+
+    /// The model belongs to another account than the token's: HTTP 404,
+    /// answered exactly as a model that does not exist (tenancy: a caller
+    /// never learns that another account's model exists).
+    other_account
 };
 
 /** Errors of the token lifecycle (`tokens/...`): login, refresh, issuing
@@ -435,7 +440,13 @@ enum class lifecycle_error
     random_failure,
 
     /// A token with that id or secret already exists. HTTP 409.
-    duplicate_token
+    duplicate_token,
+
+    /// A quota other than the permanent-token one is reached: the live
+    /// temporary tokens of one (class, account, space), the tokens of one
+    /// instance, or the access and session tokens one refresh-token family
+    /// may have at once. HTTP 409.
+    token_quota
 };
 
 //----------------------------------------------------------------------------
@@ -507,8 +518,11 @@ inline std::error_code make_error_code(lifecycle_error e) noexcept;
 
 /** Whether a response to `ec` carries a `WWW-Authenticate: Bearer` challenge.
 
-    True for every failure of the `unauthenticated` condition and for
-    `insufficient_scope` denials; false for routing and configuration errors.
+    True for every failure of the `unauthenticated` condition, for
+    `insufficient_scope` denials and for the credential errors that answer
+    400 `invalid_request` (a malformed `Authorization` header, two of them,
+    credentials in two places); false for routing and configuration errors
+    and for a bad request body or parameter.
 */
 [[nodiscard]] inline bool needs_bearer_challenge(std::error_code const& ec) noexcept;
 

@@ -283,15 +283,24 @@ private:
     2. `class_forbidden` (403) for a manager token anywhere but an IAM route
        (so on every model endpoint), and for model session and instance tokens
        on routes that are not model endpoints (they reach models only).
-    3. `binding_mismatch` (403) if the token is bound elsewhere:
+    3. `other_account` (404, answered as a model that does not exist) if the
+       token is held to an account (`bindings.account`) and the model
+       belongs to another one. Tenancy: account and space tokens always;
+       user tokens, personal keys, model session and instance tokens (all
+       minted for a user, carrying the user's account) unless
+       `builder::isolate_accounts(false)`. Models without an account are
+       shared, and a token without an account binding (an outside issuer's
+       JWT without one) reaches models by its scopes alone.
+    4. `binding_mismatch` (403) if the token is bound elsewhere:
        - any token with a `model_id` binding reaches that model only (a model
          session token without one reaches none);
        - an instance token only models whose `instance` equals its own;
        - a space token only models of its account and space;
        - an account token only models of its account.
        A binding the token's class requires but the token or the model lacks
-       never matches. User tokens and personal keys carry no class binding.
-    4. `missing_scope` (403 insufficient_scope) unless one scope has the
+       never matches. User tokens and personal keys carry no class binding
+       beyond their account (rule 3).
+    5. `missing_scope` (403 insufficient_scope) unless one scope has the
        action and no path, or a path covering the resource on whole segments.
     Default deny: no scope, no access.
 
@@ -322,8 +331,9 @@ public:
 
         @code
         {
-          "actions": ["reports:export"],       // added to the built-ins; optional
-          "disabled_classes": ["personal_key"] // token class names; optional
+          "actions": ["reports:export"],        // added to the built-ins; optional
+          "disabled_classes": ["personal_key"], // token class names; optional
+          "isolate_accounts": true              // rule 3 for users' tokens; optional, default true
         }
         @endcode
 
@@ -354,6 +364,12 @@ public:
 
     /// Whether tokens of class `c` are enabled (see `decide`, `inactive`).
     [[nodiscard]] bool class_enabled(token_class c) const noexcept;
+
+    /// Whether users' tokens are held to their account (rule 3 of `decide`).
+    [[nodiscard]] bool isolates_accounts() const noexcept
+    {
+        return isolate_accounts_;
+    }
 
     /** Compiles scope strings (`principal.scopes`) for this policy.
 
@@ -429,6 +445,7 @@ private:
 
     std::vector<std::string> actions_;
     std::uint8_t disabled_classes_ = 0; // bit (1 << token_class)
+    bool isolate_accounts_ = true;
     std::uint64_t id_ = 0;
 };
 
@@ -462,6 +479,13 @@ public:
     */
     builder& disable_class(token_class c) noexcept;
 
+    /** Whether tokens minted for a user (user, personal key, model session,
+        instance) are held to the user's account: another account's model
+        is `other_account` (404). On by default; turn it off only for a
+        single-tenant deployment whose accounts are not tenants.
+    */
+    builder& isolate_accounts(bool on) noexcept;
+
     /// Builds the policy. Exception safety: strong; allocates.
     [[nodiscard]] ScopePolicy build() const;
 
@@ -470,6 +494,7 @@ private:
     std::vector<bool> added_; // per action: added explicitly (for duplicates)
     std::size_t calls_ = 0;
     std::uint8_t disabled_classes_ = 0;
+    bool isolate_accounts_ = true;
 };
 
 } // namespace v0

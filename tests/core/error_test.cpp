@@ -110,11 +110,13 @@ std::vector<expected_mapping> const mappings = {
     {ma::token_error::unknown_api_key, "unknown_api_key", 401, "invalid_token", C::unauthenticated, true},
 
     // credential_error: H1 and H10 answer a bare challenge without error=.
+    // contract: the 400s of a malformed credential carry a challenge with
+    // error="invalid_request" (api.md, General rules).
     {ma::credential_error::missing_credentials, "missing_credentials", 401, "", C::unauthenticated, true},
     {ma::credential_error::unsupported_scheme, "unsupported_scheme", 401, "", C::unauthenticated, true},
-    {ma::credential_error::malformed_authorization, "malformed_authorization", 400, "invalid_request", C::bad_request, false},
-    {ma::credential_error::multiple_authorization_headers, "multiple_authorization_headers", 400, "invalid_request", C::bad_request, false},
-    {ma::credential_error::multiple_credentials, "multiple_credentials", 400, "invalid_request", C::bad_request, false},
+    {ma::credential_error::malformed_authorization, "malformed_authorization", 400, "invalid_request", C::bad_request, true},
+    {ma::credential_error::multiple_authorization_headers, "multiple_authorization_headers", 400, "invalid_request", C::bad_request, true},
+    {ma::credential_error::multiple_credentials, "multiple_credentials", 400, "invalid_request", C::bad_request, true},
     {ma::credential_error::credential_too_large, "credential_too_large", 401, "invalid_token", C::unauthenticated, true},
 
     // policy_error
@@ -122,6 +124,7 @@ std::vector<expected_mapping> const mappings = {
     {ma::policy_error::binding_mismatch, "binding_mismatch", 403, "insufficient_scope", C::forbidden, true},
     {ma::policy_error::class_forbidden, "class_forbidden", 403, "insufficient_scope", C::forbidden, true},
     {ma::policy_error::inactive, "inactive", 401, "invalid_token", C::unauthenticated, true},
+    {ma::policy_error::other_account, "other_account", 404, "", C::not_found, false},
 
     // lifecycle_error: a failed login answers a bare challenge; the store's
     // failures are the server's, never a 500.
@@ -141,6 +144,7 @@ std::vector<expected_mapping> const mappings = {
     {ma::lifecycle_error::storage_failure, "storage_failure", 503, "", C::unavailable, false},
     {ma::lifecycle_error::random_failure, "random_failure", 503, "", C::unavailable, false},
     {ma::lifecycle_error::duplicate_token, "duplicate_token", 409, "", C::conflict, false},
+    {ma::lifecycle_error::token_quota, "token_quota", 409, "", C::conflict, false},
 };
 
 std::vector<ma::condition> const all_conditions = {
@@ -189,8 +193,8 @@ TEST_CASE("the mapping table above covers every enumerator of every category")
     std::vector<span> spans = {
         {&ma::router_category(), 21},     {&ma::jose_category(), 20},
         {&ma::key_category(), 14},        {&ma::token_category(), 15},
-        {&ma::credential_category(), 6}, {&ma::policy_category(), 4},
-        {&ma::lifecycle_category(), 16}};
+        {&ma::credential_category(), 6}, {&ma::policy_category(), 5},
+        {&ma::lifecycle_category(), 17}};
     std::size_t total = 0;
     for(auto const& s : spans)
     {

@@ -60,6 +60,7 @@ auto const missing_scope = make_error_code(ma::policy_error::missing_scope);
 auto const binding_mismatch = make_error_code(ma::policy_error::binding_mismatch);
 auto const class_forbidden = make_error_code(ma::policy_error::class_forbidden);
 auto const inactive = make_error_code(ma::policy_error::inactive);
+auto const other_account = make_error_code(ma::policy_error::other_account);
 
 // The error a policy read from `json` throws: its field, or "" if none.
 std::string json_error_field(char const* json)
@@ -279,7 +280,18 @@ TEST_CASE("token classes and bindings")
     row const rows[] = {
         {"a user token reaches any model", token_class::user, {}, 1, allowed},
         {"a user token reaches a model without owner", token_class::user, {}, 2, allowed},
-        {"a user token with an account is not narrowed by it", token_class::user, bind({}, "", "other", ""), 1, allowed},
+        {"F4: a user token of another account does not find the model", token_class::user,
+            bind({}, "", "other", ""), 1, other_account},
+        {"F4: a user token reaches its own account's models", token_class::user, bind({}, "", "demo", ""), 1,
+            allowed},
+        {"F4: a user token with an account reaches shared models", token_class::user, bind({}, "", "other", ""), 2,
+            allowed},
+        {"F4: a personal key of another account does not find the model", token_class::personal_key,
+            bind({}, "", "other", ""), 1, other_account},
+        {"F4: a model session token minted in another account does not find the model",
+            token_class::model_session, bind(1, "", "other", ""), 1, other_account},
+        {"F4: an instance token of another account does not find the model", token_class::instance,
+            bind({}, "demo/eu01/demo", "other", ""), 1, other_account},
         {"a personal key reaches any model", token_class::personal_key, {}, 3, allowed},
         {"a model session token reaches its model", token_class::model_session, bind(1, "", "", ""), 1, allowed},
         {"a model session token reaches no other model", token_class::model_session, bind(1, "", "", ""), 2,
@@ -295,8 +307,8 @@ TEST_CASE("token classes and bindings")
             bind({}, "demo/eu01/demo", "", ""), 2, binding_mismatch},
         {"an instance token without instance reaches nothing", token_class::instance, {}, 2, binding_mismatch},
         {"an account token reaches its account's models", token_class::account, bind({}, "", "demo", ""), 1, allowed},
-        {"an account token reaches no other account", token_class::account, bind({}, "", "other", ""), 1,
-            binding_mismatch},
+        {"an account token reaches no other account, nor learns of its models", token_class::account,
+            bind({}, "", "other", ""), 1, other_account},
         {"an account token reaches no model without account", token_class::account, bind({}, "", "demo", ""), 2,
             binding_mismatch},
         {"an account token without account reaches nothing", token_class::account, {}, 2, binding_mismatch},
@@ -304,7 +316,7 @@ TEST_CASE("token classes and bindings")
         {"a space token reaches no other space", token_class::space, bind({}, "", "demo", "other"), 1,
             binding_mismatch},
         {"a space token of another account does not match on the space name alone", token_class::space,
-            bind({}, "", "other", "default"), 1, binding_mismatch},
+            bind({}, "", "other", "default"), 1, other_account},
         {"a space token without account reaches nothing", token_class::space, bind({}, "", "", "default"), 1,
             binding_mismatch},
         {"a space token reaches no model without space", token_class::space, bind({}, "", "demo", "default"), 2,
@@ -336,6 +348,27 @@ TEST_CASE("token classes and bindings")
         CHECK(policy.decide(p, endpoint(1), ScopePolicy::models_read).allowed());
         CHECK(policy.decide(p, endpoint(1), ScopePolicy::models_infer).error() == missing_scope);
     }
+}
+
+TEST_CASE("F4: isolate_accounts(false) lets users' tokens cross accounts, never account tokens")
+{
+    auto const open = ScopePolicy::builder().isolate_accounts(false).build();
+    CHECK_FALSE(open.isolates_accounts());
+    CHECK(ScopePolicy().isolates_accounts());
+    auto user = principal({"models:infer"}, token_class::user);
+    user.bindings.account = "other";
+    CHECK(open.decide(user, endpoint(1), ScopePolicy::models_infer).allowed());
+    CHECK(ScopePolicy().decide(user, endpoint(1), ScopePolicy::models_infer).error() == other_account);
+    auto account = principal({"models:infer"}, token_class::account);
+    account.bindings.account = "other";
+    CHECK(open.decide(account, endpoint(1), ScopePolicy::models_infer).error() == other_account);
+
+    CHECK_FALSE(ScopePolicy::from_json(boost::json::parse(R"({"isolate_accounts": false})")).isolates_accounts());
+    CHECK(json_error_field(R"({"isolate_accounts": "no"})") == "policy.isolate_accounts");
+
+    // The 404 is the unknown model's, word for word: nothing tells them apart.
+    CHECK(other_account.message() == make_error_code(ma::router_error::unknown_model).message());
+    CHECK(ma::http_status(other_account) == 404);
 }
 
 TEST_CASE("routes that are not model endpoints")

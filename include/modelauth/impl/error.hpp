@@ -162,6 +162,8 @@ struct error_table<policy_error>
         {2, "binding_mismatch", "the token is bound to another resource", 403, insufficient_scope, condition::forbidden},
         {3, "class_forbidden", "this kind of token may not be used here", 403, insufficient_scope, condition::forbidden},
         {4, "inactive", "the token is not active", 401, invalid_token, condition::unauthenticated},
+        // The same text as router_error::unknown_model: the answers must not differ.
+        {5, "other_account", "no such model", 404, no_rfc6750_error, condition::not_found},
     };
 };
 
@@ -186,6 +188,7 @@ struct error_table<lifecycle_error>
         {14, "storage_failure", "the change could not be stored", 503, no_rfc6750_error, condition::unavailable},
         {15, "random_failure", "no secret could be generated", 503, no_rfc6750_error, condition::unavailable},
         {16, "duplicate_token", "a token with that id or secret already exists", 409, no_rfc6750_error, condition::conflict},
+        {17, "token_quota", "the most tokens allowed already exist", 409, no_rfc6750_error, condition::conflict},
     };
 };
 
@@ -406,9 +409,15 @@ inline std::string_view rfc6750_error(std::error_code const& ec) noexcept
 inline bool needs_bearer_challenge(std::error_code const& ec) noexcept
 {
     auto const* row = detail::find_info(ec);
+    // A credential the request carries wrongly (malformed, twice, in two
+    // places) is an RFC 6750 `invalid_request` of the Bearer scheme: it is
+    // challenged like any other authentication failure. A bad body or
+    // parameter of an API call is not.
     return row
         && (row->cond == condition::unauthenticated
-            || row->rfc6750 == detail::insufficient_scope);
+            || row->rfc6750 == detail::insufficient_scope
+            || (row->rfc6750 == detail::invalid_request
+                && ec.category() == detail::category_of<credential_error>()));
 }
 
 inline std::string_view error_name(std::error_code const& ec) noexcept

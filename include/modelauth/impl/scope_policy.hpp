@@ -223,6 +223,16 @@ policy_decision ScopePolicy::decide(compiled_scopes const& scopes, Principal con
         return policy_decision::deny(policy_error::inactive);
 
     token_bindings const& b = principal.bindings;
+    if(principal.cls == token_class::manager)
+        return policy_decision::deny(policy_error::class_forbidden);
+    // Tenancy: a token held to an account never reaches, nor learns of,
+    // another account's model (review F4). Account and space tokens are
+    // always held to theirs; the others when `isolate_accounts` is on.
+    if(! b.account.empty() && endpoint.has_model() && ! endpoint.account().empty()
+       && b.account != endpoint.account()
+       && (isolate_accounts_ || principal.cls == token_class::account || principal.cls == token_class::space))
+        return policy_decision::deny(policy_error::other_account);
+
     bool bound_here = true;
     switch(principal.cls)
     {
@@ -366,9 +376,17 @@ inline ScopePolicy ScopePolicy::from_json(boost::json::value const& config, std:
                 b.disable_class(*cls);
             }
         }
+        else if(key == "isolate_accounts")
+        {
+            auto const* flag = member.value().if_bool();
+            if(flag == nullptr)
+                throw configuration_error(field, "must be true or false");
+            b.isolate_accounts(*flag);
+        }
         else
         {
-            throw configuration_error(field, "is not a known member: actions or disabled_classes");
+            throw configuration_error(field,
+                "is not a known member: actions, disabled_classes or isolate_accounts");
         }
     }
     return b.build();
@@ -411,11 +429,18 @@ inline ScopePolicy::builder& ScopePolicy::builder::disable_class(token_class c) 
     return *this;
 }
 
+inline ScopePolicy::builder& ScopePolicy::builder::isolate_accounts(bool on) noexcept
+{
+    isolate_accounts_ = on;
+    return *this;
+}
+
 inline ScopePolicy ScopePolicy::builder::build() const
 {
     ScopePolicy policy;
     policy.actions_ = actions_;
     policy.disabled_classes_ = disabled_classes_;
+    policy.isolate_accounts_ = isolate_accounts_;
     return policy;
 }
 
