@@ -165,6 +165,12 @@ TEST_CASE("a restart after each kind of change finds the same state as before it
              CHECK(s.revoke_family("f1", {{"access-2", t0 + 2h}}));
          }},
         {"insert_refresh again", [](ma::ManagedTokenStore& s) { CHECK(s.insert_refresh(refresh("r3", "f3"))); }},
+        {"F3 insert_refresh ending the owner's oldest family", [](ma::ManagedTokenStore& s) {
+             ma::family_limits limits;
+             limits.max_families_per_owner = 1;
+             CHECK(s.insert_refresh(refresh("r4", "f4"), limits));
+             CHECK(s.find_refresh(ma::hash_secret("refresh-r3")) == nullptr);
+         }},
         {"erase_if", [](ma::ManagedTokenStore& s) {
              ma::token_filter f;
              f.owner = "alice";
@@ -403,18 +409,18 @@ TEST_CASE("a change that cannot be written changes nothing, and later changes wo
     limited.rlim_cur = static_cast<rlim_t>(bytes + 10);
     REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
     auto const refused = store->insert(token("t2"));
-    auto const revoke_refused = store->revoke("jti-1");
+    auto const rename_refused = store->update("t1", [](ma::stored_token& t) { t.name = "renamed"; });
     REQUIRE(::setrlimit(RLIMIT_FSIZE, &previous) == 0);
     std::signal(SIGXFSZ, previous_handler);
 
     REQUIRE_FALSE(refused);
     CHECK(refused.error() == ma::lifecycle_error::storage_failure);
     CHECK(ma::http_status(refused.error()) == 503);
-    REQUIRE_FALSE(revoke_refused);
-    CHECK(revoke_refused.error() == ma::lifecycle_error::storage_failure);
+    REQUIRE_FALSE(rename_refused);
+    CHECK(rename_refused.error() == ma::lifecycle_error::storage_failure);
     CHECK(store->find_by_id("t2") == nullptr);
-    CHECK_FALSE(store->is_revoked("jti-1"));
     CHECK(store->epoch() == epoch);
+    CHECK(store->healthy()); // nothing diverged: a failed write was undone
     CHECK(describe(*store) == state);
     CHECK(fs::file_size(store->path()) == bytes); // the partial line was truncated away
     CHECK(store->last_storage_error().find("tokens.journal: write: ") != std::string::npos);
@@ -423,7 +429,202 @@ TEST_CASE("a change that cannot be written changes nothing, and later changes wo
     store.reset();
     store = open_store(dir.path);
     CHECK(store->find_by_id("t2"));
-    CHECK_FALSE(store->is_revoked("jti-1"));
+    CHECK(store->find_by_id("t1")->name != "renamed");
+}
+
+TEST_CASE("F9 after a failed fsync, revocations, deletions and deactivations still take effect; other changes are refused")
+{
+    temporary_directory dir;
+    std::atomic<int> failing{0};
+    ma::journal_options options;
+    options.inject_failure = [&](std::string_view operation) { return operation == "fsync" ? failing.load() : 0; };
+    auto store = open_store(dir.path, options);
+    for(auto const* id : {"t1", "t2", "t3"})
+        CHECK(store->insert(token(id)));
+    CHECK(store->insert_refresh(refresh("r1", "f1")));
+    CHECK(store->add_family_access("f1", "access-1", t0 + 1h));
+    CHECK(store->healthy());
+
+    failing = EIO;
+    auto const refused = store->insert(token("t4"));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == ma::lifecycle_error::storage_failure);
+    CHECK_FALSE(store->healthy());
+    CHECK_FALSE(store->durable());
+    CHECK(store->last_storage_error().find("tokens.journal: fsync: ") != std::string::npos);
+    failing = 0; // the disk recovers, the journal cannot be trusted until compacted
+
+    auto const epoch = store->epoch();
+    auto storage_failure = [](ma::result<void> const& r) {
+        return ! r && r.error() == ma::lifecycle_error::storage_failure;
+    };
+    CHECK(storage_failure(store->revoke("jti-1", t0 + 1h)));
+    CHECK(store->is_revoked("jti-1"));
+    CHECK(storage_failure(store->erase("t1")));
+    CHECK(store->find_by_id("t1") == nullptr);
+    CHECK(store->find_by_secret(ma::hash_secret("secret-t1")) == nullptr);
+    CHECK(storage_failure(store->set_active("t2", false)));
+    CHECK_FALSE(store->find_by_id("t2")->active);
+    auto const family = store->revoke_family("f1");
+    REQUIRE_FALSE(family);
+    CHECK(family.error() == ma::lifecycle_error::storage_failure);
+    CHECK(store->is_revoked("access-1"));
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r1")) == nullptr);
+    CHECK(store->epoch() > epoch); // the validator's cache drops them at once
+
+    // Anything else is refused and changes nothing.
+    CHECK(storage_failure(store->update("t3", [](ma::stored_token& t) { t.name = "renamed"; })));
+    CHECK(store->find_by_id("t3")->name != "renamed");
+    CHECK(storage_failure(store->set_active("t2", true)));
+    CHECK_FALSE(store->find_by_id("t2")->active);
+    CHECK(storage_failure(store->erase_revocation("jti-1")));
+    CHECK(store->is_revoked("jti-1"));
+    CHECK(storage_failure(store->insert(token("t5"))));
+    CHECK(store->find_by_id("t5") == nullptr);
+
+    // A compaction writes memory, revocations included: healthy and durable again.
+    CHECK(store->compact());
+    CHECK(store->healthy());
+    CHECK(store->insert(token("t6")));
+    auto const state = describe(*store);
+    store.reset();
+    store = open_store(dir.path);
+    CHECK(describe(*store) == state);
+    CHECK(store->is_revoked("jti-1"));
+    CHECK(store->find_by_id("t1") == nullptr);
+    CHECK_FALSE(store->find_by_id("t2")->active);
+    CHECK(store->is_revoked("access-1"));
+}
+
+TEST_CASE("F9 a revocation whose write fails takes effect in memory and leaves the store unhealthy")
+{
+    temporary_directory dir;
+    bool failing = false;
+    ma::journal_options options;
+    options.inject_failure = [&](std::string_view operation) { return failing && operation == "write" ? ENOSPC : 0; };
+    auto store = open_store(dir.path, options);
+    CHECK(store->insert(token("t1")));
+    failing = true;
+    auto const revoked = store->revoke("jti-1");
+    REQUIRE_FALSE(revoked);
+    CHECK(revoked.error() == ma::lifecycle_error::storage_failure);
+    CHECK(store->is_revoked("jti-1"));
+    CHECK_FALSE(store->healthy()); // memory holds what the journal lacks
+    failing = false;
+    CHECK_FALSE(store->insert(token("t2")));
+    CHECK(store->compact());
+    CHECK(store->insert(token("t2")));
+    store.reset();
+    store = open_store(dir.path);
+    CHECK(store->is_revoked("jti-1"));
+    CHECK(store->find_by_id("t2"));
+}
+
+TEST_CASE("F3 the journal compacts itself once it is twice the size of the state it rebuilds")
+{
+    temporary_directory dir;
+    ma::journal_options options;
+    options.auto_compact_min_bytes = 4096;
+    auto store = open_store(dir.path, options);
+    CHECK(store->insert(token("kept")));
+    std::uint64_t largest = 0;
+    for(int i = 0; i < 200; ++i)
+    {
+        CHECK(store->insert(token("t" + std::to_string(i))));
+        CHECK(store->erase("t" + std::to_string(i)));
+        largest = std::max(largest, store->journal_bytes());
+    }
+    // 400 lines of history would be ~100 KiB: the journal never passed
+    // the threshold by more than one line.
+    CHECK(largest < 4096 + 1024);
+    CHECK(store->journal_bytes() == fs::file_size(store->path()));
+    auto const state = describe(*store);
+    store.reset();
+
+    // Opening a journal of mostly history compacts it too.
+    auto plain = open_store(dir.path, ma::journal_options{false, false});
+    for(int i = 0; i < 100; ++i)
+    {
+        CHECK(plain->insert(token("u" + std::to_string(i))));
+        CHECK(plain->erase("u" + std::to_string(i)));
+    }
+    auto const grown = plain->journal_bytes();
+    CHECK(grown > 20000);
+    plain.reset();
+    store = open_store(dir.path, options);
+    CHECK(store->journal_bytes() < grown / 10);
+    CHECK(describe(*store) == state);
+}
+
+TEST_CASE("F8 the journal and its temporary file are never opened through a symbolic link")
+{
+    temporary_directory dir;
+    temporary_directory victim_dir;
+    fs::create_directory(victim_dir.path);
+    auto const victim = victim_dir.path / "victim";
+    write_file(victim, "precious\n");
+
+    // A link planted as the journal refuses to open.
+    fs::create_directory(dir.path);
+    fs::permissions(dir.path, fs::perms::owner_all);
+    fs::create_symlink(victim, dir.path / "tokens.journal");
+    std::string why;
+    auto refused = ma::JournalTokenStore::open(dir.path, {}, &why);
+    REQUIRE_FALSE(refused);
+    CHECK(why.find("symbolic link") != std::string::npos);
+    CHECK(read_file(victim) == "precious\n");
+    fs::remove(dir.path / "tokens.journal");
+
+    // A link planted as the temporary file is removed, not followed.
+    auto store = open_store(dir.path);
+    CHECK(store->insert(token("t1")));
+    fs::create_symlink(victim, dir.path / "tokens.journal.tmp");
+    CHECK(store->compact());
+    CHECK(read_file(victim) == "precious\n");
+    CHECK(store->find_by_id("t1"));
+    CHECK_FALSE(fs::exists(fs::symlink_status(dir.path / "tokens.journal.tmp")));
+}
+
+TEST_CASE("F8 a state directory that group or others may write is refused at open")
+{
+    temporary_directory dir;
+    fs::create_directory(dir.path);
+    for(auto const perms : {fs::perms::owner_all | fs::perms::group_all, fs::perms::owner_all | fs::perms::others_all,
+                            fs::perms::owner_all | fs::perms::others_write})
+    {
+        fs::permissions(dir.path, perms);
+        std::string why;
+        auto refused = ma::JournalTokenStore::open(dir.path, {}, &why);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error() == ma::lifecycle_error::storage_failure);
+        CHECK(why.find(dir.path.string() + ": group or others may write it") == 0);
+        CHECK_FALSE(fs::exists(dir.path / "tokens.journal"));
+    }
+    fs::permissions(dir.path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
+    CHECK(ma::JournalTokenStore::open(dir.path));
+}
+
+TEST_CASE("F8 a store never runs on the journal a compaction of another store left behind")
+{
+    temporary_directory dir;
+    auto first = open_store(dir.path);
+    CHECK(first->insert(token("t1")));
+    bool compacted = false;
+    ma::journal_options options;
+    // The second store has opened the journal, not yet locked it, when the
+    // first compacts: the file it opened is no longer the journal, and its
+    // lock is free.
+    options.before_lock = [&] {
+        if(! std::exchange(compacted, true))
+            CHECK(first->compact());
+    };
+    std::string why;
+    auto second = ma::JournalTokenStore::open(dir.path, options, &why);
+    CHECK(compacted);
+    REQUIRE_FALSE(second);
+    CHECK(why.find("in use") != std::string::npos);
+    first.reset();
+    CHECK(ma::JournalTokenStore::open(dir.path, options));
 }
 
 TEST_CASE("what the journal cannot replay exactly is refused or normalised before it is stored")

@@ -420,20 +420,156 @@ TEST_CASE_TEMPLATE("revoke_family deletes the family and revokes the access toke
     CHECK(*deleted == 0);
 }
 
-TEST_CASE_TEMPLATE("a family remembers a bounded number of access tokens, the ones expiring last", Maker, STORE_TYPES)
+TEST_CASE_TEMPLATE("F6 a family keeps every live access id; a full family refuses new ones instead of forgetting one",
+                   Maker, STORE_TYPES)
 {
     Maker maker;
     auto store = maker.make();
     CHECK(store->insert_refresh(refresh("r1", "f1")));
-    auto const extra = 3;
-    for(int i = 0; i < static_cast<int>(ma::max_family_access_tokens) + extra; ++i)
+    // No limit: all 100 are revoked with the family (the old store forgot all but 64).
+    for(int i = 0; i < 100; ++i)
         CHECK(store->add_family_access("f1", "access-" + std::to_string(i), t0 + std::chrono::minutes(i)));
+    CHECK(store->find_family_of("access-0") == "f1");
+    CHECK(store->find_family_of("unknown").empty());
     CHECK(store->revoke_family("f1"));
-    for(int i = 0; i < static_cast<int>(ma::max_family_access_tokens) + extra; ++i)
+    for(int i = 0; i < 100; ++i)
     {
         INFO(i);
-        CHECK(store->is_revoked("access-" + std::to_string(i)) == (i >= extra));
+        CHECK(store->is_revoked("access-" + std::to_string(i)));
     }
+    CHECK(store->find_family_of("access-0").empty());
+
+    // With a limit, a full family refuses a new id, and a rotation too,
+    // until ids expire.
+    ma::family_limits limits;
+    limits.max_tokens_per_family = 3;
+    CHECK(store->insert_refresh(refresh("r2", "f2"), limits));
+    for(int i = 0; i < 3; ++i)
+        CHECK(store->add_family_access("f2", "a-" + std::to_string(i), t0 + 30min, limits));
+    CHECK(error_of(store->add_family_access("f2", "a-3", t0 + 30min, limits)) == ma::lifecycle_error::token_quota);
+    CHECK(ma::http_status(ma::make_error_code(ma::lifecycle_error::token_quota)) == 409);
+    CHECK(store->add_family_access("f2", "a-0", t0 + 40min, limits)); // known: extends
+    CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "f2"), limits)) == ma::lifecycle_error::token_quota);
+    auto later = refresh("r3", "f2");
+    later.issued = t0 + 31min; // a-1 and a-2 have expired: dropped by the rotation
+    CHECK(store->rotate_refresh("r2", later, limits));
+    CHECK(store->find_family_of("a-1").empty());
+    CHECK(store->find_family_of("a-0") == "f2");
+    CHECK(store->add_family_access("f2", "a-4", t0 + 60min, limits));
+    CHECK(store->revoke_family("f2"));
+    CHECK(store->is_revoked("a-0"));
+    CHECK(store->is_revoked("a-4"));
+    CHECK_FALSE(store->is_revoked("a-1")); // expired anyway
+}
+
+TEST_CASE_TEMPLATE("F3 rotated refresh records leave the live records; rotations are bounded, never forgotten",
+                   Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    ma::family_limits limits;
+    limits.max_rotated_per_family = 4;
+    CHECK(store->insert_refresh(refresh("r0", "f1")));
+    for(int i = 1; i <= 4; ++i)
+        CHECK(store->rotate_refresh("r" + std::to_string(i - 1), refresh("r" + std::to_string(i), "f1"), limits));
+    // A fifth rotation is refused rather than the oldest rotated token forgotten.
+    CHECK(error_of(store->rotate_refresh("r4", refresh("r5", "f1"), limits)) == ma::lifecycle_error::token_quota);
+    for(int i = 0; i < 4; ++i)
+    {
+        INFO(i);
+        auto found = store->find_refresh(ma::hash_secret("refresh-r" + std::to_string(i)));
+        REQUIRE(found);
+        CHECK(found->rotated);
+    }
+    CHECK(error_of(store->rotate_refresh("r0", refresh("rx", "f1"), limits)) == ma::lifecycle_error::refresh_token_reused);
+    // Once rotated records expire, a rotation drops them and may proceed.
+    auto later = refresh("r5", "f1");
+    later.issued = t0 + 90 * 24h;
+    CHECK(store->rotate_refresh("r4", later, limits));
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r0")) == nullptr);
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r4"))->rotated);
+    auto deleted = store->revoke_family("f1");
+    REQUIRE(deleted);
+    CHECK(*deleted == 2); // r5 and the rotated r4
+}
+
+TEST_CASE_TEMPLATE("F3 a new family beyond the owner's limit ends the owner's least recently used family",
+                   Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    ma::family_limits limits;
+    limits.max_families_per_owner = 2;
+    CHECK(store->insert_refresh(refresh("r1", "f1"), limits));
+    auto second = refresh("r2", "f2");
+    second.issued = t0 + 1min;
+    CHECK(store->insert_refresh(second, limits));
+    CHECK(store->add_family_access("f2", "access-f2", t0 + 30min));
+    auto bob = refresh("b1", "fb");
+    bob.owner = "bob";
+    CHECK(store->insert_refresh(bob, limits));
+    // f1 is used again: f2 is now the least recently used.
+    auto used = refresh("r1b", "f1");
+    used.issued = t0 + 2min;
+    CHECK(store->rotate_refresh("r1", used, limits));
+
+    auto const e = store->epoch();
+    auto third = refresh("r3", "f3");
+    third.issued = t0 + 3min;
+    CHECK(store->insert_refresh(third, limits));
+    CHECK(store->epoch() > e);
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r2")) == nullptr);
+    CHECK(store->is_revoked("access-f2"));
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r1b")));
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r3")));
+    CHECK(store->find_refresh(ma::hash_secret("refresh-b1"))); // another owner's
+    // A record of a known family is no new family.
+    auto fourth = refresh("r4", "f3");
+    fourth.issued = t0 + 4min;
+    CHECK(store->insert_refresh(fourth, limits));
+    CHECK(store->find_refresh(ma::hash_secret("refresh-r1b")));
+}
+
+TEST_CASE_TEMPLATE("F3 temporary and instance tokens have quotas that expired tokens do not count against",
+                   Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    auto temporary = [](std::string id, std::string account) {
+        auto t = token(std::move(id), "manager@example.com", ma::token_class::account);
+        t.bindings.account = std::move(account);
+        return t;
+    };
+    ma::insert_limits limits;
+    limits.max_temporary = 2;
+    CHECK(store->insert(temporary("t1", "a"), limits));
+    CHECK(store->insert(temporary("t2", "a"), limits));
+    CHECK(error_of(store->insert(temporary("t3", "a"), limits)) == ma::lifecycle_error::token_quota);
+    CHECK(store->insert(temporary("t3", "b"), limits));                                      // another account
+    CHECK(store->insert(permanent("p1", ma::token_class::account, "a"), limits));           // permanent: not counted
+    auto later = temporary("t4", "a");
+    later.created = t0 + 25h; // t1 and t2 have expired by then
+    later.expires = later.created + 24h;
+    CHECK(store->insert(later, limits));
+
+    ma::insert_limits per_instance;
+    per_instance.max_per_instance = 2;
+    auto instance_token = [](std::string id, std::string instance, bool is_permanent) {
+        auto t = token(std::move(id), "alice", ma::token_class::instance);
+        t.bindings.instance = std::move(instance);
+        if(is_permanent)
+        {
+            t.permanent = true;
+            t.expires.reset();
+        }
+        return t;
+    };
+    CHECK(store->insert(instance_token("i1", "p/r/1", true), per_instance));
+    CHECK(store->insert(instance_token("i2", "p/r/1", false), per_instance));
+    CHECK(error_of(store->insert(instance_token("i3", "p/r/1", true), per_instance))
+          == ma::lifecycle_error::token_quota);
+    CHECK(store->insert(instance_token("i3", "p/r/2", true), per_instance));
+    CHECK(store->count() == 8);
 }
 
 TEST_CASE_TEMPLATE("prune drops expired tokens, revocations and refresh tokens, never permanent tokens", Maker, STORE_TYPES)

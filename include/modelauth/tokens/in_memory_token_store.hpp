@@ -82,6 +82,11 @@ private:
     {
         return core_.find_refresh(digest);
     }
+    std::string do_find_family_of(std::string_view jti) const override { return core_.find_family_of(jti); }
+    std::vector<std::pair<std::string, std::string>> do_family_owners() const override
+    {
+        return core_.family_owners();
+    }
     result<void> do_insert(stored_token token, insert_limits limits) override
     {
         return core_.insert(journal_, std::move(token), limits);
@@ -108,22 +113,23 @@ private:
         return core_.erase_revocation(journal_, jti);
     }
     result<std::size_t> do_prune(clock::time_point now) override { return core_.prune(journal_, now); }
-    result<void> do_insert_refresh(refresh_token_record record) override
+    result<void> do_insert_refresh(refresh_token_record record, family_limits limits) override
     {
-        return core_.insert_refresh(journal_, std::move(record));
+        return core_.insert_refresh(journal_, std::move(record), limits);
     }
-    result<void> do_rotate_refresh(std::string_view old_id, refresh_token_record next) override
+    result<void> do_rotate_refresh(std::string_view old_id, refresh_token_record next,
+                                   family_limits limits) override
     {
-        return core_.rotate_refresh(journal_, old_id, std::move(next));
+        return core_.rotate_refresh(journal_, old_id, std::move(next), limits);
     }
     result<std::size_t> do_revoke_family(std::string_view family, std::vector<revocation> jtis) override
     {
         return core_.revoke_family(journal_, family, std::move(jtis));
     }
-    result<void> do_add_family_access(std::string_view family, std::string jti,
-                                      clock::time_point expires) override
+    result<void> do_add_family_access(std::string_view family, std::string jti, clock::time_point expires,
+                                      family_limits limits) override
     {
-        return core_.add_family_access(journal_, family, std::move(jti), expires);
+        return core_.add_family_access(journal_, family, std::move(jti), expires, limits);
     }
 
     detail::managed_store::store_core core_;

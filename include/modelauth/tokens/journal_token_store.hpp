@@ -27,9 +27,18 @@
     middle of a write) is dropped and truncated away; any other bad line
     refuses to open, naming the file and the line.
 
-    The journal only grows; `compact()` rewrites it as the current state
-    (a temporary file, fsync, rename over the journal, fsync of the
-    directory), which keeps the state and drops the history.
+    `compact()` rewrites the journal as the current state (a temporary
+    file, fsync, rename over the journal, fsync of the directory), which
+    keeps the state and drops the history. The store compacts by itself
+    after a change once the journal is more than twice the size of the
+    state it rebuilds (`journal_options::auto_compact`), and when it opens
+    such a journal; `prune` (e.g. on a timer) keeps the state itself from
+    growing with expired records.
+
+    Files are opened with `O_NOFOLLOW` (the temporary file also `O_EXCL`,
+    after removing a stale one), and an existing state directory that group
+    or others may write is refused: it holds the journal and, in a server,
+    the issuer's private keys.
 
     Because a line is read back exactly as it will be replayed, the state in
     memory always equals the state a restart rebuilds: times are kept to
@@ -63,6 +72,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -83,6 +93,29 @@ struct journal_options
         replayed again at the next start.
     */
     bool compact_on_open = false;
+
+    /** Whether the store compacts the journal by itself, after a change and
+        at open, once it is larger than `auto_compact_min_bytes` and more
+        than twice the size of the state it rebuilds (as it was after the
+        last compaction, or at open). A failed automatic compaction changes
+        nothing (see `compact`) and is retried after a later change.
+    */
+    bool auto_compact = true;
+
+    /// Below this size the journal is never compacted automatically.
+    std::uint64_t auto_compact_min_bytes = 1u << 20;
+
+    /** Fault injection, for tests of a failing disk: called before each
+        `write(2)` and `fsync(2)` of a change, and of a compaction, with
+        `"write"` or `"fsync"`; a non-zero return is taken as the errno of
+        that call, which is then not made. Empty (the default): never used.
+    */
+    std::function<int(std::string_view operation)> inject_failure = {};
+
+    /** For tests of two processes racing a compaction: called by `open`
+        between opening the journal and locking it. Empty: never used.
+    */
+    std::function<void()> before_lock = {};
 };
 
 namespace detail {
@@ -101,11 +134,21 @@ class file_journal;
     process or another, fails.
 
     After a failed fsync the kernel may have dropped the written pages, so the
-    journal can no longer be trusted to match memory: the store then refuses
-    every further change with `lifecycle_error::storage_failure` until
-    `compact()` succeeds (which rewrites the journal from memory) or the
-    store is reopened. A failed write is undone (the file is truncated back)
-    and does not block later changes.
+    journal can no longer be trusted to match memory: the store is then
+    unhealthy (`healthy()` false) and refuses every further change with
+    `lifecycle_error::storage_failure` until `compact()` succeeds (which
+    rewrites the journal from memory) or the store is reopened; except that
+    a revocation, a deletion, a deactivation or a family revocation still
+    takes effect in memory at once (fail closed) and answers
+    `storage_failure` to say it is not durable (a restart before a
+    successful `compact()` loses it). A failed write is undone (the file is
+    truncated back) and does not block later changes, unless it was such a
+    change, which leaves the store unhealthy as well.
+
+    One store at a time runs on a journal: `open` locks the file it opened
+    and then checks that it is still the file at the journal's path (a
+    compaction replaces it), and tries again if not, so that a second
+    store can never run on a journal a compaction left behind.
 
     Thread safety: safe to share between threads.
 */
@@ -187,6 +230,12 @@ public:
     */
     [[nodiscard]] std::string last_storage_error() const;
 
+    /** Whether changes are durable: false after a failed fsync (or a fail
+        closed change applied in memory only) until `compact()` succeeds.
+        Also `ManagedTokenStore::healthy()`.
+    */
+    [[nodiscard]] bool durable() const noexcept;
+
 private:
     explicit JournalTokenStore(std::unique_ptr<detail::managed_store::file_journal> journal);
 
@@ -196,6 +245,9 @@ private:
     std::vector<token_ptr> do_list(token_filter const& filter) const override;
     std::size_t do_count(token_filter const& filter) const noexcept override;
     refresh_ptr do_find_refresh(secret_digest const& digest) const noexcept override;
+    std::string do_find_family_of(std::string_view jti) const override;
+    std::vector<std::pair<std::string, std::string>> do_family_owners() const override;
+    bool do_healthy() const noexcept override;
     result<void> do_insert(stored_token token, insert_limits limits) override;
     result<std::vector<std::string>> do_replace_owned(stored_token token, insert_limits limits) override;
     result<void> do_update(std::string_view id, std::function<void(stored_token&)> const& change) override;
@@ -204,11 +256,12 @@ private:
     result<void> do_revoke(std::string jti, std::optional<clock::time_point> until) override;
     result<void> do_erase_revocation(std::string_view jti) override;
     result<std::size_t> do_prune(clock::time_point now) override;
-    result<void> do_insert_refresh(refresh_token_record record) override;
-    result<void> do_rotate_refresh(std::string_view old_id, refresh_token_record next) override;
+    result<void> do_insert_refresh(refresh_token_record record, family_limits limits) override;
+    result<void> do_rotate_refresh(std::string_view old_id, refresh_token_record next,
+                                   family_limits limits) override;
     result<std::size_t> do_revoke_family(std::string_view family, std::vector<revocation> jtis) override;
-    result<void> do_add_family_access(std::string_view family, std::string jti,
-                                      clock::time_point expires) override;
+    result<void> do_add_family_access(std::string_view family, std::string jti, clock::time_point expires,
+                                      family_limits limits) override;
 
     detail::managed_store::store_core core_;
     std::unique_ptr<detail::managed_store::file_journal> journal_;
@@ -389,6 +442,8 @@ struct op_json_visitor
     {
         o["op"] = "insert_refresh";
         o["record"] = refresh_json(op.record);
+        if(! op.evict.empty()) // absent otherwise: the line version 1 always had
+            o["evict"] = strings_json(op.evict);
     }
     void operator()(rotate_refresh_op const& op) const
     {
@@ -675,7 +730,9 @@ inline std::optional<token_op> read_op_line(std::string_view line, std::string& 
     else if(name == "insert_refresh")
     {
         insert_refresh_op op;
-        if(f.has_members(2) && f.get("record", object) && read_refresh(object, op.record, why))
+        bool const evicts = parsed->contains("evict");
+        if(f.has_members(evicts ? 3 : 2) && f.get("record", object) && read_refresh(object, op.record, why)
+           && (! evicts || f.get("evict", op.evict)))
             return token_op(std::move(op));
     }
     else if(name == "rotate_refresh")
@@ -756,7 +813,9 @@ inline std::vector<token_op> state_ops(token_state const& s)
     {
         auto const& family = find_key(s.refresh->families, name)->second;
         for(auto const& id : family.records)
-            ops.emplace_back(insert_refresh_op{*find_key(s.refresh->by_id, id)->second});
+            ops.emplace_back(insert_refresh_op{*find_key(s.refresh->by_id, id)->second, {}});
+        for(auto const& rotated : family.rotated)
+            ops.emplace_back(insert_refresh_op{*rotated, {}});
         for(auto const& access : family.access)
             ops.emplace_back(add_family_access_op{name, access.first, access.second});
     }
@@ -860,31 +919,37 @@ inline int sync_directory(std::filesystem::path const& dir) noexcept
 }
 
 // The journal file of a JournalTokenStore, the `Journal` of its
-// store_core: `stage` and `commit` are called under the core's
-// write lock, `rewrite` too (through `with_write_lock`).
+// store_core: `stage`, `commit`, `diverged` and `published` are called
+// under the core's write lock, `rewrite` too (through `with_write_lock`).
 class file_journal
 {
 public:
-    file_journal(std::filesystem::path dir, std::filesystem::path file, unique_fd fd, std::uint64_t size)
+    file_journal(std::filesystem::path dir, std::filesystem::path file, unique_fd fd, std::uint64_t size,
+                 journal_options const& options)
         : dir_(std::move(dir))
         , file_(std::move(file))
         , fd_(std::move(fd))
         , size_(size)
+        , live_size_(size)
+        , auto_compact_(options.auto_compact)
+        , auto_compact_min_bytes_(options.auto_compact_min_bytes)
+        , inject_failure_(options.inject_failure)
     {
     }
 
     // Serialises `op` and reads it back into `op`, so that what is applied
-    // in memory is exactly what a replay will apply.
+    // in memory is exactly what a replay will apply; `storage_failure` (op
+    // read back all the same) while the journal is poisoned.
     result<void> stage(token_op& op)
     {
-        if(poisoned_)
-            return make_lifecycle_error(lifecycle_error::storage_failure);
         staged_ = op_line(op);
         std::string why;
         auto read_back = read_op_line(std::string_view(staged_).substr(0, staged_.size() - 1), why);
         if(! read_back) // e.g. a name that is not valid UTF-8
             return make_lifecycle_error(lifecycle_error::invalid_request_body);
         op = std::move(*read_back);
+        if(poisoned_.load(std::memory_order_relaxed))
+            return make_lifecycle_error(lifecycle_error::storage_failure);
         return {};
     }
 
@@ -892,15 +957,31 @@ public:
     // back; after a failed fsync the journal is poisoned.
     result<void> commit()
     {
-        if(int const error = write_fully(fd_.get(), staged_))
+        if(int const error = call("write", [&] { return write_fully(fd_.get(), staged_); }))
             return fail(errno_text(file_, "write", error), false);
-        if(int const error = sync_fully(fd_.get()))
+        if(int const error = call("fsync", [&] { return sync_fully(fd_.get()); }))
             return fail(errno_text(file_, "fsync", error), true);
         size_.fetch_add(staged_.size(), std::memory_order_relaxed);
         return {};
     }
 
-    // Replaces the journal by one that rebuilds `state`.
+    // Memory holds a change the journal lacks: no change may be appended
+    // until a rewrite (which writes memory) succeeds.
+    void diverged() noexcept { poisoned_.store(true, std::memory_order_relaxed); }
+
+    // After a durable change: compacts once the journal is more than twice
+    // the state it rebuilds. A failure is only recorded (last_error).
+    void published(token_state const& state)
+    {
+        if(compaction_due())
+        {
+            auto rewritten = rewrite(state);
+            static_cast<void>(rewritten);
+        }
+    }
+
+    // Replaces the journal by one that rebuilds `state`. The new file is
+    // locked before it takes the journal's name: the lock never lapses.
     result<void> rewrite(token_state const& state)
     {
         std::string text = header_line();
@@ -908,14 +989,19 @@ public:
             text += op_line(op);
 
         auto const temporary = std::filesystem::path(file_).concat(".tmp");
-        unique_fd fd(::open(temporary.c_str(), O_RDWR | O_APPEND | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+        // A stale temporary file (or a planted link: unlink never follows
+        // one) goes first; the new one is ours alone.
+        if(::unlink(temporary.c_str()) != 0 && errno != ENOENT)
+            return fail_rewrite(errno_text(temporary, "unlink", errno), temporary);
+        unique_fd fd(::open(temporary.c_str(),
+                            O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if(! fd)
             return fail_rewrite(errno_text(temporary, "open", errno), temporary);
         if(::fchmod(fd.get(), 0600) != 0)
             return fail_rewrite(errno_text(temporary, "fchmod", errno), temporary);
-        if(int const error = write_fully(fd.get(), text))
+        if(int const error = call("write", [&] { return write_fully(fd.get(), text); }))
             return fail_rewrite(errno_text(temporary, "write", error), temporary);
-        if(int const error = sync_fully(fd.get()))
+        if(int const error = call("fsync", [&] { return sync_fully(fd.get()); }))
             return fail_rewrite(errno_text(temporary, "fsync", error), temporary);
         if(::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
             return fail_rewrite(errno_text(temporary, "flock", errno), temporary);
@@ -924,18 +1010,36 @@ public:
         // The new file is the journal now, whether or not the rename is durable yet.
         fd_ = std::move(fd);
         size_.store(text.size(), std::memory_order_relaxed);
+        live_size_ = text.size();
         if(int const error = sync_directory(dir_))
         {
-            poisoned_ = true;
+            poisoned_.store(true, std::memory_order_relaxed);
             set_error(errno_text(dir_, "fsync", error));
             return make_lifecycle_error(lifecycle_error::storage_failure);
         }
-        poisoned_ = false;
+        poisoned_.store(false, std::memory_order_relaxed);
         return {};
+    }
+
+    // The size of the journal that rebuilds `state`, without writing it.
+    void measure(token_state const& state)
+    {
+        std::uint64_t bytes = header_line().size();
+        for(auto const& op : state_ops(state))
+            bytes += op_line(op).size();
+        live_size_ = bytes;
+    }
+
+    // Whether an automatic compaction is due now.
+    bool compaction_due() const noexcept
+    {
+        auto const size = this->size();
+        return auto_compact_ && size > auto_compact_min_bytes_ && size / 2 > live_size_;
     }
 
     std::filesystem::path const& file() const noexcept { return file_; }
     std::uint64_t size() const noexcept { return size_.load(std::memory_order_relaxed); }
+    bool durable() const noexcept { return ! poisoned_.load(std::memory_order_relaxed); }
     std::string last_error() const
     {
         std::lock_guard<std::mutex> lock(error_mutex_);
@@ -943,6 +1047,16 @@ public:
     }
 
 private:
+    // Runs the I/O `f` unless a test injects a failure for `operation`.
+    template<class F>
+    int call(char const* operation, F&& f)
+    {
+        if(inject_failure_)
+            if(int const error = inject_failure_(operation))
+                return error;
+        return f();
+    }
+
     void set_error(std::string text)
     {
         std::lock_guard<std::mutex> lock(error_mutex_);
@@ -953,7 +1067,7 @@ private:
     {
         set_error(std::move(text));
         if(::ftruncate(fd_.get(), static_cast<off_t>(size())) != 0 || poison)
-            poisoned_ = true;
+            poisoned_.store(true, std::memory_order_relaxed);
         return make_lifecycle_error(lifecycle_error::storage_failure);
     }
 
@@ -968,14 +1082,20 @@ private:
     std::filesystem::path file_;
     unique_fd fd_;
     std::atomic<std::uint64_t> size_;
-    bool poisoned_ = false;
+    std::uint64_t live_size_; // the size of the last rewrite (or measure)
+    bool auto_compact_;
+    std::uint64_t auto_compact_min_bytes_;
+    std::function<int(std::string_view)> inject_failure_;
+    std::atomic<bool> poisoned_{false}; // read by durable() without the write lock
     std::string staged_;
     mutable std::mutex error_mutex_;
     std::string last_error_; // guarded by error_mutex_: read without the write lock
 };
 
 // Creates `dir` (mode 0700, its parents with the default mode) if it does
-// not exist; returns an empty string or what went wrong.
+// not exist, and refuses a directory that group or others may write;
+// returns an empty string or what went wrong (naming the directory, never
+// what it holds).
 inline std::string make_state_directory(std::filesystem::path const& dir)
 {
     std::error_code ec;
@@ -993,8 +1113,14 @@ inline std::string make_state_directory(std::filesystem::path const& dir)
     }
     else if(ec)
         return dir.string() + ": stat: " + ec.message();
-    if(! std::filesystem::is_directory(dir, ec))
+    struct ::stat st{};
+    if(::stat(dir.c_str(), &st) != 0)
+        return errno_text(dir, "stat", errno);
+    if(! S_ISDIR(st.st_mode))
         return dir.string() + ": not a directory";
+    if((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return dir.string() + ": group or others may write it (it holds the token journal and keys);"
+                              " make it private, e.g. chmod 700";
     return {};
 }
 
@@ -1029,15 +1155,33 @@ inline result<std::shared_ptr<JournalTokenStore>> JournalTokenStore::open(
         return refuse(std::move(problem));
 
     auto file = state_dir / journal_file_name;
-    store_detail::unique_fd fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600));
-    if(! fd)
-        return refuse(store_detail::errno_text(file, "open", errno));
-    if(::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
-        return refuse(errno == EWOULDBLOCK ? file.string() + ": in use by another JournalTokenStore"
-                                           : store_detail::errno_text(file, "flock", errno));
+    store_detail::unique_fd fd;
     struct ::stat st{};
-    if(::fstat(fd.get(), &st) != 0)
-        return refuse(store_detail::errno_text(file, "fstat", errno));
+    // Lock the file, then make sure it is still the journal: a compaction
+    // of another store may have renamed a new file over the one we opened
+    // and released the old one's lock. Then open the new one.
+    for(int attempt = 0;; ++attempt)
+    {
+        fd = store_detail::unique_fd(::open(file.c_str(), O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+        if(! fd)
+            return refuse(errno == ELOOP ? file.string() + ": is a symbolic link"
+                                         : store_detail::errno_text(file, "open", errno));
+        if(options.before_lock)
+            options.before_lock();
+        if(::flock(fd.get(), LOCK_EX | LOCK_NB) != 0)
+            return refuse(errno == EWOULDBLOCK ? file.string() + ": in use by another JournalTokenStore"
+                                               : store_detail::errno_text(file, "flock", errno));
+        if(::fstat(fd.get(), &st) != 0)
+            return refuse(store_detail::errno_text(file, "fstat", errno));
+        struct ::stat at_path{};
+        bool const present = ::lstat(file.c_str(), &at_path) == 0;
+        if(! present && errno != ENOENT)
+            return refuse(store_detail::errno_text(file, "stat", errno));
+        if(present && at_path.st_dev == st.st_dev && at_path.st_ino == st.st_ino)
+            break;
+        if(attempt == 8)
+            return refuse(file.string() + ": keeps being replaced while it is opened");
+    }
     if(! S_ISREG(st.st_mode))
         return refuse(file.string() + ": not a regular file");
     if((st.st_mode & 0177) != 0 && ::fchmod(fd.get(), 0600) != 0)
@@ -1106,12 +1250,24 @@ inline result<std::shared_ptr<JournalTokenStore>> JournalTokenStore::open(
         complete = header.size();
     }
 
-    std::shared_ptr<JournalTokenStore> store(new JournalTokenStore(
-        std::make_unique<store_detail::file_journal>(state_dir, std::move(file), std::move(fd), complete)));
+    std::shared_ptr<JournalTokenStore> store(new JournalTokenStore(std::make_unique<store_detail::file_journal>(
+        state_dir, std::move(file), std::move(fd), complete, options)));
     store->core_.publish(editor);
     if(options.compact_on_open)
+    {
         if(auto compacted = store->compact(); ! compacted)
             return refuse(store->last_storage_error());
+    }
+    else if(options.auto_compact)
+    {
+        // A journal of mostly history: compact it now (a failure leaves it
+        // as it was, to be retried after a change).
+        store->core_.with_write_lock([&](store_detail::token_state const& s) {
+            store->journal_->measure(s);
+            if(store->journal_->compaction_due())
+                static_cast<void>(store->journal_->rewrite(s));
+        });
+    }
     return store;
 }
 
@@ -1133,6 +1289,26 @@ inline std::uint64_t JournalTokenStore::journal_bytes() const noexcept
 inline std::string JournalTokenStore::last_storage_error() const
 {
     return journal_->last_error();
+}
+
+inline bool JournalTokenStore::durable() const noexcept
+{
+    return journal_->durable();
+}
+
+inline bool JournalTokenStore::do_healthy() const noexcept
+{
+    return journal_->durable();
+}
+
+inline std::string JournalTokenStore::do_find_family_of(std::string_view jti) const
+{
+    return core_.find_family_of(jti);
+}
+
+inline std::vector<std::pair<std::string, std::string>> JournalTokenStore::do_family_owners() const
+{
+    return core_.family_owners();
 }
 
 inline ManagedTokenStore::token_ptr JournalTokenStore::do_find_by_id(std::string_view id) const
@@ -1196,14 +1372,15 @@ inline result<std::size_t> JournalTokenStore::do_prune(clock::time_point now)
     return core_.prune(*journal_, now);
 }
 
-inline result<void> JournalTokenStore::do_insert_refresh(refresh_token_record record)
+inline result<void> JournalTokenStore::do_insert_refresh(refresh_token_record record, family_limits limits)
 {
-    return core_.insert_refresh(*journal_, std::move(record));
+    return core_.insert_refresh(*journal_, std::move(record), limits);
 }
 
-inline result<void> JournalTokenStore::do_rotate_refresh(std::string_view old_id, refresh_token_record next)
+inline result<void> JournalTokenStore::do_rotate_refresh(std::string_view old_id, refresh_token_record next,
+                                                         family_limits limits)
 {
-    return core_.rotate_refresh(*journal_, old_id, std::move(next));
+    return core_.rotate_refresh(*journal_, old_id, std::move(next), limits);
 }
 
 inline result<std::size_t> JournalTokenStore::do_revoke_family(std::string_view family,
@@ -1213,9 +1390,9 @@ inline result<std::size_t> JournalTokenStore::do_revoke_family(std::string_view 
 }
 
 inline result<void> JournalTokenStore::do_add_family_access(std::string_view family, std::string jti,
-                                                            clock::time_point expires)
+                                                            clock::time_point expires, family_limits limits)
 {
-    return core_.add_family_access(*journal_, family, std::move(jti), expires);
+    return core_.add_family_access(*journal_, family, std::move(jti), expires, limits);
 }
 
 } // namespace v0

@@ -23,6 +23,13 @@
     changed then), otherwise the precise fault. A mutation that finds nothing
     to change succeeds without changing anything.
 
+    After a change could not be made durable, a revocation, a deletion, a
+    deactivation or a family revocation still takes effect in memory at
+    once (fail closed: a token reported stolen stops working although the
+    disk failed) and answers `storage_failure`, which then says the change is
+    not durable; every other mutation is refused. `healthy()` tells whether
+    the store can make changes durable.
+
     The *epoch* (`TokenStore::epoch`) advances after every change to the
     tokens or the revocations (insert, replace, update, activation, deletion,
     revocation and its removal, pruning): the validator's cache then drops
@@ -44,6 +51,7 @@
 #include <cstddef>
 #include <cstring>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -61,11 +69,6 @@
 namespace modelauth {
 inline namespace v0 {
 
-/** How many access-token ids a refresh-token family remembers for
-    `ManagedTokenStore::revoke_family`; when a family is full, the one that
-    expires first is forgotten.
-*/
-inline constexpr std::size_t max_family_access_tokens = 64;
 
 /** Which tokens a `list`, `count` or `erase_if` applies to.
 
@@ -111,6 +114,52 @@ struct insert_limits
         Empty: no limit. Temporary tokens never count.
     */
     std::optional<std::size_t> max_permanent;
+
+    /** The most temporary tokens of one (class, account, space) that have
+        not expired at the new token's `created`; a temporary token beyond it
+        is refused with `lifecycle_error::token_quota`. Empty: no limit.
+        Permanent tokens never count.
+    */
+    std::optional<std::size_t> max_temporary = std::nullopt;
+
+    /** The most tokens of class `instance` bound to one instance that have
+        not expired at the new token's `created`, permanent or not; an
+        instance token beyond it is refused with `lifecycle_error::token_quota`.
+        Empty: no limit.
+    */
+    std::optional<std::size_t> max_per_instance = std::nullopt;
+};
+
+/// Limits checked by `ManagedTokenStore::insert_refresh`, `rotate_refresh`
+/// and `add_family_access`.
+struct family_limits
+{
+    /** The most refresh-token families one owner has. A new family beyond it
+        (a login) first ends the owner's least recently used families (the
+        ones whose newest refresh token is oldest), as `revoke_family` would:
+        their refresh tokens are deleted and their access tokens revoked.
+        Empty: no limit.
+    */
+    std::optional<std::size_t> max_families_per_owner = std::nullopt;
+
+    /** The most access-token and session-token ids one family remembers for
+        `revoke_family`. An `add_family_access` of a new id into a full
+        family, or a rotation of a family that holds this many ids still
+        valid at the new record's `issued`, is refused with
+        `lifecycle_error::token_quota`: a live id is never forgotten. Ids
+        expired at a rotation's `issued` are dropped by the rotation, the
+        others by `prune`. Empty: no limit.
+    */
+    std::optional<std::size_t> max_tokens_per_family = std::nullopt;
+
+    /** The most rotated refresh tokens one family remembers, to recognise
+        their reuse. A rotation of a family that remembers this many
+        unexpired ones is refused with `lifecycle_error::token_quota` (the
+        user logs in again): a rotated token is never forgotten before it
+        expires, so a thief cannot make the victim's token unknown by
+        rotating often. Empty: no limit.
+    */
+    std::optional<std::size_t> max_rotated_per_family = std::nullopt;
 };
 
 /** A refresh token as a store keeps it: the secret's digest, never the secret.
@@ -142,7 +191,10 @@ struct refresh_token_record
     /// When it expires.
     clock::time_point expires{};
 
-    /// Whether it has been used (rotated) already.
+    /** Whether it has been used (rotated) already. A store keeps a rotated
+        record, until it expires, only to recognise its reuse:
+        `find_refresh` finds it, `rotate_refresh` refuses it.
+    */
     bool rotated = false;
 };
 
@@ -211,6 +263,32 @@ public:
         return do_find_refresh(digest);
     }
 
+    /** The refresh-token family that remembers the access-token (or
+        session-token) id `jti` (`add_family_access`), or an empty string.
+
+        Complexity: constant on average. Exception safety: strong.
+    */
+    [[nodiscard]] std::string find_family_of(std::string_view jti) const { return do_find_family_of(jti); }
+
+    /** Every refresh-token family (login) as (family id, owner), in no
+        particular order; e.g. to end every session of a removed user.
+
+        Complexity: linear in the families stored. Exception safety: strong.
+    */
+    [[nodiscard]] std::vector<std::pair<std::string, std::string>> family_owners() const
+    {
+        return do_family_owners();
+    }
+
+    /** Whether the store can make changes durable. False after a journal
+        write could not be made durable (a failed fsync, or a revocation
+        applied in memory only), until the store repairs its journal
+        (`JournalTokenStore::compact`); a store in memory is always healthy.
+
+        Complexity: constant. Exception safety: no-throw.
+    */
+    [[nodiscard]] bool healthy() const noexcept { return do_healthy(); }
+
     //--------------------------------------------------------------------
     // Mutations: atomic, return result<...>.
 
@@ -223,6 +301,8 @@ public:
         - `lifecycle_error::permanent_token_quota` if it is permanent and
           `limits.max_permanent` permanent tokens of its class, account and
           space exist already;
+        - `lifecycle_error::token_quota` if `limits.max_temporary` or
+          `limits.max_per_instance` is reached (see `insert_limits`);
         - `lifecycle_error::storage_failure` if it could not be made durable.
 
         Complexity: linear in the number of tokens.
@@ -258,7 +338,9 @@ public:
         `change` may set `name`, `description`, `active`, `scopes` and
         `expires`; it runs under the write lock, so it must not call the
         store. A change that leaves the token as it was succeeds without
-        changing anything.
+        changing anything. A change that only deactivates the token takes
+        effect in memory even when it cannot be made durable (see the file
+        comment).
 
         @return Nothing, or `lifecycle_error::token_not_found`,
         `lifecycle_error::invalid_request_body` if `change` altered any other
@@ -352,7 +434,11 @@ public:
     */
     [[nodiscard]] result<std::size_t> prune(clock::time_point now) { return do_prune(now); }
 
-    /** Adds a refresh-token record, starting its family if it is new.
+    /** Adds a refresh-token record, starting its family if it is new; a new
+        family beyond `limits.max_families_per_owner` ends the owner's least
+        recently used families first (see `family_limits`). A record marked
+        `rotated` is only remembered for reuse detection, as a rotation
+        leaves it.
 
         @return Nothing, or `lifecycle_error::invalid_request_body` (empty id
         or family, all-zero digest), `lifecycle_error::duplicate_token` (id or
@@ -360,13 +446,16 @@ public:
 
         Complexity: linear in the number of refresh tokens. Exception safety: strong.
     */
-    [[nodiscard]] result<void> insert_refresh(refresh_token_record record)
+    [[nodiscard]] result<void> insert_refresh(refresh_token_record record, family_limits limits = {})
     {
-        return do_insert_refresh(std::move(record));
+        return do_insert_refresh(std::move(record), limits);
     }
 
     /** Marks the record `old_id` rotated and adds `next`, atomically: of two
-        concurrent rotations of one token, exactly one succeeds.
+        concurrent rotations of one token, exactly one succeeds. The rotated
+        record leaves the live records (it is remembered until it expires,
+        to recognise a reuse), and the family's access ids and rotated
+        records that expired by `next.issued` are forgotten.
 
         @return Nothing, or
         - `lifecycle_error::invalid_refresh_token` if there is no record `old_id`;
@@ -376,21 +465,28 @@ public:
           same family, is marked rotated, or has an empty id or an all-zero
           digest;
         - `lifecycle_error::duplicate_token` if `next`'s id or digest is taken;
+        - `lifecycle_error::token_quota` if the family holds
+          `limits.max_tokens_per_family` ids, or remembers
+          `limits.max_rotated_per_family` rotated records, still valid at
+          `next.issued`;
         - `lifecycle_error::storage_failure`.
 
         Complexity: linear in the number of refresh tokens. Exception safety: strong.
     */
-    [[nodiscard]] result<void> rotate_refresh(std::string_view old_id, refresh_token_record next)
+    [[nodiscard]] result<void> rotate_refresh(std::string_view old_id, refresh_token_record next,
+                                              family_limits limits = {})
     {
-        return do_rotate_refresh(old_id, std::move(next));
+        return do_rotate_refresh(old_id, std::move(next), limits);
     }
 
     /** Revokes the refresh-token family `family`, atomically: deletes every
         refresh token of the family, revokes every access-token id recorded
         for it by `add_family_access` (until its expiry) and every id of
-        `jtis_to_revoke`.
+        `jtis_to_revoke`. Takes effect in memory even when it cannot be made
+        durable (see the file comment).
 
-        @return How many refresh tokens were deleted (0 for an unknown
+        @return How many refresh tokens (live and remembered rotated ones)
+        were deleted (0 for an unknown
         family, whose `jtis_to_revoke` are revoked all the same), or
         `lifecycle_error::invalid_request_body` if an id of `jtis_to_revoke`
         is empty, or `lifecycle_error::storage_failure`.
@@ -403,23 +499,26 @@ public:
         return do_revoke_family(family, std::move(jtis_to_revoke));
     }
 
-    /** Remembers that the access token `jti`, valid until `expires`, was
-        issued from `family`, so that `revoke_family` revokes it too.
+    /** Remembers that the access token (or model session token) `jti`,
+        valid until `expires`, was issued from `family`, so that
+        `revoke_family` revokes it too.
 
-        A family remembers at most `max_family_access_tokens` ids; beyond
-        that, the one that expires first is forgotten.
+        A family remembers every id until it expires (`prune`); a new id
+        beyond `limits.max_tokens_per_family` is refused rather than an older
+        one forgotten.
 
         @return Nothing, or `lifecycle_error::invalid_refresh_token` if the
         family has no refresh token (it was revoked, or never existed),
-        `lifecycle_error::invalid_request_body` if `jti` is empty, or
+        `lifecycle_error::invalid_request_body` if `jti` is empty,
+        `lifecycle_error::token_quota` if the family is full, or
         `lifecycle_error::storage_failure`.
 
         Complexity: linear in the number of refresh tokens. Exception safety: strong.
     */
     [[nodiscard]] result<void> add_family_access(std::string_view family, std::string jti,
-                                                 clock::time_point expires)
+                                                 clock::time_point expires, family_limits limits = {})
     {
-        return do_add_family_access(family, std::move(jti), expires);
+        return do_add_family_access(family, std::move(jti), expires, limits);
     }
 
 private:
@@ -429,6 +528,9 @@ private:
     virtual std::vector<token_ptr> do_list(token_filter const& filter) const = 0;
     virtual std::size_t do_count(token_filter const& filter) const noexcept = 0;
     virtual refresh_ptr do_find_refresh(secret_digest const& digest) const noexcept = 0;
+    virtual std::string do_find_family_of(std::string_view jti) const = 0;
+    virtual std::vector<std::pair<std::string, std::string>> do_family_owners() const = 0;
+    virtual bool do_healthy() const noexcept { return true; }
     virtual result<void> do_insert(stored_token token, insert_limits limits) = 0;
     virtual result<std::vector<std::string>> do_replace_owned(stored_token token, insert_limits limits) = 0;
     virtual result<void> do_update(std::string_view id, std::function<void(stored_token&)> const& change) = 0;
@@ -437,11 +539,12 @@ private:
     virtual result<void> do_revoke(std::string jti, std::optional<clock::time_point> until) = 0;
     virtual result<void> do_erase_revocation(std::string_view jti) = 0;
     virtual result<std::size_t> do_prune(clock::time_point now) = 0;
-    virtual result<void> do_insert_refresh(refresh_token_record record) = 0;
-    virtual result<void> do_rotate_refresh(std::string_view old_id, refresh_token_record next) = 0;
+    virtual result<void> do_insert_refresh(refresh_token_record record, family_limits limits) = 0;
+    virtual result<void> do_rotate_refresh(std::string_view old_id, refresh_token_record next,
+                                           family_limits limits) = 0;
     virtual result<std::size_t> do_revoke_family(std::string_view family, std::vector<revocation> jtis) = 0;
     virtual result<void> do_add_family_access(std::string_view family, std::string jti,
-                                              clock::time_point expires) = 0;
+                                              clock::time_point expires, family_limits limits) = 0;
 };
 
 } // namespace v0
@@ -550,18 +653,27 @@ using revocation_table = string_map<std::optional<token_time>>;
 
 struct refresh_family
 {
-    // The ids of the family's refresh-token records, oldest first.
+    // Whose family it is (the owner of its first record).
+    std::string owner;
+    // The ids of the family's live refresh-token records, oldest first.
     std::vector<std::string> records;
-    // Access-token ids issued from the family and their expiry.
+    // Its rotated records, oldest first, remembered until they expire only
+    // to recognise a reuse: in `by_secret`, never in `by_id`.
+    std::vector<refresh_ptr> rotated;
+    // Access-token (and session-token) ids issued from the family and their expiry.
     std::vector<std::pair<std::string, token_time>> access;
 };
 
 struct refresh_table
 {
+    // The live records.
     string_map<refresh_ptr> by_id;
+    // The live records and the remembered rotated ones.
     digest_map<refresh_ptr> by_secret;
-    // Every family has at least one record.
+    // Every family has a live record (but while an old journal is replayed).
     string_map<refresh_family> families;
+    // Access id -> the family that remembers it.
+    string_map<std::string> access_family;
 };
 
 struct token_state
@@ -630,7 +742,8 @@ struct erase_op { std::vector<std::string> ids; };
 struct revoke_op { std::string jti; std::optional<token_time> until; };
 struct erase_revocation_op { std::string jti; };
 struct prune_op { token_time now; };
-struct insert_refresh_op { refresh_token_record record; };
+// `evict`: the owner's families a new family ends first (family_limits).
+struct insert_refresh_op { refresh_token_record record; std::vector<std::string> evict; };
 struct rotate_refresh_op { std::string old_id; refresh_token_record next; };
 struct revoke_family_op { std::string family; std::vector<revocation> jtis; };
 struct add_family_access_op { std::string family; std::string jti; token_time expires; };
@@ -669,19 +782,71 @@ inline bool is_taken(token_table const& table, stored_token const& t,
     return by_secret != table.by_secret.end() && ! contains(spared, by_secret->second->id);
 }
 
+// How many tokens of `table` satisfy `counted`, but those of `spared`.
+template<class Predicate>
+std::size_t count_tokens(token_table const& table, std::vector<std::string> const& spared, Predicate counted)
+{
+    std::size_t n = 0;
+    for(auto const& entry : table.by_id)
+        if(counted(*entry.second) && ! contains(spared, entry.second->id))
+            ++n;
+    return n;
+}
+
+// Whether `other` has the class, account and space of `t`.
+inline bool same_holder(stored_token const& other, stored_token const& t) noexcept
+{
+    return other.cls == t.cls && other.bindings.account == t.bindings.account
+        && other.bindings.space == t.bindings.space;
+}
+
+// Whether `other` has not expired when `t` is created.
+inline bool live_at_creation(stored_token const& other, stored_token const& t) noexcept
+{
+    return ! (other.expires && *other.expires <= t.created);
+}
+
 // The permanent tokens of the class, account and space of `t`, but those of `spared`.
 inline std::size_t permanent_count(token_table const& table, stored_token const& t,
                                    std::vector<std::string> const& spared = {})
 {
-    std::size_t n = 0;
-    for(auto const& entry : table.by_id)
-    {
-        auto const& other = *entry.second;
-        if(other.permanent && other.cls == t.cls && other.bindings.account == t.bindings.account
-           && other.bindings.space == t.bindings.space && ! contains(spared, other.id))
-            ++n;
-    }
-    return n;
+    return count_tokens(table, spared,
+                        [&](stored_token const& other) { return other.permanent && same_holder(other, t); });
+}
+
+// The temporary tokens of the class, account and space of `t` that have
+// not expired at its creation, but those of `spared`.
+inline std::size_t temporary_count(token_table const& table, stored_token const& t,
+                                   std::vector<std::string> const& spared = {})
+{
+    return count_tokens(table, spared, [&](stored_token const& other) {
+        return ! other.permanent && same_holder(other, t) && live_at_creation(other, t);
+    });
+}
+
+// The instance tokens of the instance of `t` that have not expired at its
+// creation, but those of `spared`.
+inline std::size_t instance_count(token_table const& table, stored_token const& t,
+                                  std::vector<std::string> const& spared = {})
+{
+    return count_tokens(table, spared, [&](stored_token const& other) {
+        return other.cls == token_class::instance && other.bindings.instance == t.bindings.instance
+            && live_at_creation(other, t);
+    });
+}
+
+// The quota `t` would exceed, or no error.
+inline std::error_code quota_error(token_table const& table, stored_token const& t, insert_limits const& limits,
+                                   std::vector<std::string> const& spared = {})
+{
+    if(t.permanent && limits.max_permanent && permanent_count(table, t, spared) >= *limits.max_permanent)
+        return make_lifecycle_error(lifecycle_error::permanent_token_quota);
+    if(! t.permanent && limits.max_temporary && temporary_count(table, t, spared) >= *limits.max_temporary)
+        return make_lifecycle_error(lifecycle_error::token_quota);
+    if(t.cls == token_class::instance && limits.max_per_instance
+       && instance_count(table, t, spared) >= *limits.max_per_instance)
+        return make_lifecycle_error(lifecycle_error::token_quota);
+    return {};
 }
 
 // Whether `next` differs from `current` only in what `update` may change.
@@ -740,6 +905,24 @@ inline bool prunable_revocation(std::optional<token_time> const& until, token_ti
     return until && *until < now;
 }
 
+// What `prune(now)` drops of the refresh tokens: expired records (live
+// and rotated), expired access ids, and families without a live record.
+inline std::size_t prunable_refresh_count(refresh_table const& table, token_time now)
+{
+    std::size_t n = 0;
+    for(auto const& entry : table.by_id)
+        n += entry.second->expires <= now;
+    for(auto const& entry : table.families)
+    {
+        n += entry.second.records.empty();
+        for(auto const& rotated : entry.second.rotated)
+            n += rotated->expires <= now;
+        for(auto const& access : entry.second.access)
+            n += access.second <= now;
+    }
+    return n;
+}
+
 inline std::size_t prunable_count(state_editor const& s, token_time now)
 {
     std::size_t n = 0;
@@ -747,12 +930,26 @@ inline std::size_t prunable_count(state_editor const& s, token_time now)
         n += prunable_token(*entry.second, now);
     for(auto const& entry : s.revocations())
         n += prunable_revocation(entry.second, now);
-    for(auto const& entry : s.refresh().by_id)
-        n += entry.second->expires <= now;
-    for(auto const& entry : s.refresh().families)
-        for(auto const& access : entry.second.access)
-            n += access.second <= now;
-    return n;
+    return n + prunable_refresh_count(s.refresh(), now);
+}
+
+// Whether `op`, applied to `s`, only takes a credential away (a revocation,
+// a deletion, a deactivation, a family's revocation): such a change takes
+// effect in memory even when the journal cannot make it durable.
+inline bool fails_closed(state_editor const& s, token_op const& op)
+{
+    if(std::holds_alternative<revoke_op>(op) || std::holds_alternative<erase_op>(op)
+       || std::holds_alternative<revoke_family_op>(op))
+        return true;
+    auto const* update = std::get_if<update_op>(&op);
+    if(! update || update->token.active)
+        return false;
+    auto it = find_key(s.tokens().by_id, update->token.id);
+    if(it == s.tokens().by_id.end() || ! it->second->active)
+        return false;
+    auto deactivated = *it->second;
+    deactivated.active = false;
+    return same_identity(deactivated, update->token) && same_mutable_fields(deactivated, update->token);
 }
 
 //----------------------------------------------------------------------------
@@ -781,6 +978,70 @@ inline void put_refresh(refresh_table& table, refresh_token_record record)
     auto p = std::make_shared<refresh_token_record const>(std::move(record));
     table.by_secret[p->secret_hash] = p;
     table.by_id[p->id] = std::move(p);
+}
+
+// Forgets the access id `jti` of the family `name` in the index.
+inline void forget_access(refresh_table& table, std::string const& jti, std::string const& name)
+{
+    auto it = find_key(table.access_family, jti);
+    if(it != table.access_family.end() && it->second == name)
+        table.access_family.erase(it);
+}
+
+// Deletes the family `it` and its records (live and rotated); moves its
+// access ids to `access` and returns how many records it deleted.
+inline std::size_t remove_family(refresh_table& table, string_map<refresh_family>::iterator it,
+                                 std::vector<std::pair<std::string, token_time>>& access)
+{
+    auto& family = it->second;
+    for(auto const& id : family.records)
+    {
+        auto record = find_key(table.by_id, id);
+        if(record == table.by_id.end())
+            continue;
+        table.by_secret.erase(record->second->secret_hash);
+        table.by_id.erase(record);
+    }
+    for(auto const& rotated : family.rotated)
+        table.by_secret.erase(rotated->secret_hash);
+    for(auto const& a : family.access)
+        forget_access(table, a.first, it->first);
+    std::size_t const deleted = family.records.size() + family.rotated.size();
+    std::move(family.access.begin(), family.access.end(), std::back_inserter(access));
+    table.families.erase(it);
+    return deleted;
+}
+
+// The most recent `issued` of the family's live records: when it was last used.
+inline token_time last_used(refresh_table const& table, refresh_family const& family)
+{
+    auto latest = token_time::min();
+    for(auto const& id : family.records)
+    {
+        auto it = find_key(table.by_id, id);
+        if(it != table.by_id.end())
+            latest = std::max(latest, it->second->issued);
+    }
+    return latest;
+}
+
+// The families of `owner` a new family must end first so that the owner
+// keeps at most `most` families: the least recently used ones.
+inline std::vector<std::string> families_to_evict(refresh_table const& table, std::string const& owner,
+                                                  std::size_t most)
+{
+    std::vector<std::pair<token_time, std::string>> owned;
+    for(auto const& entry : table.families)
+        if(entry.second.owner == owner)
+            owned.emplace_back(last_used(table, entry.second), entry.first);
+    std::vector<std::string> evict;
+    if(owned.size() < most)
+        return evict;
+    std::sort(owned.begin(), owned.end());
+    auto const n = owned.size() - most + (most > 0 ? 1 : 0);
+    for(std::size_t i = 0; i < n && i < owned.size(); ++i)
+        evict.push_back(std::move(owned[i].second));
+    return evict;
 }
 
 inline result<std::size_t> apply_op(state_editor& s, insert_op const& op)
@@ -879,13 +1140,7 @@ inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
         n += ids.size();
     }
 
-    bool refresh_expired = false;
-    for(auto const& entry : s.refresh().by_id)
-        refresh_expired = refresh_expired || entry.second->expires <= op.now;
-    for(auto const& entry : s.refresh().families)
-        for(auto const& access : entry.second.access)
-            refresh_expired = refresh_expired || access.second <= op.now;
-    if(! refresh_expired)
+    if(prunable_refresh_count(s.refresh(), op.now) == 0)
         return n;
     auto& refresh = s.edit_refresh();
     for(auto family = refresh.families.begin(); family != refresh.families.end();)
@@ -893,6 +1148,8 @@ inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
         auto& records = family->second.records;
         auto const kept_records = std::remove_if(records.begin(), records.end(), [&](std::string const& id) {
             auto it = find_key(refresh.by_id, id);
+            if(it == refresh.by_id.end())
+                return true;
             if(it->second->expires > op.now)
                 return false;
             refresh.by_secret.erase(it->second->secret_hash);
@@ -902,16 +1159,34 @@ inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
         n += static_cast<std::size_t>(records.end() - kept_records);
         records.erase(kept_records, records.end());
 
+        auto& rotated = family->second.rotated;
+        auto const kept_rotated = std::remove_if(rotated.begin(), rotated.end(), [&](refresh_ptr const& r) {
+            if(r->expires > op.now)
+                return false;
+            refresh.by_secret.erase(r->secret_hash);
+            return true;
+        });
+        n += static_cast<std::size_t>(rotated.end() - kept_rotated);
+        rotated.erase(kept_rotated, rotated.end());
+
         auto& access = family->second.access;
         auto const kept_access = std::remove_if(access.begin(), access.end(),
-            [&](std::pair<std::string, token_time> const& a) { return a.second <= op.now; });
+            [&](std::pair<std::string, token_time> const& a) {
+                if(a.second > op.now)
+                    return false;
+                forget_access(refresh, a.first, family->first);
+                return true;
+            });
         n += static_cast<std::size_t>(access.end() - kept_access);
         access.erase(kept_access, access.end());
 
         if(records.empty())
         {
-            n += access.size(); // forgotten with their family
-            family = refresh.families.erase(family);
+            // Forgotten with their family: its remembered rotated records
+            // and access ids (the family, with no refresh token, can never
+            // be revoked by a reuse again).
+            std::vector<std::pair<std::string, token_time>> forgotten;
+            n += remove_family(refresh, family++, forgotten) + forgotten.size();
         }
         else
             ++family;
@@ -925,10 +1200,32 @@ inline result<std::size_t> apply_op(state_editor& s, insert_refresh_op const& op
         return make_lifecycle_error(lifecycle_error::invalid_request_body);
     if(is_taken(s.refresh(), op.record))
         return make_lifecycle_error(lifecycle_error::duplicate_token);
+    for(auto const& name : op.evict)
+    {
+        auto it = find_key(s.refresh().families, name);
+        if(name == op.record.family || it == s.refresh().families.end() || it->second.owner != op.record.owner)
+            return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+    }
     auto& table = s.edit_refresh();
-    table.families[op.record.family].records.push_back(op.record.id);
-    put_refresh(table, op.record);
-    return 1;
+    std::size_t n = 1;
+    std::vector<std::pair<std::string, token_time>> access;
+    for(auto const& name : op.evict)
+        n += remove_family(table, find_key(table.families, name), access);
+    auto& family = table.families[op.record.family];
+    if(family.owner.empty())
+        family.owner = op.record.owner;
+    auto p = std::make_shared<refresh_token_record const>(op.record);
+    table.by_secret[p->secret_hash] = p;
+    if(p->rotated)
+        family.rotated.push_back(std::move(p));
+    else
+    {
+        family.records.push_back(p->id);
+        table.by_id[p->id] = std::move(p);
+    }
+    for(auto& a : access)
+        add_revocation(s, std::move(a.first), a.second);
+    return n;
 }
 
 // The checks of a rotation, shared by planning and applying.
@@ -937,7 +1234,14 @@ inline std::error_code check_rotation(refresh_table const& table, std::string_vi
 {
     auto old = find_key(table.by_id, old_id);
     if(old == table.by_id.end())
+    {
+        auto family = find_key(table.families, next.family);
+        if(family != table.families.end()
+           && std::any_of(family->second.rotated.begin(), family->second.rotated.end(),
+                          [&](refresh_ptr const& r) { return r->id == old_id; }))
+            return make_lifecycle_error(lifecycle_error::refresh_token_reused);
         return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+    }
     if(old->second->rotated)
         return make_lifecycle_error(lifecycle_error::refresh_token_reused);
     if(! is_storable(next) || next.rotated || next.family != old->second->family)
@@ -952,10 +1256,32 @@ inline result<std::size_t> apply_op(state_editor& s, rotate_refresh_op const& op
     if(auto ec = check_rotation(s.refresh(), op.old_id, op.next))
         return ec;
     auto& table = s.edit_refresh();
-    auto rotated = *find_key(table.by_id, op.old_id)->second;
-    rotated.rotated = true;
-    put_refresh(table, std::move(rotated));
-    table.families[op.next.family].records.push_back(op.next.id);
+    auto const old = find_key(table.by_id, op.old_id);
+    auto rotated = std::make_shared<refresh_token_record>(*old->second);
+    rotated->rotated = true;
+    table.by_id.erase(old);
+    table.by_secret[rotated->secret_hash] = rotated;
+    auto& family = table.families[op.next.family];
+    family.records.erase(std::remove(family.records.begin(), family.records.end(), op.old_id),
+                         family.records.end());
+    // Rotated records that expired by now can no longer be presented.
+    family.rotated.erase(std::remove_if(family.rotated.begin(), family.rotated.end(),
+        [&](refresh_ptr const& r) {
+            if(r->expires > op.next.issued)
+                return false;
+            table.by_secret.erase(r->secret_hash);
+            return true;
+        }), family.rotated.end());
+    family.rotated.push_back(std::move(rotated));
+    // Access ids that expired by now need no revocation any more.
+    family.access.erase(std::remove_if(family.access.begin(), family.access.end(),
+        [&](std::pair<std::string, token_time> const& a) {
+            if(a.second > op.next.issued)
+                return false;
+            forget_access(table, a.first, op.next.family);
+            return true;
+        }), family.access.end());
+    family.records.push_back(op.next.id);
     put_refresh(table, op.next);
     return 2;
 }
@@ -969,16 +1295,8 @@ inline result<std::size_t> apply_op(state_editor& s, revoke_family_op const& op)
     if(find_key(s.refresh().families, op.family) != s.refresh().families.end())
     {
         auto& table = s.edit_refresh();
-        auto family = find_key(table.families, op.family);
-        for(auto const& id : family->second.records)
-        {
-            auto it = find_key(table.by_id, id);
-            table.by_secret.erase(it->second->secret_hash);
-            table.by_id.erase(it);
-        }
-        deleted = family->second.records.size();
-        auto access = std::move(family->second.access);
-        table.families.erase(family);
+        std::vector<std::pair<std::string, token_time>> access;
+        deleted = remove_family(table, find_key(table.families, op.family), access);
         for(auto& a : access)
             add_revocation(s, std::move(a.first), a.second);
     }
@@ -993,7 +1311,8 @@ inline result<std::size_t> apply_op(state_editor& s, add_family_access_op const&
         return make_lifecycle_error(lifecycle_error::invalid_request_body);
     if(find_key(s.refresh().families, op.family) == s.refresh().families.end())
         return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
-    auto& access = find_key(s.edit_refresh().families, op.family)->second.access;
+    auto& table = s.edit_refresh();
+    auto& access = find_key(table.families, op.family)->second.access;
     auto same = std::find_if(access.begin(), access.end(),
         [&](std::pair<std::string, token_time> const& a) { return a.first == op.jti; });
     if(same != access.end())
@@ -1001,12 +1320,10 @@ inline result<std::size_t> apply_op(state_editor& s, add_family_access_op const&
         same->second = std::max(same->second, op.expires);
         return 1;
     }
-    if(access.size() >= max_family_access_tokens)
-        access.erase(std::min_element(access.begin(), access.end(),
-            [](std::pair<std::string, token_time> const& a, std::pair<std::string, token_time> const& b) {
-                return a.second < b.second;
-            }));
+    // Every id is kept until it expires: a full family refuses new ids
+    // (family_limits) instead of forgetting live ones.
     access.emplace_back(op.jti, op.expires);
+    table.access_family[op.jti] = op.family;
     return 1;
 }
 
@@ -1023,15 +1340,22 @@ struct null_journal
 {
     result<void> stage(token_op&) noexcept { return {}; }
     result<void> commit() noexcept { return {}; }
+    void diverged() noexcept {}
+    void published(token_state const&) noexcept {}
 };
 
 /*  The state of a managed store and its operations, for a store to forward
     to. Each mutation takes the store's journal, an object with
         result<void> stage(token_op& op);  // may rewrite op as it will be replayed
         result<void> commit();             // makes the staged op durable
-    both called under the write lock, stage before the op is applied to a
+        void diverged();                   // memory now holds a change the journal lacks
+        void published(token_state const&);// the state after a durable change
+    all called under the write lock: stage before the op is applied to a
     copy of the state, commit after it applied cleanly and before the copy
-    is published.
+    is published, published after it. When stage or commit fails with
+    `storage_failure` for an op that only takes credentials away
+    (`fails_closed`), the op is published all the same, the journal is told
+    it diverged, and the mutation answers `storage_failure`.
 */
 class store_core
 {
@@ -1108,6 +1432,23 @@ public:
         return it == s->refresh->by_secret.end() ? nullptr : it->second;
     }
 
+    std::string find_family_of(std::string_view jti) const
+    {
+        auto const s = state_.load();
+        auto it = find_key(s->refresh->access_family, jti);
+        return it == s->refresh->access_family.end() ? std::string() : it->second;
+    }
+
+    std::vector<std::pair<std::string, std::string>> family_owners() const
+    {
+        auto const s = state_.load();
+        std::vector<std::pair<std::string, std::string>> out;
+        out.reserve(s->refresh->families.size());
+        for(auto const& entry : s->refresh->families)
+            out.emplace_back(entry.first, entry.second.owner);
+        return out;
+    }
+
     //------------------------------------------------------------------------
     // Mutations
 
@@ -1119,9 +1460,8 @@ public:
                 return make_lifecycle_error(lifecycle_error::invalid_request_body);
             if(is_taken(s.tokens(), token))
                 return make_lifecycle_error(lifecycle_error::duplicate_token);
-            if(token.permanent && limits.max_permanent
-               && permanent_count(s.tokens(), token) >= *limits.max_permanent)
-                return make_lifecycle_error(lifecycle_error::permanent_token_quota);
+            if(auto ec = quota_error(s.tokens(), token, limits))
+                return ec;
             return token_op(insert_op{std::move(token)});
         }));
     }
@@ -1139,9 +1479,8 @@ public:
                 return make_lifecycle_error(lifecycle_error::invalid_request_body);
             if(is_taken(s.tokens(), token, erased))
                 return make_lifecycle_error(lifecycle_error::duplicate_token);
-            if(token.permanent && limits.max_permanent
-               && permanent_count(s.tokens(), token, erased) >= *limits.max_permanent)
-                return make_lifecycle_error(lifecycle_error::permanent_token_quota);
+            if(auto ec = quota_error(s.tokens(), token, limits, erased))
+                return ec;
             return token_op(replace_owned_op{erased, std::move(token)});
         });
         if(! r)
@@ -1225,23 +1564,43 @@ public:
     }
 
     template<class Journal>
-    result<void> insert_refresh(Journal& journal, refresh_token_record record)
+    result<void> insert_refresh(Journal& journal, refresh_token_record record, family_limits limits)
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(! is_storable(record))
                 return make_lifecycle_error(lifecycle_error::invalid_request_body);
             if(is_taken(s.refresh(), record))
                 return make_lifecycle_error(lifecycle_error::duplicate_token);
-            return token_op(insert_refresh_op{std::move(record)});
+            std::vector<std::string> evict;
+            if(! record.rotated && limits.max_families_per_owner
+               && find_key(s.refresh().families, record.family) == s.refresh().families.end())
+                evict = families_to_evict(s.refresh(), record.owner, *limits.max_families_per_owner);
+            return token_op(insert_refresh_op{std::move(record), std::move(evict)});
         }));
     }
 
     template<class Journal>
-    result<void> rotate_refresh(Journal& journal, std::string_view old_id, refresh_token_record next)
+    result<void> rotate_refresh(Journal& journal, std::string_view old_id, refresh_token_record next,
+                                family_limits limits)
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(auto ec = check_rotation(s.refresh(), old_id, next))
                 return ec;
+            auto const& family = find_key(s.refresh().families, next.family)->second;
+            if(limits.max_tokens_per_family)
+            {
+                auto const live = std::count_if(family.access.begin(), family.access.end(),
+                    [&](std::pair<std::string, token_time> const& a) { return a.second > next.issued; });
+                if(static_cast<std::size_t>(live) >= *limits.max_tokens_per_family)
+                    return make_lifecycle_error(lifecycle_error::token_quota);
+            }
+            if(limits.max_rotated_per_family)
+            {
+                auto const remembered = std::count_if(family.rotated.begin(), family.rotated.end(),
+                    [&](refresh_ptr const& r) { return r->expires > next.issued; });
+                if(static_cast<std::size_t>(remembered) >= *limits.max_rotated_per_family)
+                    return make_lifecycle_error(lifecycle_error::token_quota);
+            }
             return token_op(rotate_refresh_op{std::string(old_id), std::move(next)});
         }));
     }
@@ -1264,7 +1623,8 @@ public:
     }
 
     template<class Journal>
-    result<void> add_family_access(Journal& journal, std::string_view family, std::string jti, token_time expires)
+    result<void> add_family_access(Journal& journal, std::string_view family, std::string jti, token_time expires,
+                                   family_limits limits)
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(jti.empty())
@@ -1272,9 +1632,15 @@ public:
             auto it = find_key(s.refresh().families, family);
             if(it == s.refresh().families.end())
                 return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+            bool known = false;
             for(auto const& a : it->second.access)
+            {
                 if(a.first == jti && a.second >= expires)
                     return std::nullopt;
+                known = known || a.first == jti;
+            }
+            if(! known && limits.max_tokens_per_family && it->second.access.size() >= *limits.max_tokens_per_family)
+                return make_lifecycle_error(lifecycle_error::token_quota);
             return token_op(add_family_access_op{std::string(family), std::move(jti), expires});
         }));
     }
@@ -1324,17 +1690,35 @@ private:
         if(! *planned)
             return std::size_t(0);
         token_op& op = **planned;
-        if(auto staged = journal.stage(op); ! staged)
+        bool const closing = fails_closed(editor, op);
+        auto const storage_failed = [](std::error_code const& ec) {
+            return ec == make_lifecycle_error(lifecycle_error::storage_failure);
+        };
+        auto staged = journal.stage(op);
+        if(! staged && ! (closing && storage_failed(staged.error())))
             return staged.error();
         auto applied = apply_change(editor, op);
         if(! applied)
             return applied.error();
         auto next = editor.build();
-        if(auto committed = journal.commit(); ! committed)
-            return committed.error();
-        state_.store(std::move(next));
+        std::error_code not_durable;
+        if(! staged)
+            not_durable = staged.error();
+        else if(auto committed = journal.commit(); ! committed)
+        {
+            if(! (closing && storage_failed(committed.error())))
+                return committed.error();
+            not_durable = committed.error();
+        }
+        // Fail closed: a credential taken away stops working now, durable or not.
+        if(not_durable)
+            journal.diverged();
+        state_.store(next);
         if(editor.changes_credentials())
             epoch_.fetch_add(1, std::memory_order_acq_rel);
+        if(not_durable)
+            return not_durable;
+        journal.published(*next);
         return applied;
     }
 
