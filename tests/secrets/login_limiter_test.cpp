@@ -12,6 +12,7 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
@@ -168,7 +169,7 @@ TEST_CASE("when full, expired entries are dropped first")
     CHECK(l.retry_after("locked") == 29s);
 }
 
-TEST_CASE("when full of live entries, the oldest is dropped")
+TEST_CASE("when full of live entries, the oldest unlocked one is dropped (F2)")
 {
     ma::manual_clock clock;
     limiter l({2, 1min, 3}, ma::manual_clock_ref(clock));
@@ -178,13 +179,13 @@ TEST_CASE("when full of live entries, the oldest is dropped")
     clock.advance(1s);
     l.record_failure("c");
     clock.advance(1s);
-    l.record_failure("d"); // full: "a" goes
+    l.record_failure("d"); // full: "c" goes, the older locks stay
     CHECK(l.tracked() == 3);
-    CHECK(l.check("a"));
+    CHECK(locked(l, "a"));
     CHECK(locked(l, "b"));
-    // "c" counts on: its second failure locks it.
+    // "c" starts afresh: one failure does not lock it.
     l.record_failure("c");
-    CHECK(locked(l, "c"));
+    CHECK(l.check("c"));
 }
 
 TEST_CASE("a lock moves an entry behind newer ones in the eviction order")
@@ -274,4 +275,75 @@ TEST_CASE("concurrent failures on one account are all counted")
     CHECK(l.check("shared"));
     l.record_failure("shared");
     CHECK(locked(l, "shared"));
+}
+
+TEST_CASE("F2: try_acquire counts the attempt before it is verified, so parallel guesses cannot pass the limit")
+{
+    ma::manual_clock clock;
+    limiter l({}, ma::manual_clock_ref(clock));
+    // Five attempts in flight at once (none reported yet): each was counted
+    // when it started, so a sixth is refused even before any of them ends.
+    for(int i = 0; i < 5; ++i)
+        CHECK(l.try_acquire("alice\n198.51.100.7"));
+    auto const sixth = l.try_acquire("alice\n198.51.100.7");
+    REQUIRE(sixth.has_error());
+    CHECK(sixth.error() == ma::lifecycle_error::too_many_attempts);
+    CHECK(l.retry_after("alice\n198.51.100.7") == 15min);
+    // The fifth attempt was the right password: its success lifts the lock.
+    l.record_success("alice\n198.51.100.7");
+    CHECK(l.try_acquire("alice\n198.51.100.7"));
+}
+
+TEST_CASE("F2: many threads acquiring at once get exactly max_failures attempts")
+{
+    ma::manual_clock clock;
+    limiter l({}, ma::manual_clock_ref(clock));
+    std::atomic<int> passed{0};
+    std::vector<std::thread> threads;
+    for(int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for(int i = 0; i < 50; ++i)
+                if(l.try_acquire("admin\n203.0.113.1"))
+                    ++passed;
+        });
+    for(auto& t : threads)
+        t.join();
+    CHECK(passed == 5);
+}
+
+TEST_CASE("F2: refund gives back one attempt and the lock it set, not the failures before it")
+{
+    ma::manual_clock clock;
+    limiter l({}, ma::manual_clock_ref(clock));
+    for(int i = 0; i < 4; ++i)
+        CHECK(l.try_acquire("198.51.100.7"));
+    CHECK(l.try_acquire("198.51.100.7")); // the fifth locks...
+    CHECK(locked(l, "198.51.100.7"));
+    l.refund("198.51.100.7"); // ...but succeeded: the lock it set goes
+    CHECK_FALSE(locked(l, "198.51.100.7"));
+    CHECK(l.try_acquire("198.51.100.7")); // the four failures still count
+    CHECK(locked(l, "198.51.100.7"));
+    l.refund("nobody"); // nothing to give back: no effect
+    CHECK(l.tracked() == 1);
+}
+
+TEST_CASE("F2: a full limiter drops an unlocked entry before a lock")
+{
+    ma::manual_clock clock;
+    ma::login_limiter_options options;
+    options.max_tracked = 2;
+    limiter l(options, ma::manual_clock_ref(clock));
+    fail(l, "locked-first", 5);            // oldest, locked
+    clock.advance(1s);
+    fail(l, "counting", 1);                // newer, not locked
+    clock.advance(1s);
+    fail(l, "newcomer", 1);                // full: "counting" goes, not the lock
+    CHECK(l.tracked() == 2);
+    CHECK(locked(l, "locked-first"));
+    // Only when every entry is locked does the oldest lock go.
+    fail(l, "newcomer", 4);
+    fail(l, "third", 1);
+    CHECK(l.tracked() == 2);
+    CHECK_FALSE(locked(l, "locked-first"));
+    CHECK(locked(l, "newcomer"));
 }

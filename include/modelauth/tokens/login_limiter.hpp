@@ -12,25 +12,33 @@
     and an account with too many recent failures is locked for a while
     (`lifecycle_error::too_many_attempts`, HTTP 429 with `Retry-After`).
 
-    A login handler asks before it verifies and reports after:
+    A login handler takes an attempt before it verifies (`try_acquire`
+    counts it as a failure at once, under the limiter's lock, so parallel
+    guesses cannot all pass one check: security review F2) and reports a
+    success after:
 
     @code
-    if(auto allowed = limiter.check(email); ! allowed)
-        return reject(allowed.error(), limiter.retry_after(email)); // 429
+    if(auto allowed = limiter.try_acquire(key); ! allowed)
+        return reject(allowed.error(), limiter.retry_after(key)); // 429
     if(verified)
-        limiter.record_success(email);
-    else
-        limiter.record_failure(email); // then 401
+        limiter.record_success(key); // forgets the key's failures
+    // else: the attempt was already counted; answer 401
     @endcode
+
+    `check` and `record_failure` remain for callers that count after the
+    fact; they let as many guesses through as run in parallel.
 
     The rule: the first failure opens a window of `window`; failures inside
     it are counted, and the `max_failures`-th locks the account for `window`
     from that failure. A window that ends without a lock is forgotten, and
     so is a lock once it ends. A success forgets the account at once.
 
-    The key is whatever the caller throttles on: the normalised email, or
-    the email and the client's address together (a key of the email alone
-    lets anyone lock a known user out for `window`).
+    The key is whatever the caller throttles on. `token_service` keys one
+    limiter on the email and the client's address together and a second,
+    looser one on the address alone (a key of the email alone would let
+    anyone lock a known user out for `window`); a success forgets the pair
+    and only gives back its own attempt to the address (`refund`), so a
+    client cannot clear its address's count with an account of its own.
 */
 
 #include <modelauth/api_key.hpp>
@@ -57,7 +65,8 @@ struct login_limiter_options
     std::chrono::seconds window = std::chrono::minutes(15);
 
     /// The most accounts tracked at once; at least 1. When it is reached,
-    /// expired entries are dropped first, then the oldest.
+    /// expired entries are dropped first, then the oldest entry that is not
+    /// locked; a lock is dropped only when every tracked entry is locked.
     std::size_t max_tracked = 100000;
 };
 
@@ -107,6 +116,27 @@ public:
         the key. Exception safety: strong.
     */
     [[nodiscard]] result<void> check(std::string_view account_key) const;
+
+    /** Takes one attempt of `account_key`: counts it as a failure at once
+        (it may lock the key, for the attempts after it) unless the key is
+        locked already. Check and count are one step under the lock, so no
+        more than `max_failures` attempts per window ever pass, however many
+        run at once. Report a success with `record_success` or `refund`.
+
+        @return Nothing, or `lifecycle_error::too_many_attempts` while the
+        key is locked (the attempt is not counted then).
+
+        Complexity and exception safety: as `record_failure`.
+    */
+    [[nodiscard]] result<void> try_acquire(std::string_view account_key);
+
+    /** Gives back one attempt taken by `try_acquire` that succeeded,
+        without forgetting the key's other failures; lifts a lock that this
+        attempt set.
+
+        Complexity: logarithmic. Exception safety: no-throw but for the mutex.
+    */
+    void refund(std::string_view account_key);
 
     /** Records a failed login of `account_key`; may lock the account.
 
@@ -159,6 +189,9 @@ private:
 
     void touch(entry& e);
     void make_room(time_point now);
+    // Counts a failure of `key` at `now`; false if the key is locked (not
+    // counted). The caller holds the mutex.
+    bool count_failure(secret_digest const& key, time_point now);
 
     login_limiter_options options_;
     Clock clock_;

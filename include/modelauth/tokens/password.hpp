@@ -152,6 +152,14 @@ public:
     */
     [[nodiscard]] static password_hash const& dummy();
 
+    /** A hash like `dummy()` with `iterations` (clamped to the accepted
+        range): verify against it for an unknown user when the directory's
+        hashes have another cost than the default, so that an unknown email
+        takes as long as a known one (security review F7). Cheap to make: no
+        PBKDF2 runs until `verify`.
+    */
+    [[nodiscard]] static password_hash dummy(unsigned iterations);
+
 private:
     password_hash() = default;
 

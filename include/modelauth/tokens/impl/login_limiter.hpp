@@ -36,11 +36,41 @@ result<void> login_limiter<Clock>::check(std::string_view account_key) const
 }
 
 template<class Clock>
+result<void> login_limiter<Clock>::try_acquire(std::string_view account_key)
+{
+    auto const key = hash_secret(account_key);
+    auto const now = clock_.now();
+    std::lock_guard<std::mutex> lock(mutex_);
+    if(! count_failure(key, now))
+        return lifecycle_error::too_many_attempts;
+    return {};
+}
+
+template<class Clock>
+void login_limiter<Clock>::refund(std::string_view account_key)
+{
+    auto const key = hash_secret(account_key);
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = accounts_.find(key);
+    if(it == accounts_.end() || it->second.failures == 0)
+        return;
+    auto& e = it->second;
+    if(e.failures-- >= options_.max_failures)
+        e.locked_until = time_point{}; // this attempt set the lock
+}
+
+template<class Clock>
 void login_limiter<Clock>::record_failure(std::string_view account_key)
 {
     auto const key = hash_secret(account_key);
     auto const now = clock_.now();
     std::lock_guard<std::mutex> lock(mutex_);
+    (void)count_failure(key, now);
+}
+
+template<class Clock>
+bool login_limiter<Clock>::count_failure(secret_digest const& key, time_point now)
+{
     auto it = accounts_.find(key);
     if(it == accounts_.end())
     {
@@ -59,7 +89,7 @@ void login_limiter<Clock>::record_failure(std::string_view account_key)
     }
     auto& e = it->second;
     if(now < e.locked_until)
-        return;
+        return false;
     if(now >= e.window_end) // the first failure, or the last window is over
     {
         e.failures = 0;
@@ -71,6 +101,7 @@ void login_limiter<Clock>::record_failure(std::string_view account_key)
         e.locked_until = now + options_.window;
         touch(e);
     }
+    return true;
 }
 
 template<class Clock>
@@ -112,7 +143,9 @@ void login_limiter<Clock>::touch(entry& e)
 }
 
 // Makes room for one more entry: drops the expired ones if full, then the
-// oldest if still full. The caller holds the mutex.
+// oldest one that is not locked (a lock is a defence: evicting it early
+// would let whoever filled the table guess again), and the oldest lock only
+// if every entry is locked. The caller holds the mutex.
 template<class Clock>
 void login_limiter<Clock>::make_room(time_point now)
 {
@@ -126,11 +159,20 @@ void login_limiter<Clock>::make_room(time_point now)
         accounts_.erase(it);
         order_.pop_front();
     }
-    while(accounts_.size() >= options_.max_tracked)
+    if(accounts_.size() < options_.max_tracked)
+        return;
+    for(auto pos = order_.begin(); pos != order_.end(); ++pos)
     {
-        accounts_.erase(order_.front());
-        order_.pop_front();
+        auto const it = accounts_.find(*pos);
+        if(now >= it->second.locked_until)
+        {
+            accounts_.erase(it);
+            order_.erase(pos);
+            return;
+        }
     }
+    accounts_.erase(order_.front());
+    order_.pop_front();
 }
 
 } // namespace v0

@@ -255,6 +255,15 @@ inline std::string password_hash::encoded() const
     return detail::encode_password_hash(iterations_, salt_, hash_.data());
 }
 
+inline password_hash password_hash::dummy(unsigned iterations)
+{
+    password_hash d = dummy();
+    d.iterations_ = iterations < min_password_iterations ? min_password_iterations
+                  : iterations > max_password_iterations ? max_password_iterations
+                                                         : iterations;
+    return d;
+}
+
 inline password_hash const& password_hash::dummy()
 {
     // A fixed salt and 32 zero bytes: no known password derives them.
