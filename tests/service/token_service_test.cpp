@@ -365,7 +365,7 @@ TEST_CASE("failed logins are limited per email: 429 until the window ends, and a
     auto const locked = f.service->login(alice, password);
     CHECK(error_of(locked) == ma::lifecycle_error::too_many_attempts);
     CHECK(ma::http_status(locked.error()) == 429);
-    CHECK(f.service->limiter().retry_after(alice) == 15min);
+    CHECK(f.service->login_retry_after(alice) == 15min);
     // Another email is not locked.
     CHECK(f.service->login(bob, password));
 
@@ -592,12 +592,18 @@ TEST_CASE("a model session needs a console user whose scopes allow reading or in
     auto const user = f.console(alice);
     CHECK(error_of(f.service->model_session(*user, 99)) == ma::lifecycle_error::unknown_model);
 
-    // Bob reads models/other only.
+    // Bob reads models/other only: acme has no such model, and globex's
+    // model 3 does not exist for him (F4, tenancy).
     auto const reader = f.console(bob);
     CHECK(error_of(f.service->model_session(*reader, 1)) == ma::lifecycle_error::not_permitted);
-    auto session = f.service->model_session(*reader, 3);
+    CHECK(error_of(f.service->model_session(*reader, 3)) == ma::lifecycle_error::unknown_model);
+
+    // F4: carol (globex) gets sessions for globex's model, never acme's.
+    auto const globex = f.console(carol);
+    auto session = f.service->model_session(*globex, 3);
     REQUIRE(session);
-    CHECK(f.principal(session->token)->scopes == std::vector<std::string>{"models:read:models/other"});
+    CHECK(f.principal(session->token)->bindings.account == "globex");
+    CHECK(error_of(f.service->model_session(*globex, 1)) == ma::lifecycle_error::unknown_model);
 
     // Dave may infer version 1 of model 1, which is not its default version.
     auto const narrow = f.console(dave);
@@ -1242,4 +1248,353 @@ TEST_CASE("what the service issued survives a restart over a journal store")
     f.reopen();
     CHECK(error_of(f.service->refresh(pair->refresh)) == ma::lifecycle_error::refresh_token_reused);
     CHECK(f.refusal(refreshed->access) == ma::token_error::token_revoked);
+}
+
+TEST_CASE("F2: failures from one address never lock the user out of another")
+{
+    memory_fixture f;
+    for(int i = 0; i < 5; ++i)
+        CHECK(error_of(f.service->login(alice, "guess", "198.51.100.66")) == ma::lifecycle_error::invalid_credentials);
+    CHECK(error_of(f.service->login(alice, password, "198.51.100.66")) == ma::lifecycle_error::too_many_attempts);
+    CHECK(f.service->login_retry_after(alice, "198.51.100.66") == 15min);
+    // The real user, elsewhere, logs in with the right password.
+    CHECK(f.service->login(alice, password, "203.0.113.10"));
+    CHECK(f.service->login_retry_after(alice, "203.0.113.10") == 0s);
+}
+
+TEST_CASE("F2: one address guessing across many emails is limited per address")
+{
+    ma::token_service_options o;
+    o.login_per_address.max_failures = 3;
+    memory_fixture f(o);
+    CHECK(error_of(f.service->login("u1@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
+    CHECK(error_of(f.service->login("u2@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
+    CHECK(error_of(f.service->login("u3@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
+    CHECK(error_of(f.service->login(alice, password, "198.51.100.9")) == ma::lifecycle_error::too_many_attempts);
+    CHECK(f.service->login_retry_after(alice, "198.51.100.9") == 15min);
+    CHECK(f.service->login(alice, password, "198.51.100.10"));
+}
+
+TEST_CASE("F2: a success gives the address back its attempt but not the failures before it")
+{
+    ma::token_service_options o;
+    o.login_per_address.max_failures = 3;
+    memory_fixture f(o);
+    CHECK(error_of(f.service->login("u1@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
+    CHECK(error_of(f.service->login("u2@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
+    // Logging in with one's own account does not clear the address's count...
+    CHECK(f.service->login(alice, password, "198.51.100.9"));
+    CHECK(f.service->login(alice, password, "198.51.100.9"));
+    // ...so the third failure still locks the address.
+    CHECK(error_of(f.service->login("u3@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
+    CHECK(error_of(f.service->login(alice, password, "198.51.100.9")) == ma::lifecycle_error::too_many_attempts);
+}
+
+TEST_CASE("F2: parallel wrong logins get no more attempts than the limit")
+{
+    ma::token_service_options o;
+    o.login.max_failures = 3;
+    memory_fixture f(o);
+    std::atomic<int> verified{0};
+    std::atomic<int> refused{0};
+    std::vector<std::thread> threads;
+    for(int t = 0; t < 8; ++t)
+        threads.emplace_back([&] {
+            auto const r = f.service->login(alice, "guess", "198.51.100.77");
+            if(error_of(r) == ma::lifecycle_error::invalid_credentials)
+                ++verified;
+            else if(error_of(r) == ma::lifecycle_error::too_many_attempts)
+                ++refused;
+        });
+    for(auto& t : threads)
+        t.join();
+    CHECK(verified == 3); // before the fix: up to 8, as many as ran at once
+    CHECK(refused == 5);
+}
+
+TEST_CASE("F7: an unknown email is verified against a dummy of the directory's usual cost")
+{
+    // The fixture's users have min_password_iterations hashes.
+    memory_fixture f;
+    auto const dir = f.service->directory();
+    REQUIRE(! dir->users.empty());
+    CHECK(f.service->dummy_hash().iterations() == ma::min_password_iterations);
+    // The most common count wins; the larger on a tie; the default when empty.
+    ma::user_directory mixed;
+    for(unsigned iterations : {720000u, 1000000u, 1000000u, 100000u})
+    {
+        mixed.users.push_back(ma::user_record{"u" + std::to_string(mixed.users.size()) + "@example.com",
+                                              ma::password_hash::dummy(iterations), "demo", {}, {}});
+    }
+    CHECK(ma::detail::dummy_hash_for(mixed)->iterations() == 1000000u);
+    CHECK(ma::detail::dummy_hash_for(ma::user_directory{})->iterations() == ma::default_password_iterations);
+    // set_directory follows the new directory.
+    f.service->set_directory(mixed);
+    CHECK(f.service->dummy_hash().iterations() == 1000000u);
+}
+
+//----------------------------------------------------------------------------
+// F3 bounded growth, F6 family revocation
+
+TEST_CASE_TEMPLATE("F3: temporary NeuroIO tokens and instance tokens have quotas answered with 409", Backend, BACKENDS)
+{
+    ma::token_service_options options;
+    options.max_temporary_tokens = 2;
+    options.max_instance_tokens = 2;
+    fixture<Backend> f(options);
+    auto const user = f.console(alice);
+    auto const account = f.managed(*user, ma::managed_kind::same_as_caller, true);
+    CHECK(f.service->create_managed(*user, ma::managed_kind::same_as_caller, std::nullopt, false));
+    CHECK(f.service->create_managed(*account, ma::managed_kind::same_as_caller, std::nullopt, false));
+    auto const third = f.service->create_managed(*account, ma::managed_kind::same_as_caller, std::nullopt, false);
+    CHECK(error_of(third) == ma::lifecycle_error::token_quota);
+    CHECK(ma::http_status(third.error()) == 409);
+    // Per class, account and space: a space has a quota of its own.
+    CHECK(f.service->create_managed(*account, ma::managed_kind::space, std::string("lab"), false));
+
+    CHECK(f.service->create_instance_token(*user, i1, "a", "", std::nullopt));
+    CHECK(f.service->create_instance_token(*user, i1, "b", "", 1h));
+    CHECK(error_of(f.service->create_instance_token(*user, i1, "c", "", std::nullopt))
+          == ma::lifecycle_error::token_quota);
+
+    if constexpr(Backend::persistent)
+        f.reopen();
+    // Expired tokens do not count.
+    f.clock.advance(24h);
+    auto const later = f.console(alice);
+    auto const later_account = f.managed(*later, ma::managed_kind::same_as_caller, true);
+    CHECK(f.service->create_managed(*later_account, ma::managed_kind::same_as_caller, std::nullopt, false));
+    CHECK(f.service->create_instance_token(*later, i1, "c", "", std::nullopt));
+    CHECK(error_of(f.service->create_instance_token(*later, i1, "d", "", std::nullopt))
+          == ma::lifecycle_error::token_quota);
+}
+
+TEST_CASE_TEMPLATE("F3: a login beyond max_refresh_families ends the user's least recently used session", Backend,
+                   BACKENDS)
+{
+    ma::token_service_options options;
+    options.max_refresh_families = 2;
+    fixture<Backend> f(options);
+    auto first = f.service->login(alice, password);
+    REQUIRE(first);
+    f.clock.advance(1min);
+    auto second = f.service->login(alice, password);
+    REQUIRE(second);
+    f.clock.advance(1min);
+    auto used = f.service->refresh(first->refresh); // the first session is used again
+    REQUIRE(used);
+    auto other_user = f.service->login(carol, password);
+    REQUIRE(other_user);
+    f.clock.advance(1min);
+    auto third = f.service->login(alice, password);
+    REQUIRE(third);
+
+    // The second session, the least recently used, is gone with its access token.
+    CHECK(error_of(f.service->refresh(second->refresh)) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(f.refusal(second->access) == ma::token_error::token_revoked);
+    CHECK(f.principal(used->access)->subject == alice);
+    CHECK(f.principal(third->access)->subject == alice);
+    CHECK(f.service->refresh(used->refresh));
+    CHECK(f.service->refresh(other_user->refresh)); // another user's are untouched
+    if constexpr(Backend::persistent)
+    {
+        f.reopen();
+        CHECK(f.refusal(second->access) == ma::token_error::token_revoked);
+    }
+}
+
+TEST_CASE_TEMPLATE("F6: a revoked family takes its model session tokens and every access token with it", Backend,
+                   BACKENDS)
+{
+    fixture<Backend> f;
+    auto first = f.service->login(alice, password);
+    REQUIRE(first);
+    // The thief refreshes many times (more than the 64 ids the family once kept)...
+    std::vector<std::string> access{first->access};
+    auto current = first->refresh;
+    for(int i = 0; i < 70; ++i)
+    {
+        auto next = f.service->refresh(current);
+        REQUIRE(next);
+        access.push_back(next->access);
+        current = next->refresh;
+    }
+    // ...and makes model sessions with the family's first and last access tokens.
+    auto early = f.service->model_session(*f.principal(access.front()), 1);
+    auto late = f.service->model_session(*f.principal(access.back()), 1);
+    REQUIRE(early);
+    REQUIRE(late);
+    CHECK(f.principal(early->token)->cls == ma::token_class::model_session);
+    // A session from a token of another login stays out of this family.
+    auto other = f.service->login(alice, password);
+    REQUIRE(other);
+    auto unrelated = f.service->model_session(*f.principal(other->access), 1);
+    REQUIRE(unrelated);
+
+    // The victim presents the first refresh token: the family dies with everything issued from it.
+    CHECK(error_of(f.service->refresh(first->refresh)) == ma::lifecycle_error::refresh_token_reused);
+    for(std::size_t i = 0; i < access.size(); ++i)
+    {
+        INFO(i);
+        CHECK(f.refusal(access[i]) == ma::token_error::token_revoked);
+    }
+    CHECK(f.refusal(early->token) == ma::token_error::token_revoked);
+    CHECK(f.refusal(late->token) == ma::token_error::token_revoked);
+    CHECK(f.principal(unrelated->token)->subject == alice);
+    CHECK(f.principal(other->access)->subject == alice);
+    if constexpr(Backend::persistent)
+    {
+        f.reopen();
+        CHECK(f.refusal(late->token) == ma::token_error::token_revoked);
+        CHECK(f.refusal(access[1]) == ma::token_error::token_revoked);
+    }
+}
+
+TEST_CASE("F6: a family refuses more live tokens than max_family_tokens instead of forgetting one")
+{
+    ma::token_service_options options;
+    options.max_family_tokens = 3;
+    memory_fixture f(options);
+    auto pair = f.service->login(alice, password); // 1: the access token
+    REQUIRE(pair);
+    auto const user = f.principal(pair->access);
+    CHECK(f.service->model_session(*user, 1)); // 2
+    CHECK(f.service->model_session(*user, 1)); // 3
+    auto const full = f.service->model_session(*user, 1);
+    CHECK(error_of(full) == ma::lifecycle_error::token_quota);
+    CHECK(ma::http_status(full.error()) == 409);
+    // A refresh is refused before it rotates: the refresh token still works later.
+    CHECK(error_of(f.service->refresh(pair->refresh)) == ma::lifecycle_error::token_quota);
+    f.clock.advance(4h + 10min); // every token of the family has expired
+    auto next = f.service->refresh(pair->refresh);
+    REQUIRE(next);
+    CHECK(f.service->model_session(*f.principal(next->access), 1));
+}
+
+TEST_CASE("F5: after a restart with a narrower directory, what a user minted follows their new grants")
+{
+    fixture<journal_backend> f;
+    auto const user = f.console(alice);
+    auto const key = f.service->regenerate_api_key(*user);
+    REQUIRE(key);
+    auto const instance = f.service->create_instance_token(*user, i1, "ci", "", std::nullopt);
+    REQUIRE(instance);
+    std::string account_secret;
+    (void)f.managed(*user, ma::managed_kind::same_as_caller, true, std::nullopt, &account_secret);
+    std::string space_secret;
+    (void)f.managed(*user, ma::managed_kind::space, true, std::string("lab"), &space_secret);
+    std::string carol_secret;
+    (void)f.managed(*f.console(carol), ma::managed_kind::same_as_caller, true, std::nullopt, &carol_secret);
+    REQUIRE(f.principal(key->secret)->scopes.size() == 3);
+
+    // The next config: alice may only read now, no longer manages i1, and
+    // acme lost its "lab" space. A restart over the same journal.
+    auto narrower = make_directory();
+    narrower.users[0].scopes = {"models:read"};
+    narrower.users[0].instances.clear();
+    narrower.accounts[0].spaces = {"default"};
+    f.validator.reset();
+    f.service.reset();
+    f.store.reset();
+    f.store = f.backend.open();
+    f.service = std::make_shared<service_type>(narrower, f.router, f.issuer, f.store, f.policy, f.options,
+                                               clock_ref(f.clock));
+    f.validator = std::make_shared<validator_type>(std::vector<ma::trusted_issuer>{f.issuer->trusted()},
+                                                   ma::token_validator_options{}, f.store, clock_ref(f.clock));
+    auto const applied = f.service->apply_grants();
+    REQUIRE(applied);
+    CHECK(applied->deleted == 2);  // the instance token and the space token
+    CHECK(applied->narrowed == 2); // the personal key and the account token
+
+    CHECK(f.principal(key->secret)->scopes == std::vector<std::string>{"models:read"});
+    CHECK(f.principal(account_secret)->scopes == std::vector<std::string>{"models:read"});
+    CHECK(f.refusal(instance->secret) == ma::token_error::unknown_api_key);
+    CHECK(f.refusal(space_secret) == ma::token_error::unknown_api_key);
+    // Carol's grants did not change: her token is untouched.
+    CHECK(f.principal(carol_secret)->scopes.size() == 3);
+
+    // Applying again changes nothing.
+    auto const again = f.service->apply_grants();
+    REQUIRE(again);
+    CHECK(again->deleted == 0);
+    CHECK(again->narrowed == 0);
+}
+
+TEST_CASE("F5: a user removed from the directory loses every token they minted, at once")
+{
+    memory_fixture f;
+    auto const session = f.service->login(alice, password);
+    REQUIRE(session);
+    auto const user = f.principal(session->access);
+    auto const model_session = f.service->model_session(*user, 1);
+    REQUIRE(model_session);
+    auto const key = f.service->regenerate_api_key(*user);
+    REQUIRE(key);
+    std::string account_secret;
+    auto const account = f.managed(*user, ma::managed_kind::same_as_caller, true, std::nullopt, &account_secret);
+    // A token minted by the account token is alice's too.
+    std::string minted_secret;
+    (void)f.managed(*account, ma::managed_kind::same_as_caller, false, std::nullopt, &minted_secret);
+
+    auto without = make_directory();
+    without.users.erase(without.users.begin()); // alice
+    auto const applied = f.service->set_directory(without);
+    REQUIRE(applied);
+    CHECK(applied->deleted == 3);
+    CHECK(applied->families_revoked == 1);
+    CHECK(f.refusal(key->secret) == ma::token_error::unknown_api_key);
+    CHECK(f.refusal(account_secret) == ma::token_error::unknown_api_key);
+    CHECK(f.refusal(minted_secret) == ma::token_error::unknown_api_key);
+    // Her session ends too: the access and model session tokens it issued,
+    // and its refresh token.
+    CHECK(f.refusal(session->access) == ma::token_error::token_revoked);
+    CHECK(f.refusal(model_session->token) == ma::token_error::token_revoked);
+    CHECK(error_of(f.service->refresh(session->refresh)) == ma::lifecycle_error::invalid_refresh_token);
+    // Nothing is left to revoke a second time.
+    auto const again = f.service->apply_grants();
+    REQUIRE(again);
+    CHECK(again->families_revoked == 0);
+}
+
+TEST_CASE("F5: a user moved to another account loses the tokens bound to the old one")
+{
+    memory_fixture f;
+    auto const key = f.service->regenerate_api_key(*f.console(alice));
+    REQUIRE(key);
+    auto moved = make_directory();
+    moved.users[0].account = "globex";
+    auto const applied = f.service->set_directory(moved);
+    REQUIRE(applied);
+    CHECK(applied->deleted == 1);
+    CHECK(f.refusal(key->secret) == ma::token_error::unknown_api_key);
+}
+
+TEST_CASE("F5: scopes still granted are those a held scope covers on whole segments")
+{
+    using ma::detail::scopes_still_granted;
+    std::vector<std::string> const token = {"models:read", "models:infer:models/practicus/churn",
+                                            "models:infer:models/practicus-beta", "tokens:manage", "bogus"};
+    CHECK(scopes_still_granted(token, {"models:read", "models:infer", "tokens:manage"})
+          == std::vector<std::string>{"models:read", "models:infer:models/practicus/churn",
+                                      "models:infer:models/practicus-beta", "tokens:manage"});
+    CHECK(scopes_still_granted(token, {"models:infer:models/practicus"})
+          == std::vector<std::string>{"models:infer:models/practicus/churn"});
+    CHECK(scopes_still_granted(token, {"models:read:models"}).empty());
+    CHECK(scopes_still_granted(token, {}).empty());
+}
+
+TEST_CASE("F12: a temporary managed token cannot create permanent tokens, only temporary ones")
+{
+    memory_fixture f;
+    auto const user = f.console(alice);
+    auto const temporary = f.managed(*user, ma::managed_kind::same_as_caller, false);
+    REQUIRE(temporary->expires_at);
+    CHECK(error_of(f.service->create_managed(*temporary, ma::managed_kind::same_as_caller, std::nullopt, true))
+          == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->create_managed(*temporary, ma::managed_kind::space, std::string("lab"), true))
+          == ma::lifecycle_error::not_permitted);
+    CHECK(f.service->create_managed(*temporary, ma::managed_kind::same_as_caller, std::nullopt, false));
+    // A permanent token still makes permanent ones.
+    auto const permanent = f.managed(*user, ma::managed_kind::same_as_caller, true);
+    CHECK(f.service->create_managed(*permanent, ma::managed_kind::same_as_caller, std::nullopt, true));
 }

@@ -104,6 +104,31 @@ struct token_service_options
     /// The most permanent tokens per (class, account, space) (NeuroIO: 5).
     std::size_t max_permanent_tokens = 5;
 
+    /// The most unexpired temporary tokens per (class, account, space);
+    /// beyond it a create answers `lifecycle_error::token_quota` (409).
+    std::size_t max_temporary_tokens = 100;
+
+    /// The most unexpired instance tokens per instance, permanent or not;
+    /// beyond it a create answers `lifecycle_error::token_quota` (409).
+    std::size_t max_instance_tokens = 100;
+
+    /// The most refresh-token families (logged-in sessions) per user: a
+    /// login beyond it ends the user's least recently used session first
+    /// (its refresh token and the tokens issued from it stop working).
+    std::size_t max_refresh_families = 20;
+
+    /// The most unexpired access and model session tokens one refresh-token
+    /// family (one login) may have at once: beyond it, refresh and
+    /// model_session answer `lifecycle_error::token_quota` (409) until some
+    /// expire. Every one of them is revoked with its family.
+    std::size_t max_family_tokens = 1000;
+
+    /// The most rotated refresh tokens one family remembers (until they
+    /// expire) to recognise their reuse: a refresh beyond it answers
+    /// `lifecycle_error::token_quota` and the user logs in again. The
+    /// default covers a refresh every 30 minutes for 90 days.
+    std::size_t max_family_rotations = 5000;
+
     /// The prefix of the opaque API keys it makes (`<prefix>_...`); must be
     /// the validator's `api_key_prefix`.
     std::string api_key_prefix = "mak";
@@ -111,8 +136,15 @@ struct token_service_options
     /// The prefix of refresh tokens; never accepted as an API key.
     std::string refresh_token_prefix = "mrt";
 
-    /// Failed logins per account before 429.
+    /// Failed logins per (email, client address) before 429: the client's
+    /// address is part of the key, so nobody's failures lock a user out of
+    /// another address (security review F2).
     login_limiter_options login;
+
+    /// Failed logins per client address, whatever the email, before 429:
+    /// bounds one address's guesses across many emails. Looser than
+    /// `login`: many users may share one address (NAT).
+    login_limiter_options login_per_address{50, std::chrono::minutes(15), 100000};
 
     /// How many tokens one list page holds at most (NeuroIO `limit`).
     std::size_t max_page_size = 100;
@@ -160,6 +192,19 @@ struct token_page
     std::optional<std::size_t> previous_offset;
 };
 
+/** What `token_service::apply_grants` changed. */
+struct grant_changes
+{
+    /// Tokens deleted: their owner, account, instance or space is gone.
+    std::size_t deleted = 0;
+
+    /// Tokens whose scopes were narrowed to what their owner still holds.
+    std::size_t narrowed = 0;
+
+    /// Refresh-token families revoked: their user is gone.
+    std::size_t families_revoked = 0;
+};
+
 /** Which NeuroIO tokens an operation is about (the target of a create). */
 enum class managed_kind : std::uint8_t
 {
@@ -183,7 +228,10 @@ enum class managed_kind : std::uint8_t
     - Login checks the password in constant time and costs the same for an
       unknown email; failures are limited per email (429).
     - Refresh tokens rotate on every use; presenting a rotated one revokes
-      its family: its refresh tokens and the access tokens issued from it.
+      its family: its refresh tokens and the access and model session
+      tokens issued from it (API keys, instance and NeuroIO tokens made with
+      them are durable tokens of their own and survive; delete them through
+      their routes). A user has at most `max_refresh_families` families.
     - A model session token carries the caller's scopes, is bound to one
       model, and is only issued if the caller's scopes allow reading or
       inferring that model.
@@ -220,8 +268,33 @@ public:
                   std::shared_ptr<ScopePolicy const> policy, token_service_options options = {},
                   Clock clock = Clock{});
 
-    /// Replaces the directory (users, accounts, instances) atomically.
-    void set_directory(user_directory directory);
+    /** Replaces the directory (users, accounts, instances) atomically, then
+        holds every stored token to its owner's new grants (`apply_grants`).
+
+        @return As `apply_grants`.
+    */
+    result<grant_changes> set_directory(user_directory directory);
+
+    /** Holds every stored token to the current grants of the user who made
+        it (security review F5): call it once at start, after the store has
+        been loaded (a server started with a narrower config than the one
+        that minted its tokens), as `set_directory` does.
+
+        - A token whose owner is no longer in the directory, or whose
+          account binding is no longer the owner's account, is deleted.
+        - An instance token of an instance the owner no longer lists, and a
+          space token of a space the account no longer has, are deleted.
+        - A token carrying scopes its owner no longer holds keeps only those
+          still covered by the owner's scopes (`narrowed`); with none left
+          it is deleted.
+        - The refresh-token families of users no longer in the directory are
+          revoked (their access and model session tokens with them).
+
+        Each change reaches the validator at once (the store's epoch).
+        @return How many tokens were deleted and narrowed, or the store's
+        `storage_failure` (changes made before it stay made).
+    */
+    [[nodiscard]] result<grant_changes> apply_grants();
 
     /// The current directory.
     [[nodiscard]] std::shared_ptr<user_directory const> directory() const noexcept;
@@ -231,11 +304,23 @@ public:
     /** Checks `email` and `password`; issues an access token and starts a
         refresh-token family.
 
+        @param client_address The client's address (any text naming it, e.g.
+        `203.0.113.7`); empty: throttled on the email alone, for callers
+        that have no address.
         @return The pair, or `lifecycle_error::invalid_credentials` (unknown
         email or wrong password: one answer, similar time),
-        `too_many_attempts`, `storage_failure`.
+        `too_many_attempts` (the pair or the address made too many failed
+        attempts; each attempt is counted before the password is checked, so
+        parallel guesses cannot pass the limit), `storage_failure`.
     */
-    [[nodiscard]] result<token_pair> login(std::string_view email, std::string_view password);
+    [[nodiscard]] result<token_pair> login(std::string_view email, std::string_view password,
+                                           std::string_view client_address = {});
+
+    /** How long until `email` may try to log in again from `client_address`
+        (the `Retry-After` of a 429), zero if it may now.
+    */
+    [[nodiscard]] std::chrono::seconds login_retry_after(std::string_view email,
+                                                         std::string_view client_address = {}) const;
 
     /** Rotates `refresh_token`: a new access token and a new refresh token
         of the same family.
@@ -246,11 +331,14 @@ public:
     */
     [[nodiscard]] result<token_pair> refresh(std::string_view refresh_token);
 
-    /** A model session token for `model_id`.
+    /** A model session token for `model_id`. It joins the refresh-token
+        family of the caller's access token (if any): revoking the family
+        revokes it.
 
         @return The issued JWT, or `lifecycle_error::unknown_model`,
         `not_permitted` (the caller is not a console user, or may neither
-        read nor infer the model).
+        read nor infer the model), `token_quota` (the family holds
+        `max_family_tokens` live tokens), `storage_failure`.
     */
     [[nodiscard]] result<issued_jwt> model_session(Principal const& caller, std::int64_t model_id);
 
@@ -354,9 +442,19 @@ public:
     [[nodiscard]] token_service_options const& options() const noexcept;
     [[nodiscard]] Clock const& clock() const noexcept;
 
-    /// The login limiter, e.g. for the `Retry-After` of a 429
-    /// (`limiter().retry_after(email)`).
+    /// The login limiter of (email, client address) pairs; its key is
+    /// `login_limiter_key(email, client_address)`.
     [[nodiscard]] login_limiter<Clock> const& limiter() const noexcept;
+
+    /** The hash a login with an unknown email is verified against: one of
+        the most common iteration count among the directory's users, so an
+        unknown email costs what most known ones cost (security review F7).
+        Follows `set_directory`.
+    */
+    [[nodiscard]] password_hash const& dummy_hash() const noexcept;
+
+    /// The key of the pair limiter for `email` from `client_address`.
+    [[nodiscard]] static std::string login_limiter_key(std::string_view email, std::string_view client_address);
 
 private:
     using time_point = std::chrono::system_clock::time_point;
@@ -433,6 +531,9 @@ private:
     std::chrono::seconds revocation_margin_;
     detail::snapshot<user_directory> directory_;
     mutable login_limiter<Clock> limiter_;
+    mutable login_limiter<Clock> address_limiter_;
+    // The dummy hash for unknown emails: the directory's most common cost.
+    detail::snapshot<password_hash> dummy_hash_;
 };
 
 } // namespace v0

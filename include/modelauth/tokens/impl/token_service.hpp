@@ -188,6 +188,60 @@ inline bool is_lifecycle_error(std::error_code const& ec, lifecycle_error e) noe
     return ec == make_error_code(e);
 }
 
+// The scopes of `token_scopes` that `user_scopes` still grant: those a user
+// scope of the same action covers, as a scope without a path covers every
+// path and a path covers the paths below it on whole segments (review F5).
+inline std::vector<std::string> scopes_still_granted(std::vector<std::string> const& token_scopes,
+                                                     std::vector<std::string> const& user_scopes)
+{
+    std::vector<std::string> kept;
+    for(auto const& scope : token_scopes)
+    {
+        auto const wanted = parse_scope(scope);
+        if(! wanted)
+            continue;
+        for(auto const& held : user_scopes)
+        {
+            auto const have = parse_scope(held);
+            if(! have || have->action != wanted->action)
+                continue;
+            if(have->path.empty() || (! wanted->path.empty() && covers(have->path, &wanted->path, 1)))
+            {
+                kept.push_back(scope);
+                break;
+            }
+        }
+    }
+    return kept;
+}
+
+// The dummy hash for unknown emails: the most common iteration count of the
+// directory's users (the larger one on a tie), the default with no users.
+// An unknown email then costs what most known ones cost (review F7).
+inline std::shared_ptr<password_hash const> dummy_hash_for(user_directory const& directory)
+{
+    std::vector<unsigned> counts;
+    counts.reserve(directory.users.size());
+    for(auto const& user : directory.users)
+        counts.push_back(user.password.iterations());
+    std::sort(counts.begin(), counts.end());
+    unsigned best = default_password_iterations;
+    std::size_t best_run = 0;
+    for(std::size_t i = 0; i < counts.size();)
+    {
+        std::size_t j = i;
+        while(j < counts.size() && counts[j] == counts[i])
+            ++j;
+        if(j - i >= best_run)
+        {
+            best = counts[i];
+            best_run = j - i;
+        }
+        i = j;
+    }
+    return std::make_shared<password_hash const>(password_hash::dummy(best));
+}
+
 } // namespace detail
 
 //----------------------------------------------------------------------------
@@ -208,6 +262,8 @@ token_service<Clock>::token_service(user_directory directory, std::shared_ptr<Mo
     , revocation_margin_(trusted_issuer{}.leeway)
     , directory_(std::make_shared<user_directory const>(std::move(directory)))
     , limiter_(options_.login, clock_)
+    , address_limiter_(options_.login_per_address, clock_)
+    , dummy_hash_(detail::dummy_hash_for(*directory_.load()))
 {
     if(! router_)
         throw configuration_error("token_service.router", "is null");
@@ -226,10 +282,18 @@ token_service<Clock>::token_service(user_directory directory, std::shared_ptr<Mo
     if(options_.refresh_token_prefix == options_.api_key_prefix)
         throw configuration_error("token_service_options.refresh_token_prefix",
                                   "must differ from api_key_prefix: a refresh token is never an API key");
-    if(options_.max_permanent_tokens == 0)
-        throw configuration_error("token_service_options.max_permanent_tokens", "must be at least 1");
-    if(options_.max_page_size == 0)
-        throw configuration_error("token_service_options.max_page_size", "must be at least 1");
+    std::pair<char const*, std::size_t> const counts[] = {
+        {"max_permanent_tokens", options_.max_permanent_tokens},
+        {"max_temporary_tokens", options_.max_temporary_tokens},
+        {"max_instance_tokens", options_.max_instance_tokens},
+        {"max_refresh_families", options_.max_refresh_families},
+        {"max_family_tokens", options_.max_family_tokens},
+        {"max_family_rotations", options_.max_family_rotations},
+        {"max_page_size", options_.max_page_size},
+    };
+    for(auto const& [name, value] : counts)
+        if(value == 0)
+            throw configuration_error(std::string("token_service_options.") + name, "must be at least 1");
     auto const& lifetimes = options_.lifetimes;
     auto const zero = std::chrono::seconds::zero();
     if(lifetimes.access <= zero || lifetimes.access > issuer_->retain_old_keys())
@@ -245,9 +309,72 @@ token_service<Clock>::token_service(user_directory directory, std::shared_ptr<Mo
 }
 
 template<class Clock>
-void token_service<Clock>::set_directory(user_directory directory)
+result<grant_changes> token_service<Clock>::set_directory(user_directory directory)
 {
-    directory_.store(std::make_shared<user_directory const>(std::move(directory)));
+    auto next = std::make_shared<user_directory const>(std::move(directory));
+    dummy_hash_.store(detail::dummy_hash_for(*next));
+    directory_.store(std::move(next));
+    return apply_grants();
+}
+
+template<class Clock>
+result<grant_changes> token_service<Clock>::apply_grants()
+{
+    auto const directory = directory_.load();
+    grant_changes changes;
+    for(auto const& token : store_->list(token_filter{}))
+    {
+        user_record const* const owner = directory->find_user(token->owner);
+        bool keep = owner != nullptr && token->bindings.account == owner->account;
+        if(keep && token->cls == token_class::instance)
+            keep = std::find(owner->instances.begin(), owner->instances.end(), token->bindings.instance)
+                != owner->instances.end();
+        if(keep && token->cls == token_class::space)
+        {
+            auto const* account = directory->find_account(token->bindings.account);
+            keep = account != nullptr
+                && std::find(account->spaces.begin(), account->spaces.end(), token->bindings.space)
+                       != account->spaces.end();
+        }
+        std::vector<std::string> scopes;
+        if(keep)
+        {
+            scopes = detail::scopes_still_granted(token->scopes, owner->scopes);
+            keep = ! scopes.empty() || token->scopes.empty();
+        }
+        if(! keep)
+        {
+            if(auto erased = store_->erase(token->id); ! erased)
+                return erased.error();
+            ++changes.deleted;
+            continue;
+        }
+        if(scopes.size() != token->scopes.size())
+        {
+            auto updated = store_->update(token->id, [&](stored_token& t) { t.scopes = scopes; });
+            if(! updated)
+                return updated.error();
+            ++changes.narrowed;
+        }
+    }
+    // The sessions of users who are gone end now, with every access and
+    // model session token issued from them.
+    for(auto const& [family, owner] : store_->family_owners())
+    {
+        if(directory->find_user(owner))
+            continue;
+        auto revoked = store_->revoke_family(family);
+        if(! revoked)
+            return revoked.error();
+        ++changes.families_revoked;
+    }
+    return changes;
+}
+
+template<class Clock>
+password_hash const& token_service<Clock>::dummy_hash() const noexcept
+{
+    return *dummy_hash_.load_cached();
 }
 
 template<class Clock>
@@ -296,6 +423,26 @@ template<class Clock>
 login_limiter<Clock> const& token_service<Clock>::limiter() const noexcept
 {
     return limiter_;
+}
+
+template<class Clock>
+std::string token_service<Clock>::login_limiter_key(std::string_view email, std::string_view client_address)
+{
+    // A line feed can be in neither an email of the directory nor an address.
+    std::string key(email);
+    key += '\n';
+    key += client_address;
+    return key;
+}
+
+template<class Clock>
+std::chrono::seconds token_service<Clock>::login_retry_after(std::string_view email,
+                                                             std::string_view client_address) const
+{
+    auto wait = limiter_.retry_after(login_limiter_key(email, client_address));
+    if(! client_address.empty())
+        wait = (std::max)(wait, address_limiter_.retry_after(client_address));
+    return wait;
 }
 
 //----------------------------------------------------------------------------
@@ -456,20 +603,31 @@ result<token_pair> token_service<Clock>::refuse_reused(std::string_view family)
 // Practicus
 
 template<class Clock>
-result<token_pair> token_service<Clock>::login(std::string_view email, std::string_view password)
+result<token_pair> token_service<Clock>::login(std::string_view email, std::string_view password,
+                                               std::string_view client_address)
 {
-    if(auto allowed = limiter_.check(email); ! allowed)
+    // Each attempt is counted before the password is checked (F2): a burst
+    // of parallel guesses gets no more tries than a sequence would.
+    if(! client_address.empty())
+        if(auto allowed = address_limiter_.try_acquire(client_address); ! allowed)
+            return allowed.error();
+    auto const pair_key = login_limiter_key(email, client_address);
+    if(auto allowed = limiter_.try_acquire(pair_key); ! allowed)
+    {
+        if(! client_address.empty())
+            address_limiter_.refund(client_address);
         return allowed.error();
+    }
     auto const directory = directory_.load();
     user_record const* const user = directory->find_user(email);
-    // An unknown email costs one verification too, against the dummy hash.
-    bool const verified = (user ? user->password : password_hash::dummy()).verify(password) && user != nullptr;
+    // An unknown email costs one verification too, against a dummy hash of
+    // the directory's usual cost (F7).
+    bool const verified = (user ? user->password : dummy_hash()).verify(password) && user != nullptr;
     if(! verified)
-    {
-        limiter_.record_failure(email);
-        return lifecycle_error::invalid_credentials;
-    }
-    limiter_.record_success(email);
+        return lifecycle_error::invalid_credentials; // the attempt is counted
+    limiter_.record_success(pair_key);
+    if(! client_address.empty())
+        address_limiter_.refund(client_address);
 
     auto access = issue_access(*user);
     if(! access)
@@ -481,9 +639,11 @@ result<token_pair> token_service<Clock>::login(std::string_view email, std::stri
     if(! refresh)
         return refresh.error();
     auto const refresh_expires = refresh->record.expires;
-    if(auto inserted = store_->insert_refresh(std::move(refresh->record)); ! inserted)
+    // A user's oldest session ends when a login passes max_refresh_families.
+    family_limits const limits{options_.max_refresh_families, options_.max_family_tokens};
+    if(auto inserted = store_->insert_refresh(std::move(refresh->record), limits); ! inserted)
         return inserted.error();
-    if(auto recorded = store_->add_family_access(*family, access->jti, access->expires_at + revocation_margin_);
+    if(auto recorded = store_->add_family_access(*family, access->jti, access->expires_at + revocation_margin_, limits);
        ! recorded)
         return recorded.error();
     return token_pair{std::move(access->token), std::move(refresh->secret), access->expires_at, refresh_expires};
@@ -523,7 +683,9 @@ result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
     if(! next)
         return next.error();
     auto const refresh_expires = next->record.expires;
-    if(auto rotated = store_->rotate_refresh(record->id, std::move(next->record)); ! rotated)
+    family_limits const limits{options_.max_refresh_families, options_.max_family_tokens,
+                               options_.max_family_rotations};
+    if(auto rotated = store_->rotate_refresh(record->id, std::move(next->record), limits); ! rotated)
     {
         // A concurrent refresh of the same token won: this one is a reuse.
         if(detail::is_lifecycle_error(rotated.error(), lifecycle_error::refresh_token_reused))
@@ -531,7 +693,7 @@ result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
         return rotated.error();
     }
     auto const revoke_until = access->expires_at + revocation_margin_;
-    if(auto recorded = store_->add_family_access(record->family, access->jti, revoke_until); ! recorded)
+    if(auto recorded = store_->add_family_access(record->family, access->jti, revoke_until, limits); ! recorded)
     {
         // The family was revoked between the rotation and now (a reuse of
         // this token raced us): the new access token is never handed out.
@@ -564,8 +726,11 @@ result<issued_jwt> token_service<Clock>::model_session(Principal const& caller, 
     for(std::size_t v = 0; v < model.versions.size() && ! allowed; ++v)
     {
         ModelEndpoint const version(endpoint->registry(), endpoint->model_index(), v, true);
-        allowed = policy_->decide(compiled, caller, version, ScopePolicy::models_read).allowed()
-               || policy_->decide(compiled, caller, version, ScopePolicy::models_infer).allowed();
+        auto const read = policy_->decide(compiled, caller, version, ScopePolicy::models_read);
+        // Another account's model does not exist for this caller (tenancy, F4).
+        if(read.error() == policy_error::other_account)
+            return lifecycle_error::unknown_model;
+        allowed = read.allowed() || policy_->decide(compiled, caller, version, ScopePolicy::models_infer).allowed();
     }
     if(! allowed)
         return lifecycle_error::not_permitted;
@@ -577,7 +742,25 @@ result<issued_jwt> token_service<Clock>::model_session(Principal const& caller, 
     request.bindings.model_id = model_id;
     request.bindings.account = caller.bindings.account;
     request.lifetime = options_.lifetimes.model_session;
-    return issuer_->issue(request);
+    auto issued = issuer_->issue(request);
+    if(! issued)
+        return issued.error();
+    // The session token joins the refresh-token family of the access token
+    // it was made with: revoking the family revokes it too.
+    if(auto family = caller.token_id.empty() ? std::string() : store_->find_family_of(caller.token_id);
+       ! family.empty())
+    {
+        auto const until = issued->expires_at + revocation_margin_;
+        family_limits const limits{options_.max_refresh_families, options_.max_family_tokens};
+        if(auto recorded = store_->add_family_access(family, issued->jti, until, limits); ! recorded)
+        {
+            // The family was revoked since the caller's token was checked.
+            if(detail::is_lifecycle_error(recorded.error(), lifecycle_error::invalid_refresh_token))
+                return lifecycle_error::not_permitted;
+            return recorded.error();
+        }
+    }
+    return issued;
 }
 
 //----------------------------------------------------------------------------
@@ -619,7 +802,9 @@ result<created_token> token_service<Clock>::create_instance_token(Principal cons
     token.created = now();
     if(ttl)
         token.expires = token.created + *ttl;
-    return store_new_token(std::move(token), {}, false);
+    insert_limits limits;
+    limits.max_per_instance = options_.max_instance_tokens;
+    return store_new_token(std::move(token), limits, false);
 }
 
 template<class Clock>
@@ -770,6 +955,10 @@ result<created_token> token_service<Clock>::create_managed(Principal const& call
     auto scope = management_scope_of(caller);
     if(! scope)
         return scope.error();
+    // A temporary token makes no permanent one: a leaked 24-hour token must
+    // not become lasting access (review F12).
+    if(permanent && caller.kind == credential_kind::api_key && caller.expires_at)
+        return lifecycle_error::not_permitted;
     management_scope target = *scope;
     switch(kind)
     {
@@ -813,6 +1002,8 @@ result<created_token> token_service<Clock>::create_managed(Principal const& call
     insert_limits limits;
     if(permanent)
         limits.max_permanent = options_.max_permanent_tokens;
+    else
+        limits.max_temporary = options_.max_temporary_tokens;
     return store_new_token(std::move(token), limits, false);
 }
 
