@@ -26,11 +26,13 @@
 
     @code
     listen          "host:port"  default "127.0.0.1:8080"; IPv6 as "[::1]:8080"; port 0: any free port
+    issuer          URL | null   default null: "http://" + listen as written (see issuer_of)
     threads         0..1024      default 0: one per core (see thread_count)
     state_dir       path | null  default null: memory only
     strict_slash    bool         default false
     limits          {body_bytes 1..64 MiB = 1048576, target_bytes 1..65536 = 2048,
-                     read_timeout_s 1..3600 = 30}                 each optional
+                     read_timeout_s 1..3600 = 30, header_timeout_s 1..3600 = 10,
+                     max_connections 1..1048576 = 10000}          each optional
     lifetimes       {access "30m", refresh "90d", model_session "4h", temporary "24h"}
                                                                    each optional, TTL strings
     accounts        [{id, spaces?: [...]}]                         default []
@@ -48,6 +50,7 @@
 #include "models.hpp"
 
 #include <modelauth/configuration_error.hpp>
+#include <modelauth/http/rest_api.hpp>
 #include <modelauth/model_registry.hpp>
 #include <modelauth/tokens/issuer.hpp>
 #include <modelauth/tokens/ttl.hpp>
@@ -98,8 +101,11 @@ inline constexpr std::uint64_t max_body_bytes = 64u * 1024u * 1024u;
 /// The largest `limits.target_bytes`.
 inline constexpr std::uint64_t max_target_bytes = 65536;
 
-/// The largest `limits.read_timeout_s`: one hour.
+/// The largest `limits.read_timeout_s` and `limits.header_timeout_s`: one hour.
 inline constexpr std::uint64_t max_read_timeout_s = 3600;
+
+/// The largest `limits.max_connections`.
+inline constexpr std::uint64_t max_max_connections = 1048576;
 
 /// The largest `threads`.
 inline constexpr std::uint64_t max_threads = 1024;
@@ -133,8 +139,19 @@ struct limits_config
     /// The largest request target, in bytes (longer: 414).
     std::size_t target_bytes = 2048;
 
-    /// How long a connection may take to send one request.
+    /// How long a connection may take to send a request's body (and to
+    /// take an answer).
     std::chrono::seconds read_timeout{30};
+
+    /// How long a connection may take, in all, to send a request's header,
+    /// counted from when the server waits for it (an idle keep-alive
+    /// connection is closed after it too): a client sending a byte at a
+    /// time is cut off here, however slowly it trickles.
+    std::chrono::seconds header_timeout{10};
+
+    /// The most connections open at once; one more is closed as soon as it
+    /// is accepted.
+    std::size_t max_connections = 10000;
 };
 
 /// `accounts[]`: an account and its spaces (NeuroIO).
@@ -258,6 +275,12 @@ struct server_config
 {
     listen_address listen;
 
+    /// The name of the server's own tokens (`iss`, and `aud`) and the base
+    /// of its discovery links, as configured; none: from `listen` as written
+    /// (`issuer_of`). Every replica behind one address, and every restart,
+    /// must keep it, or the tokens issued before are refused.
+    std::optional<std::string> issuer;
+
     /// Worker threads; 0 means one per core (`thread_count`).
     unsigned threads = 0;
 
@@ -316,6 +339,14 @@ struct parse_config_options
     most `modelauth::max_ttl` (3650 days).
 */
 [[nodiscard]] inline std::chrono::seconds parse_ttl_field(std::string_view text, std::string const& field);
+
+/** The name of the server's own tokens (`iss`, `aud`) and the base of its
+    discovery links: `config.issuer`, or `"http://" + listen` as written in
+    the config (`http://127.0.0.1:0` for port 0, `http://[::1]:8080`), never
+    the port bound: a restart, or another replica behind one address, keeps
+    accepting the tokens issued before.
+*/
+[[nodiscard]] inline std::string issuer_of(server_config const& config);
 
 /// The worker threads to run: `config.threads`, or when that is 0 the
 /// number of cores (at least 1).
@@ -750,10 +781,20 @@ inline listen_address read_listen(value const& v, std::string const& path)
     return listen_address{std::string(host), static_cast<std::uint16_t>(number)};
 }
 
+// `issuer`: an http:// or https:// URL naming a host, without a final '/',
+// a query or a fragment (what `rest_api_options::base_url` accepts).
+inline std::string read_issuer(value const& v, std::string const& path)
+{
+    std::string_view const url = as_string(v, path);
+    if(auto const problem = modelauth::http::base_url_problem(url); ! problem.empty())
+        fail(path, problem);
+    return std::string(url);
+}
+
 inline limits_config read_limits(value const& v, std::string const& path)
 {
     object const& o = as_object(v, path);
-    check_keys(o, path, {"body_bytes", "target_bytes", "read_timeout_s"});
+    check_keys(o, path, {"body_bytes", "target_bytes", "read_timeout_s", "header_timeout_s", "max_connections"});
     limits_config limits;
     if(auto const* x = optional_member(o, "body_bytes"))
         limits.body_bytes = static_cast<std::size_t>(as_unsigned(*x, member_path(path, "body_bytes"), 1, max_body_bytes));
@@ -762,6 +803,12 @@ inline limits_config read_limits(value const& v, std::string const& path)
     if(auto const* x = optional_member(o, "read_timeout_s"))
         limits.read_timeout = std::chrono::seconds(
             static_cast<std::int64_t>(as_unsigned(*x, member_path(path, "read_timeout_s"), 1, max_read_timeout_s)));
+    if(auto const* x = optional_member(o, "header_timeout_s"))
+        limits.header_timeout = std::chrono::seconds(
+            static_cast<std::int64_t>(as_unsigned(*x, member_path(path, "header_timeout_s"), 1, max_read_timeout_s)));
+    if(auto const* x = optional_member(o, "max_connections"))
+        limits.max_connections
+            = static_cast<std::size_t>(as_unsigned(*x, member_path(path, "max_connections"), 1, max_max_connections));
     return limits;
 }
 
@@ -1233,12 +1280,14 @@ inline server_config parse_config(std::string_view json_text, parse_config_optio
         detail::fail("(config)", "must be a JSON object");
     boost::json::object const& root = document.get_object();
     detail::check_keys(root, {},
-        {"listen", "threads", "state_dir", "strict_slash", "limits", "lifetimes", "accounts", "instances", "users",
-            "models", "trusted_issuers"});
+        {"listen", "issuer", "threads", "state_dir", "strict_slash", "limits", "lifetimes", "accounts", "instances",
+            "users", "models", "trusted_issuers"});
 
     server_config config;
     if(auto const* x = detail::optional_member(root, "listen"))
         config.listen = detail::read_listen(*x, "listen");
+    if(auto const* x = detail::optional_member(root, "issuer", true))
+        config.issuer = detail::read_issuer(*x, "issuer");
     if(auto const* x = detail::optional_member(root, "threads"))
         config.threads = static_cast<unsigned>(detail::as_unsigned(*x, "threads", 0, max_threads));
     if(auto const* x = detail::optional_member(root, "state_dir", true))
@@ -1286,6 +1335,15 @@ inline server_config load_config_file(std::filesystem::path const& path, parse_c
     if(in.bad())
         detail::fail(field, "cannot be read: I/O error");
     return parse_config(text, options);
+}
+
+inline std::string issuer_of(server_config const& config)
+{
+    if(config.issuer)
+        return *config.issuer;
+    auto const& host = config.listen.host;
+    bool const v6 = host.find(':') != std::string::npos;
+    return "http://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(config.listen.port);
 }
 
 inline unsigned thread_count(server_config const& config) noexcept

@@ -19,7 +19,8 @@
     @endcode
 
     What `start` wires from a `server_config`:
-    - a `token_issuer` named after the server's base URL: loaded from (or
+    - a `token_issuer` named `issuer_of(config)` (the config's `issuer`, or
+      `http://` + `listen` as written, never the port bound): loaded from (or
       created in) `<state_dir>/issuer_keys.json` when a state directory is
       configured, else generated for this run;
     - a `JournalTokenStore` in the state directory, else an
@@ -32,6 +33,12 @@
     - a `token_service` over the config's users, accounts and instances, and
       the `rest_api` mounting every token route;
     - `guard_metrics` and request counters for `/metrics`.
+    - a maintenance timer on the acceptor's strand, every
+      `start_options::maintenance_interval` (60 s), stopped at shutdown:
+      prunes expired tokens, revocations and refresh records from the store
+      and rewrites a journal that failed (`basic_server::maintain`). `/healthz`
+      answers 503 `{"status":"failing","store":"storage_failure"}` while the
+      store cannot make changes durable.
 
     Routes, in this order: `/healthz`, `/metrics`, the token routes
     (`rest_api::handle`), then model URLs through the guard. A model URL
@@ -40,13 +47,17 @@
     under no model prefix is 404 without authentication.
 
     I/O: asynchronous Beast on one `io_context` run by `thread_count(config)`
-    threads, one strand per connection. Every read of a request (its
-    header, then its body) and every write has `limits.read_timeout`; the
-    parser's header limit is 8 KiB (more only when `limits.target_bytes`
-    needs it), its body limit `limits.body_bytes`. A request the parser
-    refuses is answered (413, 431, 400) and the connection closed
-    gracefully. Logins (PBKDF2, hundreds of milliseconds by design) run on a
-    separate thread pool so that they never hold up other requests; at most
+    threads, one strand per connection, at most `limits.max_connections`
+    of them open: one more is closed as soon as it is accepted. A request's
+    header (and the wait for it on a kept-alive connection) has
+    `limits.header_timeout` in all; its body, and every write,
+    `limits.read_timeout`. The parser's header limit is 8 KiB (more only
+    when `limits.target_bytes` needs it), its body limit
+    `limits.body_bytes`. A request the parser refuses is answered (413,
+    431, 400), as is one with a `Transfer-Encoding` other than exactly
+    `chunked` (400), and the connection closed gracefully. Logins (PBKDF2,
+    hundreds of milliseconds by design) run on a separate thread pool so
+    that they never hold up other requests; at most
     `max_pending_logins` wait at once, more get 503.
 */
 
@@ -143,6 +154,14 @@ struct start_options
     /// Stop gracefully on SIGINT and SIGTERM (`main` asks for it; in-process
     /// tests do not).
     bool stop_on_signals = false;
+
+    /// How often the token store is maintained (`basic_server::maintain`):
+    /// expired tokens pruned, a failing journal rewritten.
+    std::chrono::milliseconds maintenance_interval = std::chrono::seconds(60);
+
+    /// Options of the token journal (with `state_dir`), e.g. its fault
+    /// injection for tests.
+    modelauth::journal_options journal = {};
 };
 
 /// What a request was, for the request counters of `/metrics`.
@@ -219,6 +238,14 @@ inline response parser_refusal(beast::error_code const& ec)
         : json_error(req, http::status::bad_request, "invalid_request", "the request is not valid HTTP/1.1");
     res.keep_alive(false);
     return res;
+}
+
+// Whether a request header frames its body as Beast reads it right: no
+// `Transfer-Encoding`, or exactly one field saying `chunked` and nothing else.
+inline bool has_plain_framing(request const& req) noexcept
+{
+    auto const fields = req.count(http::field::transfer_encoding);
+    return fields == 0 || (fields == 1 && beast::iequals(req[http::field::transfer_encoding], "chunked"));
 }
 
 // Whether Beast's parser refused the request (an answer is due), rather
@@ -349,12 +376,16 @@ public:
     using issuer_type = modelauth::token_issuer<Clock>;
     using validator_type = modelauth::TokenValidator<Clock>;
 
-    server_core(server_config const& config, std::string base_url, Clock clock)
+    server_core(server_config const& config, std::string base_url, Clock clock,
+                modelauth::journal_options const& journal_options = {})
         : limits_(config.limits)
         , base_url_(std::move(base_url))
+        , issuer_name_(issuer_of(config))
     {
+        // The configured name, never the bound address: tokens issued before
+        // a restart on another port, or by another replica, stay valid.
         modelauth::issuer_options issuer_options;
-        issuer_options.issuer = base_url_;
+        issuer_options.issuer = issuer_name_;
         auto const retain = modelauth::longest_jwt_lifetime(config.lifetimes);
 
         std::shared_ptr<modelauth::ManagedTokenStore> store;
@@ -362,9 +393,10 @@ public:
         if(config.state_dir)
         {
             std::string why;
-            auto journal = modelauth::JournalTokenStore::open(*config.state_dir, {}, &why);
+            auto journal = modelauth::JournalTokenStore::open(*config.state_dir, journal_options, &why);
             if(! journal)
                 throw modelauth::configuration_error("state_dir", "the token journal cannot be opened: " + why);
+            journal_ = *journal;
             store = std::move(*journal);
             auto const key_file = *config.state_dir / std::string(issuer_key_file_name);
             auto loaded = issuer_type::load_or_create(key_file, issuer_options, retain, clock);
@@ -411,9 +443,15 @@ public:
         service_options.lifetimes = config.lifetimes;
         service_ = std::make_shared<service_type>(
             directory_of(config), router_, issuer_, std::move(store), policy, service_options, clock);
+        // F5: what users minted under the grants of an older config is held
+        // to the grants of this one (removed users' tokens go, narrowed
+        // scopes narrow the tokens).
+        if(auto applied = service_->apply_grants(); ! applied)
+            throw modelauth::configuration_error("state_dir", "the token store refused a change: "
+                + applied.error().message());
 
         modelauth::http::rest_api_options api_options;
-        api_options.base_url = base_url_;
+        api_options.base_url = issuer_name_;
         api_options.max_body_bytes = config.limits.body_bytes;
         api_.emplace(service_, guard_, std::move(api_options));
     }
@@ -423,6 +461,7 @@ public:
 
     [[nodiscard]] limits_config const& limits() const noexcept { return limits_; }
     [[nodiscard]] std::string const& base_url() const noexcept { return base_url_; }
+    [[nodiscard]] std::string const& issuer_name() const noexcept { return issuer_name_; }
     [[nodiscard]] service_type& service() const noexcept { return *service_; }
     [[nodiscard]] guard_type const& guard() const noexcept { return *guard_; }
 
@@ -444,9 +483,9 @@ public:
 
         Exception safety: throws only `std::bad_alloc`.
     */
-    [[nodiscard]] response handle(request& req, route_kind& route) const
+    [[nodiscard]] response handle(request& req, route_kind& route, std::string_view client_address = {}) const
     {
-        auto res = route_request(req, route);
+        auto res = route_request(req, route, client_address);
         if(req.method() == http::verb::head && ! res.body().empty())
         {
             res.content_length(res.body().size());
@@ -462,6 +501,32 @@ public:
     // How many logins wait for or run on the login pool.
     [[nodiscard]] std::atomic<std::size_t>& pending_logins() const noexcept { return pending_logins_; }
 
+    // F10: takes one of the `limits.max_connections` places; false (and
+    // counted as refused) when all are taken. `release_connection` gives it back.
+    [[nodiscard]] bool admit_connection() const noexcept
+    {
+        if(open_connections_.fetch_add(1, std::memory_order_relaxed) < limits_.max_connections)
+            return true;
+        open_connections_.fetch_sub(1, std::memory_order_relaxed);
+        refused_connections_.fetch_add(1, std::memory_order_relaxed);
+        return false;
+    }
+
+    void release_connection() const noexcept { open_connections_.fetch_sub(1, std::memory_order_relaxed); }
+
+    /** Prunes what has expired from the token store and, when its journal
+        failed (F9), rewrites the journal from memory, which makes the
+        revocations taken in memory meanwhile durable. What fails is left
+        for the next pass. Exception safety: throws only `std::bad_alloc`.
+    */
+    void maintain() const
+    {
+        auto& store = service_->store();
+        if(journal_ && ! journal_->durable())
+            static_cast<void>(journal_->compact());
+        static_cast<void>(store.prune(service_->clock().now()));
+    }
+
     // 503: the login pool is full.
     [[nodiscard]] static response busy(request const& req)
     {
@@ -472,7 +537,7 @@ public:
     }
 
 private:
-    response route_request(request& req, route_kind& route) const
+    response route_request(request& req, route_kind& route, std::string_view client_address) const
     {
         auto const target = to_std(req.target());
         if(target.size() > limits_.target_bytes)
@@ -491,7 +556,8 @@ private:
             route = route_kind::metrics;
             return metrics(req);
         }
-        if(auto res = api_->handle(req))
+        // Logins are throttled per (email, client address) and per address (F2).
+        if(auto res = api_->handle(req, client_address))
         {
             route = route_kind::tokens;
             return std::move(*res);
@@ -504,9 +570,12 @@ private:
     {
         if(req.method() != http::verb::get && req.method() != http::verb::head)
             return method_not_allowed(req, "GET, HEAD");
-        response res{http::status::ok, req.version()};
+        // A store that cannot make changes durable fails the check (F9):
+        // revocations still work, but would not survive a restart.
+        bool const store_ok = service_->store().healthy();
+        response res{store_ok ? http::status::ok : http::status::service_unavailable, req.version()};
         res.set(http::field::content_type, json_content_type);
-        res.body() = R"({"status":"ok"})";
+        res.body() = store_ok ? R"({"status":"ok"})" : R"({"status":"failing","store":"storage_failure"})";
         res.prepare_payload();
         res.keep_alive(req.keep_alive());
         return res;
@@ -523,7 +592,16 @@ private:
             + "# HELP model_server_pending_logins Logins waiting for or running on the login pool.\n"
               "# TYPE model_server_pending_logins gauge\n"
               "model_server_pending_logins "
-            + std::to_string(pending_logins_.load(std::memory_order_relaxed)) + "\n";
+            + std::to_string(pending_logins_.load(std::memory_order_relaxed)) + "\n"
+            + "# HELP model_server_open_connections Connections open now (at most limits.max_connections).\n"
+              "# TYPE model_server_open_connections gauge\n"
+              "model_server_open_connections "
+            + std::to_string(open_connections_.load(std::memory_order_relaxed)) + "\n"
+            + "# HELP model_server_refused_connections_total Connections closed at accept: limits.max_connections "
+              "were open.\n"
+              "# TYPE model_server_refused_connections_total counter\n"
+              "model_server_refused_connections_total "
+            + std::to_string(refused_connections_.load(std::memory_order_relaxed)) + "\n";
         res.prepare_payload();
         res.keep_alive(req.keep_alive());
         return res;
@@ -595,7 +673,9 @@ private:
     }
 
     limits_config limits_;
+    std::shared_ptr<modelauth::JournalTokenStore> journal_; // with state_dir
     std::string base_url_;
+    std::string issuer_name_;
     std::shared_ptr<issuer_type const> issuer_;
     std::shared_ptr<validator_type const> validator_;
     std::shared_ptr<modelauth::ModelUrlRouter const> router_;
@@ -606,6 +686,8 @@ private:
     mutable modelauth::http::guard_metrics guard_metrics_;
     mutable request_counters counters_;
     mutable std::atomic<std::size_t> pending_logins_{0};
+    mutable std::atomic<std::size_t> open_connections_{0};
+    mutable std::atomic<std::uint64_t> refused_connections_{0};
 };
 
 // A connection the server can close at shutdown if it waits for a request.
@@ -673,13 +755,22 @@ class http_session final : public connection, public std::enable_shared_from_thi
 {
 public:
     http_session(tcp::socket&& socket, std::shared_ptr<shared_state<Clock>> state)
-        : stream_(std::move(socket))
+        : client_address_(address_of(socket))
+        , stream_(std::move(socket))
         , state_(std::move(state))
         , core_(*state_->core)
     {
     }
 
-    ~http_session() override { state_->connections.remove(this); }
+    // Closes the socket before giving its place back (F10: the count bounds
+    // the file descriptors).
+    ~http_session() override
+    {
+        beast::error_code ignored;
+        stream_.socket().close(ignored);
+        state_->connections.remove(this);
+        core_.release_connection();
+    }
 
     void run()
     {
@@ -710,7 +801,9 @@ private:
         parser_->header_limit(static_cast<std::uint32_t>(core_.header_limit()));
         parser_->body_limit(core_.limits().body_bytes);
         waiting_ = true;
-        stream_.expires_after(timeout());
+        // F10: the whole header, from the first wait, within the header
+        // deadline: a client trickling a byte at a time is cut off here.
+        stream_.expires_after(core_.limits().header_timeout);
         http::async_read_header(stream_, buffer_, *parser_,
             beast::bind_front_handler(&http_session::on_header, this->shared_from_this()));
     }
@@ -721,6 +814,17 @@ private:
         if(ec)
             return on_read_error(ec);
         auto const& req = parser_->get();
+        if(! has_plain_framing(req))
+        {
+            // F12: Beast 1.81 reads `Transfer-Encoding: chunked, gzip` (or
+            // `gzip`) as a request without a body; RFC 9112 section 6.1
+            // asks for 400 and the end of the connection, or what follows
+            // could be read as another request behind a proxy's back.
+            auto res = json_error(req, http::status::bad_request, "invalid_request",
+                "the only Transfer-Encoding accepted is chunked");
+            core_.count(route_kind::refused, res.result_int());
+            return respond(std::move(res), true);
+        }
         if(req.target().size() > core_.limits().target_bytes)
         {
             // Answered without reading the body, which then ends the connection.
@@ -772,7 +876,7 @@ private:
         if(! server_core<Clock>::is_login(req) || state_->login_pool == nullptr)
         {
             route_kind route = route_kind::refused;
-            auto res = core_.handle(req, route);
+            auto res = core_.handle(req, route, client_address_);
             return respond(std::move(res), must_close);
         }
         // PBKDF2 runs on the login pool; the tracked executor keeps the
@@ -787,7 +891,7 @@ private:
         asio::post(*state_->login_pool,
             [self = this->shared_from_this(), req = std::move(req), back, must_close]() mutable {
                 route_kind route = route_kind::tokens;
-                auto res = self->core_.handle(req, route);
+                auto res = self->core_.handle(req, route, self->client_address_);
                 self->core_.pending_logins().fetch_sub(1);
                 asio::post(back, [self, res = std::move(res), must_close]() mutable {
                     self->respond(std::move(res), must_close);
@@ -832,6 +936,15 @@ private:
         });
     }
 
+    // The peer's address, the login limiter's key with the email (F2).
+    static std::string address_of(tcp::socket const& socket)
+    {
+        beast::error_code ec;
+        auto const peer = socket.remote_endpoint(ec);
+        return ec ? std::string() : peer.address().to_string();
+    }
+
+    std::string client_address_;
     beast::tcp_stream stream_;
     std::shared_ptr<shared_state<Clock>> state_;
     server_core<Clock> const& core_;
@@ -915,10 +1028,13 @@ public:
         base_url_ = detail::base_url_of(address, port_);
 
         state_ = std::make_shared<detail::shared_state<Clock>>();
-        state_->core = std::make_shared<detail::server_core<Clock> const>(config, base_url_, clock_);
+        state_->core = std::make_shared<detail::server_core<Clock> const>(config, base_url_, clock_, options.journal);
         login_pool_.emplace(threads);
         state_->login_pool = &*login_pool_;
         retry_timer_.emplace(acceptor_->get_executor());
+        maintenance_timer_.emplace(acceptor_->get_executor());
+        maintenance_interval_ = options.maintenance_interval;
+        asio::dispatch(acceptor_->get_executor(), [this] { schedule_maintenance(); });
 
         if(options.stop_on_signals)
         {
@@ -963,8 +1079,21 @@ public:
     /// The port the server listens on (the real one when the config said 0).
     [[nodiscard]] unsigned short port() const noexcept { return port_; }
 
-    /// `http://<host>:<port>`: the issuer's name and the base of the discovery links.
+    /// `http://<host>:<port>` of the address bound (the real port): where
+    /// clients reach this server.
     [[nodiscard]] std::string const& base_url() const noexcept { return base_url_; }
+
+    /// The name of the server's own tokens and the base of the discovery
+    /// links: `issuer_of(config)`, whatever port was bound.
+    [[nodiscard]] std::string const& issuer() const noexcept { return state_->core->issuer_name(); }
+
+    /** Maintains the token store now, as the timer does every
+        `start_options::maintenance_interval`: prunes expired tokens,
+        revocations and refresh records, and rewrites a journal that failed
+        (which makes it healthy again, `/healthz` 200). Valid between
+        `start` and `stop`.
+    */
+    void maintain() const { state_->core->maintain(); }
 
     /// The token service (valid between `start` and `stop`).
     [[nodiscard]] modelauth::token_service<Clock>& service() const noexcept { return state_->core->service(); }
@@ -987,9 +1116,31 @@ private:
                     });
                     return;
                 }
+                // F10: over limits.max_connections, the new connection is
+                // closed at once rather than left waiting: the acceptor keeps
+                // draining the listen backlog (no client hangs in it until
+                // its own timeout) and open descriptors stay bounded.
+                if(! state_->core->admit_connection())
+                {
+                    boost::system::error_code ignored;
+                    socket.close(ignored);
+                    return accept();
+                }
                 std::make_shared<detail::http_session<Clock>>(std::move(socket), state_)->run();
                 accept();
             });
+    }
+
+    // On the acceptor's strand: the maintenance pass, then the next one.
+    void schedule_maintenance()
+    {
+        maintenance_timer_->expires_after(maintenance_interval_);
+        maintenance_timer_->async_wait([this](boost::system::error_code const& error) {
+            if(error || state_->stopping.load())
+                return;
+            state_->core->maintain();
+            schedule_maintenance();
+        });
     }
 
     // On the acceptor's strand.
@@ -1000,6 +1151,7 @@ private:
         boost::system::error_code ignored;
         acceptor_->close(ignored);
         retry_timer_->cancel();
+        maintenance_timer_->cancel();
         if(signals_)
             signals_->cancel(ignored);
         state_->connections.close_idle();
@@ -1012,6 +1164,8 @@ private:
     std::optional<boost::asio::io_context> ioc_;
     std::optional<detail::tcp::acceptor> acceptor_;
     std::optional<boost::asio::steady_timer> retry_timer_;
+    std::optional<boost::asio::steady_timer> maintenance_timer_;
+    std::chrono::milliseconds maintenance_interval_{0};
     std::optional<boost::asio::signal_set> signals_;
     std::optional<boost::asio::thread_pool> login_pool_;
     std::shared_ptr<detail::shared_state<Clock>> state_;

@@ -351,10 +351,13 @@ void check_invalid_token(http::response<http::string_body> const& res, std::stri
     check_refused(res, 401, invalid_token_challenge(description), "invalid_token", description);
 }
 
-// 400 from the guard: a malformed or ambiguous credential (no challenge).
+// 400 from the guard: a malformed or ambiguous credential. contract: it
+// carries a Bearer challenge with error="invalid_request" (api.md, General rules).
 void check_invalid_request(http::response<http::string_body> const& res, std::string const& description)
 {
-    check_refused(res, 400, std::nullopt, "invalid_request", description);
+    check_refused(res, 400,
+        "Bearer realm=\"models\", error=\"invalid_request\", error_description=\"" + description + "\"",
+        "invalid_request", description);
 }
 
 // An answer of Beast's parser (the guard never saw the request).
@@ -402,7 +405,7 @@ TEST_CASE("e2e H2: the scheme is case-insensitive")
 // The Authorization grammar: H3-H8, H10, H12
 // ---------------------------------------------------------------------------
 
-TEST_CASE("e2e H3, H5, H7, H8: malformed or repeated credentials: 400 invalid_request")
+TEST_CASE("e2e H3, H5, H7, H8, contract: malformed or repeated credentials: 400 invalid_request with its challenge")
 {
     auto const t = server().token("models:infer");
     auto const repeated = "the request has more than one Authorization header"s;
@@ -422,6 +425,8 @@ TEST_CASE("e2e H3, H5, H7, H8: malformed or repeated credentials: 400 invalid_re
         {"Authorization: Bearer " + t + "\r\nAuthorization: Bearer " + t + "\r\n", repeated}, // H7 same
         {"Authorization: Bearer " + t + "\r\nauthorization: Basic eDp5\r\n", repeated},     // H7 different
         {"Authorization: Bearer a, Bearer b\r\n", malformed_authorization},           // H8
+        // contract: a JWS in JSON serialization is no b64token either
+        {"Authorization: Bearer {\"payload\":\"e30\",\"signatures\":[]}\r\n", malformed_authorization},
     };
     for(auto const& c : cases)
     {

@@ -137,7 +137,9 @@ TEST_CASE("an expired token gets 401 invalid_token")
     CHECK(res.body() == R"({"error":"invalid_token","error_description":"the token has expired"})");
 }
 
-TEST_CASE("a malformed Authorization header gets 400 invalid_request without a challenge")
+// contract: api.md's General rules: a 400 invalid_request caused by the
+// credentials carries a Bearer challenge with error="invalid_request".
+TEST_CASE("contract: a malformed Authorization header gets 400 invalid_request with an invalid_request challenge")
 {
     fixture f;
     auto req = fixture::make(bhttp::verb::post, diamond);
@@ -147,12 +149,14 @@ TEST_CASE("a malformed Authorization header gets 400 invalid_request without a c
     CHECK(r.error() == ma::credential_error::malformed_authorization);
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 400);
-    CHECK(res.count(bhttp::field::www_authenticate) == 0);
+    CHECK(header(res, bhttp::field::www_authenticate)
+        == "Bearer realm=\"models\", error=\"invalid_request\", "
+           "error_description=\"the Authorization header is malformed\"");
     CHECK(res.body() == R"({"error":"invalid_request","error_description":"the Authorization header is malformed"})");
     CHECK(wire_text(res).find(f.token()) == std::string::npos);
 }
 
-TEST_CASE("two credentials get 400 invalid_request")
+TEST_CASE("contract: two credentials get 400 invalid_request with an invalid_request challenge")
 {
     ma::http::guard_options options;
     options.credentials.api_key_header = "impact-api-key";
@@ -164,6 +168,9 @@ TEST_CASE("two credentials get 400 invalid_request")
     CHECK(r.error() == ma::credential_error::multiple_credentials);
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 400);
+    CHECK(header(res, bhttp::field::www_authenticate)
+        == "Bearer realm=\"models\", error=\"invalid_request\", "
+           "error_description=\"the request has credentials in more than one place\"");
     CHECK(res.body()
         == R"({"error":"invalid_request","error_description":"the request has credentials in more than one place"})");
 }

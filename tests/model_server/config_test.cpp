@@ -146,7 +146,7 @@ TEST_CASE("the base configuration of these tests is valid")
 
 TEST_CASE("every configuration error names its key path exactly")
 {
-    std::string const top = known("listen, threads, state_dir, strict_slash, limits, lifetimes, accounts, "
+    std::string const top = known("listen, issuer, threads, state_dir, strict_slash, limits, lifetimes, accounts, "
                                   "instances, users, models, trusted_issuers");
     std::string const model_keys = known("model_id, prefix, name, versions, default_version, kind, weights, "
                                          "bias, account, space, instance");
@@ -159,13 +159,15 @@ TEST_CASE("every configuration error names its key path exactly")
         // Unknown keys, at every level.
         {"C1", op::put, "/listne", R"("x")", "listne", top.c_str()},
         {"C2", op::put, "/limits/body_byte", "1", "limits.body_byte",
-            "is not a known key; expected one of: body_bytes, target_bytes, read_timeout_s"},
+            "is not a known key; expected one of: body_bytes, target_bytes, read_timeout_s, header_timeout_s, "
+            "max_connections"},
         {"C3", op::put, "/models/1/weight", "[1]", "models[1].weight", model_keys.c_str()},
         {"C4", op::put, "/users/0/role", R"("admin")", "users[0].role",
             "is not a known key; expected one of: email, password, account, scopes, instances"},
         {"C5", op::put, "/trusted_issuers/0/jwks_url", R"("x")", "trusted_issuers[0].jwks_url", issuer_keys.c_str()},
         {"C6", op::put, "/limits/bad key", "1", "limits[\"bad key\"]",
-            "is not a known key; expected one of: body_bytes, target_bytes, read_timeout_s"},
+            "is not a known key; expected one of: body_bytes, target_bytes, read_timeout_s, header_timeout_s, "
+            "max_connections"},
         {"C7", op::put, "/lifetimes/session", R"("1h")", "lifetimes.session",
             "is not a known key; expected one of: access, refresh, model_session, temporary"},
         {"C8", op::put, "/accounts/0/name", R"("x")", "accounts[0].name", "is not a known key; expected one of: id, spaces"},
@@ -192,6 +194,29 @@ TEST_CASE("every configuration error names its key path exactly")
         {"C26", op::put, "/limits/body_bytes", "67108865", "limits.body_bytes", "must be an integer from 1 to 67108864"},
         {"C27", op::put, "/limits/target_bytes", R"("2048")", "limits.target_bytes", "must be an integer"},
         {"C28", op::put, "/limits/read_timeout_s", "3601", "limits.read_timeout_s", "must be an integer from 1 to 3600"},
+        // F10: limits.max_connections, limits.header_timeout_s.
+        {"F10-C1", op::put, "/limits/max_connections", "0", "limits.max_connections",
+            "must be an integer from 1 to 1048576"},
+        {"F10-C2", op::put, "/limits/max_connections", "-5", "limits.max_connections",
+            "must be an integer from 1 to 1048576"},
+        {"F10-C3", op::put, "/limits/max_connections", R"("10000")", "limits.max_connections", "must be an integer"},
+        {"F10-C4", op::put, "/limits/max_connections", "1048577", "limits.max_connections",
+            "must be an integer from 1 to 1048576"},
+        {"F10-C5", op::put, "/limits/header_timeout_s", "0", "limits.header_timeout_s",
+            "must be an integer from 1 to 3600"},
+        {"F10-C6", op::put, "/limits/header_timeout_s", "2.5", "limits.header_timeout_s", "must be an integer"},
+        // contract: issuer.
+        {"ISS1", op::put, "/issuer", "8080", "issuer", "must be a string"},
+        {"ISS2", op::put, "/issuer", R"("models.example.com")", "issuer",
+            "must be an http:// or https:// URL, e.g. \"https://models.example.com\""},
+        {"ISS3", op::put, "/issuer", R"("ftp://models.example.com")", "issuer",
+            "must be an http:// or https:// URL, e.g. \"https://models.example.com\""},
+        {"ISS4", op::put, "/issuer", R"("https://")", "issuer", "must name a host"},
+        {"ISS5", op::put, "/issuer", R"("https://models.example.com/")", "issuer", "must not end in '/'"},
+        {"ISS6", op::put, "/issuer", R"("https://models.example.com/a b")", "issuer",
+            "may hold only visible ASCII, without '?' and '#'"},
+        {"ISS7", op::put, "/issuer", R"("https://models.example.com?x=1")", "issuer",
+            "may hold only visible ASCII, without '?' and '#'"},
         {"C29", op::put, "/lifetimes/access", R"("030m")", "lifetimes.access", ttl_rule},
         {"C30", op::put, "/lifetimes/refresh", R"("3651d")", "lifetimes.refresh", ttl_rule},
         {"C31", op::put, "/lifetimes/temporary", "86400", "lifetimes.temporary", "must be a string"},
@@ -452,6 +477,45 @@ TEST_CASE("omitted keys take their documented defaults")
     CHECK(empty.models.empty());
     CHECK(empty.accounts.empty());
     CHECK(! empty.state_dir);
+}
+
+TEST_CASE("F10: limits.max_connections and limits.header_timeout_s default to 10000 and 10 s, and are read")
+{
+    auto const defaults = ms::parse_config("{}");
+    CHECK(defaults.limits.max_connections == 10000);
+    CHECK(defaults.limits.header_timeout == std::chrono::seconds(10));
+    auto const set = ms::parse_config(R"({"limits": {"max_connections": 1, "header_timeout_s": 3600}})");
+    CHECK(set.limits.max_connections == 1);
+    CHECK(set.limits.header_timeout == std::chrono::seconds(3600));
+    CHECK(set.limits.read_timeout == std::chrono::seconds(30));
+}
+
+// contract: the server's own tokens are named by `issuer`, or when it is null
+// or absent by "http://" + `listen` as written (port 0 stays 0).
+TEST_CASE("contract: issuer is the configured URL, or http:// and listen as written")
+{
+    struct issuer_case
+    {
+        char const* config;
+        char const* issuer;
+    };
+    issuer_case const cases[] = {
+        {"{}", "http://127.0.0.1:8080"},
+        {R"({"issuer": null})", "http://127.0.0.1:8080"},
+        {R"({"listen": "127.0.0.1:0"})", "http://127.0.0.1:0"},
+        {R"({"listen": "0.0.0.0:9000", "issuer": null})", "http://0.0.0.0:9000"},
+        {R"({"listen": "[::1]:8080"})", "http://[::1]:8080"},
+        {R"({"listen": "127.0.0.1:0", "issuer": "https://models.example.com"})", "https://models.example.com"},
+        {R"({"issuer": "http://10.0.0.1:8080/models"})", "http://10.0.0.1:8080/models"},
+    };
+    for(auto const& c : cases)
+    {
+        std::string const text = c.config;
+        CAPTURE(text);
+        auto const config = ms::parse_config(text);
+        CHECK(ms::issuer_of(config) == std::string(c.issuer));
+    }
+    CHECK_FALSE(ms::parse_config("{}").issuer);
 }
 
 TEST_CASE("listen takes IPv4 and bracketed IPv6 addresses and port 0")

@@ -11,6 +11,7 @@
 #include "server.hpp"
 
 #include <modelauth/configuration_error.hpp>
+#include <modelauth/jose/base64url.hpp>
 #include <modelauth/tokens/password.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -28,7 +29,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <cerrno>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -72,7 +76,8 @@ struct temporary_directory
 };
 
 // One user who may do everything, two models of one account on one instance.
-model_server::server_config restart_config(std::filesystem::path const& state_dir, unsigned short port)
+model_server::server_config restart_config(std::filesystem::path const& state_dir, unsigned short port,
+    std::optional<std::string> const& issuer = std::nullopt)
 {
     static std::string const hash = modelauth::hash_password(password, 100000).value();
     json::object config{
@@ -92,6 +97,8 @@ model_server::server_config restart_config(std::filesystem::path const& state_di
                 {"versions", json::array{"1"}}, {"kind", "logistic"}, {"weights", json::array{0.8, -0.05, 1.2}},
                 {"bias", -0.5}, {"account", "demo"}, {"space", "default"}, {"instance", "demo/eu01/demo"}}}},
     };
+    if(issuer)
+        config["issuer"] = *issuer;
     return model_server::parse_config(json::serialize(config));
 }
 
@@ -234,11 +241,11 @@ TEST_CASE("server restart: tokens, deletions, deactivations and revocations surv
         == std::filesystem::perms::none);
 
     {
-        // The same port, so the same issuer name (its base URL).
+        // Port 0 again: whatever port is bound, the issuer's name is the
+        // config's (`listen` as written).
         model_server::server second;
-        second.start(restart_config(dir.path, port));
-        REQUIRE(second.port() == port);
-        client const c(port);
+        second.start(restart_config(dir.path, 0));
+        client const c(second.port());
 
         // The issuer's key was kept: the same kid, and the JWTs issued before verify.
         CHECK(str(c.expect(200, "GET", "/.well-known/jwks.json").at("keys").as_array().at(0).at("kid")) == before.kid);
@@ -272,8 +279,8 @@ TEST_CASE("server restart: tokens, deletions, deactivations and revocations surv
     {
         // The revocations themselves were kept.
         model_server::server third;
-        third.start(restart_config(dir.path, port));
-        client const c(port);
+        third.start(restart_config(dir.path, 0));
+        client const c(third.port());
         CHECK(c.infer(diamond, bearer(before.access)) == 401);
         CHECK(c.infer(diamond, bearer(before.permanent_token)) == 200);
     }
@@ -293,5 +300,172 @@ TEST_CASE("server restart: a state_dir in use by a running server is refused, na
     catch(modelauth::configuration_error const& e)
     {
         CHECK(e.field() == "state_dir");
+    }
+}
+
+// contract: the server's own tokens are named (`iss`, `aud`) by the config's
+// `issuer`, or by `listen` as written: never by the port bound, which port 0
+// (or a second replica behind one address) changes at every start.
+TEST_CASE("contract: issuer: after a restart on port 0 with the same state_dir, an access token from before still works")
+{
+    temporary_directory dir;
+    std::string access;
+    unsigned short first_port = 0;
+    {
+        model_server::server first;
+        first.start(restart_config(dir.path, 0));
+        first_port = first.port();
+        CHECK(first.issuer() == "http://127.0.0.1:0");
+        client const c(first.port());
+        access = str(c.expect(200, "POST", "/console/api/auth/", {},
+            json::object{{"email", "alice@example.com"}, {"password", password}}).at("access"));
+        auto const discovery = c.expect(200, "GET", "/.well-known/openid-configuration");
+        CHECK(str(discovery.at("issuer")) == "http://127.0.0.1:0");
+        CHECK(str(discovery.at("jwks_uri")) == "http://127.0.0.1:0/.well-known/jwks.json");
+    }
+    model_server::server second;
+    second.start(restart_config(dir.path, 0));
+    CHECK(second.issuer() == "http://127.0.0.1:0");
+    CHECK(second.base_url() == "http://127.0.0.1:" + std::to_string(second.port()));
+    client const c(second.port());
+    CAPTURE(first_port);
+    CAPTURE(second.port());
+    CHECK(c.call("GET", "/console/api/modelhost/models/", bearer(access)).result_int() == 200);
+    CHECK(c.infer(diamond, bearer(access)) == 200);
+}
+
+TEST_CASE("contract: issuer: a configured issuer names the tokens' iss and aud and the discovery links")
+{
+    temporary_directory dir;
+    std::string const issuer = "https://models.example.test";
+    std::string access;
+    {
+        model_server::server first;
+        first.start(restart_config(dir.path, 0, issuer));
+        CHECK(first.issuer() == issuer);
+        client const c(first.port());
+        access = str(c.expect(200, "POST", "/console/api/auth/", {},
+            json::object{{"email", "alice@example.com"}, {"password", password}}).at("access"));
+        auto const payload = access.substr(access.find('.') + 1, access.rfind('.') - access.find('.') - 1);
+        auto const claims = json::parse(modelauth::jose::base64url_decode(payload).value()).as_object();
+        CHECK(str(claims.at("iss")) == issuer);
+        auto const& aud = claims.at("aud");
+        CHECK((aud.is_string() ? str(aud) : str(aud.as_array().at(0))) == issuer);
+        auto const discovery = c.expect(200, "GET", "/.well-known/openid-configuration");
+        CHECK(str(discovery.at("issuer")) == issuer);
+        CHECK(str(discovery.at("jwks_uri")) == issuer + "/.well-known/jwks.json");
+    }
+    {
+        // A replica started with the same issuer (and keys) accepts it...
+        model_server::server second;
+        second.start(restart_config(dir.path, 0, issuer));
+        CHECK(client(second.port()).infer(diamond, bearer(access)) == 200);
+    }
+    // ...one named otherwise does not: the name, not the address, decides.
+    model_server::server third;
+    third.start(restart_config(dir.path, 0, std::string("https://other.example.test")));
+    CHECK(client(third.port()).infer(diamond, bearer(access)) == 401);
+}
+
+TEST_CASE("F9 server: /healthz answers 503 failing while the journal cannot make changes durable, and revocations still work")
+{
+    temporary_directory dir;
+    std::atomic<int> failing{0};
+    model_server::start_options options;
+    options.journal.inject_failure = [&](std::string_view operation) {
+        return operation == "fsync" ? failing.load() : 0;
+    };
+    model_server::server running;
+    running.start(restart_config(dir.path, 0), options);
+    client const c(running.port());
+    auto const health = c.call("GET", "/healthz");
+    CHECK(health.result_int() == 200);
+    CHECK(health.body() == R"({"status":"ok"})");
+    auto const login = c.expect(200, "POST", "/console/api/auth/", {},
+        json::object{{"email", "alice@example.com"}, {"password", password}});
+    auto const auth = bearer(str(login.at("access")));
+    auto const created = c.expect(201, "POST", instance_tokens, auth, json::object{{"name", "stolen"}});
+    auto const stolen = str(created.at("content"));
+    CHECK(c.infer(diamond, bearer(stolen)) == 200);
+
+    failing = EIO;
+    CHECK(c.call("POST", instance_tokens, auth, R"({"name":"refused"})").result_int() == 503);
+    failing = 0;
+    auto const failing_health = c.call("GET", "/healthz");
+    CHECK(failing_health.result_int() == 503);
+    CHECK(failing_health.body() == R"({"status":"failing","store":"storage_failure"})");
+    // The stolen token is deleted: not durable (503), but it stops working at once.
+    CHECK(c.call("DELETE", instance_tokens + "/" + str(created.at("id")), auth).result_int() == 503);
+    CHECK(c.infer(diamond, bearer(stolen)) == 401);
+
+    // The maintenance pass rewrites the journal from memory: healthy again, and the deletion is durable.
+    running.maintain();
+    CHECK(c.call("GET", "/healthz").result_int() == 200);
+    running.stop();
+    model_server::server restarted;
+    restarted.start(restart_config(dir.path, 0));
+    CHECK(client(restarted.port()).infer(diamond, bearer(stolen)) == 401);
+}
+
+TEST_CASE("F8 server: a state_dir that group or others may write is refused, naming state_dir")
+{
+    temporary_directory dir;
+    std::filesystem::create_directory(dir.path);
+    std::filesystem::permissions(dir.path, std::filesystem::perms::owner_all | std::filesystem::perms::others_all);
+    model_server::server server;
+    try
+    {
+        server.start(restart_config(dir.path, 0));
+        FAIL("the server started");
+    }
+    catch(modelauth::configuration_error const& e)
+    {
+        CHECK(e.field() == "state_dir");
+        CHECK(std::string(e.what()).find("group or others may write it") != std::string::npos);
+    }
+    CHECK_FALSE(std::filesystem::exists(dir.path / "issuer_keys.json"));
+}
+
+TEST_CASE("F5 server restart: a user narrowed or removed in the config loses what the old grants gave")
+{
+    temporary_directory dir;
+    issued before;
+    {
+        model_server::server first;
+        first.start(restart_config(dir.path, 0));
+        before = issue_everything(client(first.port()));
+        first.stop();
+    }
+    {
+        // alice may only read now and no longer manages the instance.
+        auto narrowed = restart_config(dir.path, 0);
+        narrowed.users[0].scopes = {"models:read"};
+        narrowed.users[0].instances.clear();
+        model_server::server second;
+        second.start(narrowed);
+        client const c(second.port());
+        auto const key = "impact-api-key: " + before.personal_key + "\r\n";
+        CHECK(c.infer(churn, key) == 403); // the key lost models:infer...
+        CHECK(c.call("GET", churn + "?get_meta=true", key).result_int() == 200); // ...and kept models:read
+        CHECK(c.infer(diamond, bearer(before.permanent_token)) == 403);
+        CHECK(c.infer(diamond, bearer(before.instance_token)) == 401); // the instance is no longer hers
+        second.stop();
+    }
+    {
+        // alice is gone: everything she minted is refused, her session too.
+        auto removed = restart_config(dir.path, 0);
+        removed.users.clear();
+        model_server::server third;
+        third.start(removed);
+        client const c(third.port());
+        CHECK(c.call("GET", churn + "?get_meta=true", "impact-api-key: " + before.personal_key + "\r\n").result_int()
+              == 401);
+        CHECK(c.call("GET", diamond + "?get_meta=true", bearer(before.permanent_token)).result_int() == 401);
+        CHECK(c.call("GET", diamond + "?get_meta=true", bearer(before.temporary_token)).result_int() == 401);
+        CHECK(c.call("GET", diamond + "?get_meta=true", bearer(before.access)).result_int() == 401);
+        CHECK(c.call("GET", diamond + "?get_meta=true", bearer(before.session)).result_int() == 401);
+        CHECK(c.call("POST", "/console/api/auth/refresh/", {}, json::serialize(json::object{{"refresh", before.refresh}}))
+                  .result_int()
+              == 401);
     }
 }

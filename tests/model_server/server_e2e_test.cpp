@@ -18,6 +18,7 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -33,11 +34,14 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -92,6 +96,10 @@ struct config_options
     bool strict_slash = false;
     std::optional<std::filesystem::path> state_dir;
     unsigned short port = 0;
+    // F10: limits.max_connections and limits.header_timeout_s (absent: defaults).
+    std::optional<std::uint64_t> max_connections;
+    std::optional<std::uint64_t> header_timeout_s;
+    std::uint64_t read_timeout_s = 10;
 };
 
 /** The test configuration: account `demo` (spaces `default`, `labs`),
@@ -120,7 +128,7 @@ model_server::server_config test_config(config_options const& o = {})
         {"listen", "127.0.0.1:" + std::to_string(o.port)},
         {"threads", 2},
         {"strict_slash", o.strict_slash},
-        {"limits", json::object{{"body_bytes", 4096}, {"target_bytes", 256}, {"read_timeout_s", 10}}},
+        {"limits", json::object{{"body_bytes", 4096}, {"target_bytes", 256}, {"read_timeout_s", o.read_timeout_s}}},
         {"accounts", json::array{json::object{{"id", "demo"}, {"spaces", json::array{"default", "labs"}}}}},
         {"instances", json::array{json::object{{"project", "demo"}, {"region", "eu01"}, {"id", "demo"}},
                           json::object{{"project", "demo"}, {"region", "eu01"}, {"id", "other"}}}},
@@ -132,6 +140,10 @@ model_server::server_config test_config(config_options const& o = {})
     };
     if(o.state_dir)
         config["state_dir"] = o.state_dir->string();
+    if(o.max_connections)
+        config["limits"].as_object()["max_connections"] = *o.max_connections;
+    if(o.header_timeout_s)
+        config["limits"].as_object()["header_timeout_s"] = *o.header_timeout_s;
     return model_server::parse_config(json::serialize(config));
 }
 
@@ -467,8 +479,11 @@ TEST_CASE("server: the JWKS and discovery documents name the server as issuer")
     auto const discovery = api().call("GET", "/.well-known/openid-configuration");
     CHECK(discovery.result_int() == 200);
     auto const doc = body_json(discovery).as_object();
-    CHECK(str(doc.at("issuer")) == shared().server.base_url());
-    CHECK(str(doc.at("jwks_uri")) == shared().server.base_url() + "/.well-known/jwks.json");
+    // contract: named after `listen` as written (port 0 here), never the
+    // port bound; base_url() is where clients reach it.
+    CHECK(str(doc.at("issuer")) == "http://127.0.0.1:0");
+    CHECK(str(doc.at("jwks_uri")) == "http://127.0.0.1:0/.well-known/jwks.json");
+    CHECK(shared().server.issuer() == "http://127.0.0.1:0");
     CHECK(shared().server.base_url() == "http://127.0.0.1:" + std::to_string(shared().server.port()));
 }
 
@@ -897,25 +912,29 @@ TEST_CASE("server: NeuroIO: a sixth permanent token of one account is 409")
 {
     auto const c = api();
     std::string const url = "/api/v1/tokens/";
-    // A fresh account token manages the account's account tokens.
-    auto const maker = c.call_json("POST", url, bearer(access()), json::object{{"permanent", false}});
-    REQUIRE(maker.result_int() == 201);
-    auto const manager = str(body_json(maker).at("key"));
-    CHECK(c.call("DELETE", url + "?permanent=true", bearer(manager)).result_int() == 204);
+    // The console user manages the account's account tokens.
+    CHECK(c.call("DELETE", url + "?permanent=true", bearer(access())).result_int() == 204);
     for(int i = 0; i < 5; ++i)
-        CHECK(c.call_json("POST", url, bearer(manager), json::object{{"permanent", true}}).result_int() == 201);
-    check_error(c.call_json("POST", url, bearer(manager), json::object{{"permanent", true}}), 409,
+        CHECK(c.call_json("POST", url, bearer(access()), json::object{{"permanent", true}}).result_int() == 201);
+    check_error(c.call_json("POST", url, bearer(access()), json::object{{"permanent", true}}), 409,
         "permanent_token_quota");
     // Temporary tokens never count.
-    CHECK(c.call_json("POST", url, bearer(manager), json::object{{"permanent", false}}).result_int() == 201);
+    auto const maker = c.call_json("POST", url, bearer(access()), json::object{{"permanent", false}});
+    REQUIRE(maker.result_int() == 201);
+    auto const temporary = str(body_json(maker).at("key"));
+    // F12: a temporary token makes temporary tokens, never permanent ones.
+    check_error(c.call_json("POST", url, bearer(temporary), json::object{{"permanent", true}}), 403,
+        "not_permitted");
+    CHECK(c.call_json("POST", url, bearer(temporary), json::object{{"permanent", false}}).result_int() == 201);
 
     // DELETE without a filter: all of the caller's tokens but its own.
-    CHECK(c.call("DELETE", url, bearer(manager)).result_int() == 204);
-    auto const left = c.call("GET", url, bearer(manager));
+    CHECK(c.call("DELETE", url, bearer(temporary)).result_int() == 204);
+    auto const left = c.call("GET", url, bearer(temporary));
     REQUIRE(left.result_int() == 200);
     CHECK(body_json(left).at("count").to_number<int>() == 1);
-    CHECK(c.call_json("POST", url, bearer(manager), json::object{{"permanent", true}}).result_int() == 201);
-    CHECK(c.call("DELETE", url + "?permanent=true", bearer(manager)).result_int() == 204);
+    CHECK(c.call_json("POST", url, bearer(access()), json::object{{"permanent", true}}).result_int() == 201);
+    CHECK(c.call("DELETE", url + "?permanent=true", bearer(access())).result_int() == 204);
+    CHECK(c.call("DELETE", url, bearer(access())).result_int() == 204);
 }
 
 TEST_CASE("server: NeuroIO space tokens reach only their space's models")
@@ -952,6 +971,24 @@ TEST_CASE("server: NeuroIO manager tokens: whoami, and refused everywhere but IA
 
 // ---------------------------------------------------------------------------
 // Lifetimes, on a server of its own whose clock moves
+
+TEST_CASE("F3 server: the maintenance pass prunes expired tokens from the store")
+{
+    running_server s;
+    auto const c = s.api();
+    auto const access = str(c.login().at("access"));
+    REQUIRE(c.call_json("POST", instance_tokens, bearer(access), json::object{{"name", "short"}, {"ttlDuration", "1h"}})
+                .result_int() == 201);
+    auto& store = s.server.service().store();
+    auto const before = store.count();
+    REQUIRE(before >= 1);
+    s.server.maintain();
+    CHECK(store.count() == before); // nothing has expired yet
+    s.clock.advance(std::chrono::hours(2));
+    s.server.maintain();
+    CHECK(store.count() == before - 1);
+    CHECK(c.call("GET", "/healthz").result_int() == 200);
+}
 
 TEST_CASE("server: access, instance, model session and temporary tokens expire; refresh outlives access")
 {
@@ -1034,4 +1071,497 @@ TEST_CASE("server: stop closes idle connections, finishes the request in progres
     idle.close();
     busy.close();
     stopper.join();
+}
+
+// ---------------------------------------------------------------------------
+// contract: defects found black-box (issue 15, point 3)
+// ---------------------------------------------------------------------------
+
+// api.md, General rules: a 400 invalid_request caused by the credentials
+// carries `WWW-Authenticate: Bearer realm=..., error="invalid_request"`, on
+// model URLs and token routes alike.
+TEST_CASE("contract: server: every 400 invalid_request caused by the credentials carries its Bearer challenge")
+{
+    std::string const malformed = "the Authorization header is malformed";
+    struct
+    {
+        std::string headers;
+        std::string description;
+    } const cases[] = {
+        {"Authorization: Bearer\r\n", malformed},                            // empty bearer
+        {"Authorization: Bearer a%b\r\n", malformed},                        // not a b64token
+        {"Authorization: Bearer a b\r\n", malformed},                        // token with a space
+        {"Authorization: Bearer a\xc3\xa9\r\n", malformed},                  // non-ASCII
+        {"Authorization: Bearer {\"payload\":\"e30\",\"signatures\":[]}\r\n", malformed}, // JSON serialization
+        {bearer(access()) + bearer(access()), "the request has more than one Authorization header"},
+        {bearer(access()) + api_key("mak_x"), "the request has credentials in more than one place"},
+    };
+    for(auto const* target : {diamond.c_str(), "/api/v1/tokens/", "/console/api/modelhost/models/",
+            instance_tokens.c_str(), "/api/users/me/api-key"})
+        for(auto const& c : cases)
+        {
+            CAPTURE(target);
+            CAPTURE(c.headers);
+            auto const res = api().call("GET", target, c.headers);
+            CHECK(res.result_int() == 400);
+            CHECK(field(res, http::field::www_authenticate)
+                == "Bearer realm=\"models\", error=\"invalid_request\", error_description=\"" + c.description + "\"");
+            CHECK(field(res, http::field::content_type) == json_type);
+            CHECK(res.body() == "{\"error\":\"invalid_request\",\"error_description\":\"" + c.description + "\"}");
+        }
+}
+
+// api.md sections 2-4: the hint on STACKIT reads, NeuroIO's empty
+// parameters, the self-service personal key.
+TEST_CASE("contract: server: STACKIT hints, NeuroIO's empty parameters and a self-service API key")
+{
+    running_server s;
+    auto const c = s.api();
+    auto const alice_access = bearer(c.access());
+
+    auto const created = c.call_json("POST", instance_tokens, alice_access, json::object{{"name", "ci"}});
+    REQUIRE(created.result_int() == 201);
+    auto const content = str(body_json(created).at("content"));
+    auto const id = str(body_json(created).at("id"));
+    auto const hint = content.substr(content.size() - 4);
+    auto const listed = c.call("GET", instance_tokens, alice_access);
+    REQUIRE(listed.result_int() == 200);
+    auto const listed_json = body_json(listed);
+    auto const& tokens = listed_json.at("tokens").as_array();
+    REQUIRE(tokens.size() == 1);
+    CHECK(str(tokens[0].at("hint")) == hint);
+    CHECK(listed.body().find(content) == std::string::npos);
+    auto const one = c.call("GET", instance_tokens + "/" + id, alice_access);
+    REQUIRE(one.result_int() == 200);
+    CHECK(str(body_json(one).at("hint")) == hint);
+
+    // What NeuroIO's SDK sends for permanent=None.
+    REQUIRE(c.call_json("POST", "/api/v1/tokens/", alice_access, json::object{{"permanent", true}}).result_int() == 201);
+    auto const page = c.call("GET", "/api/v1/tokens/?permanent=&limit=20&offset=0", alice_access);
+    CHECK(page.result_int() == 200);
+    CHECK(body_json(page).at("count") == 1);
+    CHECK(c.call("GET", "/api/v1/tokens/?permanent=&limit=&offset=", alice_access).result_int() == 200);
+    CHECK(c.call("DELETE", "/api/v1/tokens/?permanent=", alice_access).result_int() == 204);
+    CHECK(body_json(c.call("GET", "/api/v1/tokens/", alice_access)).at("count") == 0);
+
+    // Carol has models:read only, and still manages her own key.
+    auto const carol_access = bearer(c.access(carol));
+    auto const key_res = c.call("POST", "/api/users/me/api-key", carol_access);
+    CHECK(key_res.result_int() == 200);
+    auto const key = str(body_json(key_res).at("secret_key"));
+    CHECK(c.call("GET", diamond, api_key(key)).result_int() == 200);
+    CHECK(c.call_json("POST", diamond, api_key(key), diamond_inputs()).result_int() == 403);
+    CHECK(c.call("GET", "/api/users/me/api-key", api_key(key)).result_int() == 200);
+    auto const again = c.call("POST", "/api/users/me/api-key", api_key(key));
+    CHECK(again.result_int() == 200);
+    CHECK(c.call("GET", diamond, api_key(key)).result_int() == 401);
+    CHECK(c.call("DELETE", "/api/users/me/api-key", carol_access).result_int() == 204);
+    CHECK(c.call("GET", diamond, api_key(str(body_json(again).at("secret_key")))).result_int() == 401);
+}
+
+// ---------------------------------------------------------------------------
+// F10: connection cap and deadlines; F12: Transfer-Encoding
+// ---------------------------------------------------------------------------
+
+namespace {
+
+tcp::endpoint loopback(unsigned short port)
+{
+    return tcp::endpoint(asio::ip::make_address("127.0.0.1"), port);
+}
+
+// What one read on `stream` gets within `deadline`: its error (end of file
+// when the server closed, `beast::error::timeout` when it holds on) and the
+// bytes read.
+std::pair<beast::error_code, std::size_t> read_within(
+    asio::io_context& ioc, beast::tcp_stream& stream, std::chrono::milliseconds deadline)
+{
+    std::array<char, 512> buffer{};
+    std::pair<beast::error_code, std::size_t> out;
+    stream.expires_after(deadline);
+    stream.async_read_some(asio::buffer(buffer), [&](beast::error_code ec, std::size_t n) { out = {ec, n}; });
+    ioc.restart();
+    ioc.run();
+    return out;
+}
+
+bool closed_by_peer(beast::error_code const& ec)
+{
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+}
+
+// One keep-alive GET /healthz answered on `stream`.
+unsigned keep_alive_health(beast::tcp_stream& stream)
+{
+    asio::write(stream.socket(), asio::buffer(client::raw("GET", "/healthz", {}, {}, true)));
+    return client::read(stream).result_int();
+}
+
+// `GET target` on a new connection, or nothing if the server closed it unanswered.
+std::optional<response> try_call(unsigned short port, std::string const& target)
+{
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.connect(loopback(port));
+    beast::error_code ec;
+    asio::write(stream.socket(), asio::buffer(client::raw("GET", target)), ec);
+    if(ec)
+        return std::nullopt;
+    beast::flat_buffer buffer;
+    response res;
+    http::read(stream, buffer, res, ec);
+    if(ec)
+        return std::nullopt;
+    return res;
+}
+
+} // namespace
+
+TEST_CASE("F10 server: with limits.max_connections = 3, a 4th connection is closed at once while 3 are held")
+{
+    config_options options;
+    options.max_connections = 3;
+    running_server s(options);
+    auto const port = s.server.port();
+
+    asio::io_context ioc;
+    std::vector<beast::tcp_stream> held;
+    for(int i = 0; i < 3; ++i)
+    {
+        held.emplace_back(ioc);
+        held.back().connect(loopback(port));
+        REQUIRE(keep_alive_health(held.back()) == 200); // accepted and served: its place is taken
+    }
+
+    // The kernel completes the 4th handshake; the server closes it unanswered.
+    beast::tcp_stream extra(ioc);
+    extra.connect(loopback(port));
+    auto const read = read_within(ioc, extra, std::chrono::milliseconds(2000));
+    auto const error = read.first.message();
+    CAPTURE(error);
+    CHECK(closed_by_peer(read.first));
+    CHECK(read.second == 0);
+
+    // The 3 held ones are still served.
+    for(auto& stream : held)
+        CHECK(keep_alive_health(stream) == 200);
+
+    // One leaves; its place is free again (once the server has seen it go).
+    held.back().close();
+    held.pop_back();
+    std::optional<response> metrics;
+    int refused = 1;
+    for(int attempt = 0; attempt < 200 && ! metrics; ++attempt)
+    {
+        metrics = try_call(port, "/metrics");
+        if(! metrics)
+        {
+            ++refused;
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    REQUIRE(metrics);
+    CHECK(metrics->result_int() == 200);
+    // 2 held and the one asking.
+    CHECK(metrics->body().find("\nmodel_server_open_connections 3\n") != std::string::npos);
+    CHECK(metrics->body().find("\nmodel_server_refused_connections_total " + std::to_string(refused) + "\n")
+        != std::string::npos);
+}
+
+TEST_CASE("F10 server: a header sent a byte at a time is cut off at limits.header_timeout_s; a slow body is not")
+{
+    config_options options;
+    options.header_timeout_s = 1;
+    options.read_timeout_s = 3;
+    running_server s(options);
+    auto const port = s.server.port();
+
+    SUBCASE("F10 slowloris: the header deadline is total, however often a byte comes")
+    {
+        asio::io_context ioc;
+        beast::tcp_stream slow(ioc);
+        slow.connect(loopback(port));
+        auto const started = std::chrono::steady_clock::now();
+        asio::write(slow.socket(), asio::buffer(std::string("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")));
+
+        std::optional<beast::error_code> closed;
+        std::size_t received = 0;
+        std::chrono::steady_clock::duration closed_after{};
+        std::array<char, 256> buffer{};
+        slow.expires_after(std::chrono::seconds(3)); // the test's own bound
+        slow.async_read_some(asio::buffer(buffer), [&](beast::error_code ec, std::size_t n) {
+            closed = ec;
+            received = n;
+            closed_after = std::chrono::steady_clock::now() - started;
+        });
+        // A byte every 50 ms, never the end of the header.
+        asio::steady_timer tick(ioc);
+        int sent = 0;
+        std::function<void()> trickle = [&] {
+            if(closed)
+                return;
+            boost::system::error_code ignored;
+            slow.socket().write_some(asio::buffer("a", 1), ignored);
+            ++sent;
+            tick.expires_after(std::chrono::milliseconds(50));
+            tick.async_wait([&](boost::system::error_code const& error) {
+                if(! error)
+                    trickle();
+            });
+        };
+        trickle();
+        ioc.run();
+
+        REQUIRE(closed);
+        CAPTURE(closed->message());
+        CHECK(closed_by_peer(*closed));
+        CHECK(received == 0); // closed without an answer
+        CHECK(closed_after >= std::chrono::milliseconds(900));
+        CHECK(closed_after < std::chrono::milliseconds(2500));
+        CHECK(sent >= 15);
+    }
+
+    SUBCASE("F10 a body within limits.read_timeout_s is read even past the header deadline")
+    {
+        asio::io_context ioc;
+        beast::tcp_stream stream(ioc);
+        stream.connect(loopback(port));
+        asio::write(stream.socket(),
+            asio::buffer(std::string("POST /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 16\r\n\r\n")));
+        for(int i = 0; i < 16; ++i) // 1.2 s in all
+        {
+            std::this_thread::sleep_for(std::chrono::milliseconds(75));
+            asio::write(stream.socket(), asio::buffer("b", 1));
+        }
+        auto const res = client::read(stream);
+        CHECK(res.result_int() == 405);
+        CHECK(field(res, http::field::allow) == "GET, HEAD");
+    }
+}
+
+TEST_CASE("F12 server: a Transfer-Encoding other than exactly chunked is 400 and ends the connection")
+{
+    std::string const smuggled = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    std::string const ours = "the only Transfer-Encoding accepted is chunked";
+    struct
+    {
+        std::string te;
+        std::string description;
+    } const cases[] = {
+        {"chunked, gzip", ours},
+        {"gzip", ours},
+        {"gzip, chunked", ours},
+        {"identity", ours},
+        {"gzip\r\nTransfer-Encoding: chunked", ours},
+        // Beast's parser refuses a coding after chunked in a second field itself.
+        {"chunked\r\nTransfer-Encoding: gzip", "the request is not valid HTTP/1.1"},
+        {"chunked\r\nTransfer-Encoding: chunked", "the request is not valid HTTP/1.1"},
+    };
+    for(auto const& c : cases)
+    {
+        auto const& te = c.te;
+        CAPTURE(te);
+        asio::io_context ioc;
+        beast::tcp_stream stream(ioc);
+        stream.connect(loopback(api().port()));
+        asio::write(stream.socket(),
+            asio::buffer("POST " + diamond + " HTTP/1.1\r\nHost: x\r\n" + bearer(access()) + "Transfer-Encoding: " + te
+                + "\r\n\r\n" + smuggled));
+        auto const res = client::read(stream);
+        CHECK(res.result_int() == 400);
+        CHECK(field(res, http::field::content_type) == json_type);
+        CHECK(res.body() == "{\"error\":\"invalid_request\",\"error_description\":\"" + c.description + "\"}");
+        CHECK(res.count(http::field::www_authenticate) == 0);
+        CHECK_FALSE(res.keep_alive());
+        // Nothing after it is read as a request.
+        beast::flat_buffer buffer;
+        response none;
+        beast::error_code ec;
+        http::read(stream, buffer, none, ec);
+        CHECK(ec == http::error::end_of_stream);
+    }
+
+    // Exactly chunked, in any case, is a body as before.
+    for(std::string const te : {"chunked", "Chunked"})
+    {
+        CAPTURE(te);
+        auto const body = json::serialize(diamond_inputs());
+        std::ostringstream size;
+        size << std::hex << body.size();
+        auto const res = api().send("POST " + diamond + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n" + bearer(access())
+            + "Content-Type: application/json\r\nTransfer-Encoding: " + te + "\r\n\r\n" + size.str() + "\r\n" + body
+            + "\r\n0\r\n\r\n");
+        CHECK(res.result_int() == 200);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// F4: tenancy. The test config plus a second account, globex, with its own
+// user gina, instance and model (id 3), and a model of no account (id 4).
+
+std::string const gina = "gina@globex.example";
+std::string const globex_model = "/models/globex/forecast/";
+std::string const shared_model = "/models/shared/echo/";
+
+model_server::server_config tenancy_config()
+{
+    auto config = test_config();
+    config.accounts.push_back({"globex", {"default"}});
+    config.instances.push_back({"globex", "eu01", "g"});
+    model_server::user_config user;
+    user.email = gina;
+    user.password = password_hash();
+    user.account = "globex";
+    user.scopes = {"models:read", "models:infer", "tokens:manage"};
+    user.instances = {"globex/eu01/g"};
+    config.users.push_back(user);
+    auto model = config.models.front(); // diamond-price's shape: two features
+    model.model_id = 3;
+    model.prefix = "models/globex";
+    model.name = "forecast";
+    model.versions = {"1"};
+    model.default_version = "1";
+    model.account = "globex";
+    model.space = "default";
+    model.instance = "globex/eu01/g";
+    config.models.push_back(model);
+    model.model_id = 4;
+    model.prefix = "models/shared";
+    model.name = "echo";
+    model.account.clear();
+    model.space.clear();
+    model.instance.clear();
+    config.models.push_back(model);
+    return config;
+}
+
+// The model ids a listing answers, in order.
+std::vector<std::int64_t> listed_ids(response const& res)
+{
+    std::vector<std::int64_t> ids;
+    auto const listing = body_json(res);
+    for(auto const& m : listing.as_array())
+        ids.push_back(m.at("model_id").to_number<std::int64_t>());
+    return ids;
+}
+
+TEST_CASE("F4 server: every credential of a globex user finds no acme model, on every route")
+{
+    ma::manual_clock clock;
+    test_server server{clock_ref(clock)};
+    server.start(tenancy_config());
+    client const c(server.port());
+
+    // The answer for a model that does not exist at all, to compare with.
+    auto const missing = c.call("GET", "/models/practicus/nothing-here/?get_meta=true", bearer(c.access(alice)));
+    REQUIRE(missing.result_int() == 404);
+
+    auto const access = c.access(gina);
+    auto const key_res = c.call("POST", "/api/users/me/api-key", bearer(access));
+    REQUIRE(key_res.result_int() == 200);
+    auto const personal_key = str(body_json(key_res).at("secret_key"));
+    auto const session_res = c.call("GET", "/console/api/modelhost/model-auth/?model_id=3", bearer(access));
+    REQUIRE(session_res.result_int() == 200);
+    auto const session = str(body_json(session_res).at("token"));
+    auto const instance_res = c.call_json("POST", "/v1alpha/projects/globex/regions/eu01/instances/g/tokens",
+        bearer(access), json::object{{"name", "ci"}});
+    REQUIRE(instance_res.result_int() == 201);
+    auto const instance = str(body_json(instance_res).at("content"));
+    auto const account_res = c.call_json("POST", "/api/v1/tokens/", bearer(access), json::object{{"permanent", false}});
+    REQUIRE(account_res.result_int() == 201);
+    auto const account = str(body_json(account_res).at("key"));
+    auto const space_res = c.call_json("POST", "/api/v1/spaces/default/tokens/", bearer(access),
+        json::object{{"permanent", false}});
+    REQUIRE(space_res.result_int() == 201);
+    auto const space = str(body_json(space_res).at("key"));
+
+    struct credential
+    {
+        char const* name;
+        std::string header;
+    };
+    std::vector<credential> const credentials = {
+        {"console access token", bearer(access)},
+        {"personal API key", api_key(personal_key)},
+        {"model session token", bearer(session)},
+        {"instance token", bearer(instance)},
+        {"account token", bearer(account)},
+        {"space token", bearer(space)},
+    };
+    for(auto const& cred : credentials)
+    {
+        CAPTURE(cred.name);
+        // Inference and get_meta on acme's model: 404, word for word the
+        // answer for a model that does not exist.
+        for(auto const& target : {diamond, diamond + "1/", churn})
+        {
+            CAPTURE(target);
+            auto const inferred = c.call_json("POST", target, cred.header,
+                target == churn ? churn_inputs() : diamond_inputs());
+            check_error(inferred, 404, "not_found");
+            CHECK(inferred.body() == missing.body());
+            CHECK(inferred.count(http::field::www_authenticate) == 0);
+            auto const meta = c.call("GET", target + "?get_meta=true", cred.header);
+            check_error(meta, 404, "not_found");
+            CHECK(meta.body() == missing.body());
+            CHECK(meta.count("x-prt-model-id") == 0);
+        }
+    }
+
+    // Their own account's model answers every one of them; the shared model
+    // (no account) those bound to nothing narrower than an account.
+    struct expected
+    {
+        char const* name;
+        unsigned own;
+        unsigned shared;
+    };
+    expected const answers[] = {
+        {"console access token", 200, 200}, {"personal API key", 200, 200}, {"model session token", 200, 403},
+        {"instance token", 200, 403},       {"account token", 200, 403},    {"space token", 200, 403},
+    };
+    for(std::size_t i = 0; i < credentials.size(); ++i)
+    {
+        CAPTURE(credentials[i].name);
+        CHECK(c.call_json("POST", globex_model, credentials[i].header, diamond_inputs()).result_int()
+              == answers[i].own);
+        CHECK(c.call_json("POST", shared_model, credentials[i].header, diamond_inputs()).result_int()
+              == answers[i].shared);
+    }
+}
+
+TEST_CASE("F4 server: listings and model-auth show a user their own account's models and the shared ones only")
+{
+    ma::manual_clock clock;
+    test_server server{clock_ref(clock)};
+    server.start(tenancy_config());
+    client const c(server.port());
+    auto const gina_access = c.access(gina);
+    auto const alice_access = c.access(alice);
+
+    auto const gina_models = c.call("GET", "/console/api/modelhost/models/", bearer(gina_access));
+    REQUIRE(gina_models.result_int() == 200);
+    CHECK(listed_ids(gina_models) == std::vector<std::int64_t>{3, 4});
+    auto const alice_models = c.call("GET", "/console/api/modelhost/models/", bearer(alice_access));
+    REQUIRE(alice_models.result_int() == 200);
+    CHECK(listed_ids(alice_models) == std::vector<std::int64_t>{1, 2, 4});
+
+    auto const prefixes = c.call("GET", "/console/api/modelhost/model-prefixes/", bearer(gina_access));
+    REQUIRE(prefixes.result_int() == 200);
+    CHECK(body_json(prefixes) == json::parse(R"([{"key":"globex","prefix":"models/globex"},)"
+                                             R"({"key":"shared","prefix":"models/shared"}])"));
+
+    // model-auth for acme's model answers as for a model that does not exist.
+    auto const none = c.call("GET", "/console/api/modelhost/model-auth/?model_id=99", bearer(gina_access));
+    check_error(none, 404, "not_found");
+    for(std::string const id : {"1", "2"})
+    {
+        CAPTURE(id);
+        auto const refused = c.call("GET", "/console/api/modelhost/model-auth/?model_id=" + id, bearer(gina_access));
+        check_error(refused, 404, "not_found");
+        CHECK(refused.body() == none.body());
+    }
+    CHECK(c.call("GET", "/console/api/modelhost/model-auth/?model_id=3", bearer(gina_access)).result_int() == 200);
+    CHECK(c.call("GET", "/console/api/modelhost/model-auth/?model_id=4", bearer(gina_access)).result_int() == 200);
+    CHECK(c.call("GET", "/console/api/modelhost/model-auth/?model_id=3", bearer(alice_access)).result_int() == 404);
 }

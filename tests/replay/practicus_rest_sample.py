@@ -115,6 +115,8 @@ def stackit(base, access):
     _, _, listed = call("GET", tokens, headers=auth)
     if any("content" in t for t in listed["tokens"]):
         raise Failure("STACKIT list shows a secret")
+    if any(t.get("hint") != content[-4:] for t in listed["tokens"] if t["id"] == token_id):
+        raise Failure("STACKIT list shows no hint of the token")
     call("PATCH", f"{tokens}/{token_id}", headers=auth, json_body={"description": "renamed"})
     model = f"{base}/models/practicus/diamond-price/"
     call("POST", model, headers={"Authorization": f"Bearer {content}"}, json_body={"inputs": [[1, 2]]})
@@ -141,6 +143,10 @@ def neuroio(base, access):
     _, _, page = call("GET", url + "?permanent=false&limit=10&offset=0", headers=auth)
     if page["count"] < 1 or any("key" in r for r in page["results"]):
         raise Failure("NeuroIO list")
+    # What the SDK sends for permanent=None: no filter.
+    _, _, unfiltered = call("GET", url + "?permanent=&limit=20&offset=0", headers=auth)
+    if unfiltered["count"] < page["count"]:
+        raise Failure("NeuroIO list with an empty permanent=")
     call("PATCH", f"{url}{created['id']}/", headers=auth, json_body={"is_active": False})
     call("GET", url, headers={"Authorization": f"Bearer {created['key']}"}, expect=401)
     call("DELETE", f"{url}{created['id']}/", headers=auth, expect=204)

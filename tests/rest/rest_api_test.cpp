@@ -327,6 +327,10 @@ TEST_CASE("refresh takes the token from the body, the Bearer header, or both whe
             json::object{{"refresh", refresh}});
         check_json_answer(res, 400);
         CHECK(parse(res.body()) == error_body("invalid_request", ma::credential_error::multiple_credentials));
+        // contract: a 400 caused by the credentials carries its challenge
+        CHECK(res[bhttp::field::www_authenticate]
+            == "Bearer realm=\"models\", error=\"invalid_request\", error_description=\"the request has "
+               "credentials in more than one place\"");
     }
     SUBCASE("none is 401 with a bare challenge")
     {
@@ -514,7 +518,9 @@ TEST_CASE("get_meta answers x-prt-model-id and the model's metadata")
 //----------------------------------------------------------------------------
 // STACKIT instance tokens
 
-TEST_CASE("an instance token is created once with its secret, then listed, read, renamed and deleted")
+// contract: lists and single gets show the secret's `hint` (last 4
+// characters), as every other flow's reads do.
+TEST_CASE("contract: an instance token is created once with its secret, then listed and read with its hint, renamed and deleted")
 {
     rest_stack s;
     auto const access = s.access();
@@ -529,7 +535,7 @@ TEST_CASE("an instance token is created once with its secret, then listed, read,
                        {"validUntil", "2026-01-31T00:00:00Z"}, {"content", content}});
 
     auto const expected = json::object{{"id", id}, {"name", "my-token"}, {"description", "My token"},
-        {"state", "active"}, {"validUntil", "2026-01-31T00:00:00Z"}};
+        {"state", "active"}, {"validUntil", "2026-01-31T00:00:00Z"}, {"hint", content.substr(content.size() - 4)}};
     auto res = s.call(bhttp::verb::get, instance_base, access);
     check_json_answer(res, 200);
     CHECK(parse(res.body()) == json::object{{"tokens", json::array{expected}}});
@@ -677,6 +683,53 @@ TEST_CASE("the personal API key is shown once, replaced on regeneration and dele
     CHECK(s.call(bhttp::verb::delete_, url, access).result_int() == 404);
 }
 
+// contract: api.md section 3: the key is self-service; Bob has no
+// tokens:manage and still creates, reads, regenerates and deletes his own
+// key, which carries his scopes.
+TEST_CASE("contract: a user without tokens:manage creates, reads, regenerates and deletes their own API key")
+{
+    rest_stack s;
+    std::string const url = "/api/users/me/api-key";
+    auto const bob_access = s.access(bob);
+
+    auto res = s.call(bhttp::verb::post, url, bob_access);
+    check_json_answer(res, 200);
+    auto const key = str(parse(res.body()).at("secret_key"));
+    CHECK(s.model_status(bhttp::verb::get, churn, key, true) == 200);
+    CHECK(s.model_status(bhttp::verb::post, churn, key, true) == 403); // his scopes: models:read:models/labs
+    CHECK(s.model_status(bhttp::verb::get, diamond, key, true) == 403);
+
+    request with_key{bhttp::verb::get, url, 11};
+    with_key.set("impact-api-key", key);
+    res = s.send(with_key);
+    check_json_answer(res, 200);
+    CHECK(str(parse(res.body()).at("hint")) == key.substr(key.size() - 4));
+    res = s.call(bhttp::verb::get, url, bob_access);
+    check_json_answer(res, 200);
+
+    with_key.method(bhttp::verb::post);
+    res = s.send(with_key);
+    check_json_answer(res, 200);
+    auto const second = str(parse(res.body()).at("secret_key"));
+    CHECK(s.model_status(bhttp::verb::get, churn, key, true) == 401);
+    CHECK(s.model_status(bhttp::verb::get, churn, second, true) == 200);
+
+    request delete_with_key{bhttp::verb::delete_, url, 11};
+    delete_with_key.set("impact-api-key", second);
+    res = s.send(delete_with_key);
+    CHECK(res.result_int() == 204);
+    CHECK(s.model_status(bhttp::verb::get, churn, second, true) == 401);
+    res = s.call(bhttp::verb::get, url, bob_access);
+    check_json_answer(res, 404);
+    CHECK(parse(res.body()) == error_body("not_found", ma::lifecycle_error::token_not_found));
+
+    // Only the user's own credentials: an account token is no console user.
+    auto const account = str(parse(s.call(bhttp::verb::post, "/api/v1/tokens/", s.access()).body()).at("key"));
+    res = s.call(bhttp::verb::post, url, account);
+    check_json_answer(res, 403);
+    CHECK(parse(res.body()) == error_body("not_permitted", ma::lifecycle_error::not_permitted));
+}
+
 //----------------------------------------------------------------------------
 // NeuroIO
 
@@ -798,6 +851,48 @@ TEST_CASE("the NeuroIO list pages with limit and offset and full next and previo
     CHECK(parse(s.call(bhttp::verb::get, "/api/v1/tokens/", access).body()).at("count") == 0);
 }
 
+// contract: what NeuroIO's SDK sends for permanent=None: an empty
+// parameter is no filter, an empty limit or offset its default.
+TEST_CASE("contract: an empty permanent, limit or offset is no filter or the default, on GET and DELETE")
+{
+    rest_stack s;
+    auto const access = s.access();
+    s.call_json(bhttp::verb::post, "/api/v1/tokens/", access, json::object{{"permanent", false}});
+    s.call_json(bhttp::verb::post, "/api/v1/tokens/", access, json::object{{"permanent", true}});
+
+    auto res = s.call(bhttp::verb::get, "/api/v1/tokens/?permanent=&limit=20&offset=0", access);
+    check_json_answer(res, 200);
+    auto page = parse(res.body()).as_object();
+    CHECK(page.at("count") == 2);
+    CHECK(page.at("results").as_array().size() == 2);
+    CHECK(page.at("next").is_null());
+    CHECK(page.at("previous").is_null());
+
+    res = s.call(bhttp::verb::get, "/api/v1/tokens/?permanent=&limit=&offset=", access);
+    check_json_answer(res, 200);
+    CHECK(parse(res.body()).at("count") == 2);
+
+    // The links of a page asked with an empty filter carry none.
+    res = s.call(bhttp::verb::get, "/api/v1/tokens/?permanent=&limit=1&offset=", access);
+    check_json_answer(res, 200);
+    page = parse(res.body()).as_object();
+    CHECK(page.at("next") == json::value(base_url + "/api/v1/tokens/?limit=1&offset=1"));
+    CHECK(page.at("previous").is_null());
+
+    // No limit, or an empty one, is NeuroIO's page of 20 (the links say it).
+    for(auto const* query : {"?offset=1", "?permanent=&limit=&offset=1"})
+    {
+        CAPTURE(query);
+        res = s.call(bhttp::verb::get, std::string("/api/v1/tokens/") + query, access);
+        check_json_answer(res, 200);
+        CHECK(parse(res.body()).at("previous") == json::value(base_url + "/api/v1/tokens/?limit=20&offset=0"));
+    }
+
+    res = s.call(bhttp::verb::delete_, "/api/v1/tokens/?permanent=", access);
+    CHECK(res.result_int() == 204);
+    CHECK(parse(s.call(bhttp::verb::get, "/api/v1/tokens/", access).body()).at("count") == 0);
+}
+
 TEST_CASE("the sixth permanent token of an account is 409")
 {
     rest_stack s;
@@ -875,8 +970,8 @@ TEST_CASE("a caller without tokens:manage gets 403 insufficient_scope on the tok
     {
         std::string target, scope;
     };
-    for(auto const& r :
-        {row{"/api/v1/tokens/", "tokens:manage:tokens"}, row{"/api/users/me/api-key", "tokens:manage:api-key"}})
+    for(auto const& r : {row{"/api/v1/tokens/", "tokens:manage:tokens"},
+             row{"/api/v1/spaces/default/tokens/", "tokens:manage:spaces"}})
     {
         CAPTURE(r.target);
         auto const res = s.call(bhttp::verb::post, r.target, bob_access);

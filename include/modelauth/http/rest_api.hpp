@@ -60,6 +60,15 @@ struct rest_api_options
     bool well_known = true; ///< `/.well-known/jwks.json`, `/.well-known/openid-configuration`
 };
 
+/** Why `url` cannot be a `rest_api_options::base_url` (or an issuer's
+    name, which a server usually makes the same): an absolute `http://` or
+    `https://` URL naming a host, without a final `/`, a query or a fragment,
+    in visible ASCII. Empty if it can.
+
+    Complexity: linear. Exception safety: no-throw.
+*/
+[[nodiscard]] inline std::string_view base_url_problem(std::string_view url) noexcept;
+
 /** The token routes of api.md over a `token_service`.
 
     Every answer with a body is JSON (`application/json; charset=utf-8`;
@@ -82,7 +91,7 @@ struct rest_api_options
     | `/console/api/modelhost/model-auth/` | GET, POST | any; the service decides |
     | `/v1alpha/projects/{p}/regions/{r}/instances/{i}/tokens` | POST, GET | `tokens:manage` |
     | `/v1alpha/projects/{p}/regions/{r}/instances/{i}/tokens/{id}` | GET, PATCH, DELETE | `tokens:manage` |
-    | `/api/users/me/api-key` | POST, GET, DELETE | `tokens:manage` |
+    | `/api/users/me/api-key` | POST, GET, DELETE | a console access token or the key itself (self-service) |
     | `/api/v1/tokens/` | POST, GET, DELETE | `tokens:manage` (IAM) |
     | `/api/v1/tokens/{id_or_key}/` | GET, PATCH, DELETE | `tokens:manage` (IAM) |
     | `/api/v1/spaces/{space}/tokens/` | POST | `tokens:manage` |
@@ -125,6 +134,11 @@ public:
 
     /** Answers `req` if its target is one of the mounted routes.
 
+        @param client_address The client's address as the server knows it
+        (e.g. `socket.remote_endpoint().address().to_string()`, or the
+        address a trusted proxy reported). Logins are throttled per (email,
+        address) and per address; empty: per email alone, which lets anyone
+        lock a known user out, so a server should always pass it.
         @return The response (any status), or nothing when the target is not
         one of this API's routes: the server answers those (model endpoints,
         its own routes).
@@ -133,7 +147,8 @@ public:
     */
     template<class Fields>
     [[nodiscard]] std::optional<response>
-    handle(boost::beast::http::request<boost::beast::http::string_body, Fields> const& req) const;
+    handle(boost::beast::http::request<boost::beast::http::string_body, Fields> const& req,
+           std::string_view client_address = {}) const;
 
     /** The answer to `GET <model url>?get_meta=true` that the guard allowed
         (`ctx` from `basic_guard::check`): 200, header `x-prt-model-id`, and

@@ -77,7 +77,8 @@ enum class rest_access : std::uint8_t
     // A credential whose class the policy admits on the route (manager
     // tokens on IAM routes only; model session and instance tokens nowhere);
     // what it may see is decided after: per model for listings and the
-    // model-auth exchange, by the service for `whoami`.
+    // model-auth exchange, by the service for `whoami` and the caller's own
+    // API key.
     identified,
     // As `identified`, and a scope granting `tokens:manage` on the route's
     // resource.
@@ -129,8 +130,11 @@ inline constexpr rest_route_entry rest_routes[] = {
         "/v1alpha/projects/{}/regions/{}/instances/{}/tokens/{}", method_get | method_patch | method_delete,
         rest_access::manage, "instances", false},
     // Modelon
+    // Self-service (api.md section 3): any signed-in user manages their own
+    // key, without `tokens:manage`; the service admits console users and the
+    // key itself.
     {rest_route::api_key, rest_group::modelon, "/api/users/me/api-key", method_get_post | method_delete,
-        rest_access::manage, "api-key", false},
+        rest_access::identified, "api-key", false},
     // NeuroIO
     {rest_route::tokens, rest_group::neuroio, "/api/v1/tokens/", method_get_post | method_delete,
         rest_access::manage, "tokens", true},
@@ -438,11 +442,12 @@ public:
     }
 
     // `true`/`false`, in any case, or `1`/`0`: what clients send for a
-    // boolean query parameter (Python sends `True`).
+    // boolean query parameter (Python sends `True`). An empty value is no
+    // value (NeuroIO's SDK sends `permanent=` for None).
     std::optional<bool> flag(std::string_view key)
     {
         auto const value = text(key);
-        if(! value)
+        if(! value || value->empty())
             return std::nullopt;
         if(boost::beast::iequals(*value, "true") || *value == "1")
             return true;
@@ -452,11 +457,12 @@ public:
         return std::nullopt;
     }
 
+    // A plain decimal that fits `T`; an empty value is no value (its default).
     template<class T>
     std::optional<T> number(std::string_view key)
     {
         auto const value = text(key);
-        if(! value)
+        if(! value || value->empty())
             return std::nullopt;
         T n{};
         if(parse_decimal(*value, n))
@@ -533,7 +539,8 @@ inline boost::json::string_view json_view(std::string_view s) noexcept
 }
 
 // STACKIT: `id`, `name`, `description`, `state`, `validUntil`, and
-// `content` when the secret is given (the create answer).
+// `content` when the secret is given (the create answer), else `hint`: the
+// secret's last 4 characters, as the other flows' reads show.
 inline boost::json::object instance_token_json(
     stored_token const& token, std::chrono::system_clock::time_point now, std::string_view secret = {})
 {
@@ -547,6 +554,8 @@ inline boost::json::object instance_token_json(
     };
     if(! secret.empty())
         out.emplace("content", json_view(secret));
+    else
+        out.emplace("hint", json_view(token.hint));
     return out;
 }
 
@@ -585,7 +594,18 @@ inline std::string_view prefix_key(std::string_view prefix) noexcept
     return slash == std::string_view::npos ? prefix : prefix.substr(slash + 1);
 }
 
+// NeuroIO's page size when a listing names no `limit` (api.md section 4).
+inline constexpr std::size_t default_page_size = 20;
+
 inline void check_base_url(std::string_view url)
+{
+    if(auto const problem = base_url_problem(url); ! problem.empty())
+        throw configuration_error("rest_api_options.base_url", problem);
+}
+
+} // namespace detail
+
+inline std::string_view base_url_problem(std::string_view url) noexcept
 {
     std::string_view rest;
     if(url.substr(0, 7) == "http://")
@@ -593,16 +613,18 @@ inline void check_base_url(std::string_view url)
     else if(url.substr(0, 8) == "https://")
         rest = url.substr(8);
     else
-        throw configuration_error("rest_api_options.base_url", "must start with http:// or https://");
+        return "must be an http:// or https:// URL, e.g. \"https://models.example.com\"";
     if(rest.empty() || rest.front() == '/')
-        throw configuration_error("rest_api_options.base_url", "must name a host");
+        return "must name a host";
     if(url.back() == '/')
-        throw configuration_error("rest_api_options.base_url", "must not end in '/'");
+        return "must not end in '/'";
     for(char c : url)
         if(auto const u = static_cast<unsigned char>(c); u <= 0x20 || u >= 0x7F || c == '?' || c == '#')
-            throw configuration_error("rest_api_options.base_url",
-                "may hold only visible ASCII, without '?' and '#'");
+            return "may hold only visible ASCII, without '?' and '#'";
+    return {};
 }
+
+namespace detail {
 
 //----------------------------------------------------------------------------
 // One request on one route
@@ -616,12 +638,13 @@ public:
     using status = boost::beast::http::status;
 
     rest_exchange(rest_api<Clock> const& api, request_type const& req, rest_route_entry const& route,
-        rest_params const& params, request_target const& target) noexcept
+        rest_params const& params, request_target const& target, std::string_view client_address) noexcept
         : api_(api)
         , req_(req)
         , route_(route)
         , params_(params)
         , target_(target)
+        , client_address_(client_address)
     {
     }
 
@@ -799,14 +822,14 @@ private:
         auto const password = fields.string("password");
         if(! fields.ok() || ! email || ! password)
             return fail(lifecycle_error::invalid_request_body);
-        auto const pair = service().login(*email, *password);
+        auto const pair = service().login(*email, *password, client_address_);
         if(pair)
             return token_pair_json(*pair);
         auto res = fail(pair.error());
         if(pair.error() == lifecycle_error::too_many_attempts)
         {
             // At least one second: the lock may end between the two calls.
-            auto const wait = service().limiter().retry_after(*email).count();
+            auto const wait = service().login_retry_after(*email, client_address_).count();
             res.set(boost::beast::http::field::retry_after, std::to_string(wait > 0 ? wait : 1));
         }
         return res;
@@ -1084,9 +1107,10 @@ private:
         auto const offset = query.number<std::size_t>("offset");
         if(! query.ok() || (limit && *limit == 0))
             return fail(lifecycle_error::invalid_request_body);
-        // As Django REST framework's limit/offset pagination: a limit over
-        // the largest page is the largest page.
-        std::size_t const page_size = limit ? (std::min)(*limit, max_page) : max_page;
+        // As Django REST framework's limit/offset pagination: no limit (or an
+        // empty one) is NeuroIO's default page of 20, a limit over the
+        // largest page is the largest page.
+        std::size_t const page_size = (std::min)(limit.value_or(default_page_size), max_page);
         auto const page = service().list_managed(caller(), permanent, page_size, offset.value_or(0));
         if(! page)
             return fail(page.error());
@@ -1150,6 +1174,7 @@ private:
     rest_route_entry const& route_;
     rest_params params_;
     request_target const& target_;
+    std::string_view client_address_;
     principal_ptr principal_;
 };
 
@@ -1196,8 +1221,8 @@ bool rest_api<Clock>::owns(std::string_view target) const noexcept
 template<class Clock>
 template<class Fields>
 auto rest_api<Clock>::handle(
-    boost::beast::http::request<boost::beast::http::string_body, Fields> const& req) const
-    -> std::optional<response>
+    boost::beast::http::request<boost::beast::http::string_body, Fields> const& req,
+    std::string_view client_address) const -> std::optional<response>
 {
     namespace beast_http = boost::beast::http;
     auto const raw_target = detail::to_std(req.target());
@@ -1237,7 +1262,7 @@ auto rest_api<Clock>::handle(
         if(req.body().size() > options_.max_body_bytes)
             return detail::rest_status_answer(req, beast_http::status::payload_too_large, "content_too_large",
                 "the request body is too large");
-        return detail::rest_exchange<Clock, Fields>(*this, req, entry, params, *target).run();
+        return detail::rest_exchange<Clock, Fields>(*this, req, entry, params, *target, client_address).run();
     }
     return refuse(router_error::outside_mount_root);
 }
