@@ -71,6 +71,7 @@
 #include <modelauth/http/metrics.hpp>
 #include <modelauth/http/rest_api.hpp>
 #include <modelauth/jose/algorithm.hpp>
+#include <modelauth/jose/jwks_file.hpp>
 #include <modelauth/jose/key_set.hpp>
 #include <modelauth/model_registry.hpp>
 #include <modelauth/model_url_router.hpp>
@@ -334,7 +335,7 @@ inline modelauth::trusted_issuer trusted_issuer_of(trusted_issuer_config const& 
     if(issuer.algorithms.size() == 1)
         default_alg = issuer.algorithms.front();
     auto keys = config.jwks ? jose::key_set::from_jwks(json::value(*config.jwks), default_alg)
-                            : jose::key_set::load_jwks_file(config.jwks_file->string(), default_alg);
+                            : jose::load_jwks_file(config.jwks_file->string(), default_alg);
     if(! keys)
         throw modelauth::configuration_error(at + (config.jwks ? ".jwks" : ".jwks_file"),
             "does not load: " + keys.error().message());

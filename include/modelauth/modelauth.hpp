@@ -8,10 +8,16 @@
 #define MODELAUTH_MODELAUTH_HPP
 
 /** @file
-    Everything modelauth offers, in one include.
+    The request path in one include: JOSE, validation, the router, the scope
+    policy and the Beast guard. What a server includes to answer, per
+    request, *who is calling, which model endpoint do they want, and may
+    they?*
 
-    A server that needs only one part may include that part's header alone:
-    each public header is self-contained.
+    It holds nothing of the token lifecycle (issuing, stores, login and the
+    token routes: `<modelauth/tokens.hpp>`) and no header that does file
+    or network I/O of its own, so it builds wherever Boost and OpenSSL do.
+    `tests/layers` checks both. A server that needs only one part may include
+    that part's header alone: each public header is self-contained.
 */
 
 #include <modelauth/api_key.hpp>
@@ -23,7 +29,6 @@
 #include <modelauth/http/guard.hpp>
 #include <modelauth/http/guarded_handler.hpp>
 #include <modelauth/http/metrics.hpp>
-#include <modelauth/http/rest_api.hpp>
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/json.hpp>
@@ -40,16 +45,8 @@
 #include <modelauth/scope_policy.hpp>
 #include <modelauth/token_cache.hpp>
 #include <modelauth/token_validator.hpp>
-#include <modelauth/tokens/api_key_source.hpp>
-#include <modelauth/tokens/in_memory_token_store.hpp>
-#include <modelauth/tokens/issuer.hpp>
-#include <modelauth/tokens/journal_token_store.hpp>
-#include <modelauth/tokens/login_limiter.hpp>
-#include <modelauth/tokens/managed_token_store.hpp>
-#include <modelauth/tokens/password.hpp>
-#include <modelauth/tokens/token_service.hpp>
-#include <modelauth/tokens/token_store.hpp>
-#include <modelauth/tokens/ttl.hpp>
+#include <modelauth/validation/token_store.hpp>
+#include <modelauth/validation/trusted_issuer.hpp>
 #include <modelauth/version.hpp>
 
 #endif

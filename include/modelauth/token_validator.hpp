@@ -50,7 +50,8 @@
 #include <modelauth/jwt_claims.hpp>
 #include <modelauth/principal.hpp>
 #include <modelauth/token_cache.hpp>
-#include <modelauth/tokens/token_store.hpp>
+#include <modelauth/validation/token_store.hpp>
+#include <modelauth/validation/trusted_issuer.hpp>
 
 #include <chrono>
 #include <memory>
@@ -61,36 +62,6 @@
 
 namespace modelauth {
 inline namespace v0 {
-
-/** An issuer whose JWTs are accepted, with its own keys and rules. */
-struct trusted_issuer
-{
-    /// The exact `iss` value (compared byte for byte).
-    std::string issuer;
-
-    /// The issuer's keys, chosen by the token's `kid`.
-    jose::key_set keys;
-
-    /// Accepted audiences, any of which the token's `aud` must name. Empty:
-    /// `aud` is not checked.
-    std::vector<std::string> audiences;
-
-    /// Algorithms accepted from this issuer. Empty: whatever its keys are bound to.
-    std::vector<jose::algorithm> algorithms;
-
-    /// Clock skew tolerated on `exp`, `nbf`, `iat`.
-    std::chrono::seconds leeway{60};
-
-    /// Whether `exp` is required (secure default: yes). Opting out is explicit.
-    bool require_expiry = true;
-
-    /// The longest token lifetime accepted, if any.
-    std::optional<std::chrono::seconds> max_lifetime;
-
-    /// A required header `typ`, e.g. `at+jwt` (RFC 9068); compared as
-    /// `media_type_matches` does.
-    std::optional<std::string> required_type;
-};
 
 /** Settings of a TokenValidator. */
 struct token_validator_options
@@ -168,13 +139,17 @@ public:
     */
     void set_issuer_keys(std::string_view issuer, jose::key_set keys);
 
-    /** Reloads one issuer's keys from a JWKS file (hot reload on a signal or
-        a timer of the server's).
+    /** Replaces one issuer's keys with those of a JWKS text (a hot reload on
+        a signal or a timer of the server's, e.g. with
+        `jose::read_jwks_file`). Keys without their own `alg` take the
+        issuer's one allowed algorithm, as at start-up (Microsoft Entra ID
+        publishes none).
 
-        @return Nothing, or the file's error; on error the old keys stay.
+        @return Nothing, or the JWKS's error (`key_error::invalid_jwks` for
+        one without keys); on error the old keys stay.
         @throws configuration_error if no issuer is named `issuer`.
     */
-    [[nodiscard]] result<void> reload_issuer_keys(std::string_view issuer, std::string const& jwks_path);
+    [[nodiscard]] result<void> set_issuer_jwks(std::string_view issuer, std::string_view jwks_text);
 
     /// The cache, for its statistics.
     [[nodiscard]] verified_token_cache const& cache() const noexcept { return cache_; }

@@ -16,8 +16,6 @@
 #include <doctest/doctest.h>
 
 #include <condition_variable>
-#include <cstdio>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -455,26 +453,21 @@ TEST_CASE_FIXTURE(fixture, "key rotation: a removed key stops verifying at once,
                     ma::configuration_error);
 }
 
-TEST_CASE_FIXTURE(fixture, "issuer keys reload from a JWKS file; a bad file keeps the old keys")
+TEST_CASE_FIXTURE(fixture, "issuer keys reload from a JWKS text; a bad or empty one keeps the old keys")
 {
     auto const next = jose::key::generate(jose::algorithm::eddsa, "file-key").value();
-    auto const path = std::string("modelauth_validator_test_jwks.json");
-    {
-        std::ofstream out(path);
-        out << json::serialize(jose::key_set::from_keys({next}).value().to_public_jwks());
-    }
-    REQUIRE(validator.reload_issuer_keys(issuer, path));
+    REQUIRE(validator.set_issuer_jwks(issuer, json::serialize(jose::key_set::from_keys({next}).value().to_public_jwks())));
     CHECK(validator.validate(token(next)));
     CHECK(error_of(token(es)) == ma::jose_error::unknown_key);
+    for(std::string_view bad_jwks : {R"({"keys":[)", R"({"keys":[]})", "[]"})
     {
-        std::ofstream out(path);
-        out << "{\"keys\":[";
+        CAPTURE(bad_jwks);
+        auto bad = validator.set_issuer_jwks(issuer, bad_jwks);
+        REQUIRE(bad.has_error());
+        CHECK(bad.error() == ma::key_error::invalid_jwks);
+        CHECK(validator.validate(token(next)));
     }
-    auto bad = validator.reload_issuer_keys(issuer, path);
-    REQUIRE(bad.has_error());
-    CHECK(bad.error() == ma::key_error::invalid_jwks);
-    CHECK(validator.validate(token(next)));
-    std::remove(path.c_str());
+    CHECK_THROWS_AS((void)validator.set_issuer_jwks("https://nobody.test", R"({"keys":[]})"), ma::configuration_error);
 }
 
 TEST_CASE_FIXTURE(fixture, "API keys validate through the store; deactivation, deletion and expiry apply at once")
@@ -682,13 +675,7 @@ TEST_CASE("F11: reloading an alg-less JWKS takes the issuer's one algorithm, as 
     issuer_config.keys = jose::key_set::from_jwks(json::value(alg_less(first)), jose::algorithm::rs256).value();
     ma::TokenValidator<ma::manual_clock_ref> validator({issuer_config}, {}, nullptr, ma::manual_clock_ref(clock));
 
-    auto const path = std::string("modelauth_validator_test_f11.json");
-    {
-        std::ofstream out(path);
-        out << json::serialize(alg_less(next));
-    }
-    auto reloaded = validator.reload_issuer_keys(issuer, path);
-    std::remove(path.c_str());
+    auto reloaded = validator.set_issuer_jwks(issuer, json::serialize(alg_less(next)));
     REQUIRE(reloaded); // before the fix: unsupported_algorithm, and the old key stayed
 
     auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();

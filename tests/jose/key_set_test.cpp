@@ -13,10 +13,6 @@
 
 #include <doctest/doctest.h>
 
-#include <atomic>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -47,21 +43,6 @@ boost::json::object with(boost::json::object jwk, char const* member, boost::jso
     jwk[member] = std::move(value);
     return jwk;
 }
-
-// A file removed when the test ends.
-struct temporary_file
-{
-    std::string path;
-    explicit temporary_file(std::string const& contents)
-    {
-        static std::atomic<int> counter{0};
-        path = (std::filesystem::temp_directory_path()
-                / ("modelauth_key_set_test_" + std::to_string(counter++) + ".json"))
-                   .string();
-        std::ofstream(path, std::ios::binary) << contents;
-    }
-    ~temporary_file() { std::remove(path.c_str()); }
-};
 
 } // namespace
 
@@ -250,21 +231,6 @@ TEST_CASE("text that is not a JWKS is invalid_jwks; an entry that is not an obje
     std::string const huge =
         R"({"keys":[],"pad":")" + std::string(jose::key_set::max_jwks_size, ' ') + R"("})";
     CHECK(error_of(jose::key_set::from_jwks(std::string_view(huge))) == key_error::invalid_jwks);
-}
-
-TEST_CASE("load_jwks_file reads a bounded file; missing or oversized files are invalid_jwks")
-{
-    auto const set = jose::key_set::from_keys({es256("file-key")}).value();
-    temporary_file const file(boost::json::serialize(set.to_public_jwks()));
-    auto const loaded = jose::key_set::load_jwks_file(file.path);
-    REQUIRE(loaded);
-    CHECK(loaded->find("file-key"));
-
-    CHECK(error_of(jose::key_set::load_jwks_file("/nonexistent/modelauth/jwks.json"))
-          == key_error::invalid_jwks);
-    CHECK(error_of(jose::key_set::load_jwks_file("/")) == key_error::invalid_jwks);
-    temporary_file const big(std::string(jose::key_set::max_jwks_size + 1, ' '));
-    CHECK(error_of(jose::key_set::load_jwks_file(big.path)) == key_error::invalid_jwks);
 }
 
 TEST_CASE("Wycheproof's JWK key sets: mixed, duplicate kid and valid sets")

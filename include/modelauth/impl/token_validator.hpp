@@ -346,20 +346,29 @@ void TokenValidator<Clock>::set_issuer_keys(std::string_view issuer, jose::key_s
 }
 
 template<class Clock>
-result<void> TokenValidator<Clock>::reload_issuer_keys(std::string_view issuer, std::string const& jwks_path)
+result<void> TokenValidator<Clock>::set_issuer_jwks(std::string_view issuer, std::string_view jwks_text)
 {
     // Keys without their own `alg` (Microsoft Entra ID publishes none) take
     // the issuer's one allowed algorithm, as at start-up (review F11).
     std::optional<jose::algorithm> default_alg;
+    bool found = false;
     {
         auto const* issuers = issuers_.load_cached();
         for(auto const& entry : *issuers)
-            if(entry.config.issuer == issuer && entry.config.algorithms.size() == 1)
-                default_alg = entry.config.algorithms.front();
+            if(entry.config.issuer == issuer)
+            {
+                found = true;
+                if(entry.config.algorithms.size() == 1)
+                    default_alg = entry.config.algorithms.front();
+            }
     }
-    auto keys = jose::key_set::load_jwks_file(jwks_path, default_alg);
+    if(! found)
+        throw configuration_error("issuer", "is not a trusted issuer: " + std::string(issuer));
+    auto keys = jose::key_set::from_jwks(jwks_text, default_alg);
     if(! keys)
         return keys.error();
+    if(keys->size() == 0) // a set that verifies nothing never replaces one that does
+        return key_error::invalid_jwks;
     set_issuer_keys(issuer, std::move(*keys));
     return {};
 }

@@ -98,17 +98,6 @@ public:
     [[nodiscard]] static result<key_set>
     from_jwks(std::string_view json_text, std::optional<algorithm> default_alg = {});
 
-    /** Reads a JWKS file (at most `max_jwks_size` bytes) and makes a set.
-
-        @return As above, and `key_error::invalid_jwks` when the file cannot
-        be opened or read, or is too large. The error never contains the
-        path's contents.
-
-        Exception safety: strong.
-    */
-    [[nodiscard]] static result<key_set>
-    load_jwks_file(std::string const& path, std::optional<algorithm> default_alg = {});
-
     /// The largest JWKS accepted, as text or file: 1 MiB.
     static constexpr std::size_t max_jwks_size = 1024 * 1024;
 

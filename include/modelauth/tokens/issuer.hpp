@@ -45,7 +45,7 @@
 #include <modelauth/jose/key.hpp>
 #include <modelauth/jose/key_set.hpp>
 #include <modelauth/principal.hpp>
-#include <modelauth/token_validator.hpp>
+#include <modelauth/validation/trusted_issuer.hpp>
 
 #include <boost/json/object.hpp>
 

@@ -43,7 +43,7 @@
 
 #include <modelauth/detail/snapshot.hpp>
 #include <modelauth/error.hpp>
-#include <modelauth/tokens/token_store.hpp>
+#include <modelauth/validation/token_store.hpp>
 
 #include <algorithm>
 #include <atomic>

@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_TOKENS_TOKEN_STORE_HPP
-#define MODELAUTH_TOKENS_TOKEN_STORE_HPP
+#ifndef MODELAUTH_VALIDATION_TOKEN_STORE_HPP
+#define MODELAUTH_VALIDATION_TOKEN_STORE_HPP
 
 /** @file
     The TokenStore concept: where managed tokens (API keys and other opaque
@@ -19,9 +19,11 @@
     epochs on every hit, so a revocation reaches every cached credential at
     once.
 
-    The token service changes a store through `ManagedTokenStore`
-    (`managed_token_store.hpp`), which derives from `TokenStore`; its
-    implementations are `InMemoryTokenStore` and `JournalTokenStore`.
+    This is the read side, part of the request path. The lifecycle layer
+    (`modelauth/tokens.hpp`) changes a store through `ManagedTokenStore`
+    (`tokens/managed_token_store.hpp`), which derives from `TokenStore`; its
+    implementations are `InMemoryTokenStore` and `JournalTokenStore`. A
+    server that only validates may implement `TokenStore` over its own data.
 */
 
 #include <modelauth/api_key.hpp>

@@ -13,7 +13,6 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
-#include <fstream>
 #include <iterator>
 #include <limits>
 
@@ -144,26 +143,6 @@ key_set::from_jwks(std::string_view json_text, std::optional<algorithm> default_
     if(ec)
         return key_error::invalid_jwks;
     return from_jwks(json, default_alg);
-}
-
-inline result<key_set>
-key_set::load_jwks_file(std::string const& path, std::optional<algorithm> default_alg)
-{
-    std::ifstream file(path, std::ios::binary);
-    if(! file)
-        return key_error::invalid_jwks;
-    std::string text;
-    char buffer[16 * 1024];
-    while(file)
-    {
-        file.read(buffer, sizeof buffer);
-        text.append(buffer, static_cast<std::size_t>(file.gcount()));
-        if(text.size() > max_jwks_size)
-            return key_error::invalid_jwks;
-    }
-    if(file.bad())
-        return key_error::invalid_jwks;
-    return from_jwks(std::string_view(text), default_alg);
 }
 
 inline key const* key_set::find(std::string_view kid) const noexcept
