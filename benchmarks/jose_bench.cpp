@@ -16,7 +16,7 @@
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/jws.hpp>
 #include <modelauth/jose/key.hpp>
-#include <modelauth/token_validator.hpp>
+#include <modelauth/validation/token_validator.hpp>
 
 #if defined(MODELAUTH_BENCH_PEERS)
 #include "peers/peers.hpp"

@@ -15,7 +15,7 @@
 
 #include "alloc_counter.hpp"
 
-#include <modelauth/scope_policy.hpp>
+#include <modelauth/policy/scope_policy.hpp>
 
 #include <benchmark/benchmark.h>
 

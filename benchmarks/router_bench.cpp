@@ -16,7 +16,7 @@
 
 #include "alloc_counter.hpp"
 
-#include <modelauth/model_url_router.hpp>
+#include <modelauth/router/model_url_router.hpp>
 
 #include <benchmark/benchmark.h>
 

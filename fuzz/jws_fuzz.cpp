@@ -11,7 +11,7 @@
 // compact form must be strict base64url (no second spelling verifies).
 
 #include <modelauth/jose/jws.hpp>
-#include <modelauth/token_validator.hpp>
+#include <modelauth/validation/token_validator.hpp>
 
 #include <cstdint>
 #include <cstdlib>

@@ -14,7 +14,7 @@
 // - whatever the router accepted is also accepted by parse_request_target,
 //   and the query view can be walked and decoded.
 
-#include <modelauth/model_url_router.hpp>
+#include <modelauth/router/model_url_router.hpp>
 
 #include <cstddef>
 #include <cstdint>

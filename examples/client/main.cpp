@@ -12,7 +12,7 @@
 
 #include "http_client.hpp"
 
-#include <modelauth/api_key.hpp>
+#include <modelauth/validation/api_key.hpp>
 #include <modelauth/tokens/api_key_source.hpp>
 
 #include <boost/json/object.hpp>

@@ -51,7 +51,7 @@
 
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/http/rest_api.hpp>
-#include <modelauth/model_registry.hpp>
+#include <modelauth/router/model_registry.hpp>
 #include <modelauth/tokens/issuer.hpp>
 #include <modelauth/tokens/ttl.hpp>
 

@@ -21,7 +21,7 @@
     model takes 2`) and never echoes text from the request.
 */
 
-#include <modelauth/model_registry.hpp>
+#include <modelauth/router/model_registry.hpp>
 
 #include <boost/assert/source_location.hpp>
 #include <boost/json/array.hpp>

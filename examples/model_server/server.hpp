@@ -73,10 +73,10 @@
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/jwks_file.hpp>
 #include <modelauth/jose/key_set.hpp>
-#include <modelauth/model_registry.hpp>
-#include <modelauth/model_url_router.hpp>
-#include <modelauth/scope_policy.hpp>
-#include <modelauth/token_validator.hpp>
+#include <modelauth/router/model_registry.hpp>
+#include <modelauth/router/model_url_router.hpp>
+#include <modelauth/policy/scope_policy.hpp>
+#include <modelauth/validation/token_validator.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
 #include <modelauth/tokens/issuer.hpp>
 #include <modelauth/tokens/journal_token_store.hpp>

@@ -20,10 +20,8 @@
     that part's header alone: each public header is self-contained.
 */
 
-#include <modelauth/api_key.hpp>
 #include <modelauth/clock.hpp>
 #include <modelauth/configuration_error.hpp>
-#include <modelauth/decoded_view.hpp>
 #include <modelauth/error.hpp>
 #include <modelauth/http/credentials.hpp>
 #include <modelauth/http/guard.hpp>
@@ -35,17 +33,19 @@
 #include <modelauth/jose/jws.hpp>
 #include <modelauth/jose/key.hpp>
 #include <modelauth/jose/key_set.hpp>
-#include <modelauth/jwt_claims.hpp>
-#include <modelauth/model_endpoint.hpp>
-#include <modelauth/model_registry.hpp>
-#include <modelauth/model_url_router.hpp>
-#include <modelauth/principal.hpp>
-#include <modelauth/query_view.hpp>
-#include <modelauth/request_target.hpp>
-#include <modelauth/scope_policy.hpp>
-#include <modelauth/token_cache.hpp>
-#include <modelauth/token_validator.hpp>
+#include <modelauth/policy/scope_policy.hpp>
+#include <modelauth/router/decoded_view.hpp>
+#include <modelauth/router/model_endpoint.hpp>
+#include <modelauth/router/model_registry.hpp>
+#include <modelauth/router/model_url_router.hpp>
+#include <modelauth/router/query_view.hpp>
+#include <modelauth/router/request_target.hpp>
+#include <modelauth/validation/api_key.hpp>
+#include <modelauth/validation/jwt_claims.hpp>
+#include <modelauth/validation/principal.hpp>
+#include <modelauth/validation/token_cache.hpp>
 #include <modelauth/validation/token_store.hpp>
+#include <modelauth/validation/token_validator.hpp>
 #include <modelauth/validation/trusted_issuer.hpp>
 #include <modelauth/version.hpp>
 

@@ -14,7 +14,7 @@
 
 #include <modelauth/http/guarded_handler.hpp>
 
-#include <modelauth/api_key.hpp>
+#include <modelauth/validation/api_key.hpp>
 #include <modelauth/jose/jws.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
 

@@ -7,7 +7,7 @@
 #include <modelauth/tokens/issuer.hpp>
 
 #include <modelauth/jose/base64url.hpp>
-#include <modelauth/token_validator.hpp>
+#include <modelauth/validation/token_validator.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>

@@ -9,7 +9,7 @@
 // modelauth verify in both. Every token and key is made at test time.
 // scripts/deps installs both peers; a missing peer fails this test.
 
-#include <modelauth/token_validator.hpp>
+#include <modelauth/validation/token_validator.hpp>
 
 #include <modelauth/jose/base64url.hpp>
 

@@ -53,7 +53,7 @@ if(NOT status EQUAL 0)
 endif()
 # A scan that saw nothing would pass anything: the closure must hold the
 # request path's own headers.
-foreach(expected "modelauth/http/guard.hpp" "modelauth/token_validator.hpp" "modelauth/validation/token_store.hpp")
+foreach(expected "modelauth/http/guard.hpp" "modelauth/validation/token_validator.hpp" "modelauth/validation/token_store.hpp")
   string(FIND "${deps}" "${expected}" at)
   if(at EQUAL -1)
     list(APPEND failures "modelauth.hpp's closure lacks ${expected}: the scan is broken")

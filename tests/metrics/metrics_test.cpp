@@ -7,9 +7,9 @@
 #include <modelauth/http/metrics.hpp>
 
 #include <modelauth/error.hpp>
-#include <modelauth/principal.hpp>
-#include <modelauth/scope_policy.hpp>
-#include <modelauth/token_cache.hpp>
+#include <modelauth/validation/principal.hpp>
+#include <modelauth/policy/scope_policy.hpp>
+#include <modelauth/validation/token_cache.hpp>
 
 #include <doctest/doctest.h>
 

@@ -4,7 +4,7 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#include <modelauth/scope_policy.hpp>
+#include <modelauth/policy/scope_policy.hpp>
 
 #include "router/router_fixture.hpp"
 

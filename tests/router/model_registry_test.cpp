@@ -4,7 +4,7 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#include <modelauth/model_registry.hpp>
+#include <modelauth/router/model_registry.hpp>
 
 #include "router/router_fixture.hpp"
 

@@ -4,7 +4,7 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#include <modelauth/query_view.hpp>
+#include <modelauth/router/query_view.hpp>
 
 #include <doctest/doctest.h>
 

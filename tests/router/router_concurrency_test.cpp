@@ -8,7 +8,7 @@
 // one whole snapshot, and endpoints must outlive the swaps (run it under
 // ASan and TSan-free: no locks to get wrong, only shared_ptr publication).
 
-#include <modelauth/model_url_router.hpp>
+#include <modelauth/router/model_url_router.hpp>
 
 #include "router/router_fixture.hpp"
 

@@ -10,7 +10,7 @@
 // The registry most router tests route against: the demo's models plus
 // neighbours chosen to catch partial matches.
 
-#include <modelauth/model_url_router.hpp>
+#include <modelauth/router/model_url_router.hpp>
 
 #include <cstdint>
 #include <string>

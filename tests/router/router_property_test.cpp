@@ -10,7 +10,7 @@
 //   if its decoded path is a registered URL, and then to exactly that model
 //   and version: a mutated URL never reaches another model by accident.
 
-#include <modelauth/model_url_router.hpp>
+#include <modelauth/router/model_url_router.hpp>
 
 #include <doctest/doctest.h>
 

@@ -11,7 +11,7 @@
 
 #include <modelauth/tokens/token_service.hpp>
 
-#include <modelauth/token_validator.hpp>
+#include <modelauth/validation/token_validator.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
 #include <modelauth/tokens/journal_token_store.hpp>
 

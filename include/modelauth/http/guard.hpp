@@ -33,12 +33,12 @@
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/error.hpp>
 #include <modelauth/http/credentials.hpp>
-#include <modelauth/model_endpoint.hpp>
-#include <modelauth/model_registry.hpp>
-#include <modelauth/model_url_router.hpp>
-#include <modelauth/principal.hpp>
-#include <modelauth/scope_policy.hpp>
-#include <modelauth/token_validator.hpp>
+#include <modelauth/router/model_endpoint.hpp>
+#include <modelauth/router/model_registry.hpp>
+#include <modelauth/router/model_url_router.hpp>
+#include <modelauth/validation/principal.hpp>
+#include <modelauth/policy/scope_policy.hpp>
+#include <modelauth/validation/token_validator.hpp>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>

@@ -36,7 +36,7 @@
 
 #include <modelauth/http/guard.hpp>
 #include <modelauth/http/metrics.hpp>
-#include <modelauth/scope_policy.hpp>
+#include <modelauth/policy/scope_policy.hpp>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>

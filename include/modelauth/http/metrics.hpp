@@ -31,7 +31,7 @@
 
 #include <modelauth/error.hpp>
 #include <modelauth/http/guard.hpp>
-#include <modelauth/token_cache.hpp>
+#include <modelauth/validation/token_cache.hpp>
 
 #include <array>
 #include <atomic>

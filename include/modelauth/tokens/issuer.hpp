@@ -44,7 +44,7 @@
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/key.hpp>
 #include <modelauth/jose/key_set.hpp>
-#include <modelauth/principal.hpp>
+#include <modelauth/validation/principal.hpp>
 #include <modelauth/validation/trusted_issuer.hpp>
 
 #include <boost/json/object.hpp>

@@ -41,7 +41,7 @@
     client cannot clear its address's count with an account of its own.
 */
 
-#include <modelauth/api_key.hpp>
+#include <modelauth/validation/api_key.hpp>
 #include <modelauth/clock.hpp>
 #include <modelauth/error.hpp>
 

@@ -25,9 +25,9 @@
 
 #include <modelauth/detail/snapshot.hpp>
 #include <modelauth/error.hpp>
-#include <modelauth/model_url_router.hpp>
-#include <modelauth/principal.hpp>
-#include <modelauth/scope_policy.hpp>
+#include <modelauth/router/model_url_router.hpp>
+#include <modelauth/validation/principal.hpp>
+#include <modelauth/policy/scope_policy.hpp>
 #include <modelauth/tokens/issuer.hpp>
 #include <modelauth/tokens/login_limiter.hpp>
 #include <modelauth/tokens/managed_token_store.hpp>

@@ -26,8 +26,8 @@
     server that only validates may implement `TokenStore` over its own data.
 */
 
-#include <modelauth/api_key.hpp>
-#include <modelauth/principal.hpp>
+#include <modelauth/validation/api_key.hpp>
+#include <modelauth/validation/principal.hpp>
 
 #include <chrono>
 #include <cstdint>

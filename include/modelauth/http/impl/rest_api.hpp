@@ -9,8 +9,8 @@
 
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/jose/json.hpp>
-#include <modelauth/query_view.hpp>
-#include <modelauth/request_target.hpp>
+#include <modelauth/router/query_view.hpp>
+#include <modelauth/router/request_target.hpp>
 #include <modelauth/tokens/ttl.hpp>
 
 #include <boost/beast/core/string.hpp>

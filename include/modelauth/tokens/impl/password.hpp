@@ -7,7 +7,7 @@
 #ifndef MODELAUTH_TOKENS_IMPL_PASSWORD_HPP
 #define MODELAUTH_TOKENS_IMPL_PASSWORD_HPP
 
-#include <modelauth/api_key.hpp> // detail::base62_alphabet
+#include <modelauth/validation/api_key.hpp> // detail::base62_alphabet
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>

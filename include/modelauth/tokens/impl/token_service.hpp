@@ -9,7 +9,7 @@
 #ifndef MODELAUTH_TOKENS_IMPL_TOKEN_SERVICE_HPP
 #define MODELAUTH_TOKENS_IMPL_TOKEN_SERVICE_HPP
 
-#include <modelauth/api_key.hpp>
+#include <modelauth/validation/api_key.hpp>
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/tokens/ttl.hpp>
 

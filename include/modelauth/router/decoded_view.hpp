@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_DECODED_VIEW_HPP
-#define MODELAUTH_DECODED_VIEW_HPP
+#ifndef MODELAUTH_ROUTER_DECODED_VIEW_HPP
+#define MODELAUTH_ROUTER_DECODED_VIEW_HPP
 
 /** @file
     `decoded_view`: a percent-encoded string read as its decoded text, lazily.
@@ -194,6 +194,6 @@ private:
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/decoded_view.hpp>
+#include <modelauth/router/impl/decoded_view.hpp>
 
 #endif

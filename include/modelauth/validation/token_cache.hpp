@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_TOKEN_CACHE_HPP
-#define MODELAUTH_TOKEN_CACHE_HPP
+#ifndef MODELAUTH_VALIDATION_TOKEN_CACHE_HPP
+#define MODELAUTH_VALIDATION_TOKEN_CACHE_HPP
 
 /** @file
     The verified-token cache: a bounded memory of credentials already
@@ -46,7 +46,7 @@
       `shared_ptr` copy whose control block only this thread's table shares.
 */
 
-#include <modelauth/principal.hpp>
+#include <modelauth/validation/principal.hpp>
 
 
 #include <openssl/crypto.h>
@@ -211,6 +211,6 @@ private:
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/token_cache.hpp>
+#include <modelauth/validation/impl/token_cache.hpp>
 
 #endif

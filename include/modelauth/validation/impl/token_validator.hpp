@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_IMPL_TOKEN_VALIDATOR_HPP
-#define MODELAUTH_IMPL_TOKEN_VALIDATOR_HPP
+#ifndef MODELAUTH_VALIDATION_IMPL_TOKEN_VALIDATOR_HPP
+#define MODELAUTH_VALIDATION_IMPL_TOKEN_VALIDATOR_HPP
 
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/detail/json_scan.hpp>

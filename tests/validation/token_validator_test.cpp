@@ -4,7 +4,7 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#include <modelauth/token_validator.hpp>
+#include <modelauth/validation/token_validator.hpp>
 
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>

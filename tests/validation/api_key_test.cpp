@@ -4,7 +4,7 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#include <modelauth/api_key.hpp>
+#include <modelauth/validation/api_key.hpp>
 
 #include <doctest/doctest.h>
 

@@ -4,7 +4,7 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#include <modelauth/jwt_claims.hpp>
+#include <modelauth/validation/jwt_claims.hpp>
 
 #include <boost/json/parse.hpp>
 

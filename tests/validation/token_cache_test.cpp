@@ -4,7 +4,7 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#include <modelauth/token_cache.hpp>
+#include <modelauth/validation/token_cache.hpp>
 
 #include <modelauth/error.hpp>
 

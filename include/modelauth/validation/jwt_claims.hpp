@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_JWT_CLAIMS_HPP
-#define MODELAUTH_JWT_CLAIMS_HPP
+#ifndef MODELAUTH_VALIDATION_JWT_CLAIMS_HPP
+#define MODELAUTH_VALIDATION_JWT_CLAIMS_HPP
 
 /** @file
     Checks of the registered JWT claims (RFC 7519 section 4.1): `exp`, `nbf`,
@@ -18,7 +18,7 @@
 
 #include <modelauth/error.hpp>
 #include <modelauth/jose/detail/json_scan.hpp>
-#include <modelauth/principal.hpp>
+#include <modelauth/validation/principal.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -105,6 +105,6 @@ binding_claims(boost::json::object const& claims);
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/jwt_claims.hpp>
+#include <modelauth/validation/impl/jwt_claims.hpp>
 
 #endif

@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_MODEL_URL_ROUTER_HPP
-#define MODELAUTH_MODEL_URL_ROUTER_HPP
+#ifndef MODELAUTH_ROUTER_MODEL_URL_ROUTER_HPP
+#define MODELAUTH_ROUTER_MODEL_URL_ROUTER_HPP
 
 /** @file
     `ModelUrlRouter`: request targets to model endpoints, strict and
@@ -34,10 +34,10 @@
 
 #include <modelauth/detail/snapshot.hpp>
 #include <modelauth/error.hpp>
-#include <modelauth/model_endpoint.hpp>
-#include <modelauth/model_registry.hpp>
-#include <modelauth/query_view.hpp>
-#include <modelauth/request_target.hpp>
+#include <modelauth/router/model_endpoint.hpp>
+#include <modelauth/router/model_registry.hpp>
+#include <modelauth/router/query_view.hpp>
+#include <modelauth/router/request_target.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -310,6 +310,6 @@ using ModelUrlRouter = basic_model_url_router<model_registry>;
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/model_url_router.hpp>
+#include <modelauth/router/impl/model_url_router.hpp>
 
 #endif

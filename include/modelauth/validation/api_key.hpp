@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_API_KEY_HPP
-#define MODELAUTH_API_KEY_HPP
+#ifndef MODELAUTH_VALIDATION_API_KEY_HPP
+#define MODELAUTH_VALIDATION_API_KEY_HPP
 
 /** @file
     Opaque API keys: their format, generation, checks and hashing.
@@ -100,6 +100,6 @@ using secret_digest = std::array<unsigned char, 32>;
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/api_key.hpp>
+#include <modelauth/validation/impl/api_key.hpp>
 
 #endif

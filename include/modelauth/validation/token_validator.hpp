@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_TOKEN_VALIDATOR_HPP
-#define MODELAUTH_TOKEN_VALIDATOR_HPP
+#ifndef MODELAUTH_VALIDATION_TOKEN_VALIDATOR_HPP
+#define MODELAUTH_VALIDATION_TOKEN_VALIDATOR_HPP
 
 /** @file
     TokenValidator: turns a credential (a JWT or an opaque API key) into a
@@ -39,7 +39,7 @@
     @endcode
 */
 
-#include <modelauth/api_key.hpp>
+#include <modelauth/validation/api_key.hpp>
 #include <modelauth/clock.hpp>
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/detail/snapshot.hpp>
@@ -47,9 +47,9 @@
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/jws.hpp>
 #include <modelauth/jose/key_set.hpp>
-#include <modelauth/jwt_claims.hpp>
-#include <modelauth/principal.hpp>
-#include <modelauth/token_cache.hpp>
+#include <modelauth/validation/jwt_claims.hpp>
+#include <modelauth/validation/principal.hpp>
+#include <modelauth/validation/token_cache.hpp>
 #include <modelauth/validation/token_store.hpp>
 #include <modelauth/validation/trusted_issuer.hpp>
 
@@ -190,6 +190,6 @@ private:
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/token_validator.hpp>
+#include <modelauth/validation/impl/token_validator.hpp>
 
 #endif

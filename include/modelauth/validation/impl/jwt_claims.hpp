@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_IMPL_JWT_CLAIMS_HPP
-#define MODELAUTH_IMPL_JWT_CLAIMS_HPP
+#ifndef MODELAUTH_VALIDATION_IMPL_JWT_CLAIMS_HPP
+#define MODELAUTH_VALIDATION_IMPL_JWT_CLAIMS_HPP
 
 #include <modelauth/detail/ascii.hpp>
 

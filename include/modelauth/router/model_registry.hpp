@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_MODEL_REGISTRY_HPP
-#define MODELAUTH_MODEL_REGISTRY_HPP
+#ifndef MODELAUTH_ROUTER_MODEL_REGISTRY_HPP
+#define MODELAUTH_ROUTER_MODEL_REGISTRY_HPP
 
 /** @file
     The registry of deployed models: an immutable, indexed set of model
@@ -362,6 +362,6 @@ template<class Metadata, class MapMetadata>
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/model_registry.hpp>
+#include <modelauth/router/impl/model_registry.hpp>
 
 #endif

@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_QUERY_VIEW_HPP
-#define MODELAUTH_QUERY_VIEW_HPP
+#ifndef MODELAUTH_ROUTER_QUERY_VIEW_HPP
+#define MODELAUTH_ROUTER_QUERY_VIEW_HPP
 
 /** @file
     `query_view`: the parameters of a request's query, read without copying.
@@ -17,7 +17,7 @@
     @endcode
 */
 
-#include <modelauth/decoded_view.hpp>
+#include <modelauth/router/decoded_view.hpp>
 
 #include <cstddef>
 #include <iterator>
@@ -178,6 +178,6 @@ private:
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/query_view.hpp>
+#include <modelauth/router/impl/query_view.hpp>
 
 #endif

@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_REQUEST_TARGET_HPP
-#define MODELAUTH_REQUEST_TARGET_HPP
+#ifndef MODELAUTH_ROUTER_REQUEST_TARGET_HPP
+#define MODELAUTH_ROUTER_REQUEST_TARGET_HPP
 
 /** @file
     `parse_request_target`: the strict grammar modelauth routes on.
@@ -17,7 +17,7 @@
 */
 
 #include <modelauth/error.hpp>
-#include <modelauth/query_view.hpp>
+#include <modelauth/router/query_view.hpp>
 
 #include <cstddef>
 #include <string>
@@ -158,6 +158,6 @@ private:
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/request_target.hpp>
+#include <modelauth/router/impl/request_target.hpp>
 
 #endif

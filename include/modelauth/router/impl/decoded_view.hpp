@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_IMPL_DECODED_VIEW_HPP
-#define MODELAUTH_IMPL_DECODED_VIEW_HPP
+#ifndef MODELAUTH_ROUTER_IMPL_DECODED_VIEW_HPP
+#define MODELAUTH_ROUTER_IMPL_DECODED_VIEW_HPP
 
 #include <modelauth/detail/path_grammar.hpp>
 

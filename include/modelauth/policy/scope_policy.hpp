@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_SCOPE_POLICY_HPP
-#define MODELAUTH_SCOPE_POLICY_HPP
+#ifndef MODELAUTH_POLICY_SCOPE_POLICY_HPP
+#define MODELAUTH_POLICY_SCOPE_POLICY_HPP
 
 /** @file
     `ScopePolicy`: may this principal do this action on this endpoint?
@@ -52,8 +52,8 @@
 
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/error.hpp>
-#include <modelauth/model_endpoint.hpp>
-#include <modelauth/principal.hpp>
+#include <modelauth/router/model_endpoint.hpp>
+#include <modelauth/validation/principal.hpp>
 
 #include <boost/json/value.hpp>
 
@@ -500,6 +500,6 @@ private:
 } // namespace v0
 } // namespace modelauth
 
-#include <modelauth/impl/scope_policy.hpp>
+#include <modelauth/policy/impl/scope_policy.hpp>
 
 #endif

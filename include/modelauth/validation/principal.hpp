@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_PRINCIPAL_HPP
-#define MODELAUTH_PRINCIPAL_HPP
+#ifndef MODELAUTH_VALIDATION_PRINCIPAL_HPP
+#define MODELAUTH_VALIDATION_PRINCIPAL_HPP
 
 /** @file
     Who is calling: the `Principal` a validated credential yields.

@@ -4,14 +4,14 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_MODEL_ENDPOINT_HPP
-#define MODELAUTH_MODEL_ENDPOINT_HPP
+#ifndef MODELAUTH_ROUTER_MODEL_ENDPOINT_HPP
+#define MODELAUTH_ROUTER_MODEL_ENDPOINT_HPP
 
 /** @file
     `ModelEndpoint`: what a request target routes to.
 */
 
-#include <modelauth/model_registry.hpp>
+#include <modelauth/router/model_registry.hpp>
 
 #include <cstddef>
 #include <cstdint>

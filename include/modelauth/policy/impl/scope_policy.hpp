@@ -4,8 +4,8 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#ifndef MODELAUTH_IMPL_SCOPE_POLICY_HPP
-#define MODELAUTH_IMPL_SCOPE_POLICY_HPP
+#ifndef MODELAUTH_POLICY_IMPL_SCOPE_POLICY_HPP
+#define MODELAUTH_POLICY_IMPL_SCOPE_POLICY_HPP
 
 #include <modelauth/detail/path_grammar.hpp>
 
