@@ -51,7 +51,7 @@ struct guard_case
         model.name = "diamond-price";
         model.versions = {"1", "2"};
         guard = std::make_shared<ma::http::Guard const>(
-            std::make_shared<ma::TokenValidator<> const>(std::vector<ma::trusted_issuer>{issuer}, options),
+            std::make_shared<ma::TokenValidator const>(std::vector<ma::trusted_issuer>{issuer}, options),
             std::make_shared<ma::ModelUrlRouter const>(ma::model_registry({model})),
             std::make_shared<ma::ScopePolicy const>());
         boost::json::object claims{{"iss", "https://auth.example.com"}, {"sub", "user-8f3a2c"},

@@ -411,7 +411,7 @@ struct bench_clock
 struct validator_case
 {
     std::string token;
-    std::optional<ma::TokenValidator<bench_clock>> validator;
+    std::optional<ma::basic_token_validator<bench_clock>> validator;
 
     // `signer` makes the token; the validator trusts `verifier`, which for an
     // asymmetric algorithm is the public key its raw baseline verifies with.

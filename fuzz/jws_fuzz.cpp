@@ -27,7 +27,7 @@ constexpr std::string_view fuzz_secret = "modelauth-fuzz-secret-0123456789";
 struct target
 {
     jose::key key = jose::key::from_secret(fuzz_secret, jose::algorithm::hs256, "fuzz").value();
-    modelauth::TokenValidator<> validator{make_issuers(key)};
+    modelauth::TokenValidator validator{make_issuers(key)};
 
     static std::vector<modelauth::trusted_issuer> make_issuers(jose::key const& k)
     {

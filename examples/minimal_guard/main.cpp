@@ -125,7 +125,7 @@ try
     idp.audiences = {"models"};
     auto const models = json::parse(R"([{"model_id":1,"prefix":"models/demo","name":"echo","versions":["1"]}])");
     auto const guard = std::make_shared<modelauth::http::Guard const>(
-        std::make_shared<modelauth::TokenValidator<> const>(std::vector{idp}),
+        std::make_shared<modelauth::TokenValidator const>(std::vector{idp}),
         std::make_shared<modelauth::ModelUrlRouter const>(
             modelauth::model_registry(modelauth::model_descriptions_from_json(models))),
         std::make_shared<modelauth::ScopePolicy const>());

@@ -375,7 +375,7 @@ public:
     using guard_type = modelauth::http::basic_guard<Clock>;
     using service_type = modelauth::token_service<Clock>;
     using issuer_type = modelauth::token_issuer<Clock>;
-    using validator_type = modelauth::TokenValidator<Clock>;
+    using validator_type = modelauth::basic_token_validator<Clock>;
 
     server_core(server_config const& config, std::string base_url, Clock clock,
                 modelauth::journal_options const& journal_options = {})

@@ -136,7 +136,7 @@ public:
         guard_options.credentials.max_credential_bytes = server_limits::credential_bytes;
 
         auto guard = std::make_shared<ma::http::Guard const>(
-            std::make_shared<ma::TokenValidator<> const>(
+            std::make_shared<ma::TokenValidator const>(
                 std::vector<ma::trusted_issuer>{issuer}, validator_options, std::move(store)),
             std::make_shared<ma::ModelUrlRouter const>(ma::model_registry({model})),
             std::make_shared<ma::ScopePolicy const>(), std::move(guard_options));

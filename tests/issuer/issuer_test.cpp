@@ -42,7 +42,7 @@ using jose::algorithm;
 namespace {
 
 using issuer_type = ma::token_issuer<ma::manual_clock_ref>;
-using validator_type = ma::TokenValidator<ma::manual_clock_ref>;
+using validator_type = ma::basic_token_validator<ma::manual_clock_ref>;
 
 std::string const issuer_url = "http://127.0.0.1:8080";
 
@@ -974,14 +974,14 @@ TEST_CASE("an issuer whose key came from a private JWK signs, saves and loads it
         {"d", jose::base64url_encode(std::string_view(reinterpret_cast<char*>(d), d_size))},
         {"x", jose::base64url_encode(std::string_view(reinterpret_cast<char*>(x), x_size))}};
     ma::token_issuer<> issuer(options_for(), jose::key::from_jwk(jwk).value());
-    ma::TokenValidator<> validator({issuer.trusted()});
+    ma::TokenValidator validator({issuer.trusted()});
     CHECK(validator.validate(issuer.issue(request_for("alice")).value().token));
     temp_dir dir;
     REQUIRE(issuer.save(dir.path / "keys.json"));
     auto loaded = ma::token_issuer<>::load(dir.path / "keys.json", options_for());
     REQUIRE(loaded);
     CHECK(loaded->current_kid() == issuer.current_kid());
-    ma::TokenValidator<> reloaded({loaded->trusted()});
+    ma::TokenValidator reloaded({loaded->trusted()});
     CHECK(reloaded.validate(issuer.issue(request_for("alice")).value().token));
 }
 

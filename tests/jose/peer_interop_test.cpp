@@ -95,7 +95,7 @@ TEST_CASE("tokens signed by PyJWT and by npm jose verify with modelauth")
             ma::trusted_issuer t;
             t.issuer = "peer";
             t.keys = jose::key_set::from_keys({*k}).value();
-            ma::TokenValidator<> validator({t});
+            ma::TokenValidator validator({t});
             auto const& token = answer.at("token").as_string();
             auto principal = validator.validate(std::string_view(token.data(), token.size()));
             REQUIRE(principal);

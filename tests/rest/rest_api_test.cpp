@@ -106,7 +106,7 @@ struct rest_stack
         io.issuer = base_url;
         issuer = std::make_shared<ma::token_issuer<clock_ref> const>(
             ma::token_issuer<clock_ref>::generate(io, ma::default_retain_old_keys, clock_ref(clock)).value());
-        auto validator = std::make_shared<ma::TokenValidator<clock_ref> const>(
+        auto validator = std::make_shared<ma::basic_token_validator<clock_ref> const>(
             std::vector<ma::trusted_issuer>{issuer->trusted()}, ma::token_validator_options{}, store,
             clock_ref(clock));
         router = std::make_shared<ma::ModelUrlRouter const>(ma::model_registry({

@@ -38,7 +38,7 @@ namespace {
 using clock_ref = ma::manual_clock_ref;
 using service_type = ma::token_service<clock_ref>;
 using issuer_type = ma::token_issuer<clock_ref>;
-using validator_type = ma::TokenValidator<clock_ref>;
+using validator_type = ma::basic_token_validator<clock_ref>;
 using time_point = std::chrono::system_clock::time_point;
 
 std::string const issuer_url = "http://127.0.0.1:8080";

@@ -60,7 +60,7 @@ struct guard_fixture
     ma::manual_clock clock;
     jose::key key = jose::key::generate(jose::algorithm::eddsa, "k").value();
     std::shared_ptr<ma::InMemoryTokenStore> store = std::make_shared<ma::InMemoryTokenStore>();
-    std::shared_ptr<ma::TokenValidator<ma::manual_clock_ref> const> validator;
+    std::shared_ptr<ma::basic_token_validator<ma::manual_clock_ref> const> validator;
     std::shared_ptr<ma::ModelUrlRouter const> router;
     std::shared_ptr<ma::ScopePolicy const> policy = std::make_shared<ma::ScopePolicy const>();
     std::shared_ptr<guard_type const> guard;
@@ -71,7 +71,7 @@ struct guard_fixture
         t.issuer = issuer;
         t.keys = jose::key_set::from_keys({key}).value();
         t.audiences = {"models"};
-        validator = std::make_shared<ma::TokenValidator<ma::manual_clock_ref> const>(
+        validator = std::make_shared<ma::basic_token_validator<ma::manual_clock_ref> const>(
             std::vector<ma::trusted_issuer>{t}, ma::token_validator_options{}, store, ma::manual_clock_ref(clock));
         router = std::make_shared<ma::ModelUrlRouter const>(ma::model_registry(
             {describe(1, "diamond-price", {"1", "2"}), describe(2, "churn", {"1"})}));

@@ -32,7 +32,7 @@ struct reuse_fixture
 {
     ma::manual_clock clock;
     jose::key key = jose::key::from_secret(std::string(32, 'r'), jose::algorithm::hs256, "r").value();
-    ma::TokenValidator<ma::manual_clock_ref> validator;
+    ma::basic_token_validator<ma::manual_clock_ref> validator;
 
     static ma::token_validator_options no_cache()
     {

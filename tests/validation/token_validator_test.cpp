@@ -50,7 +50,7 @@ struct fixture
     jose::key es = jose::key::generate(jose::algorithm::es256, "es").value();
     jose::key ed = jose::key::generate(jose::algorithm::eddsa, "ed").value();
     jose::key rs = jose::key::generate(jose::algorithm::rs256, "rs").value();
-    ma::TokenValidator<ma::manual_clock_ref> validator;
+    ma::basic_token_validator<ma::manual_clock_ref> validator;
 
     static ma::trusted_issuer make_issuer(std::vector<jose::key> keys, std::string name = issuer)
     {
@@ -327,7 +327,7 @@ TEST_CASE("J24: a required typ, an algorithm allow-list, a maximum lifetime and 
     t.required_type = "at+jwt";
     t.algorithms = {jose::algorithm::eddsa};
     t.max_lifetime = 3600s;
-    ma::TokenValidator<ma::manual_clock_ref> v({t}, {}, nullptr, ma::manual_clock_ref(clock));
+    ma::basic_token_validator<ma::manual_clock_ref> v({t}, {}, nullptr, ma::manual_clock_ref(clock));
     json::object c{{"iss", issuer}, {"sub", "svc"}, {"iat", now}, {"exp", now + 600}};
     auto const payload = json::serialize(c);
 
@@ -384,7 +384,7 @@ TEST_CASE_FIXTURE(fixture, "J27: huge tokens, deep nesting and huge signatures a
 
     ma::token_validator_options roomy;
     roomy.limits.max_token_bytes = 64 * 1024;
-    ma::TokenValidator<ma::manual_clock_ref> v({make_issuer({es})}, roomy, nullptr, ma::manual_clock_ref(clock));
+    ma::basic_token_validator<ma::manual_clock_ref> v({make_issuer({es})}, roomy, nullptr, ma::manual_clock_ref(clock));
     CHECK(v.validate(huge_signature).error() == ma::jose_error::invalid_signature_length);
     auto const big_header = b64(R"({"alg":"ES256","pad":")" + std::string(2000, 'x') + "\"}");
     CHECK(v.validate(big_header + t.substr(t.find('.'))).error() == ma::jose_error::header_too_large);
@@ -515,7 +515,7 @@ TEST_CASE_FIXTURE(fixture, "API keys validate through the store; deactivation, d
 
 TEST_CASE("without a store, API keys are unknown")
 {
-    ma::TokenValidator<> v({});
+    ma::TokenValidator v({});
     CHECK(v.validate(ma::generate_api_key().value()).error() == ma::token_error::unknown_api_key);
     CHECK(v.validate("a.b.c").error() == ma::jose_error::invalid_base64url);
     CHECK(v.validate("e30.e30.c2ln").error() == ma::jose_error::missing_algorithm);
@@ -538,16 +538,16 @@ TEST_CASE("bad configuration throws, naming the field")
         }
         return "no exception";
     };
-    CHECK(message([&] { ma::TokenValidator<> v({t, t}); }) == "trusted_issuers[1].issuer: is listed twice: " + issuer);
+    CHECK(message([&] { ma::TokenValidator v({t, t}); }) == "trusted_issuers[1].issuer: is listed twice: " + issuer);
     auto empty_name = t;
     empty_name.issuer.clear();
-    CHECK(message([&] { ma::TokenValidator<> v({t, empty_name}); }) == "trusted_issuers[1].issuer: must not be empty");
+    CHECK(message([&] { ma::TokenValidator v({t, empty_name}); }) == "trusted_issuers[1].issuer: must not be empty");
     auto no_keys = t;
     no_keys.keys = {};
-    CHECK(message([&] { ma::TokenValidator<> v({no_keys}); }) == "trusted_issuers[0].keys: has no key");
+    CHECK(message([&] { ma::TokenValidator v({no_keys}); }) == "trusted_issuers[0].keys: has no key");
     ma::token_validator_options options;
     options.api_key_prefix = "Bad_";
-    CHECK(message([&] { ma::TokenValidator<> v({t}, options); })
+    CHECK(message([&] { ma::TokenValidator v({t}, options); })
           == "api_key_prefix: must be 1 to 16 characters of [a-z0-9]");
 }
 
@@ -617,7 +617,7 @@ TEST_CASE("F1: a token verified with a key retired during its check is never ser
     auto const k1 = jose::key::generate(jose::algorithm::eddsa, "k1").value();
     auto const k2 = jose::key::generate(jose::algorithm::eddsa, "k2").value();
     auto store = std::make_shared<blocking_store>();
-    ma::TokenValidator<ma::manual_clock_ref> validator({fixture::make_issuer({k1})}, {}, store,
+    ma::basic_token_validator<ma::manual_clock_ref> validator({fixture::make_issuer({k1})}, {}, store,
                                                        ma::manual_clock_ref(clock));
     auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
     json::object const claims{{"iss", issuer},        {"sub", "mallory"}, {"aud", "models"},
@@ -673,7 +673,7 @@ TEST_CASE("F11: reloading an alg-less JWKS takes the issuer's one algorithm, as 
     auto issuer_config = fixture::make_issuer({first});
     issuer_config.algorithms = {jose::algorithm::rs256};
     issuer_config.keys = jose::key_set::from_jwks(json::value(alg_less(first)), jose::algorithm::rs256).value();
-    ma::TokenValidator<ma::manual_clock_ref> validator({issuer_config}, {}, nullptr, ma::manual_clock_ref(clock));
+    ma::basic_token_validator<ma::manual_clock_ref> validator({issuer_config}, {}, nullptr, ma::manual_clock_ref(clock));
 
     auto reloaded = validator.set_issuer_jwks(issuer, json::serialize(alg_less(next)));
     REQUIRE(reloaded); // before the fix: unsupported_algorithm, and the old key stayed
@@ -692,7 +692,7 @@ TEST_CASE("F12: claims() of a token accepted under a deeper max_json_depth does 
     auto const k = jose::key::generate(jose::algorithm::es256, "es").value();
     ma::token_validator_options options;
     options.limits.max_json_depth = 40;
-    ma::TokenValidator<ma::manual_clock_ref> validator({fixture::make_issuer({k})}, options, nullptr,
+    ma::basic_token_validator<ma::manual_clock_ref> validator({fixture::make_issuer({k})}, options, nullptr,
                                                        ma::manual_clock_ref(clock));
     auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
     // 30 levels: over the default 16 that claims() used to parse with.

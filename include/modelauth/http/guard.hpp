@@ -244,7 +244,7 @@ class basic_guard
 {
 public:
     /// The validator type.
-    using validator_type = TokenValidator<Clock>;
+    using validator_type = basic_token_validator<Clock>;
 
     /// The router type.
     using router_type = basic_model_url_router<Registry>;

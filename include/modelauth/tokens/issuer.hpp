@@ -21,7 +21,7 @@
     options.issuer = "http://127.0.0.1:8080";
     auto issuer = modelauth::token_issuer<>::load_or_create(
         state_dir / "issuer_keys.json", options).value();
-    modelauth::TokenValidator<> validator({issuer.trusted()});
+    modelauth::TokenValidator validator({issuer.trusted()});
 
     modelauth::jwt_request request;
     request.subject = "demo@example.com";

@@ -8,7 +8,8 @@
 #define MODELAUTH_VALIDATION_TOKEN_VALIDATOR_HPP
 
 /** @file
-    TokenValidator: turns a credential (a JWT or an opaque API key) into a
+    `basic_token_validator<Clock>` (`TokenValidator` on the system clock):
+    turns a credential (a JWT or an opaque API key) into a
     `Principal`, or into a precise error.
 
     A JWT is checked in this order: size and compact form, protected header
@@ -30,7 +31,7 @@
     idp.issuer = "https://login.example.com";
     idp.keys = modelauth::jose::key_set::from_jwks(jwks_json).value();
     idp.audiences = {"models"};
-    modelauth::TokenValidator<> validator({idp});
+    modelauth::TokenValidator validator({idp});
 
     auto principal = validator.validate(token);
     if(! principal)
@@ -63,7 +64,7 @@
 namespace modelauth {
 inline namespace v0 {
 
-/** Settings of a TokenValidator. */
+/** Settings of a `basic_token_validator`. */
 struct token_validator_options
 {
     /// Size limits checked before parsing.
@@ -86,10 +87,10 @@ struct token_validator_options
     `set_trusted_issuers` / `set_issuer_keys` replace atomically.
 */
 template<class Clock = system_clock_source>
-class TokenValidator
+class basic_token_validator
 {
     static_assert(is_clock<Clock>::value,
-                  "TokenValidator<Clock>: Clock needs a const member now() returning "
+                  "basic_token_validator<Clock>: Clock needs a const member now() returning "
                   "std::chrono::system_clock::time_point (see modelauth/clock.hpp)");
 
 public:
@@ -104,7 +105,7 @@ public:
         @throws configuration_error naming the bad field
         (`trusted_issuers[1].issuer`, `api_key_prefix`, ...).
     */
-    explicit TokenValidator(std::vector<trusted_issuer> issuers,
+    explicit basic_token_validator(std::vector<trusted_issuer> issuers,
                             token_validator_options options = {},
                             std::shared_ptr<TokenStore const> store = nullptr,
                             Clock clock = Clock{});
@@ -186,6 +187,9 @@ private:
     detail::snapshot<issuer_table> issuers_;
     verified_token_cache cache_;
 };
+
+/// The validator on the system clock: what a server builds.
+using TokenValidator = basic_token_validator<>;
 
 } // namespace v0
 } // namespace modelauth

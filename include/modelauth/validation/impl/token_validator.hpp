@@ -76,7 +76,7 @@ inline result<jose::detail::header_fields const*> read_jws_header(std::string_vi
 } // namespace detail
 
 template<class Clock>
-TokenValidator<Clock>::TokenValidator(std::vector<trusted_issuer> issuers,
+basic_token_validator<Clock>::basic_token_validator(std::vector<trusted_issuer> issuers,
                                       token_validator_options options,
                                       std::shared_ptr<TokenStore const> store,
                                       Clock clock)
@@ -93,7 +93,7 @@ TokenValidator<Clock>::TokenValidator(std::vector<trusted_issuer> issuers,
 }
 
 template<class Clock>
-auto TokenValidator<Clock>::check_issuers(std::vector<trusted_issuer> issuers)
+auto basic_token_validator<Clock>::check_issuers(std::vector<trusted_issuer> issuers)
     -> std::shared_ptr<issuer_table const>
 {
     auto table = std::make_shared<issuer_table>();
@@ -129,31 +129,31 @@ auto TokenValidator<Clock>::check_issuers(std::vector<trusted_issuer> issuers)
 }
 
 template<class Clock>
-std::uint64_t TokenValidator<Clock>::current_epoch() const noexcept
+std::uint64_t basic_token_validator<Clock>::current_epoch() const noexcept
 {
     return store_ ? store_->epoch() : 0;
 }
 
 template<class Clock>
-result<principal_ptr> TokenValidator<Clock>::validate(std::string_view credential) const
+result<principal_ptr> basic_token_validator<Clock>::validate(std::string_view credential) const
 {
     return from_cache_or(credential, ! has_api_key_prefix(credential, options_.api_key_prefix));
 }
 
 template<class Clock>
-result<principal_ptr> TokenValidator<Clock>::validate_jwt(std::string_view token) const
+result<principal_ptr> basic_token_validator<Clock>::validate_jwt(std::string_view token) const
 {
     return from_cache_or(token, true);
 }
 
 template<class Clock>
-result<principal_ptr> TokenValidator<Clock>::validate_api_key(std::string_view key) const
+result<principal_ptr> basic_token_validator<Clock>::validate_api_key(std::string_view key) const
 {
     return from_cache_or(key, false);
 }
 
 template<class Clock>
-result<principal_ptr> TokenValidator<Clock>::from_cache_or(std::string_view credential, bool jwt) const
+result<principal_ptr> basic_token_validator<Clock>::from_cache_or(std::string_view credential, bool jwt) const
 {
     // The epoch and the cache's generation are read before anything else: a
     // revocation, a key or an issuer change published after this point makes
@@ -179,7 +179,7 @@ result<principal_ptr> TokenValidator<Clock>::from_cache_or(std::string_view cred
 }
 
 template<class Clock>
-result<principal_ptr> TokenValidator<Clock>::verify_jwt(
+result<principal_ptr> basic_token_validator<Clock>::verify_jwt(
     std::string_view token, std::chrono::system_clock::time_point now, cache_stamp stamp) const
 {
     auto const& limits = options_.limits;
@@ -282,7 +282,7 @@ result<principal_ptr> TokenValidator<Clock>::verify_jwt(
 }
 
 template<class Clock>
-result<principal_ptr> TokenValidator<Clock>::verify_api_key(
+result<principal_ptr> basic_token_validator<Clock>::verify_api_key(
     std::string_view key, std::chrono::system_clock::time_point now, cache_stamp stamp) const
 {
     auto checked = check_api_key(key, options_.api_key_prefix);
@@ -317,14 +317,14 @@ result<principal_ptr> TokenValidator<Clock>::verify_api_key(
 }
 
 template<class Clock>
-void TokenValidator<Clock>::set_trusted_issuers(std::vector<trusted_issuer> issuers)
+void basic_token_validator<Clock>::set_trusted_issuers(std::vector<trusted_issuer> issuers)
 {
     issuers_.store(check_issuers(std::move(issuers)));
     cache_.clear();
 }
 
 template<class Clock>
-void TokenValidator<Clock>::set_issuer_keys(std::string_view issuer, jose::key_set keys)
+void basic_token_validator<Clock>::set_issuer_keys(std::string_view issuer, jose::key_set keys)
 {
     if(keys.size() == 0)
         throw configuration_error("keys", "has no key");
@@ -346,7 +346,7 @@ void TokenValidator<Clock>::set_issuer_keys(std::string_view issuer, jose::key_s
 }
 
 template<class Clock>
-result<void> TokenValidator<Clock>::set_issuer_jwks(std::string_view issuer, std::string_view jwks_text)
+result<void> basic_token_validator<Clock>::set_issuer_jwks(std::string_view issuer, std::string_view jwks_text)
 {
     // Keys without their own `alg` (Microsoft Entra ID publishes none) take
     // the issuer's one allowed algorithm, as at start-up (review F11).
