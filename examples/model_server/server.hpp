@@ -523,7 +523,7 @@ public:
     void maintain() const
     {
         auto& store = service_->store();
-        if(journal_ && ! journal_->durable())
+        if(journal_ && ! journal_->healthy())
             static_cast<void>(journal_->compact());
         static_cast<void>(store.prune(service_->clock().now()));
     }

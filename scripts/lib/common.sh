@@ -12,27 +12,25 @@ if command -v ccache >/dev/null 2>&1; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
 
+# configure_tree <dir under $build_root> <compiler> [cmake args...]: configures
+# one Ninja tree of ours with the test data and ccache. A tree configured with
+# another compiler keeps it in its cache whatever CXX says: it starts afresh.
+configure_tree() {
+  local dir="$build_root/$1" cxx=$2 cache
+  shift 2
+  cache="$dir/CMakeCache.txt"
+  if [ -f "$cache" ] && ! grep -qx "CMAKE_CXX_COMPILER:[A-Z]*=$(command -v "$cxx")" "$cache"; then
+    rm -rf "$cache" "$dir/CMakeFiles"
+  fi
+  CXX=$cxx cmake -S "$root" -B "$dir" -G Ninja \
+    -DMODELAUTH_TESTDATA_DIR="$testdata" "${launcher[@]}" "$@" >/dev/null
+}
+
 # configure_release: clang++, C++20, Release, with everything (tests,
 # examples, benchmarks, fuzzers) in $build_root/release.
 configure_release() {
-  CXX=clang++ cmake -S "$root" -B "$build_root/release" -G Ninja \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DMODELAUTH_CXX_STANDARD=20 \
-    -DMODELAUTH_BENCH_PEERS=ON \
-    -DMODELAUTH_TESTDATA_DIR="$testdata" \
-    "${launcher[@]}" "$@" >/dev/null
-}
-
-# fresh_if_compiler_changed <build dir> <compiler>: a build tree configured
-# with another compiler keeps it in its cache whatever CXX says; start that
-# tree afresh.
-fresh_if_compiler_changed() {
-  local cache="$1/CMakeCache.txt" want
-  [ -f "$cache" ] || return 0
-  want=$(command -v "$2")
-  if ! grep -qx "CMAKE_CXX_COMPILER:[A-Z]*=$want" "$cache"; then
-    rm -rf "$1/CMakeCache.txt" "$1/CMakeFiles"
-  fi
+  configure_tree release clang++ -DCMAKE_BUILD_TYPE=Release -DMODELAUTH_CXX_STANDARD=20 \
+    -DMODELAUTH_BENCH_PEERS=ON "$@"
 }
 
 # configure_release_gcc: g++, C++17, Release, -Werror, with tests, examples
@@ -43,29 +41,16 @@ fresh_if_compiler_changed() {
 # libstdc++ gives -Wrestrict false positives on std::string in C++20 at -O3,
 # GCC bug 105329).
 configure_release_gcc() {
-  fresh_if_compiler_changed "$build_root/release-gcc" g++
-  CXX=g++ cmake -S "$root" -B "$build_root/release-gcc" -G Ninja \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DMODELAUTH_CXX_STANDARD=17 \
-    -DMODELAUTH_WERROR=ON \
-    -DMODELAUTH_BENCH_PEERS=ON \
-    -DMODELAUTH_TESTDATA_DIR="$testdata" \
-    "${launcher[@]}" "$@" >/dev/null
+  configure_tree release-gcc g++ -DCMAKE_BUILD_TYPE=Release -DMODELAUTH_CXX_STANDARD=17 \
+    -DMODELAUTH_WERROR=ON -DMODELAUTH_BENCH_PEERS=ON "$@"
 }
 
 # configure_debug_sanitized: clang++, C++20, Debug with ASan+UBSan, -Werror,
 # the libFuzzer targets (clang only) and no benchmarks (they would measure
 # the sanitizers) in $build_root/debug-asan.
 configure_debug_sanitized() {
-  fresh_if_compiler_changed "$build_root/debug-asan" clang++
-  CXX=clang++ cmake -S "$root" -B "$build_root/debug-asan" -G Ninja \
-    -DCMAKE_BUILD_TYPE=Debug \
-    -DMODELAUTH_CXX_STANDARD=20 \
-    -DMODELAUTH_WERROR=ON \
-    -DMODELAUTH_SANITIZE=address,undefined \
-    -DMODELAUTH_BUILD_BENCHMARKS=OFF \
-    -DMODELAUTH_TESTDATA_DIR="$testdata" \
-    "${launcher[@]}" "$@" >/dev/null
+  configure_tree debug-asan clang++ -DCMAKE_BUILD_TYPE=Debug -DMODELAUTH_CXX_STANDARD=20 \
+    -DMODELAUTH_WERROR=ON -DMODELAUTH_SANITIZE=address,undefined -DMODELAUTH_BUILD_BENCHMARKS=OFF "$@"
 }
 
 step() { printf '\n==> %s\n' "$*"; }

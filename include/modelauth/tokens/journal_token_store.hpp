@@ -230,12 +230,6 @@ public:
     */
     [[nodiscard]] std::string last_storage_error() const;
 
-    /** Whether changes are durable: false after a failed fsync (or a fail
-        closed change applied in memory only) until `compact()` succeeds.
-        Also `ManagedTokenStore::healthy()`.
-    */
-    [[nodiscard]] bool durable() const noexcept;
-
 private:
     explicit JournalTokenStore(std::unique_ptr<detail::managed_store::file_journal> journal);
 
@@ -982,12 +976,30 @@ public:
 
     // Replaces the journal by one that rebuilds `state`. The new file is
     // locked before it takes the journal's name: the lock never lapses.
-    result<void> rewrite(token_state const& state)
+    result<void> rewrite(token_state const& state) { return rewrite(text_of(state)); }
+
+    // The journal that rebuilds `state`.
+    static std::string text_of(token_state const& state)
     {
         std::string text = header_line();
         for(auto const& op : state_ops(state))
             text += op_line(op);
+        return text;
+    }
 
+    // Compacts at open if the journal is mostly history: measures the state
+    // it rebuilds and rewrites it, from the same text, when that is due.
+    void compact_if_due(token_state const& state)
+    {
+        auto text = text_of(state);
+        live_size_ = text.size();
+        if(compaction_due())
+            static_cast<void>(rewrite(text));
+    }
+
+    // Replaces the journal by `text`.
+    result<void> rewrite(std::string const& text)
+    {
         auto const temporary = std::filesystem::path(file_).concat(".tmp");
         // A stale temporary file (or a planted link: unlink never follows
         // one) goes first; the new one is ours alone.
@@ -1019,15 +1031,6 @@ public:
         }
         poisoned_.store(false, std::memory_order_relaxed);
         return {};
-    }
-
-    // The size of the journal that rebuilds `state`, without writing it.
-    void measure(token_state const& state)
-    {
-        std::uint64_t bytes = header_line().size();
-        for(auto const& op : state_ops(state))
-            bytes += op_line(op).size();
-        live_size_ = bytes;
     }
 
     // Whether an automatic compaction is due now.
@@ -1082,7 +1085,7 @@ private:
     std::filesystem::path file_;
     unique_fd fd_;
     std::atomic<std::uint64_t> size_;
-    std::uint64_t live_size_; // the size of the last rewrite (or measure)
+    std::uint64_t live_size_; // the size of the last rewrite (or of the state at open)
     bool auto_compact_;
     std::uint64_t auto_compact_min_bytes_;
     std::function<int(std::string_view)> inject_failure_;
@@ -1262,11 +1265,8 @@ inline result<std::shared_ptr<JournalTokenStore>> JournalTokenStore::open(
     {
         // A journal of mostly history: compact it now (a failure leaves it
         // as it was, to be retried after a change).
-        store->core_.with_write_lock([&](store_detail::token_state const& s) {
-            store->journal_->measure(s);
-            if(store->journal_->compaction_due())
-                static_cast<void>(store->journal_->rewrite(s));
-        });
+        store->core_.with_write_lock(
+            [&](store_detail::token_state const& s) { store->journal_->compact_if_due(s); });
     }
     return store;
 }
@@ -1289,11 +1289,6 @@ inline std::uint64_t JournalTokenStore::journal_bytes() const noexcept
 inline std::string JournalTokenStore::last_storage_error() const
 {
     return journal_->last_error();
-}
-
-inline bool JournalTokenStore::durable() const noexcept
-{
-    return journal_->durable();
 }
 
 inline bool JournalTokenStore::do_healthy() const noexcept

@@ -988,6 +988,31 @@ inline void forget_access(refresh_table& table, std::string const& jti, std::str
         table.access_family.erase(it);
 }
 
+// Forgets what of the family `name` expired by `now`: its rotated records
+// (they can no longer be presented) and its access ids (they need no
+// revocation any more). Returns how many.
+inline std::size_t forget_expired(refresh_table& table, std::string const& name, refresh_family& family,
+                                  token_time now)
+{
+    auto const kept_rotated = std::remove_if(family.rotated.begin(), family.rotated.end(), [&](refresh_ptr const& r) {
+        if(r->expires > now)
+            return false;
+        table.by_secret.erase(r->secret_hash);
+        return true;
+    });
+    auto const kept_access = std::remove_if(family.access.begin(), family.access.end(),
+        [&](std::pair<std::string, token_time> const& a) {
+            if(a.second > now)
+                return false;
+            forget_access(table, a.first, name);
+            return true;
+        });
+    auto const n = static_cast<std::size_t>((family.rotated.end() - kept_rotated) + (family.access.end() - kept_access));
+    family.rotated.erase(kept_rotated, family.rotated.end());
+    family.access.erase(kept_access, family.access.end());
+    return n;
+}
+
 // Deletes the family `it` and its records (live and rotated); moves its
 // access ids to `access` and returns how many records it deleted.
 inline std::size_t remove_family(refresh_table& table, string_map<refresh_family>::iterator it,
@@ -1159,26 +1184,7 @@ inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
         n += static_cast<std::size_t>(records.end() - kept_records);
         records.erase(kept_records, records.end());
 
-        auto& rotated = family->second.rotated;
-        auto const kept_rotated = std::remove_if(rotated.begin(), rotated.end(), [&](refresh_ptr const& r) {
-            if(r->expires > op.now)
-                return false;
-            refresh.by_secret.erase(r->secret_hash);
-            return true;
-        });
-        n += static_cast<std::size_t>(rotated.end() - kept_rotated);
-        rotated.erase(kept_rotated, rotated.end());
-
-        auto& access = family->second.access;
-        auto const kept_access = std::remove_if(access.begin(), access.end(),
-            [&](std::pair<std::string, token_time> const& a) {
-                if(a.second > op.now)
-                    return false;
-                forget_access(refresh, a.first, family->first);
-                return true;
-            });
-        n += static_cast<std::size_t>(access.end() - kept_access);
-        access.erase(kept_access, access.end());
+        n += forget_expired(refresh, family->first, family->second, op.now);
 
         if(records.empty())
         {
@@ -1264,23 +1270,8 @@ inline result<std::size_t> apply_op(state_editor& s, rotate_refresh_op const& op
     auto& family = table.families[op.next.family];
     family.records.erase(std::remove(family.records.begin(), family.records.end(), op.old_id),
                          family.records.end());
-    // Rotated records that expired by now can no longer be presented.
-    family.rotated.erase(std::remove_if(family.rotated.begin(), family.rotated.end(),
-        [&](refresh_ptr const& r) {
-            if(r->expires > op.next.issued)
-                return false;
-            table.by_secret.erase(r->secret_hash);
-            return true;
-        }), family.rotated.end());
+    forget_expired(table, op.next.family, family, op.next.issued);
     family.rotated.push_back(std::move(rotated));
-    // Access ids that expired by now need no revocation any more.
-    family.access.erase(std::remove_if(family.access.begin(), family.access.end(),
-        [&](std::pair<std::string, token_time> const& a) {
-            if(a.second > op.next.issued)
-                return false;
-            forget_access(table, a.first, op.next.family);
-            return true;
-        }), family.access.end());
     family.records.push_back(op.next.id);
     put_refresh(table, op.next);
     return 2;

@@ -215,6 +215,12 @@ inline std::vector<std::string> scopes_still_granted(std::vector<std::string> co
     return kept;
 }
 
+// The store's limits on refresh-token families, from the service's options.
+inline family_limits family_limits_of(token_service_options const& options) noexcept
+{
+    return family_limits{options.max_refresh_families, options.max_family_tokens, options.max_family_rotations};
+}
+
 // The dummy hash for unknown emails: the most common iteration count of the
 // directory's users (the larger one on a tie), the default with no users.
 // An unknown email then costs what most known ones cost (review F7).
@@ -640,7 +646,7 @@ result<token_pair> token_service<Clock>::login(std::string_view email, std::stri
         return refresh.error();
     auto const refresh_expires = refresh->record.expires;
     // A user's oldest session ends when a login passes max_refresh_families.
-    family_limits const limits{options_.max_refresh_families, options_.max_family_tokens};
+    auto const limits = detail::family_limits_of(options_);
     if(auto inserted = store_->insert_refresh(std::move(refresh->record), limits); ! inserted)
         return inserted.error();
     if(auto recorded = store_->add_family_access(*family, access->jti, access->expires_at + revocation_margin_, limits);
@@ -683,8 +689,7 @@ result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
     if(! next)
         return next.error();
     auto const refresh_expires = next->record.expires;
-    family_limits const limits{options_.max_refresh_families, options_.max_family_tokens,
-                               options_.max_family_rotations};
+    auto const limits = detail::family_limits_of(options_);
     if(auto rotated = store_->rotate_refresh(record->id, std::move(next->record), limits); ! rotated)
     {
         // A concurrent refresh of the same token won: this one is a reuse.
@@ -751,8 +756,8 @@ result<issued_jwt> token_service<Clock>::model_session(Principal const& caller, 
        ! family.empty())
     {
         auto const until = issued->expires_at + revocation_margin_;
-        family_limits const limits{options_.max_refresh_families, options_.max_family_tokens};
-        if(auto recorded = store_->add_family_access(family, issued->jti, until, limits); ! recorded)
+        if(auto recorded = store_->add_family_access(family, issued->jti, until, detail::family_limits_of(options_));
+           ! recorded)
         {
             // The family was revoked since the caller's token was checked.
             if(detail::is_lifecycle_error(recorded.error(), lifecycle_error::invalid_refresh_token))
