@@ -38,22 +38,22 @@ struct guard_case
         : key(cached ? jose::key::generate(jose::algorithm::es256, "k").value()
                      : jose::key::from_secret("0123456789abcdef0123456789abcdef", jose::algorithm::hs256, "k").value())
     {
-        ma::trusted_issuer issuer;
+        ma::validation::trusted_issuer issuer;
         issuer.issuer = "https://auth.example.com";
         issuer.keys = jose::key_set::from_keys({key}).value();
         issuer.audiences = {"https://models.example.com"};
-        ma::token_validator_options options;
+        ma::validation::token_validator_options options;
         if(! cached)
             options.cache.capacity_per_thread = 0;
-        ma::model_description model;
+        ma::router::model_description model;
         model.model_id = 1;
         model.prefix = "models/practicus";
         model.name = "diamond-price";
         model.versions = {"1", "2"};
         guard = std::make_shared<ma::http::Guard const>(
-            std::make_shared<ma::TokenValidator const>(std::vector<ma::trusted_issuer>{issuer}, options),
-            std::make_shared<ma::ModelUrlRouter const>(ma::model_registry({model})),
-            std::make_shared<ma::ScopePolicy const>());
+            std::make_shared<ma::validation::TokenValidator const>(std::vector<ma::validation::trusted_issuer>{issuer}, options),
+            std::make_shared<ma::router::ModelUrlRouter const>(ma::router::model_registry({model})),
+            std::make_shared<ma::policy::ScopePolicy const>());
         boost::json::object claims{{"iss", "https://auth.example.com"}, {"sub", "user-8f3a2c"},
             {"aud", "https://models.example.com"}, {"exp", 4102444800}, {"iat", 1790000000},
             {"scope", "models:read models:infer:models/practicus"}};

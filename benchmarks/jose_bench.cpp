@@ -411,21 +411,21 @@ struct bench_clock
 struct validator_case
 {
     std::string token;
-    std::optional<ma::basic_token_validator<bench_clock>> validator;
+    std::optional<ma::validation::basic_token_validator<bench_clock>> validator;
 
     // `signer` makes the token; the validator trusts `verifier`, which for an
     // asymmetric algorithm is the public key its raw baseline verifies with.
     validator_case(jose::key const& signer, jose::key const& verifier, bool cached)
     {
         token = jose::sign_compact_jws(bench_claims(), signer, "JWT", bench_kid).value();
-        ma::trusted_issuer issuer;
+        ma::validation::trusted_issuer issuer;
         issuer.issuer = std::string(bench_issuer);
         issuer.keys = jose::key_set::from_keys({verifier}).value();
         issuer.audiences = {std::string(bench_audience)};
-        ma::token_validator_options options;
+        ma::validation::token_validator_options options;
         if(! cached)
             options.cache.capacity_per_thread = 0;
-        validator.emplace(std::vector<ma::trusted_issuer>{issuer}, options);
+        validator.emplace(std::vector<ma::validation::trusted_issuer>{issuer}, options);
         if(! validator->validate(token))
             fail("the benchmark token does not validate");
     }

@@ -26,9 +26,9 @@
 
 namespace {
 
-std::shared_ptr<modelauth::model_registry const> make_registry()
+std::shared_ptr<modelauth::router::model_registry const> make_registry()
 {
-    std::vector<modelauth::model_description> models(2);
+    std::vector<modelauth::router::model_description> models(2);
     models[0].model_id = 1;
     models[0].prefix = "models/practicus";
     models[0].name = "diamond-price";
@@ -38,14 +38,14 @@ std::shared_ptr<modelauth::model_registry const> make_registry()
     models[1].prefix = "models/practicus";
     models[1].name = "churn";
     models[1].versions = {"1"};
-    return std::make_shared<modelauth::model_registry const>(std::move(models));
+    return std::make_shared<modelauth::router::model_registry const>(std::move(models));
 }
 
-modelauth::Principal make_principal()
+modelauth::validation::Principal make_principal()
 {
-    modelauth::Principal p;
+    modelauth::validation::Principal p;
     p.subject = "demo@example.com";
-    p.cls = modelauth::token_class::user;
+    p.cls = modelauth::validation::token_class::user;
     p.scopes = {
         "models:read",
         "tokens:manage",
@@ -58,12 +58,12 @@ modelauth::Principal make_principal()
 
 struct fixture
 {
-    std::shared_ptr<modelauth::model_registry const> registry = make_registry();
+    std::shared_ptr<modelauth::router::model_registry const> registry = make_registry();
     // The default-version URL of diamond-price (version index 1, "2").
-    modelauth::ModelEndpoint endpoint{registry, 0, 1, false};
-    modelauth::Principal principal = make_principal();
-    modelauth::ScopePolicy policy = modelauth::ScopePolicy::builder().add_action("reports:export").build();
-    modelauth::compiled_scopes scopes = policy.compile(principal.scopes);
+    modelauth::router::ModelEndpoint endpoint{registry, 0, 1, false};
+    modelauth::validation::Principal principal = make_principal();
+    modelauth::policy::ScopePolicy policy = modelauth::policy::ScopePolicy::builder().add_action("reports:export").build();
+    modelauth::policy::compiled_scopes scopes = policy.compile(principal.scopes);
 };
 
 void BM_policy_decide(benchmark::State& state)
@@ -72,11 +72,11 @@ void BM_policy_decide(benchmark::State& state)
     modelauth_bench::alloc_scope allocs;
     for(auto _ : state)
     {
-        auto d = f.policy.decide(f.scopes, f.principal, f.endpoint, modelauth::ScopePolicy::models_infer);
+        auto d = f.policy.decide(f.scopes, f.principal, f.endpoint, modelauth::policy::ScopePolicy::models_infer);
         benchmark::DoNotOptimize(d);
     }
     allocs.report(state);
-    if(! f.policy.decide(f.scopes, f.principal, f.endpoint, modelauth::ScopePolicy::models_infer))
+    if(! f.policy.decide(f.scopes, f.principal, f.endpoint, modelauth::policy::ScopePolicy::models_infer))
         state.SkipWithError("the request should be allowed");
 }
 BENCHMARK(BM_policy_decide);
@@ -86,13 +86,13 @@ BENCHMARK(BM_policy_decide);
 void BM_policy_decide_deny(benchmark::State& state)
 {
     fixture const f;
-    modelauth::Principal p = f.principal;
+    modelauth::validation::Principal p = f.principal;
     p.scopes.pop_back();
     auto const scopes = f.policy.compile(p.scopes);
     modelauth_bench::alloc_scope allocs;
     for(auto _ : state)
     {
-        auto d = f.policy.decide(scopes, p, f.endpoint, modelauth::ScopePolicy::models_infer);
+        auto d = f.policy.decide(scopes, p, f.endpoint, modelauth::policy::ScopePolicy::models_infer);
         benchmark::DoNotOptimize(d);
     }
     allocs.report(state);

@@ -32,9 +32,9 @@ namespace {
 constexpr std::size_t working_set = 10;
 
 // n models spread over 10 two-segment prefixes, versions 1..3 (default 3).
-modelauth::model_registry make_registry(std::size_t n)
+modelauth::router::model_registry make_registry(std::size_t n)
 {
-    std::vector<modelauth::model_description> models(n);
+    std::vector<modelauth::router::model_description> models(n);
     for(std::size_t i = 0; i < n; ++i)
     {
         auto& m = models[i];
@@ -43,12 +43,12 @@ modelauth::model_registry make_registry(std::size_t n)
         m.name = "model-" + std::to_string(i);
         m.versions = {"1", "2", "3"};
     }
-    return modelauth::model_registry(std::move(models));
+    return modelauth::router::model_registry(std::move(models));
 }
 
-modelauth::router_options bench_options()
+modelauth::router::router_options bench_options()
 {
-    modelauth::router_options options;
+    modelauth::router::router_options options;
     options.kserve.enabled = true;
     options.kserve.prefix = "models/team-0";
     return options;
@@ -71,7 +71,7 @@ std::string model_url(std::size_t i, std::string_view version = {})
 }
 
 template<class Targets>
-void run_matches(benchmark::State& state, modelauth::ModelUrlRouter const& router, Targets const& targets)
+void run_matches(benchmark::State& state, modelauth::router::ModelUrlRouter const& router, Targets const& targets)
 {
     modelauth_bench::alloc_scope allocs;
     std::size_t i = 0;
@@ -115,7 +115,7 @@ BENCHMARK(BM_router_baseline_unchecked_lookup)->Arg(10)->Arg(1000)->Arg(100000);
 void BM_router_match(benchmark::State& state)
 {
     auto const n = static_cast<std::size_t>(state.range(0));
-    modelauth::ModelUrlRouter const router(make_registry(n), bench_options());
+    modelauth::router::ModelUrlRouter const router(make_registry(n), bench_options());
     std::array<std::string, working_set> targets;
     for(std::size_t k = 0; k < working_set; ++k)
         targets[k] = model_url(pick(k, n));
@@ -126,7 +126,7 @@ BENCHMARK(BM_router_match)->Arg(10)->Arg(1000)->Arg(100000);
 void BM_router_match_versioned(benchmark::State& state)
 {
     std::size_t const n = 1000;
-    modelauth::ModelUrlRouter const router(make_registry(n), bench_options());
+    modelauth::router::ModelUrlRouter const router(make_registry(n), bench_options());
     std::array<std::string, working_set> targets;
     for(std::size_t k = 0; k < working_set; ++k)
         targets[k] = model_url(pick(k, n), k % 2 ? "2" : "1");
@@ -137,7 +137,7 @@ BENCHMARK(BM_router_match_versioned);
 void BM_router_kserve(benchmark::State& state)
 {
     std::size_t const n = 1000;
-    modelauth::ModelUrlRouter const router(make_registry(n), bench_options());
+    modelauth::router::ModelUrlRouter const router(make_registry(n), bench_options());
     std::array<std::string, working_set> targets;
     for(std::size_t k = 0; k < working_set; ++k)
     {
@@ -151,7 +151,7 @@ BENCHMARK(BM_router_kserve);
 
 void BM_router_reject_hostile(benchmark::State& state)
 {
-    modelauth::ModelUrlRouter const router(make_registry(1000), bench_options());
+    modelauth::router::ModelUrlRouter const router(make_registry(1000), bench_options());
     // One target per catalogue row (U1-U17), each rejected.
     std::array<std::string, 17> const targets = {
         "/models/team-0/../admin/1/",                  // U1

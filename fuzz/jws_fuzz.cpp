@@ -27,11 +27,11 @@ constexpr std::string_view fuzz_secret = "modelauth-fuzz-secret-0123456789";
 struct target
 {
     jose::key key = jose::key::from_secret(fuzz_secret, jose::algorithm::hs256, "fuzz").value();
-    modelauth::TokenValidator validator{make_issuers(key)};
+    modelauth::validation::TokenValidator validator{make_issuers(key)};
 
-    static std::vector<modelauth::trusted_issuer> make_issuers(jose::key const& k)
+    static std::vector<modelauth::validation::trusted_issuer> make_issuers(jose::key const& k)
     {
-        modelauth::trusted_issuer t;
+        modelauth::validation::trusted_issuer t;
         t.issuer = "fuzz";
         t.keys = jose::key_set::from_keys({k}).value();
         return {t};

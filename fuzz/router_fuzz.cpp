@@ -28,9 +28,9 @@ namespace {
 
 namespace ma = modelauth;
 
-ma::model_description describe(std::int64_t id, std::string prefix, std::string name, std::vector<std::string> versions)
+ma::router::model_description describe(std::int64_t id, std::string prefix, std::string name, std::vector<std::string> versions)
 {
-    ma::model_description d;
+    ma::router::model_description d;
     d.model_id = id;
     d.prefix = std::move(prefix);
     d.name = std::move(name);
@@ -38,7 +38,7 @@ ma::model_description describe(std::int64_t id, std::string prefix, std::string 
     return d;
 }
 
-std::vector<ma::model_description> fuzz_models()
+std::vector<ma::router::model_description> fuzz_models()
 {
     return {
         describe(1, "models/practicus", "diamond-price", {"1", "2"}),
@@ -52,29 +52,29 @@ std::vector<ma::model_description> fuzz_models()
 
 struct routers
 {
-    ma::ModelUrlRouter open;   // mount "/", KServe on, redirects
-    ma::ModelUrlRouter strict; // mount "/serving", strict slash
+    ma::router::ModelUrlRouter open;   // mount "/", KServe on, redirects
+    ma::router::ModelUrlRouter strict; // mount "/serving", strict slash
     std::set<std::string> registered;
 
-    static ma::router_options open_options()
+    static ma::router::router_options open_options()
     {
-        ma::router_options o;
+        ma::router::router_options o;
         o.kserve.enabled = true;
         o.kserve.prefix = "models/practicus";
         return o;
     }
 
-    static ma::router_options strict_options()
+    static ma::router::router_options strict_options()
     {
-        ma::router_options o;
+        ma::router::router_options o;
         o.mount_root = "/serving";
         o.strict_slash = true;
         return o;
     }
 
     routers()
-        : open(ma::model_registry(fuzz_models()), open_options())
-        , strict(ma::model_registry(fuzz_models()), strict_options())
+        : open(ma::router::model_registry(fuzz_models()), open_options())
+        , strict(ma::router::model_registry(fuzz_models()), strict_options())
     {
         for(auto const& m : open.registry()->models())
         {
@@ -112,7 +112,7 @@ void check(bool ok)
         std::abort();
 }
 
-void check_router(ma::ModelUrlRouter const& router, std::set<std::string> const& registered, std::string_view input)
+void check_router(ma::router::ModelUrlRouter const& router, std::set<std::string> const& registered, std::string_view input)
 {
     auto const target = router.parse(input);
     auto const r = router.match(input);
@@ -123,7 +123,7 @@ void check_router(ma::ModelUrlRouter const& router, std::set<std::string> const&
     }
     // Walk the query: lazy decoding must stay in bounds whatever the bytes.
     std::size_t decoded = 0;
-    for(ma::query_param const p : target->query())
+    for(ma::router::query_param const p : target->query())
         decoded += p.key.size() + p.value.to_string().size();
     (void)decoded;
     (void)target->query().get("get_meta");
@@ -132,7 +132,7 @@ void check_router(ma::ModelUrlRouter const& router, std::set<std::string> const&
     {
         std::string const canonical = router.canonical_path(*r);
         check(registered.count(canonical) == 1);
-        check(canonical == ma::decoded_view(target->path()).to_string());
+        check(canonical == ma::router::decoded_view(target->path()).to_string());
         auto const again = router.match(canonical);
         check(again.has_value());
         check(again->model_index() == r->model_index());

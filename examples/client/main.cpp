@@ -319,9 +319,9 @@ inline int practicus(session& s, arguments const& a)
 }
 
 /// Where find_api_key looks: the session's environment and streams (the prompt on `err`).
-inline modelauth::api_key_source_options key_sources(session& s)
+inline modelauth::tokens::api_key_source_options key_sources(session& s)
 {
-    modelauth::api_key_source_options options;
+    modelauth::tokens::api_key_source_options options;
     options.in = &s.in;
     options.out = &s.err;
     options.getenv = s.env;
@@ -332,12 +332,12 @@ inline modelauth::api_key_source_options key_sources(session& s)
 inline int infer_with_api_key(session& s, arguments const& a)
 {
     auto options = key_sources(s);
-    auto key = modelauth::find_api_key(options);
+    auto key = modelauth::tokens::find_api_key(options);
     if(! key && key.error() == modelauth::credential_error::missing_credentials && a.options.count("--interactive"))
     {
         echo_off quiet(&s.in == &std::cin); // the key is a secret too
         options.interactive = true;
-        key = modelauth::find_api_key(options);
+        key = modelauth::tokens::find_api_key(options);
         s.err << "\n";
     }
     if(key)
@@ -350,7 +350,7 @@ inline int infer_with_api_key(session& s, arguments const& a)
 // Log in, regenerate the personal key (the old one stops working), save it, show its last 4 characters.
 inline int regenerate_api_key(session& s, arguments const& a)
 {
-    auto const path = modelauth::api_key_file_path(key_sources(s));
+    auto const path = modelauth::tokens::api_key_file_path(key_sources(s));
     if(! path)
     {
         say(s.err, "HOME is not set: nowhere to save the key");
@@ -366,13 +366,13 @@ inline int regenerate_api_key(session& s, arguments const& a)
     auto const key = secret(s, "api-key", regenerated, "secret_key");
     if(! key)
         return refused;
-    if(auto saved = modelauth::write_api_key_file(*path, *key); ! saved)
+    if(auto saved = modelauth::tokens::write_api_key_file(*path, *key); ! saved)
     {
         say(s.err, "the new key could not be saved to ", path->string(), " (", saved.error().message(),
             "); the old key no longer works: fix that and run api-key again");
         return refused;
     }
-    s.out << "API key saved to " << path->string() << " (ends in " << modelauth::api_key_hint(*key) << ")\n";
+    s.out << "API key saved to " << path->string() << " (ends in " << modelauth::validation::api_key_hint(*key) << ")\n";
     return done;
 }
 

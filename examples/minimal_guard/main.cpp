@@ -119,16 +119,16 @@ try
 
     // The guard: tokens of one issuer under one key, one deployed model, the default scope policy.
     auto const key = modelauth::jose::key::generate(modelauth::jose::algorithm::hs256, "demo").value();
-    modelauth::trusted_issuer idp;
+    modelauth::validation::trusted_issuer idp;
     idp.issuer = "minimal-guard";
     idp.keys = modelauth::jose::key_set::from_keys({key}).value();
     idp.audiences = {"models"};
     auto const models = json::parse(R"([{"model_id":1,"prefix":"models/demo","name":"echo","versions":["1"]}])");
     auto const guard = std::make_shared<modelauth::http::Guard const>(
-        std::make_shared<modelauth::TokenValidator const>(std::vector{idp}),
-        std::make_shared<modelauth::ModelUrlRouter const>(
-            modelauth::model_registry(modelauth::model_descriptions_from_json(models))),
-        std::make_shared<modelauth::ScopePolicy const>());
+        std::make_shared<modelauth::validation::TokenValidator const>(std::vector{idp}),
+        std::make_shared<modelauth::router::ModelUrlRouter const>(
+            modelauth::router::model_registry(modelauth::router::model_descriptions_from_json(models))),
+        std::make_shared<modelauth::policy::ScopePolicy const>());
     handler const model = use_guard ? handler(modelauth::http::guarded(guard, &infer))
                                     : handler([](request&& req) { return infer({}, std::move(req)); });
 

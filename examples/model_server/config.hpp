@@ -292,8 +292,8 @@ struct server_config
 
     limits_config limits;
 
-    /// Token lifetimes, read from TTL strings such as `30m` (`modelauth::parse_ttl`).
-    modelauth::token_lifetimes lifetimes;
+    /// Token lifetimes, read from TTL strings such as `30m` (`modelauth::tokens::parse_ttl`).
+    modelauth::tokens::token_lifetimes lifetimes;
 
     std::vector<account_config> accounts;
     std::vector<instance_config> instances;
@@ -336,7 +336,7 @@ struct parse_config_options
 
     @throws modelauth::configuration_error(field, ...) unless `text` is a
     positive integer without a leading zero and one unit of `s m h d`, at
-    most `modelauth::max_ttl` (3650 days).
+    most `modelauth::tokens::max_ttl` (3650 days).
 */
 [[nodiscard]] inline std::chrono::seconds parse_ttl_field(std::string_view text, std::string const& field);
 
@@ -353,7 +353,7 @@ struct parse_config_options
 [[nodiscard]] inline unsigned thread_count(server_config const& config) noexcept;
 
 /// The registry description of `model` (no metadata).
-[[nodiscard]] inline modelauth::model_description model_description_of(model_config const& model);
+[[nodiscard]] inline modelauth::router::model_description model_description_of(model_config const& model);
 
 /// The toy model of `model` answering as `version` (one of its versions).
 [[nodiscard]] inline toy_model toy_model_of(model_config const& model, std::string_view version);
@@ -426,7 +426,7 @@ inline std::string quote_text(std::string_view text)
 
 inline bool is_label(std::string_view text) noexcept
 {
-    return modelauth::is_valid_model_name(text);
+    return modelauth::router::is_valid_model_name(text);
 }
 
 inline constexpr char const* label_rule =
@@ -812,11 +812,11 @@ inline limits_config read_limits(value const& v, std::string const& path)
     return limits;
 }
 
-inline modelauth::token_lifetimes read_lifetimes(value const& v, std::string const& path)
+inline modelauth::tokens::token_lifetimes read_lifetimes(value const& v, std::string const& path)
 {
     object const& o = as_object(v, path);
     check_keys(o, path, {"access", "refresh", "model_session", "temporary"});
-    modelauth::token_lifetimes lifetimes;
+    modelauth::tokens::token_lifetimes lifetimes;
     auto read = [&](std::string_view key, std::chrono::seconds& out) {
         if(auto const* x = optional_member(o, key))
         {
@@ -1046,7 +1046,7 @@ inline model_config read_model(object const& o, std::string const& at, server_co
 
     std::string const prefix_path = member_path(at, "prefix");
     model.prefix = std::string(as_string(required_member(o, at, "prefix"), prefix_path));
-    if(! modelauth::is_valid_model_prefix(model.prefix))
+    if(! modelauth::router::is_valid_model_prefix(model.prefix))
         fail(prefix_path, std::string("is not a valid prefix: 1 to 8 segments separated by single '/', no '/' at "
                                       "either end, each of ") + label_rule);
 
@@ -1060,7 +1060,7 @@ inline model_config read_model(object const& o, std::string const& at, server_co
     {
         std::string const vp = index_path(versions_path, j);
         std::string_view const v = as_string(versions[j], vp);
-        if(! modelauth::is_valid_model_version(v))
+        if(! modelauth::router::is_valid_model_version(v))
             fail(vp, "is not a valid version: 1 to 32 characters of [A-Za-z0-9._-], the first a letter or a digit, "
                      "the last not '.'");
         model.versions.emplace_back(v);
@@ -1122,11 +1122,11 @@ inline std::vector<model_config> read_models(value const& v, std::string const& 
     }
     // Uniqueness of model ids and prefix/name pairs, and no model path that is
     // also a prefix: the registry's own checks, with the same paths.
-    std::vector<modelauth::model_description> descriptions;
+    std::vector<modelauth::router::model_description> descriptions;
     descriptions.reserve(models.size());
     for(auto const& m : models)
         descriptions.push_back(model_description_of(m));
-    modelauth::model_registry const registry(std::move(descriptions), path);
+    modelauth::router::model_registry const registry(std::move(descriptions), path);
     (void)registry;
     return models;
 }
@@ -1265,7 +1265,7 @@ inline std::vector<trusted_issuer_config> read_trusted_issuers(value const& v, s
 
 inline std::chrono::seconds parse_ttl_field(std::string_view text, std::string const& field)
 {
-    auto const ttl = modelauth::parse_ttl(text);
+    auto const ttl = modelauth::tokens::parse_ttl(text);
     if(! ttl)
         detail::fail(field, "must be a lifetime: a positive integer without a leading zero and one unit of s, m, h, d "
                             "(\"30m\", \"90d\"), at most 3650d");
@@ -1353,9 +1353,9 @@ inline unsigned thread_count(server_config const& config) noexcept
     return (std::max)(std::thread::hardware_concurrency(), 1u);
 }
 
-inline modelauth::model_description model_description_of(model_config const& model)
+inline modelauth::router::model_description model_description_of(model_config const& model)
 {
-    modelauth::model_description d;
+    modelauth::router::model_description d;
     d.model_id = model.model_id;
     d.prefix = model.prefix;
     d.name = model.name;

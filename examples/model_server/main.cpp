@@ -70,15 +70,15 @@ std::string generate_password()
 
 int hash_password_command(std::vector<std::string_view> const& args)
 {
-    unsigned iterations = modelauth::default_password_iterations;
+    unsigned iterations = modelauth::tokens::default_password_iterations;
     for(std::size_t i = 1; i < args.size(); ++i)
     {
         if(args[i] != "--iterations")
             throw modelauth::configuration_error(std::string(args[i]), "is not an option of hash-password");
         auto const text = option_value(args, i);
         auto const [end, errc] = std::from_chars(text.data(), text.data() + text.size(), iterations);
-        if(errc != std::errc() || end != text.data() + text.size() || iterations < modelauth::min_password_iterations
-            || iterations > modelauth::max_password_iterations)
+        if(errc != std::errc() || end != text.data() + text.size() || iterations < modelauth::tokens::min_password_iterations
+            || iterations > modelauth::tokens::max_password_iterations)
             throw modelauth::configuration_error("--iterations", "must be a number from 100000 to 10000000");
     }
     std::string password;
@@ -87,7 +87,7 @@ int hash_password_command(std::vector<std::string_view> const& args)
         password.pop_back();
     if(password.empty())
         throw modelauth::configuration_error("password", "standard input holds no password (one line)");
-    auto const hash = modelauth::hash_password(password, iterations);
+    auto const hash = modelauth::tokens::hash_password(password, iterations);
     if(! hash)
         throw modelauth::configuration_error("password", hash.error().message());
     std::cout << *hash << std::endl;
@@ -134,7 +134,7 @@ int serve_command(std::vector<std::string_view> const& args)
             password = env;
         else
             password = *(generated = generate_password());
-        auto hash = modelauth::hash_password(password);
+        auto hash = modelauth::tokens::hash_password(password);
         if(! hash)
             throw modelauth::configuration_error("MODELAUTH_DEMO_PASSWORD", hash.error().message());
         user.password = std::move(*hash);

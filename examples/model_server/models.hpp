@@ -151,7 +151,7 @@ using result = boost::system::result<T, input_error>;
 */
 template<class Metadata>
 [[nodiscard]] boost::json::object model_meta(
-    modelauth::basic_model_description<Metadata> const& description, toy_model const& model);
+    modelauth::router::basic_model_description<Metadata> const& description, toy_model const& model);
 
 //----------------------------------------------------------------------------
 
@@ -257,7 +257,7 @@ inline boost::json::object inference_response(toy_model const& model, std::vecto
 }
 
 template<class Metadata>
-boost::json::object model_meta(modelauth::basic_model_description<Metadata> const& description, toy_model const& model)
+boost::json::object model_meta(modelauth::router::basic_model_description<Metadata> const& description, toy_model const& model)
 {
     boost::json::array versions;
     versions.reserve(description.versions.size());

@@ -162,7 +162,7 @@ struct start_options
 
     /// Options of the token journal (with `state_dir`), e.g. its fault
     /// injection for tests.
-    modelauth::journal_options journal = {};
+    modelauth::tokens::journal_options journal = {};
 };
 
 /// What a request was, for the request counters of `/metrics`.
@@ -316,10 +316,10 @@ inline std::string base_url_of(asio::ip::address const& address, unsigned short 
 }
 
 // The validator's view of one `trusted_issuers[]` entry; throws naming the field.
-inline modelauth::trusted_issuer trusted_issuer_of(trusted_issuer_config const& config, std::string const& at)
+inline modelauth::validation::trusted_issuer trusted_issuer_of(trusted_issuer_config const& config, std::string const& at)
 {
     namespace jose = modelauth::jose;
-    modelauth::trusted_issuer issuer;
+    modelauth::validation::trusted_issuer issuer;
     issuer.issuer = config.issuer;
     issuer.audiences = config.audiences;
     issuer.leeway = config.leeway;
@@ -344,22 +344,22 @@ inline modelauth::trusted_issuer trusted_issuer_of(trusted_issuer_config const& 
 }
 
 // The token service's directory: users (with parsed hashes), accounts, instances.
-inline modelauth::user_directory directory_of(server_config const& config)
+inline modelauth::tokens::user_directory directory_of(server_config const& config)
 {
-    modelauth::user_directory directory;
+    modelauth::tokens::user_directory directory;
     for(auto const& a : config.accounts)
-        directory.accounts.push_back(modelauth::account_record{a.id, a.spaces});
+        directory.accounts.push_back(modelauth::tokens::account_record{a.id, a.spaces});
     for(auto const& i : config.instances)
         directory.instances.push_back(i.key());
     for(std::size_t i = 0; i < config.users.size(); ++i)
     {
         auto const& u = config.users[i];
-        auto hash = modelauth::password_hash::parse(u.password);
+        auto hash = modelauth::tokens::password_hash::parse(u.password);
         if(! hash)
             throw modelauth::configuration_error("users[" + std::to_string(i) + "].password",
                 "must be a password hash pbkdf2_sha256$<iterations>$<salt>$<hash> with at least 100000 "
                 "iterations (model_server hash-password prints one)");
-        directory.users.push_back(modelauth::user_record{u.email, std::move(*hash), u.account, u.scopes, u.instances});
+        directory.users.push_back(modelauth::tokens::user_record{u.email, std::move(*hash), u.account, u.scopes, u.instances});
     }
     return directory;
 }
@@ -373,28 +373,28 @@ class server_core
 {
 public:
     using guard_type = modelauth::http::basic_guard<Clock>;
-    using service_type = modelauth::token_service<Clock>;
-    using issuer_type = modelauth::token_issuer<Clock>;
-    using validator_type = modelauth::basic_token_validator<Clock>;
+    using service_type = modelauth::tokens::token_service<Clock>;
+    using issuer_type = modelauth::tokens::token_issuer<Clock>;
+    using validator_type = modelauth::validation::basic_token_validator<Clock>;
 
     server_core(server_config const& config, std::string base_url, Clock clock,
-                modelauth::journal_options const& journal_options = {})
+                modelauth::tokens::journal_options const& journal_options = {})
         : limits_(config.limits)
         , base_url_(std::move(base_url))
         , issuer_name_(issuer_of(config))
     {
         // The configured name, never the bound address: tokens issued before
         // a restart on another port, or by another replica, stay valid.
-        modelauth::issuer_options issuer_options;
+        modelauth::tokens::issuer_options issuer_options;
         issuer_options.issuer = issuer_name_;
-        auto const retain = modelauth::longest_jwt_lifetime(config.lifetimes);
+        auto const retain = modelauth::tokens::longest_jwt_lifetime(config.lifetimes);
 
-        std::shared_ptr<modelauth::ManagedTokenStore> store;
+        std::shared_ptr<modelauth::tokens::ManagedTokenStore> store;
         std::optional<issuer_type> issuer;
         if(config.state_dir)
         {
             std::string why;
-            auto journal = modelauth::JournalTokenStore::open(*config.state_dir, journal_options, &why);
+            auto journal = modelauth::tokens::JournalTokenStore::open(*config.state_dir, journal_options, &why);
             if(! journal)
                 throw modelauth::configuration_error("state_dir", "the token journal cannot be opened: " + why);
             journal_ = *journal;
@@ -408,7 +408,7 @@ public:
         }
         else
         {
-            store = std::make_shared<modelauth::InMemoryTokenStore>();
+            store = std::make_shared<modelauth::tokens::InMemoryTokenStore>();
             auto generated = issuer_type::generate(issuer_options, retain, clock);
             if(! generated)
                 throw modelauth::configuration_error("issuer", "no signing key: " + generated.error().message());
@@ -416,31 +416,31 @@ public:
         }
         issuer_ = std::make_shared<issuer_type const>(std::move(*issuer));
 
-        std::vector<modelauth::trusted_issuer> trusted{issuer_->trusted()};
+        std::vector<modelauth::validation::trusted_issuer> trusted{issuer_->trusted()};
         for(std::size_t i = 0; i < config.trusted_issuers.size(); ++i)
             trusted.push_back(trusted_issuer_of(config.trusted_issuers[i], "trusted_issuers[" + std::to_string(i) + "]"));
         validator_ = std::make_shared<validator_type const>(
-            std::move(trusted), modelauth::token_validator_options{}, store, clock);
+            std::move(trusted), modelauth::validation::token_validator_options{}, store, clock);
 
-        std::vector<modelauth::model_description> descriptions;
+        std::vector<modelauth::router::model_description> descriptions;
         for(auto const& m : config.models)
         {
             descriptions.push_back(model_description_of(m));
             models_.emplace(m.model_id, m);
         }
-        modelauth::router_options router_options;
+        modelauth::router::router_options router_options;
         router_options.strict_slash = config.strict_slash;
         router_options.max_target_bytes = config.limits.target_bytes;
-        router_ = std::make_shared<modelauth::ModelUrlRouter const>(
-            modelauth::model_registry(std::move(descriptions)), router_options);
-        auto const policy = std::make_shared<modelauth::ScopePolicy const>();
+        router_ = std::make_shared<modelauth::router::ModelUrlRouter const>(
+            modelauth::router::model_registry(std::move(descriptions)), router_options);
+        auto const policy = std::make_shared<modelauth::policy::ScopePolicy const>();
 
         modelauth::http::guard_options guard_options;
         guard_options.realm = std::string(auth_realm);
         guard_options.credentials.api_key_header = std::string(api_key_header);
         guard_ = std::make_shared<guard_type const>(validator_, router_, policy, guard_options);
 
-        modelauth::token_service_options service_options;
+        modelauth::tokens::token_service_options service_options;
         service_options.lifetimes = config.lifetimes;
         service_ = std::make_shared<service_type>(
             directory_of(config), router_, issuer_, std::move(store), policy, service_options, clock);
@@ -674,12 +674,12 @@ private:
     }
 
     limits_config limits_;
-    std::shared_ptr<modelauth::JournalTokenStore> journal_; // with state_dir
+    std::shared_ptr<modelauth::tokens::JournalTokenStore> journal_; // with state_dir
     std::string base_url_;
     std::string issuer_name_;
     std::shared_ptr<issuer_type const> issuer_;
     std::shared_ptr<validator_type const> validator_;
-    std::shared_ptr<modelauth::ModelUrlRouter const> router_;
+    std::shared_ptr<modelauth::router::ModelUrlRouter const> router_;
     std::shared_ptr<guard_type const> guard_;
     std::shared_ptr<service_type> service_;
     std::optional<modelauth::http::rest_api<Clock>> api_;
@@ -1097,7 +1097,7 @@ public:
     void maintain() const { state_->core->maintain(); }
 
     /// The token service (valid between `start` and `stop`).
-    [[nodiscard]] modelauth::token_service<Clock>& service() const noexcept { return state_->core->service(); }
+    [[nodiscard]] modelauth::tokens::token_service<Clock>& service() const noexcept { return state_->core->service(); }
 
 private:
     void accept()

@@ -100,31 +100,31 @@ class test_server
 public:
     test_server()
         : key_(jose::key::generate(jose::algorithm::eddsa, "k").value())
-        , api_key_(ma::generate_api_key().value())
+        , api_key_(ma::validation::generate_api_key().value())
         , acceptor_(ioc_, {asio::ip::make_address("127.0.0.1"), 0})
     {
-        ma::trusted_issuer issuer;
+        ma::validation::trusted_issuer issuer;
         issuer.issuer = "https://login.example.test";
         issuer.keys = jose::key_set::from_keys({key_}).value();
         issuer.audiences = {"models"};
 
-        auto store = std::make_shared<ma::InMemoryTokenStore>();
-        ma::stored_token stored;
+        auto store = std::make_shared<ma::tokens::InMemoryTokenStore>();
+        ma::validation::stored_token stored;
         stored.id = "key-1";
-        stored.secret_hash = ma::hash_secret(api_key_);
-        stored.hint = std::string(ma::api_key_hint(api_key_));
+        stored.secret_hash = ma::validation::hash_secret(api_key_);
+        stored.hint = std::string(ma::validation::api_key_hint(api_key_));
         stored.owner = "bob";
-        stored.cls = ma::token_class::personal_key;
+        stored.cls = ma::validation::token_class::personal_key;
         stored.scopes = {"models:infer"};
         stored.permanent = true;
         stored.created = std::chrono::system_clock::now();
         if(! store->insert(std::move(stored)))
             throw std::runtime_error("test_server: the API key could not be stored");
 
-        ma::token_validator_options validator_options;
+        ma::validation::token_validator_options validator_options;
         validator_options.limits.max_token_bytes = server_limits::jwt_bytes;
 
-        ma::model_description model;
+        ma::router::model_description model;
         model.model_id = 1;
         model.prefix = "models/practicus";
         model.name = "diamond-price";
@@ -136,10 +136,10 @@ public:
         guard_options.credentials.max_credential_bytes = server_limits::credential_bytes;
 
         auto guard = std::make_shared<ma::http::Guard const>(
-            std::make_shared<ma::TokenValidator const>(
-                std::vector<ma::trusted_issuer>{issuer}, validator_options, std::move(store)),
-            std::make_shared<ma::ModelUrlRouter const>(ma::model_registry({model})),
-            std::make_shared<ma::ScopePolicy const>(), std::move(guard_options));
+            std::make_shared<ma::validation::TokenValidator const>(
+                std::vector<ma::validation::trusted_issuer>{issuer}, validator_options, std::move(store)),
+            std::make_shared<ma::router::ModelUrlRouter const>(ma::router::model_registry({model})),
+            std::make_shared<ma::policy::ScopePolicy const>(), std::move(guard_options));
         handler_ = ma::http::guarded(
             guard, [](ma::http::AuthContext const& ctx, http::request<http::string_body>&& req) {
                 http::response<http::string_body> res{http::status::ok, req.version()};
@@ -764,7 +764,7 @@ TEST_CASE("e2e H16: an API key in the API-key header must match exactly")
     std::size_t letter = 4;
     while(letter < key.size() && std::isalpha(static_cast<unsigned char>(key[letter])) == 0)
         ++letter;
-    REQUIRE(letter < key.size() - ma::api_key_checksum_chars - 1);
+    REQUIRE(letter < key.size() - ma::validation::api_key_checksum_chars - 1);
 
     SUBCASE("H16 the valid key: 200, the handler never sees it")
     {
@@ -816,6 +816,6 @@ TEST_CASE("e2e H16: an API key in the API-key header must match exactly")
     }
     SUBCASE("H16 a well-formed key the store does not hold: 401 unknown_api_key")
     {
-        check_invalid_token(send_key(ma::generate_api_key().value()), "the API key is not known");
+        check_invalid_token(send_key(ma::validation::generate_api_key().value()), "the API key is not known");
     }
 }

@@ -69,22 +69,22 @@ TEST_CASE("a token with the scope is allowed and the context names principal, en
     CHECK(ctx.endpoint.name() == "diamond-price");
     CHECK(ctx.endpoint.version() == "1");
     CHECK(ctx.endpoint.explicit_version());
-    CHECK(ctx.action == ma::ScopePolicy::models_infer);
+    CHECK(ctx.action == ma::policy::ScopePolicy::models_infer);
 
     auto const get = f.guard->check(fixture::make(bhttp::verb::get, diamond + "?get_meta=true", f.token()));
     REQUIRE(get);
-    CHECK(get.context().action == ma::ScopePolicy::models_read);
+    CHECK(get.context().action == ma::policy::ScopePolicy::models_read);
     CHECK(get.context().endpoint.version() == "2");
 }
 
 TEST_CASE("the action follows the method: POST and PUT infer, GET and HEAD read, others infer")
 {
-    CHECK(ma::http::action_for_method(bhttp::verb::post) == ma::ScopePolicy::models_infer);
-    CHECK(ma::http::action_for_method(bhttp::verb::put) == ma::ScopePolicy::models_infer);
-    CHECK(ma::http::action_for_method(bhttp::verb::get) == ma::ScopePolicy::models_read);
-    CHECK(ma::http::action_for_method(bhttp::verb::head) == ma::ScopePolicy::models_read);
-    CHECK(ma::http::action_for_method(bhttp::verb::delete_) == ma::ScopePolicy::models_infer);
-    CHECK(ma::http::action_for_method(bhttp::verb::patch) == ma::ScopePolicy::models_infer);
+    CHECK(ma::http::action_for_method(bhttp::verb::post) == ma::policy::ScopePolicy::models_infer);
+    CHECK(ma::http::action_for_method(bhttp::verb::put) == ma::policy::ScopePolicy::models_infer);
+    CHECK(ma::http::action_for_method(bhttp::verb::get) == ma::policy::ScopePolicy::models_read);
+    CHECK(ma::http::action_for_method(bhttp::verb::head) == ma::policy::ScopePolicy::models_read);
+    CHECK(ma::http::action_for_method(bhttp::verb::delete_) == ma::policy::ScopePolicy::models_infer);
+    CHECK(ma::http::action_for_method(bhttp::verb::patch) == ma::policy::ScopePolicy::models_infer);
 }
 
 TEST_CASE("a request without credentials gets 401 with a bare challenge")
@@ -414,9 +414,9 @@ TEST_CASE("the guard works with any body and fields type")
     fixture f;
     bhttp::request<bhttp::empty_body> req{bhttp::verb::get, diamond, 11};
     req.set(bhttp::field::authorization, "Bearer " + f.token());
-    auto const r = f.guard->check(req, ma::ScopePolicy::models_read);
+    auto const r = f.guard->check(req, ma::policy::ScopePolicy::models_read);
     REQUIRE(r);
-    CHECK(r.context().action == ma::ScopePolicy::models_read);
+    CHECK(r.context().action == ma::policy::ScopePolicy::models_read);
 }
 
 TEST_CASE("compiled scopes are cached per principal and give the same decisions")
@@ -428,7 +428,7 @@ TEST_CASE("compiled scopes are cached per principal and give the same decisions"
     CHECK(&f.guard->compiled_scopes_for(principal) == &first);
 
     // Another policy's guard recompiles in the same slot, and the first one again after it.
-    auto const other_policy = std::make_shared<ma::ScopePolicy const>(ma::ScopePolicy::builder().build());
+    auto const other_policy = std::make_shared<ma::policy::ScopePolicy const>(ma::policy::ScopePolicy::builder().build());
     guard_type other(f.validator, f.router, other_policy);
     CHECK(other.compiled_scopes_for(principal).compiled_for(*other_policy));
     CHECK(f.guard->compiled_scopes_for(principal).compiled_for(*f.policy));

@@ -39,7 +39,7 @@ struct seen
     std::string subject;
     std::int64_t model_id = 0;
     std::string version;
-    ma::action_id action = ma::ScopePolicy::models_read;
+    ma::policy::action_id action = ma::policy::ScopePolicy::models_read;
     bool had_authorization = false;
     std::string body;
 };
@@ -84,7 +84,7 @@ TEST_CASE("an allowed request reaches the handler with its context and without i
     CHECK(s.subject == "alice");
     CHECK(s.model_id == 1);
     CHECK(s.version == "1");
-    CHECK(s.action == ma::ScopePolicy::models_infer);
+    CHECK(s.action == ma::policy::ScopePolicy::models_infer);
     CHECK_FALSE(s.had_authorization);
     CHECK(s.body == "payload");
 }
@@ -102,7 +102,7 @@ TEST_CASE("with stripping off the handler sees the Authorization header")
     CHECK(s.calls == 1);
     CHECK(s.had_authorization);
     CHECK(s.version == "2");
-    CHECK(s.action == ma::ScopePolicy::models_read);
+    CHECK(s.action == ma::policy::ScopePolicy::models_read);
 }
 
 TEST_CASE("an explicit action overrides the one the method needs")
@@ -111,7 +111,7 @@ TEST_CASE("an explicit action overrides the one the method needs")
     seen s;
     auto const handler = ma::http::guarded(f.guard, recording_handler(s));
     auto const res = handler(fixture::make(bhttp::verb::get, diamond, f.token("models:read")),
-        ma::ScopePolicy::models_infer);
+        ma::policy::ScopePolicy::models_infer);
     CHECK(res.result_int() == 403);
     CHECK(s.calls == 0);
 }

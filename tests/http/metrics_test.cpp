@@ -182,9 +182,9 @@ TEST_CASE("label values hold only the fixed names")
 
 TEST_CASE("the token cache's hits and misses are exposed when a cache is given")
 {
-    modelauth::verified_token_cache cache;
-    auto const now = modelauth::verified_token_cache::clock::time_point(std::chrono::seconds(1'700'000'000));
-    auto principal = std::make_shared<modelauth::Principal>();
+    modelauth::validation::verified_token_cache cache;
+    auto const now = modelauth::validation::verified_token_cache::clock::time_point(std::chrono::seconds(1'700'000'000));
+    auto principal = std::make_shared<modelauth::validation::Principal>();
     principal->subject = "alice";
     CHECK(! cache.find("credential", now, 0).has_value());
     cache.insert("credential", principal, now + std::chrono::hours(1), cache.stamp_for(0));
@@ -275,7 +275,7 @@ TEST_CASE("a denial's event names the reason and nothing of the caller")
 TEST_CASE("an allow's event names the caller and the model but never the token")
 {
     std::string const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2VjcmV0LXNpZ25hdHVyZQ";
-    auto principal = std::make_shared<modelauth::Principal>();
+    auto principal = std::make_shared<modelauth::validation::Principal>();
     principal->subject = "alice";
     principal->issuer = "https://issuer.example";
     principal->token_id = "jti-42";
@@ -288,7 +288,7 @@ TEST_CASE("an allow's event names the caller and the model but never the token")
     // failure's strings it destroys may be uninitialized (a false positive
     // of -Wmaybe-uninitialized on std::variant's destructor).
     auto const make_allow = [&principal]() -> http::guard_result {
-        return http::AuthContext{principal, {}, modelauth::ScopePolicy::models_infer};
+        return http::AuthContext{principal, {}, modelauth::policy::ScopePolicy::models_infer};
     };
     http::guard_result const result = make_allow();
     REQUIRE(result);

@@ -35,7 +35,7 @@ namespace json = boost::json;
 using clock_ref = ma::manual_clock_ref;
 using api_type = ma::http::rest_api<clock_ref>;
 using guard_type = ma::http::basic_guard<clock_ref>;
-using service_type = ma::token_service<clock_ref>;
+using service_type = ma::tokens::token_service<clock_ref>;
 using request = bhttp::request<bhttp::string_body>;
 using response = bhttp::response<bhttp::string_body>;
 
@@ -49,17 +49,17 @@ std::string const diamond = "/models/practicus/diamond-price/";
 std::string const churn = "/models/labs/churn/";
 
 // 100,000 iterations (the least `password_hash::parse` accepts), hashed once.
-ma::password_hash const& password_hash()
+ma::tokens::password_hash const& password_hash()
 {
-    static ma::password_hash const hash
-        = ma::password_hash::parse(ma::hash_password(password, 100000).value()).value();
+    static ma::tokens::password_hash const hash
+        = ma::tokens::password_hash::parse(ma::tokens::hash_password(password, 100000).value()).value();
     return hash;
 }
 
-ma::model_description model(std::int64_t id, std::string prefix, std::string name,
+ma::router::model_description model(std::int64_t id, std::string prefix, std::string name,
     std::vector<std::string> versions, std::string space, std::string instance)
 {
-    ma::model_description d;
+    ma::router::model_description d;
     d.model_id = id;
     d.prefix = std::move(prefix);
     d.name = std::move(name);
@@ -70,16 +70,16 @@ ma::model_description model(std::int64_t id, std::string prefix, std::string nam
     return d;
 }
 
-ma::user_directory directory()
+ma::tokens::user_directory directory()
 {
-    ma::user_directory d;
+    ma::tokens::user_directory d;
     d.accounts = {{"demo", {"default", "labs"}}};
     d.instances = {"demo/eu01/demo", "demo/eu01/other"};
     // Alice manages tokens and one instance; Bob may read models/labs only.
     d.users = {
-        ma::user_record{alice, password_hash(), "demo", {"models:read", "models:infer", "tokens:manage"},
+        ma::tokens::user_record{alice, password_hash(), "demo", {"models:read", "models:infer", "tokens:manage"},
             {"demo/eu01/demo"}},
-        ma::user_record{bob, password_hash(), "demo", {"models:read:models/labs"}, {}},
+        ma::tokens::user_record{bob, password_hash(), "demo", {"models:read:models/labs"}, {}},
     };
     return d;
 }
@@ -92,24 +92,24 @@ json::value parse(std::string const& body)
 struct rest_stack
 {
     ma::manual_clock clock;
-    std::shared_ptr<ma::token_issuer<clock_ref> const> issuer;
-    std::shared_ptr<ma::InMemoryTokenStore> store = std::make_shared<ma::InMemoryTokenStore>();
-    std::shared_ptr<ma::ModelUrlRouter const> router;
-    std::shared_ptr<ma::ScopePolicy const> policy = std::make_shared<ma::ScopePolicy const>();
+    std::shared_ptr<ma::tokens::token_issuer<clock_ref> const> issuer;
+    std::shared_ptr<ma::tokens::InMemoryTokenStore> store = std::make_shared<ma::tokens::InMemoryTokenStore>();
+    std::shared_ptr<ma::router::ModelUrlRouter const> router;
+    std::shared_ptr<ma::policy::ScopePolicy const> policy = std::make_shared<ma::policy::ScopePolicy const>();
     std::shared_ptr<guard_type const> guard;
     std::shared_ptr<service_type> service;
     std::optional<api_type> api;
 
     explicit rest_stack(ma::http::rest_api_options options = {base_url})
     {
-        ma::issuer_options io;
+        ma::tokens::issuer_options io;
         io.issuer = base_url;
-        issuer = std::make_shared<ma::token_issuer<clock_ref> const>(
-            ma::token_issuer<clock_ref>::generate(io, ma::default_retain_old_keys, clock_ref(clock)).value());
-        auto validator = std::make_shared<ma::basic_token_validator<clock_ref> const>(
-            std::vector<ma::trusted_issuer>{issuer->trusted()}, ma::token_validator_options{}, store,
+        issuer = std::make_shared<ma::tokens::token_issuer<clock_ref> const>(
+            ma::tokens::token_issuer<clock_ref>::generate(io, ma::tokens::default_retain_old_keys, clock_ref(clock)).value());
+        auto validator = std::make_shared<ma::validation::basic_token_validator<clock_ref> const>(
+            std::vector<ma::validation::trusted_issuer>{issuer->trusted()}, ma::validation::token_validator_options{}, store,
             clock_ref(clock));
-        router = std::make_shared<ma::ModelUrlRouter const>(ma::model_registry({
+        router = std::make_shared<ma::router::ModelUrlRouter const>(ma::router::model_registry({
             model(1, "models/practicus", "diamond-price", {"1", "2"}, "default", "demo/eu01/demo"),
             model(2, "models/labs", "churn", {"1"}, "labs", "demo/eu01/other"),
         }));
@@ -117,7 +117,7 @@ struct rest_stack
         go.credentials.api_key_header = "impact-api-key";
         guard = std::make_shared<guard_type const>(validator, router, policy, go);
         service = std::make_shared<service_type>(
-            directory(), router, issuer, store, policy, ma::token_service_options{}, clock_ref(clock));
+            directory(), router, issuer, store, policy, ma::tokens::token_service_options{}, clock_ref(clock));
         api.emplace(service, guard, std::move(options));
     }
 
@@ -231,7 +231,7 @@ TEST_CASE("a login answers an access and a refresh token, and nothing else")
     auto const principal = s.guard->validator().validate(str(body.at("access")));
     REQUIRE(principal);
     CHECK((*principal)->subject == alice);
-    CHECK((*principal)->cls == ma::token_class::user);
+    CHECK((*principal)->cls == ma::validation::token_class::user);
 }
 
 TEST_CASE("a wrong password and an unknown email get the same 401")
@@ -415,7 +415,7 @@ TEST_CASE("model-auth reads model_id from a form body, JSON or the query")
         CHECK(body.size() == 1);
         auto const principal = s.guard->validator().validate(str(body.at("token")));
         REQUIRE(principal);
-        CHECK((*principal)->cls == ma::token_class::model_session);
+        CHECK((*principal)->cls == ma::validation::token_class::model_session);
         return *(*principal)->bindings.model_id;
     };
     std::string const url = "/console/api/modelhost/model-auth/";

@@ -92,10 +92,10 @@ TEST_CASE("tokens signed by PyJWT and by npm jose verify with modelauth")
             auto const answer = json::parse(signed_by_peer.out).as_object();
             auto k = jose::key::from_jwk(answer.at("jwk").as_object());
             REQUIRE(k);
-            ma::trusted_issuer t;
+            ma::validation::trusted_issuer t;
             t.issuer = "peer";
             t.keys = jose::key_set::from_keys({*k}).value();
-            ma::TokenValidator validator({t});
+            ma::validation::TokenValidator validator({t});
             auto const& token = answer.at("token").as_string();
             auto principal = validator.validate(std::string_view(token.data(), token.size()));
             REQUIRE(principal);

@@ -673,10 +673,10 @@ TEST_CASE("the embedded demo config parses only with the placeholder allowed")
 TEST_CASE("the models of a config build a registry and toy models")
 {
     auto const config = ms::default_config();
-    std::vector<modelauth::model_description> descriptions;
+    std::vector<modelauth::router::model_description> descriptions;
     for(auto const& m : config.models)
         descriptions.push_back(ms::model_description_of(m));
-    modelauth::model_registry const registry(descriptions);
+    modelauth::router::model_registry const registry(descriptions);
     auto const* churn = registry.find("models/practicus", "churn");
     REQUIRE(churn != nullptr);
     CHECK(churn->model_id == 2);

@@ -173,7 +173,7 @@ TEST_CASE("the inference answer and the meta answer")
     CHECK(answer == json::parse(R"({"model_id": 1, "version": "2", "outputs": [3770.0, -250.0]})").as_object());
     CHECK(answer.at("model_id").is_int64());
 
-    modelauth::model_description description;
+    modelauth::router::model_description description;
     description.model_id = 1;
     description.prefix = "models/practicus";
     description.name = "diamond-price";

@@ -79,7 +79,7 @@ struct temporary_directory
 model_server::server_config restart_config(std::filesystem::path const& state_dir, unsigned short port,
     std::optional<std::string> const& issuer = std::nullopt)
 {
-    static std::string const hash = modelauth::hash_password(password, 100000).value();
+    static std::string const hash = modelauth::tokens::hash_password(password, 100000).value();
     json::object config{
         {"listen", "127.0.0.1:" + std::to_string(port)},
         {"threads", 2},

@@ -71,7 +71,7 @@ std::string const json_type = "application/json; charset=utf-8";
 // The users' password hash, 100,000 iterations (the least accepted), made once.
 std::string const& password_hash()
 {
-    static std::string const hash = ma::hash_password(password, 100000).value();
+    static std::string const hash = ma::tokens::hash_password(password, 100000).value();
     return hash;
 }
 

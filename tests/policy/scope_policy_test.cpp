@@ -20,35 +20,35 @@
 #include <vector>
 
 namespace ma = modelauth;
-using ma::ScopePolicy;
-using ma::token_class;
+using ma::policy::ScopePolicy;
+using ma::validation::token_class;
 
 namespace {
 
-std::shared_ptr<ma::model_registry const> const& registry()
+std::shared_ptr<ma::router::model_registry const> const& registry()
 {
-    static auto const r = std::make_shared<ma::model_registry const>(router_test::fixture_models());
+    static auto const r = std::make_shared<ma::router::model_registry const>(router_test::fixture_models());
     return r;
 }
 
 // The endpoint of model `id` in `version` (empty: the default version, as a
 // URL without a version routes).
-ma::ModelEndpoint endpoint(std::int64_t id, std::string_view version = {})
+ma::router::ModelEndpoint endpoint(std::int64_t id, std::string_view version = {})
 {
     auto const& r = registry();
     std::size_t const model = r->find_model_id(id);
-    REQUIRE(model != ma::model_registry::npos);
+    REQUIRE(model != ma::router::model_registry::npos);
     bool const explicit_version = ! version.empty();
     if(! explicit_version)
         version = r->models()[model].default_version;
     std::size_t const v = r->find_version(model, version);
-    REQUIRE(v != ma::model_registry::npos);
-    return ma::ModelEndpoint(r, model, v, explicit_version);
+    REQUIRE(v != ma::router::model_registry::npos);
+    return ma::router::ModelEndpoint(r, model, v, explicit_version);
 }
 
-ma::Principal principal(std::vector<std::string> scopes, token_class cls = token_class::user)
+ma::validation::Principal principal(std::vector<std::string> scopes, token_class cls = token_class::user)
 {
-    ma::Principal p;
+    ma::validation::Principal p;
     p.subject = "demo@example.com";
     p.scopes = std::move(scopes);
     p.cls = cls;
@@ -130,7 +130,7 @@ TEST_CASE("the scope grammar")
     for(auto const& r : rows)
     {
         CAPTURE(r.scope);
-        auto const parts = ma::parse_scope(r.scope);
+        auto const parts = ma::policy::parse_scope(r.scope);
         REQUIRE(parts.has_value() == r.valid);
         if(parts)
         {
@@ -138,9 +138,9 @@ TEST_CASE("the scope grammar")
             CHECK(parts->path == r.path);
         }
     }
-    CHECK(ma::is_valid_action_name(std::string(32, 'a') + ":" + std::string(32, 'b')));
-    CHECK_FALSE(ma::is_valid_action_name(std::string(33, 'a') + ":b"));
-    static_assert(ma::parse_scope("models:infer:models/practicus").has_value(), "constexpr");
+    CHECK(ma::policy::is_valid_action_name(std::string(32, 'a') + ":" + std::string(32, 'b')));
+    CHECK_FALSE(ma::policy::is_valid_action_name(std::string(33, 'a') + ":b"));
+    static_assert(ma::policy::parse_scope("models:infer:models/practicus").has_value(), "constexpr");
 }
 
 TEST_CASE("scope paths match on whole segments, versions included")
@@ -209,7 +209,7 @@ TEST_CASE("a scope grants its own action only")
     struct row
     {
         char const* scope;
-        ma::action_id action;
+        ma::policy::action_id action;
         bool allows;
     };
     row const rows[] = {
@@ -246,13 +246,13 @@ TEST_CASE("unknown and malformed scopes grant nothing")
     // No scopes at all: default deny.
     CHECK(policy.decide(principal({}), e, ScopePolicy::models_read).error() == missing_scope);
     // An action id the policy does not have.
-    CHECK(policy.decide(principal({"models:read"}), e, ma::action_id{99}).error() == missing_scope);
+    CHECK(policy.decide(principal({"models:read"}), e, ma::policy::action_id{99}).error() == missing_scope);
     // A known scope among unknown ones still grants.
     auto const mixed = principal({"bogus", "reports:export", "models:infer:models/practicus"});
     CHECK(policy.compile(mixed.scopes).size() == 1);
     CHECK(policy.decide(mixed, e, ScopePolicy::models_infer).allowed());
     // A default decision denies.
-    CHECK_FALSE(ma::policy_decision().allowed());
+    CHECK_FALSE(ma::policy::policy_decision().allowed());
 }
 
 TEST_CASE("token classes and bindings")
@@ -264,13 +264,13 @@ TEST_CASE("token classes and bindings")
     {
         char const* name;
         token_class cls;
-        ma::token_bindings bindings;
+        ma::validation::token_bindings bindings;
         std::int64_t model;
         std::error_code expected;
     };
     auto bind = [](std::optional<std::int64_t> model_id, std::string instance, std::string account,
                     std::string space) {
-        ma::token_bindings b;
+        ma::validation::token_bindings b;
         b.model_id = model_id;
         b.instance = std::move(instance);
         b.account = std::move(account);
@@ -374,16 +374,16 @@ TEST_CASE("F4: isolate_accounts(false) lets users' tokens cross accounts, never 
 TEST_CASE("routes that are not model endpoints")
 {
     ScopePolicy const policy;
-    ma::route_descriptor const iam{"iam/whoami", true};
-    ma::route_descriptor const tokens{"tokens", true};
-    ma::route_descriptor const listing{"", false};
+    ma::policy::route_descriptor const iam{"iam/whoami", true};
+    ma::policy::route_descriptor const tokens{"tokens", true};
+    ma::policy::route_descriptor const listing{"", false};
     std::vector<std::string> const all = {"models:read", "tokens:manage"};
 
     struct row
     {
         char const* name;
         token_class cls;
-        ma::route_descriptor route;
+        ma::policy::route_descriptor route;
         std::error_code expected;
     };
     row const rows[] = {
@@ -467,7 +467,7 @@ TEST_CASE("missing_scope names the narrowest scope that would allow the request"
 TEST_CASE("KServe server operations have no model: only scopes without a path allow")
 {
     ScopePolicy const policy;
-    ma::ModelEndpoint const server(registry(), ma::model_registry::npos, 0, false, ma::kserve_operation::server_live);
+    ma::router::ModelEndpoint const server(registry(), ma::router::model_registry::npos, 0, false, ma::router::kserve_operation::server_live);
     CHECK(policy.decide(principal({"models:read"}), server, ScopePolicy::models_read).allowed());
     auto const d = policy.decide(principal({"models:read:models"}), server, ScopePolicy::models_read);
     CHECK(d.error() == missing_scope);
@@ -484,7 +484,7 @@ TEST_CASE("disabled token classes are inactive")
     CHECK(policy.class_enabled(token_class::user));
     auto const key = principal({"models:infer"}, token_class::personal_key);
     CHECK(policy.decide(key, endpoint(1), ScopePolicy::models_infer).error() == inactive);
-    CHECK(policy.decide(key, ma::route_descriptor{"tokens", true}, ScopePolicy::tokens_manage).error() == inactive);
+    CHECK(policy.decide(key, ma::policy::route_descriptor{"tokens", true}, ScopePolicy::tokens_manage).error() == inactive);
     CHECK(policy.decide(principal({"models:infer"}), endpoint(1), ScopePolicy::models_infer).allowed());
     CHECK(ma::http_status(inactive) == 401);
 }
@@ -532,7 +532,7 @@ TEST_CASE("the builder checks its actions")
     CHECK(policy.find_action("models:infer") == ScopePolicy::models_infer);
     CHECK(policy.find_action("tokens:manage") == ScopePolicy::tokens_manage);
     CHECK(policy.action_name(policy.find_action("a:b").value()) == "a:b");
-    CHECK(policy.action_name(ma::action_id{4}).empty());
+    CHECK(policy.action_name(ma::policy::action_id{4}).empty());
     CHECK_FALSE(policy.find_action("a:c"));
 
     ScopePolicy::builder many;

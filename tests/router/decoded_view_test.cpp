@@ -15,7 +15,7 @@ namespace ma = modelauth;
 
 TEST_CASE("a decoded view reads, sizes and compares the decoded text")
 {
-    ma::decoded_view const v("a%2Fb%20c+d%", true);
+    ma::router::decoded_view const v("a%2Fb%20c+d%", true);
     CHECK(v.size() == 8);
     CHECK(v == "a/b c d%");
     CHECK("a/b c d%" == v);
@@ -24,24 +24,24 @@ TEST_CASE("a decoded view reads, sizes and compares the decoded text")
     CHECK_FALSE(v.empty());
     CHECK(v.plus_as_space());
 
-    ma::decoded_view const plain("a+b");
+    ma::router::decoded_view const plain("a+b");
     CHECK(plain == "a+b");
     CHECK(plain.size() == 3);
 
-    ma::decoded_view const nul("%00x");
+    ma::router::decoded_view const nul("%00x");
     CHECK(nul.size() == 2);
     CHECK(nul == std::string_view("\0x", 2));
-    CHECK(ma::decoded_view("%e9") == "\xe9");
-    CHECK(ma::decoded_view("%2") == "%2");
-    CHECK(ma::decoded_view("") == "");
-    CHECK(ma::decoded_view().empty());
-    CHECK(ma::decoded_view("abc") != "abcd");
-    CHECK(ma::decoded_view("abcd") != "abc");
-    CHECK(ma::decoded_view("%41%42%43") == "ABC");
-    CHECK(ma::decoded_view("%41%42%43") != "AB");
+    CHECK(ma::router::decoded_view("%e9") == "\xe9");
+    CHECK(ma::router::decoded_view("%2") == "%2");
+    CHECK(ma::router::decoded_view("") == "");
+    CHECK(ma::router::decoded_view().empty());
+    CHECK(ma::router::decoded_view("abc") != "abcd");
+    CHECK(ma::router::decoded_view("abcd") != "abc");
+    CHECK(ma::router::decoded_view("%41%42%43") == "ABC");
+    CHECK(ma::router::decoded_view("%41%42%43") != "AB");
 
     std::string copied;
-    for(char c : ma::decoded_view("x%41y"))
+    for(char c : ma::router::decoded_view("x%41y"))
         copied += c;
     CHECK(copied == "xAy");
 }

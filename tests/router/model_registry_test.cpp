@@ -22,11 +22,11 @@ using router_test::fixture_models;
 namespace {
 
 // The error a registry built from `models` throws: "field: problem", or "" if none.
-std::string construction_error(std::vector<ma::model_description> models)
+std::string construction_error(std::vector<ma::router::model_description> models)
 {
     try
     {
-        ma::model_registry const registry(std::move(models));
+        ma::router::model_registry const registry(std::move(models));
     }
     catch(ma::configuration_error const& e)
     {
@@ -40,8 +40,8 @@ std::string field_of_json_error(char const* json)
 {
     try
     {
-        auto const models = ma::model_descriptions_from_json(boost::json::parse(json));
-        ma::model_registry const registry(models);
+        auto const models = ma::router::model_descriptions_from_json(boost::json::parse(json));
+        ma::router::model_registry const registry(models);
     }
     catch(ma::configuration_error const& e)
     {
@@ -55,53 +55,53 @@ std::string field_of_json_error(char const* json)
 TEST_CASE("the name, version and prefix grammars")
 {
     // Names (U17).
-    CHECK(ma::is_valid_model_name("diamond-price"));
-    CHECK(ma::is_valid_model_name("a"));
-    CHECK(ma::is_valid_model_name("A_b.c-1"));
-    CHECK(ma::is_valid_model_name(std::string(128, 'n')));
-    CHECK_FALSE(ma::is_valid_model_name(std::string(129, 'n')));
-    CHECK_FALSE(ma::is_valid_model_name(""));
-    CHECK_FALSE(ma::is_valid_model_name("."));
-    CHECK_FALSE(ma::is_valid_model_name(".."));
-    CHECK_FALSE(ma::is_valid_model_name(".hidden"));
-    CHECK_FALSE(ma::is_valid_model_name("-x"));
-    CHECK_FALSE(ma::is_valid_model_name("_x"));
-    CHECK_FALSE(ma::is_valid_model_name("x."));
-    CHECK_FALSE(ma::is_valid_model_name("a/b"));
-    CHECK_FALSE(ma::is_valid_model_name("a~b"));
-    CHECK_FALSE(ma::is_valid_model_name("a b"));
-    CHECK_FALSE(ma::is_valid_model_name("caf\xc3\xa9"));
+    CHECK(ma::router::is_valid_model_name("diamond-price"));
+    CHECK(ma::router::is_valid_model_name("a"));
+    CHECK(ma::router::is_valid_model_name("A_b.c-1"));
+    CHECK(ma::router::is_valid_model_name(std::string(128, 'n')));
+    CHECK_FALSE(ma::router::is_valid_model_name(std::string(129, 'n')));
+    CHECK_FALSE(ma::router::is_valid_model_name(""));
+    CHECK_FALSE(ma::router::is_valid_model_name("."));
+    CHECK_FALSE(ma::router::is_valid_model_name(".."));
+    CHECK_FALSE(ma::router::is_valid_model_name(".hidden"));
+    CHECK_FALSE(ma::router::is_valid_model_name("-x"));
+    CHECK_FALSE(ma::router::is_valid_model_name("_x"));
+    CHECK_FALSE(ma::router::is_valid_model_name("x."));
+    CHECK_FALSE(ma::router::is_valid_model_name("a/b"));
+    CHECK_FALSE(ma::router::is_valid_model_name("a~b"));
+    CHECK_FALSE(ma::router::is_valid_model_name("a b"));
+    CHECK_FALSE(ma::router::is_valid_model_name("caf\xc3\xa9"));
     // Versions (U16): labels, never numbers.
-    CHECK(ma::is_valid_model_version("1"));
-    CHECK(ma::is_valid_model_version("01"));
-    CHECK(ma::is_valid_model_version("1e3"));
-    CHECK(ma::is_valid_model_version("18446744073709551616"));
-    CHECK(ma::is_valid_model_version("2.0-rc1"));
-    CHECK(ma::is_valid_model_version(std::string(32, '9')));
-    CHECK_FALSE(ma::is_valid_model_version(std::string(33, '9')));
-    CHECK_FALSE(ma::is_valid_model_version("+1"));
-    CHECK_FALSE(ma::is_valid_model_version("-1"));
-    CHECK_FALSE(ma::is_valid_model_version(" 1"));
-    CHECK_FALSE(ma::is_valid_model_version(".1"));
-    CHECK_FALSE(ma::is_valid_model_version(""));
+    CHECK(ma::router::is_valid_model_version("1"));
+    CHECK(ma::router::is_valid_model_version("01"));
+    CHECK(ma::router::is_valid_model_version("1e3"));
+    CHECK(ma::router::is_valid_model_version("18446744073709551616"));
+    CHECK(ma::router::is_valid_model_version("2.0-rc1"));
+    CHECK(ma::router::is_valid_model_version(std::string(32, '9')));
+    CHECK_FALSE(ma::router::is_valid_model_version(std::string(33, '9')));
+    CHECK_FALSE(ma::router::is_valid_model_version("+1"));
+    CHECK_FALSE(ma::router::is_valid_model_version("-1"));
+    CHECK_FALSE(ma::router::is_valid_model_version(" 1"));
+    CHECK_FALSE(ma::router::is_valid_model_version(".1"));
+    CHECK_FALSE(ma::router::is_valid_model_version(""));
     // Prefixes.
-    CHECK(ma::is_valid_model_prefix("models"));
-    CHECK(ma::is_valid_model_prefix("models/practicus"));
-    CHECK(ma::is_valid_model_prefix("a/b/c/d/e/f/g/h"));
-    CHECK_FALSE(ma::is_valid_model_prefix("a/b/c/d/e/f/g/h/i"));
-    CHECK_FALSE(ma::is_valid_model_prefix(""));
-    CHECK_FALSE(ma::is_valid_model_prefix("/models"));
-    CHECK_FALSE(ma::is_valid_model_prefix("models/"));
-    CHECK_FALSE(ma::is_valid_model_prefix("models//practicus"));
-    CHECK_FALSE(ma::is_valid_model_prefix("models/../admin"));
-    CHECK_FALSE(ma::is_valid_model_prefix("models/%2e"));
-    CHECK(ma::is_valid_model_prefix(std::string(128, 'a') + "/" + std::string(127, 'b')));
-    CHECK_FALSE(ma::is_valid_model_prefix(std::string(128, 'a') + "/" + std::string(128, 'b')));
+    CHECK(ma::router::is_valid_model_prefix("models"));
+    CHECK(ma::router::is_valid_model_prefix("models/practicus"));
+    CHECK(ma::router::is_valid_model_prefix("a/b/c/d/e/f/g/h"));
+    CHECK_FALSE(ma::router::is_valid_model_prefix("a/b/c/d/e/f/g/h/i"));
+    CHECK_FALSE(ma::router::is_valid_model_prefix(""));
+    CHECK_FALSE(ma::router::is_valid_model_prefix("/models"));
+    CHECK_FALSE(ma::router::is_valid_model_prefix("models/"));
+    CHECK_FALSE(ma::router::is_valid_model_prefix("models//practicus"));
+    CHECK_FALSE(ma::router::is_valid_model_prefix("models/../admin"));
+    CHECK_FALSE(ma::router::is_valid_model_prefix("models/%2e"));
+    CHECK(ma::router::is_valid_model_prefix(std::string(128, 'a') + "/" + std::string(127, 'b')));
+    CHECK_FALSE(ma::router::is_valid_model_prefix(std::string(128, 'a') + "/" + std::string(128, 'b')));
 }
 
 TEST_CASE("a registry looks models up by id, by prefix and name, and versions by name")
 {
-    ma::model_registry const registry(fixture_models());
+    ma::router::model_registry const registry(fixture_models());
     CHECK(registry.size() == 6);
     CHECK_FALSE(registry.empty());
     CHECK(registry.prefixes() == std::vector<std::string>{"models/practicus", "models/practicus-beta", "models", "a/b/c"});
@@ -121,11 +121,11 @@ TEST_CASE("a registry looks models up by id, by prefix and name, and versions by
 
     std::size_t const p = registry.find_prefix("models/practicus");
     REQUIRE(p == 0);
-    CHECK(registry.find_prefix("models/practicus/") == ma::model_registry::npos);
-    CHECK(registry.find_prefix("models/practicu") == ma::model_registry::npos);
+    CHECK(registry.find_prefix("models/practicus/") == ma::router::model_registry::npos);
+    CHECK(registry.find_prefix("models/practicu") == ma::router::model_registry::npos);
     CHECK(registry.find_model(p, "churn") == 1);
-    CHECK(registry.find_model(p, "nope") == ma::model_registry::npos);
-    CHECK(registry.find_model(99, "churn") == ma::model_registry::npos);
+    CHECK(registry.find_model(p, "nope") == ma::router::model_registry::npos);
+    CHECK(registry.find_model(99, "churn") == ma::router::model_registry::npos);
     CHECK(registry.find_model_id(5) == 4);
 
     // Default versions: given, or the last of the list.
@@ -134,21 +134,21 @@ TEST_CASE("a registry looks models up by id, by prefix and name, and versions by
     CHECK(registry.models()[4].default_version == "2.0-rc1");
     CHECK(registry.default_version_index(4) == 1);
     CHECK(registry.find_version(3, "01") == 1);
-    CHECK(registry.find_version(3, "1") == ma::model_registry::npos);
-    CHECK(registry.find_version(0, "v1") == ma::model_registry::npos);
+    CHECK(registry.find_version(3, "1") == ma::router::model_registry::npos);
+    CHECK(registry.find_version(0, "v1") == ma::router::model_registry::npos);
 
-    ma::model_registry const empty;
+    ma::router::model_registry const empty;
     CHECK(empty.empty());
     CHECK(empty.find(1) == nullptr);
-    CHECK(empty.find_prefix("models") == ma::model_registry::npos);
+    CHECK(empty.find_prefix("models") == ma::router::model_registry::npos);
     CHECK(empty.max_prefix_segments() == 0);
 }
 
 TEST_CASE("a registry is a value: copies index the same models")
 {
-    ma::model_registry const original(fixture_models());
-    ma::model_registry copy = original;
-    ma::model_registry moved = std::move(copy);
+    ma::router::model_registry const original(fixture_models());
+    ma::router::model_registry copy = original;
+    ma::router::model_registry moved = std::move(copy);
     CHECK(moved.find("models/practicus", "churn")->model_id == 2);
     CHECK(moved.find(5)->name == "deep");
     CHECK(original.find(5)->name == "deep");
@@ -159,7 +159,7 @@ TEST_CASE("registry construction errors name the bad field")
     struct error_case
     {
         char const* what;
-        void (*mutate)(std::vector<ma::model_description>&);
+        void (*mutate)(std::vector<ma::router::model_description>&);
         char const* message;
     };
     error_case const cases[] = {
@@ -217,7 +217,7 @@ TEST_CASE("the models of a configuration file are read from JSON with their entr
          "versions": ["1"], "default_version": "1", "kind": "logistic",
          "weights": [0.5], "bias": 0.1, "account": null}
     ])");
-    ma::model_registry const registry(ma::model_descriptions_from_json(json));
+    ma::router::model_registry const registry(ma::router::model_descriptions_from_json(json));
     auto const* m = registry.find(1);
     REQUIRE(m != nullptr);
     CHECK(m->prefix == "models/practicus");
@@ -280,8 +280,8 @@ TEST_CASE("a server maps configuration entries to its own metadata type")
     auto const json = boost::json::parse(R"([
         {"model_id": 1, "prefix": "models/practicus", "name": "diamond-price",
          "versions": ["1", "2"], "weights": [3900.0, 60.0], "bias": -250.0}])");
-    auto descriptions = ma::model_descriptions_from_json<linear_model>(json, to_linear_model);
-    ma::basic_model_registry<linear_model> const registry(std::move(descriptions));
+    auto descriptions = ma::router::model_descriptions_from_json<linear_model>(json, to_linear_model);
+    ma::router::basic_model_registry<linear_model> const registry(std::move(descriptions));
     REQUIRE(registry.find(1)->metadata.has_value());
     CHECK(registry.find(1)->metadata->weights == std::vector<double>{3900.0, 60.0});
     CHECK(registry.find(1)->metadata->bias == -250.0);
@@ -293,7 +293,7 @@ TEST_CASE("a server maps configuration entries to its own metadata type")
         {"model_id": 2, "prefix": "m", "name": "b", "versions": ["1"], "weights": 1, "bias": 0}])");
     try
     {
-        (void)ma::model_descriptions_from_json<linear_model>(bad, to_linear_model, "config.models");
+        (void)ma::router::model_descriptions_from_json<linear_model>(bad, to_linear_model, "config.models");
         FAIL("no error");
     }
     catch(ma::configuration_error const& e)

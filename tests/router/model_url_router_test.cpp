@@ -17,7 +17,7 @@
 
 namespace ma = modelauth;
 using namespace std::string_view_literals;
-using ma::kserve_operation;
+using ma::router::kserve_operation;
 using ma::router_error;
 using router_test::describe;
 using router_test::fixture_models;
@@ -270,7 +270,7 @@ std::vector<route_case> const& route_table()
     return table;
 }
 
-void check_case(ma::ModelUrlRouter const& router, route_case const& c)
+void check_case(ma::router::ModelUrlRouter const& router, route_case const& c)
 {
     CAPTURE(c.id);
     std::string const shown = printable(c.target);
@@ -302,7 +302,7 @@ void check_case(ma::ModelUrlRouter const& router, route_case const& c)
 
 TEST_CASE("the routing table: every catalogue case (U1-U17) gets its exact outcome")
 {
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), fixture_options());
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), fixture_options());
     auto const& table = route_table();
     for(auto const& c : table)
         check_case(router, c);
@@ -321,7 +321,7 @@ TEST_CASE("the routing table: every catalogue case (U1-U17) gets its exact outco
 
 TEST_CASE("router errors carry the HTTP status the guard answers with")
 {
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), fixture_options());
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), fixture_options());
     CHECK(ma::http_status(router.match("/" + std::string(3000, 'a')).error()) == 414);
     CHECK(ma::http_status(router.match("/models/%2e%2e/").error()) == 400);
     CHECK(ma::http_status(router.match("/models/practicus/nope/").error()) == 404);
@@ -333,7 +333,7 @@ TEST_CASE("router errors carry the HTTP status the guard answers with")
 
 TEST_CASE("a target lacking only its final slash redirects to path + '/' + original query")
 {
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), fixture_options());
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), fixture_options());
     struct redirect_case
     {
         std::string_view target;
@@ -365,7 +365,7 @@ TEST_CASE("in strict mode a missing final slash is not found")
 {
     auto options = fixture_options();
     options.strict_slash = true;
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), options);
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), options);
     CHECK(router.match("/models/practicus/diamond-price").error() == router_error::trailing_slash_required);
     CHECK(router.match("/models/practicus/diamond-price/2?x=1").error() == router_error::trailing_slash_required);
     CHECK(ma::http_status(router.match("/models/practicus/diamond-price").error()) == 404);
@@ -376,9 +376,9 @@ TEST_CASE("in strict mode a missing final slash is not found")
 
 TEST_CASE("a mount root is matched on whole segments before the prefix")
 {
-    ma::router_options options;
+    ma::router::router_options options;
     options.mount_root = "/serving/";
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), options);
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), options);
     CHECK(router.options().mount_root == "/serving");
 
     auto const r = router.match("/serving/models/practicus/diamond-price/1/");
@@ -404,7 +404,7 @@ TEST_CASE("the KServe root can move, and is separate from the mount root")
     auto options = fixture_options();
     options.mount_root = "/serving";
     options.kserve.root = "/kserve/v2/";
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), options);
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), options);
     CHECK(router.options().kserve.root == "/kserve/v2");
     auto const r = router.match("/kserve/v2/models/churn/infer");
     REQUIRE(r.has_value());
@@ -420,13 +420,13 @@ TEST_CASE("KServe model URLs answer unknown_prefix while the registry lacks the 
 {
     auto options = fixture_options();
     options.kserve.prefix = "kserve/models";
-    ma::ModelUrlRouter router(ma::model_registry(fixture_models()), options);
+    ma::router::ModelUrlRouter router(ma::router::model_registry(fixture_models()), options);
     CHECK(router.match("/v2/models/resnet/infer").error() == router_error::unknown_prefix);
     CHECK(router.match("/v2/health/ready").has_value());
 
     auto models = fixture_models();
     models.push_back(describe(10, "kserve/models", "resnet", {"1"}));
-    router.replace(ma::model_registry(models));
+    router.replace(ma::router::model_registry(models));
     auto const r = router.match("/v2/models/resnet/infer");
     REQUIRE(r.has_value());
     CHECK(r->model_id() == 10);
@@ -434,10 +434,10 @@ TEST_CASE("KServe model URLs answer unknown_prefix while the registry lacks the 
 
 TEST_CASE("an endpoint exposes the model, its resolved version and its metadata")
 {
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), fixture_options());
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), fixture_options());
     auto const r = router.match("/models/practicus/diamond-price/");
     REQUIRE(r.has_value());
-    ma::ModelEndpoint const& e = *r;
+    ma::router::ModelEndpoint const& e = *r;
     CHECK(e.has_model());
     CHECK(e.model_id() == 1);
     CHECK(e.prefix() == "models/practicus");
@@ -466,14 +466,14 @@ TEST_CASE("an endpoint exposes the model, its resolved version and its metadata"
     CHECK(health.metadata() == nullptr);
     CHECK(health.registry().get() != nullptr);
 
-    ma::ModelEndpoint const empty;
+    ma::router::ModelEndpoint const empty;
     CHECK_FALSE(empty.has_model());
     CHECK(empty.registry().get() == nullptr);
 }
 
 TEST_CASE("models are found by model_id, in the default or a named version")
 {
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), fixture_options());
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), fixture_options());
     auto const a = router.find(1);
     REQUIRE(a.has_value());
     CHECK(a->name() == "diamond-price");
@@ -496,7 +496,7 @@ TEST_CASE("models are found by model_id, in the default or a named version")
 
 TEST_CASE("canonical paths decode escapes and spell out the KServe operation")
 {
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), fixture_options());
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), fixture_options());
     struct canonical_case
     {
         std::string_view target;
@@ -523,15 +523,15 @@ TEST_CASE("canonical paths decode escapes and spell out the KServe operation")
 
 TEST_CASE("an endpoint keeps its snapshot: its views stay valid after replace")
 {
-    ma::ModelUrlRouter router(ma::model_registry(fixture_models()), fixture_options());
+    ma::router::ModelUrlRouter router(ma::router::model_registry(fixture_models()), fixture_options());
     auto const before = router.match("/models/practicus/diamond-price/").value();
     std::string_view const name = before.name();
     std::string_view const version = before.version();
 
     // Replace with a registry in which the model moved to another version.
-    std::vector<ma::model_description> next;
+    std::vector<ma::router::model_description> next;
     next.push_back(describe(1, "models/practicus", "diamond-price", {"7"}));
-    router.replace(ma::model_registry(next));
+    router.replace(ma::router::model_registry(next));
 
     // The old endpoint still reads its own (now unpublished) snapshot.
     CHECK(name == "diamond-price");
@@ -546,42 +546,42 @@ TEST_CASE("an endpoint keeps its snapshot: its views stay valid after replace")
 
 TEST_CASE("update builds the next registry from the current one")
 {
-    ma::ModelUrlRouter router(ma::model_registry(fixture_models()), fixture_options());
-    router.update([](ma::model_registry const& current) {
+    ma::router::ModelUrlRouter router(ma::router::model_registry(fixture_models()), fixture_options());
+    router.update([](ma::router::model_registry const& current) {
         auto models = current.models();
         models.push_back(describe(42, "models/practicus", "new-model", {"1"}));
-        return ma::model_registry(std::move(models));
+        return ma::router::model_registry(std::move(models));
     });
     CHECK(router.match("/models/practicus/new-model/").value().model_id() == 42);
     CHECK(router.registry()->size() == fixture_models().size() + 1);
 
     // A make_next that returns a snapshot pointer works too.
-    router.update([](ma::model_registry const& current) {
+    router.update([](ma::router::model_registry const& current) {
         auto models = current.models();
         models.pop_back();
-        return std::make_shared<ma::model_registry const>(std::move(models));
+        return std::make_shared<ma::router::model_registry const>(std::move(models));
     });
     CHECK(router.match("/models/practicus/new-model/").error() == router_error::unknown_model);
 
     // A failing update publishes nothing.
     auto const published = router.registry();
-    CHECK_THROWS_AS(router.update([](ma::model_registry const& current) {
+    CHECK_THROWS_AS(router.update([](ma::router::model_registry const& current) {
         auto models = current.models();
         models.push_back(models.front()); // duplicate model_id
-        return ma::model_registry(std::move(models));
+        return ma::router::model_registry(std::move(models));
     }),
         ma::configuration_error);
     CHECK(router.registry().get() == published.get());
-    CHECK_THROWS_AS(router.replace(ma::ModelUrlRouter::registry_ptr{}), ma::configuration_error);
+    CHECK_THROWS_AS(router.replace(ma::router::ModelUrlRouter::registry_ptr{}), ma::configuration_error);
     CHECK(router.registry().get() == published.get());
 }
 
 TEST_CASE("bad router options throw a configuration_error naming the option")
 {
-    auto field_of = [](ma::router_options const& options) -> std::string {
+    auto field_of = [](ma::router::router_options const& options) -> std::string {
         try
         {
-            ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), options);
+            ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), options);
         }
         catch(ma::configuration_error const& e)
         {
@@ -593,22 +593,22 @@ TEST_CASE("bad router options throw a configuration_error naming the option")
     struct option_case
     {
         char const* what;
-        void (*mutate)(ma::router_options&);
+        void (*mutate)(ma::router::router_options&);
         char const* field;
     };
     option_case const cases[] = {
-        {"relative mount root", [](ma::router_options& o) { o.mount_root = "serving"; }, "router_options.mount_root"},
-        {"empty mount root", [](ma::router_options& o) { o.mount_root = ""; }, "router_options.mount_root"},
-        {"mount root with //", [](ma::router_options& o) { o.mount_root = "/a//b"; }, "router_options.mount_root"},
-        {"mount root with ..", [](ma::router_options& o) { o.mount_root = "/a/.."; }, "router_options.mount_root"},
-        {"mount root with escape", [](ma::router_options& o) { o.mount_root = "/a%2Fb"; }, "router_options.mount_root"},
-        {"zero target limit", [](ma::router_options& o) { o.max_target_bytes = 0; }, "router_options.max_target_bytes"},
-        {"kserve root /", [](ma::router_options& o) { o.kserve.root = "/"; }, "router_options.kserve.root"},
-        {"kserve root relative", [](ma::router_options& o) { o.kserve.root = "v2"; }, "router_options.kserve.root"},
-        {"kserve root hides mount root", [](ma::router_options& o) { o.mount_root = "/v2/x"; }, "router_options.kserve.root"},
-        {"kserve root equals mount root", [](ma::router_options& o) { o.mount_root = "/v2"; }, "router_options.kserve.root"},
-        {"kserve prefix empty", [](ma::router_options& o) { o.kserve.prefix = ""; }, "router_options.kserve.prefix"},
-        {"kserve prefix invalid", [](ma::router_options& o) { o.kserve.prefix = "/models"; }, "router_options.kserve.prefix"},
+        {"relative mount root", [](ma::router::router_options& o) { o.mount_root = "serving"; }, "router_options.mount_root"},
+        {"empty mount root", [](ma::router::router_options& o) { o.mount_root = ""; }, "router_options.mount_root"},
+        {"mount root with //", [](ma::router::router_options& o) { o.mount_root = "/a//b"; }, "router_options.mount_root"},
+        {"mount root with ..", [](ma::router::router_options& o) { o.mount_root = "/a/.."; }, "router_options.mount_root"},
+        {"mount root with escape", [](ma::router::router_options& o) { o.mount_root = "/a%2Fb"; }, "router_options.mount_root"},
+        {"zero target limit", [](ma::router::router_options& o) { o.max_target_bytes = 0; }, "router_options.max_target_bytes"},
+        {"kserve root /", [](ma::router::router_options& o) { o.kserve.root = "/"; }, "router_options.kserve.root"},
+        {"kserve root relative", [](ma::router::router_options& o) { o.kserve.root = "v2"; }, "router_options.kserve.root"},
+        {"kserve root hides mount root", [](ma::router::router_options& o) { o.mount_root = "/v2/x"; }, "router_options.kserve.root"},
+        {"kserve root equals mount root", [](ma::router::router_options& o) { o.mount_root = "/v2"; }, "router_options.kserve.root"},
+        {"kserve prefix empty", [](ma::router::router_options& o) { o.kserve.prefix = ""; }, "router_options.kserve.prefix"},
+        {"kserve prefix invalid", [](ma::router::router_options& o) { o.kserve.prefix = "/models"; }, "router_options.kserve.prefix"},
     };
     for(auto const& c : cases)
     {
@@ -618,17 +618,17 @@ TEST_CASE("bad router options throw a configuration_error naming the option")
         CHECK(field_of(options) == c.field);
     }
     // KServe settings are not checked while the scheme is off.
-    ma::router_options off;
+    ma::router::router_options off;
     off.kserve.root = "nonsense";
     CHECK(field_of(off) == "(no error)");
-    CHECK_THROWS_AS(ma::ModelUrlRouter(ma::ModelUrlRouter::registry_ptr{}), ma::configuration_error);
+    CHECK_THROWS_AS(ma::router::ModelUrlRouter(ma::router::ModelUrlRouter::registry_ptr{}), ma::configuration_error);
 }
 
 TEST_CASE("the target size limit is configurable")
 {
-    ma::router_options options;
+    ma::router::router_options options;
     options.max_target_bytes = 32;
-    ma::ModelUrlRouter const router(ma::model_registry(fixture_models()), options);
+    ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), options);
     std::string_view const t = "/models/practicus/diamond-price/"; // 32 bytes
     REQUIRE(t.size() == 32);
     CHECK(router.match(t).has_value());
@@ -645,11 +645,11 @@ struct toy_model
 };
 
 // A registry a server derives to keep per-snapshot state beside the models.
-class serving_registry : public ma::basic_model_registry<toy_model>
+class serving_registry : public ma::router::basic_model_registry<toy_model>
 {
 public:
-    serving_registry(std::vector<ma::basic_model_description<toy_model>> models, int generation)
-        : ma::basic_model_registry<toy_model>(std::move(models))
+    serving_registry(std::vector<ma::router::basic_model_description<toy_model>> models, int generation)
+        : ma::router::basic_model_registry<toy_model>(std::move(models))
         , generation_(generation)
     {
     }
@@ -663,23 +663,23 @@ private:
     int generation_;
 };
 
-static_assert(ma::is_model_registry<ma::model_registry>::value, "the default registry is a registry");
-static_assert(ma::is_model_registry<serving_registry>::value, "a derived registry is a registry");
-static_assert(! ma::is_model_registry<int>::value, "int is not a registry");
-static_assert(! ma::is_model_registry<std::vector<ma::model_description>>::value, "a vector is not a registry");
+static_assert(ma::router::is_model_registry<ma::router::model_registry>::value, "the default registry is a registry");
+static_assert(ma::router::is_model_registry<serving_registry>::value, "a derived registry is a registry");
+static_assert(! ma::router::is_model_registry<int>::value, "int is not a registry");
+static_assert(! ma::router::is_model_registry<std::vector<ma::router::model_description>>::value, "a vector is not a registry");
 
 } // namespace
 
 TEST_CASE("a server may route against its own registry type with its own metadata")
 {
-    ma::basic_model_description<toy_model> d;
+    ma::router::basic_model_description<toy_model> d;
     d.model_id = 7;
     d.prefix = "models/practicus";
     d.name = "diamond-price";
     d.versions = {"1"};
     d.metadata = toy_model{{3900.0, 60.0}, -250.0};
 
-    ma::basic_model_url_router<serving_registry> router(serving_registry({d}, 1));
+    ma::router::basic_model_url_router<serving_registry> router(serving_registry({d}, 1));
     auto const r = router.match("/models/practicus/diamond-price/");
     REQUIRE(r.has_value());
     REQUIRE(r->metadata() != nullptr);

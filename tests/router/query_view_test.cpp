@@ -30,7 +30,7 @@ struct param_text
 std::vector<param_text> params_of(std::string_view query)
 {
     std::vector<param_text> out;
-    for(ma::query_param const p : ma::query_view(query))
+    for(ma::router::query_param const p : ma::router::query_view(query))
         out.push_back({p.key.to_string(), p.value.to_string(), p.has_value});
     return out;
 }
@@ -51,7 +51,7 @@ TEST_CASE("a query is split at '&' and each parameter at its first '='")
 
 TEST_CASE("keys and values decode lazily, '+' as a space")
 {
-    ma::query_view const q("get%5Fmeta=tr%75e&name=a+b%20c&raw=100%&bad=%zz%4");
+    ma::router::query_view const q("get%5Fmeta=tr%75e&name=a+b%20c&raw=100%&bad=%zz%4");
     CHECK(q.get("get_meta").value() == "true");
     CHECK(q.get("name").value() == "a b c");
     CHECK(q.get("name").value().encoded() == "a+b%20c");
@@ -63,7 +63,7 @@ TEST_CASE("keys and values decode lazily, '+' as a space")
 
 TEST_CASE("find, contains, count and get see duplicates")
 {
-    ma::query_view const q("a=1&b=2&a=3&flag");
+    ma::router::query_view const q("a=1&b=2&a=3&flag");
     CHECK(q.contains("a"));
     CHECK(q.contains("flag"));
     CHECK_FALSE(q.contains("A"));

@@ -17,7 +17,7 @@ using ma::router_error;
 
 TEST_CASE("a target splits into its path and its query")
 {
-    auto const t = ma::parse_request_target("/models/practicus/diamond-price/?get_meta=true&x");
+    auto const t = ma::router::parse_request_target("/models/practicus/diamond-price/?get_meta=true&x");
     REQUIRE(t.has_value());
     CHECK(t->target() == "/models/practicus/diamond-price/?get_meta=true&x");
     CHECK(t->path() == "/models/practicus/diamond-price/");
@@ -27,7 +27,7 @@ TEST_CASE("a target splits into its path and its query")
     CHECK(t->has_trailing_slash());
     CHECK_FALSE(t->path_has_escapes());
 
-    auto const bare = ma::parse_request_target("/a/b");
+    auto const bare = ma::router::parse_request_target("/a/b");
     REQUIRE(bare.has_value());
     CHECK(bare->path() == "/a/b");
     CHECK_FALSE(bare->has_query());
@@ -35,50 +35,50 @@ TEST_CASE("a target splits into its path and its query")
     CHECK(bare->query().empty());
     CHECK_FALSE(bare->has_trailing_slash());
 
-    auto const empty_query = ma::parse_request_target("/a/?");
+    auto const empty_query = ma::router::parse_request_target("/a/?");
     REQUIRE(empty_query.has_value());
     CHECK(empty_query->has_query());
     CHECK(empty_query->encoded_query().empty());
 
-    auto const escaped = ma::parse_request_target("/a%2Db/");
+    auto const escaped = ma::router::parse_request_target("/a%2Db/");
     REQUIRE(escaped.has_value());
     CHECK(escaped->path_has_escapes());
     CHECK(escaped->path() == "/a%2Db/");
 
-    ma::request_target const root;
+    ma::router::request_target const root;
     CHECK(root.path() == "/");
     CHECK_FALSE(root.has_query());
 }
 
 TEST_CASE("the root path and trailing slashes")
 {
-    CHECK(ma::parse_request_target("/").has_value());
-    CHECK(ma::parse_request_target("/?x").has_value());
-    CHECK(ma::parse_request_target("//").error() == router_error::empty_segment);
-    CHECK(ma::parse_request_target("/a//").error() == router_error::empty_segment);
-    CHECK(ma::parse_request_target("/a/").has_value());
+    CHECK(ma::router::parse_request_target("/").has_value());
+    CHECK(ma::router::parse_request_target("/?x").has_value());
+    CHECK(ma::router::parse_request_target("//").error() == router_error::empty_segment);
+    CHECK(ma::router::parse_request_target("/a//").error() == router_error::empty_segment);
+    CHECK(ma::router::parse_request_target("/a/").has_value());
 }
 
 TEST_CASE("the size limit is checked first and is inclusive")
 {
-    std::string const at_limit = "/" + std::string(ma::default_max_target_bytes - 1, 'a');
-    CHECK(ma::parse_request_target(at_limit).has_value());
-    CHECK(ma::parse_request_target(at_limit + "a").error() == router_error::target_too_long);
+    std::string const at_limit = "/" + std::string(ma::router::default_max_target_bytes - 1, 'a');
+    CHECK(ma::router::parse_request_target(at_limit).has_value());
+    CHECK(ma::router::parse_request_target(at_limit + "a").error() == router_error::target_too_long);
     // Over the limit, even garbage is target_too_long (U11: reject fast).
-    CHECK(ma::parse_request_target(std::string(5000, '\0')).error() == router_error::target_too_long);
-    CHECK(ma::parse_request_target("/abc", 3).error() == router_error::target_too_long);
-    CHECK(ma::parse_request_target("/abc", 4).has_value());
+    CHECK(ma::router::parse_request_target(std::string(5000, '\0')).error() == router_error::target_too_long);
+    CHECK(ma::router::parse_request_target("/abc", 3).error() == router_error::target_too_long);
+    CHECK(ma::router::parse_request_target("/abc", 4).has_value());
 }
 
 TEST_CASE("faults are reported left to right")
 {
-    CHECK(ma::parse_request_target("/a;/%2F/").error() == router_error::invalid_character);
-    CHECK(ma::parse_request_target("/%2F/a;/").error() == router_error::percent_encoded_slash);
-    CHECK(ma::parse_request_target("/../%2F/").error() == router_error::dot_segment);
-    CHECK(ma::parse_request_target("/..%2F/").error() == router_error::percent_encoded_slash);
-    CHECK(ma::parse_request_target("/a;?\x01").error() == router_error::invalid_character);
-    CHECK(ma::parse_request_target("/a?\x01#").error() == router_error::control_character);
-    CHECK(ma::parse_request_target("/a?#\x01").error() == router_error::encoded_delimiter);
+    CHECK(ma::router::parse_request_target("/a;/%2F/").error() == router_error::invalid_character);
+    CHECK(ma::router::parse_request_target("/%2F/a;/").error() == router_error::percent_encoded_slash);
+    CHECK(ma::router::parse_request_target("/../%2F/").error() == router_error::dot_segment);
+    CHECK(ma::router::parse_request_target("/..%2F/").error() == router_error::percent_encoded_slash);
+    CHECK(ma::router::parse_request_target("/a;?\x01").error() == router_error::invalid_character);
+    CHECK(ma::router::parse_request_target("/a?\x01#").error() == router_error::control_character);
+    CHECK(ma::router::parse_request_target("/a?#\x01").error() == router_error::encoded_delimiter);
 }
 
 TEST_CASE("every printable ASCII character has a fixed verdict in a path segment")
@@ -87,7 +87,7 @@ TEST_CASE("every printable ASCII character has a fixed verdict in a path segment
     {
         CAPTURE(c);
         std::string const t = std::string("/a") + static_cast<char>(c) + "b/";
-        auto const r = ma::parse_request_target(t);
+        auto const r = ma::router::parse_request_target(t);
         bool const unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
             || c == '-' || c == '.' || c == '_' || c == '~';
         if(unreserved || c == '/')
@@ -112,7 +112,7 @@ TEST_CASE("every percent-escape has a fixed verdict in a path segment")
     {
         CAPTURE(b);
         std::string const t = std::string("/a%") + hex[b >> 4] + hex[b & 15] + "b/";
-        auto const r = ma::parse_request_target(t);
+        auto const r = ma::router::parse_request_target(t);
         auto const c = static_cast<char>(b);
         bool const unreserved = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
             || c == '-' || c == '.' || c == '_' || c == '~';
@@ -137,13 +137,13 @@ TEST_CASE("every percent-escape has a fixed verdict in a path segment")
 
 TEST_CASE("the query is any visible ASCII except '#', so a redirect can repeat it")
 {
-    CHECK(ma::parse_request_target("/a/?x=%zz&y=<>|{}\"'^`\\").has_value());
-    CHECK(ma::parse_request_target("/a/?x=1 2").error() == router_error::invalid_character);
-    CHECK(ma::parse_request_target("/a/?x=\r\nLocation:evil").error() == router_error::control_character);
-    CHECK(ma::parse_request_target("/a/?x=\x7f").error() == router_error::control_character);
-    CHECK(ma::parse_request_target("/a/?x=\0"sv).error() == router_error::control_character);
-    CHECK(ma::parse_request_target("/a/?x=\xc3\xa9").error() == router_error::non_ascii);
-    CHECK(ma::parse_request_target("/a/?x#y").error() == router_error::encoded_delimiter);
+    CHECK(ma::router::parse_request_target("/a/?x=%zz&y=<>|{}\"'^`\\").has_value());
+    CHECK(ma::router::parse_request_target("/a/?x=1 2").error() == router_error::invalid_character);
+    CHECK(ma::router::parse_request_target("/a/?x=\r\nLocation:evil").error() == router_error::control_character);
+    CHECK(ma::router::parse_request_target("/a/?x=\x7f").error() == router_error::control_character);
+    CHECK(ma::router::parse_request_target("/a/?x=\0"sv).error() == router_error::control_character);
+    CHECK(ma::router::parse_request_target("/a/?x=\xc3\xa9").error() == router_error::non_ascii);
+    CHECK(ma::router::parse_request_target("/a/?x#y").error() == router_error::encoded_delimiter);
 }
 
 TEST_CASE("the redirect location is path, '/', and the query as received")
@@ -162,7 +162,7 @@ TEST_CASE("the redirect location is path, '/', and the query as received")
     for(auto const& c : cases)
     {
         CAPTURE(c.target);
-        auto const t = ma::parse_request_target(c.target);
+        auto const t = ma::router::parse_request_target(c.target);
         REQUIRE(t.has_value());
         CHECK(t->redirect_location() == c.location);
     }

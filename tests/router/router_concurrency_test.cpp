@@ -29,9 +29,9 @@ namespace {
 // Generation g: model 1 has versions 1..g+1 with the last as default, and
 // model 100 + g exists only in generation g. Each model's metadata names its
 // generation, so a reader can check that everything it sees is of one piece.
-std::shared_ptr<ma::model_registry const> generation(int g)
+std::shared_ptr<ma::router::model_registry const> generation(int g)
 {
-    std::vector<ma::model_description> models;
+    std::vector<ma::router::model_description> models;
     std::vector<std::string> versions;
     for(int v = 1; v <= g + 1; ++v)
         versions.push_back(std::to_string(v));
@@ -39,10 +39,10 @@ std::shared_ptr<ma::model_registry const> generation(int g)
     models.push_back(describe(100 + g, "models/practicus", "only-in-" + std::to_string(g), {"1"}));
     for(auto& m : models)
         m.metadata = boost::json::value{{"generation", g}};
-    return std::make_shared<ma::model_registry const>(std::move(models));
+    return std::make_shared<ma::router::model_registry const>(std::move(models));
 }
 
-int generation_of(ma::ModelEndpoint const& e)
+int generation_of(ma::router::ModelEndpoint const& e)
 {
     return static_cast<int>(e.metadata()->as_object().at("generation").as_int64());
 }
@@ -52,14 +52,14 @@ int generation_of(ma::ModelEndpoint const& e)
 TEST_CASE("routing threads see whole snapshots while another thread swaps them")
 {
     constexpr int generations = 8;
-    std::vector<std::shared_ptr<ma::model_registry const>> snapshots;
+    std::vector<std::shared_ptr<ma::router::model_registry const>> snapshots;
     for(int g = 0; g < generations; ++g)
         snapshots.push_back(generation(g));
 
-    ma::router_options options;
+    ma::router::router_options options;
     options.kserve.enabled = true;
     options.kserve.prefix = "models/practicus";
-    ma::ModelUrlRouter router(snapshots[0], options);
+    ma::router::ModelUrlRouter router(snapshots[0], options);
 
     std::atomic<bool> stop{false};
     std::atomic<std::uint64_t> inconsistencies{0};
@@ -67,7 +67,7 @@ TEST_CASE("routing threads see whole snapshots while another thread swaps them")
 
     auto reader = [&](int id) {
         // An endpoint kept across many swaps: its views must stay readable.
-        ma::ModelEndpoint kept = router.match("/models/practicus/diamond-price/").value();
+        ma::router::ModelEndpoint kept = router.match("/models/practicus/diamond-price/").value();
         int const kept_generation = generation_of(kept);
         std::string const kept_version(kept.version());
         std::uint64_t local = 0;
@@ -113,9 +113,9 @@ TEST_CASE("routing threads see whole snapshots while another thread swaps them")
     {
         router.replace(snapshots[static_cast<std::size_t>(round % generations)]);
         if(round % 50 == 0)
-            router.update([&](ma::model_registry const& current) {
+            router.update([&](ma::router::model_registry const& current) {
                 // Rebuild the current generation from its own models.
-                return ma::model_registry(current.models());
+                return ma::router::model_registry(current.models());
             });
     }
     stop = true;
@@ -128,18 +128,18 @@ TEST_CASE("routing threads see whole snapshots while another thread swaps them")
 
 TEST_CASE("concurrent updates are never lost")
 {
-    ma::ModelUrlRouter router(ma::model_registry{});
+    ma::router::ModelUrlRouter router(ma::router::model_registry{});
     constexpr int writers = 3;
     constexpr int per_writer = 20;
     std::vector<std::thread> threads;
     for(int w = 0; w < writers; ++w)
         threads.emplace_back([&router, w] {
             for(int i = 0; i < per_writer; ++i)
-                router.update([&](ma::model_registry const& current) {
+                router.update([&](ma::router::model_registry const& current) {
                     auto models = current.models();
                     std::int64_t const id = w * 1000 + i;
                     models.push_back(describe(id, "models/w" + std::to_string(w), "m" + std::to_string(i), {"1"}));
-                    return ma::model_registry(std::move(models));
+                    return ma::router::model_registry(std::move(models));
                 });
         });
     for(auto& t : threads)

@@ -19,10 +19,10 @@
 
 namespace router_test {
 
-inline modelauth::model_description describe(std::int64_t id, std::string prefix, std::string name,
+inline modelauth::router::model_description describe(std::int64_t id, std::string prefix, std::string name,
     std::vector<std::string> versions, std::string default_version = {})
 {
-    modelauth::model_description d;
+    modelauth::router::model_description d;
     d.model_id = id;
     d.prefix = std::move(prefix);
     d.name = std::move(name);
@@ -31,9 +31,9 @@ inline modelauth::model_description describe(std::int64_t id, std::string prefix
     return d;
 }
 
-inline std::vector<modelauth::model_description> fixture_models()
+inline std::vector<modelauth::router::model_description> fixture_models()
 {
-    std::vector<modelauth::model_description> models;
+    std::vector<modelauth::router::model_description> models;
     models.push_back(describe(1, "models/practicus", "diamond-price", {"1", "2"}, "2"));
     models.back().instance = "demo/eu01/demo";
     models.back().account = "demo";
@@ -51,9 +51,9 @@ inline std::vector<modelauth::model_description> fixture_models()
     return models;
 }
 
-inline modelauth::router_options fixture_options()
+inline modelauth::router::router_options fixture_options()
 {
-    modelauth::router_options options;
+    modelauth::router::router_options options;
     options.kserve.enabled = true;
     options.kserve.root = "/v2";
     options.kserve.prefix = "models/practicus";

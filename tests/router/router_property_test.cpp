@@ -30,7 +30,7 @@ struct expected_route
     std::int64_t model_id;
     std::string version;
     bool explicit_version;
-    ma::kserve_operation operation;
+    ma::router::kserve_operation operation;
 };
 
 class random_world
@@ -78,18 +78,18 @@ public:
 
     // A registry that satisfies the registry's rules, built by skipping the
     // candidates that would break one.
-    std::vector<ma::model_description> models()
+    std::vector<ma::router::model_description> models()
     {
         std::vector<std::string> prefixes;
         for(std::size_t n = 1 + below(5); n > 0; --n)
             prefixes.push_back(prefix());
         std::set<std::string> prefix_set(prefixes.begin(), prefixes.end());
 
-        std::vector<ma::model_description> out;
+        std::vector<ma::router::model_description> out;
         std::set<std::string> names;
         for(std::size_t n = 1 + below(40); n > 0; --n)
         {
-            ma::model_description d;
+            ma::router::model_description d;
             d.model_id = static_cast<std::int64_t>(out.size()) * 7 - 3;
             d.prefix = pick(prefixes);
             d.name = label();
@@ -180,10 +180,10 @@ private:
 };
 
 // Every target that must route, and where to.
-std::map<std::string, expected_route> registered_urls(ma::model_registry const& registry,
-    ma::router_options const& options)
+std::map<std::string, expected_route> registered_urls(ma::router::model_registry const& registry,
+    ma::router::router_options const& options)
 {
-    using K = ma::kserve_operation;
+    using K = ma::router::kserve_operation;
     std::map<std::string, expected_route> urls;
     std::string const root = options.mount_root == "/" ? "" : options.mount_root;
     for(auto const& m : registry.models())
@@ -214,7 +214,7 @@ std::map<std::string, expected_route> registered_urls(ma::model_registry const& 
     return urls;
 }
 
-bool routes_to(ma::ModelUrlRouter::endpoint_type const& e, expected_route const& x)
+bool routes_to(ma::router::ModelUrlRouter::endpoint_type const& e, expected_route const& x)
 {
     return e.model_id() == x.model_id && e.version() == x.version && e.explicit_version() == x.explicit_version
         && e.operation() == x.operation;
@@ -225,29 +225,29 @@ bool routes_to(ma::ModelUrlRouter::endpoint_type const& e, expected_route const&
 struct random_router
 {
     random_router(random_world& world, std::uint64_t seed)
-        : random_router(ma::model_registry(world.models()), seed)
+        : random_router(ma::router::model_registry(world.models()), seed)
     {
     }
 
-    random_router(ma::model_registry registry, std::uint64_t seed)
+    random_router(ma::router::model_registry registry, std::uint64_t seed)
         : options(options_for(registry, seed))
         , urls(registered_urls(registry, options))
         , router(std::move(registry), options)
     {
     }
 
-    static ma::router_options options_for(ma::model_registry const& registry, std::uint64_t seed)
+    static ma::router::router_options options_for(ma::router::model_registry const& registry, std::uint64_t seed)
     {
-        ma::router_options o;
+        ma::router::router_options o;
         o.mount_root = seed % 3 == 0 ? "/serving" : "/";
         o.kserve.enabled = seed % 2 == 0;
         o.kserve.prefix = registry.models().front().prefix;
         return o;
     }
 
-    ma::router_options options;
+    ma::router::router_options options;
     std::map<std::string, expected_route> urls;
-    ma::ModelUrlRouter router;
+    ma::router::ModelUrlRouter router;
 };
 
 } // namespace
@@ -309,7 +309,7 @@ TEST_CASE("property: a mutated URL routes only to the model its decoded path nam
                 ++rejected;
                 continue;
             }
-            std::string const decoded = ma::decoded_view(parsed->path()).to_string();
+            std::string const decoded = ma::router::decoded_view(parsed->path()).to_string();
             auto const hit = urls.find(decoded);
             if(hit == urls.end())
             {

@@ -44,9 +44,9 @@ using response = bhttp::response<bhttp::string_body>;
 inline std::string const issuer = "https://login.example.test";
 inline std::string const diamond = "/models/practicus/diamond-price/";
 
-inline ma::model_description describe(std::int64_t id, std::string name, std::vector<std::string> versions)
+inline ma::router::model_description describe(std::int64_t id, std::string name, std::vector<std::string> versions)
 {
-    ma::model_description d;
+    ma::router::model_description d;
     d.model_id = id;
     d.prefix = "models/practicus";
     d.name = std::move(name);
@@ -59,21 +59,21 @@ struct guard_fixture
 {
     ma::manual_clock clock;
     jose::key key = jose::key::generate(jose::algorithm::eddsa, "k").value();
-    std::shared_ptr<ma::InMemoryTokenStore> store = std::make_shared<ma::InMemoryTokenStore>();
-    std::shared_ptr<ma::basic_token_validator<ma::manual_clock_ref> const> validator;
-    std::shared_ptr<ma::ModelUrlRouter const> router;
-    std::shared_ptr<ma::ScopePolicy const> policy = std::make_shared<ma::ScopePolicy const>();
+    std::shared_ptr<ma::tokens::InMemoryTokenStore> store = std::make_shared<ma::tokens::InMemoryTokenStore>();
+    std::shared_ptr<ma::validation::basic_token_validator<ma::manual_clock_ref> const> validator;
+    std::shared_ptr<ma::router::ModelUrlRouter const> router;
+    std::shared_ptr<ma::policy::ScopePolicy const> policy = std::make_shared<ma::policy::ScopePolicy const>();
     std::shared_ptr<guard_type const> guard;
 
     explicit guard_fixture(ma::http::guard_options options = {})
     {
-        ma::trusted_issuer t;
+        ma::validation::trusted_issuer t;
         t.issuer = issuer;
         t.keys = jose::key_set::from_keys({key}).value();
         t.audiences = {"models"};
-        validator = std::make_shared<ma::basic_token_validator<ma::manual_clock_ref> const>(
-            std::vector<ma::trusted_issuer>{t}, ma::token_validator_options{}, store, ma::manual_clock_ref(clock));
-        router = std::make_shared<ma::ModelUrlRouter const>(ma::model_registry(
+        validator = std::make_shared<ma::validation::basic_token_validator<ma::manual_clock_ref> const>(
+            std::vector<ma::validation::trusted_issuer>{t}, ma::validation::token_validator_options{}, store, ma::manual_clock_ref(clock));
+        router = std::make_shared<ma::router::ModelUrlRouter const>(ma::router::model_registry(
             {describe(1, "diamond-price", {"1", "2"}), describe(2, "churn", {"1"})}));
         guard = std::make_shared<guard_type const>(validator, router, policy, std::move(options));
     }

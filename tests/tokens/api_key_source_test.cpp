@@ -100,15 +100,15 @@ TEST_CASE("the environment variable comes first")
     fake_env env;
     env.vars = {{env_var, "key-from-env"}, {"HOME", dir.path.string()}};
     write_file(dir.path / ".impact" / "api.key", "key-from-file\n");
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
-    auto key = ma::find_api_key(options);
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "key-from-env");
 
     // Surrounding white space is dropped.
     env.vars[env_var] = "  key-from-env\r\n";
-    key = ma::find_api_key(options);
+    key = ma::tokens::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "key-from-env");
 }
@@ -117,17 +117,17 @@ TEST_CASE("the environment variable's name is configurable")
 {
     fake_env env;
     env.vars = {{env_var, "default-name"}, {"MY_KEY", "my-name"}};
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
     options.env_var = "MY_KEY";
     options.key_file = fs::path("/nonexistent/modelauth/api.key");
-    auto key = ma::find_api_key(options);
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "my-name");
 
     // No name: the environment is not read at all.
     options.env_var.clear();
-    key = ma::find_api_key(options);
+    key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::credential_error::missing_credentials);
 }
@@ -138,18 +138,18 @@ TEST_CASE("an empty or blank variable falls through to $HOME/.impact/api.key")
     fake_env env;
     env.vars = {{"HOME", dir.path.string()}};
     write_file(dir.path / ".impact" / "api.key", "  key-from-file \r\nsecond line\n");
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
     for(char const* value : {"unset", "", " \t\r\n"})
     {
         CAPTURE(value);
         if(std::string(value) != "unset")
             env.vars[env_var] = value;
-        auto key = ma::find_api_key(options);
+        auto key = ma::tokens::find_api_key(options);
         REQUIRE(key);
         CHECK(*key == "key-from-file");
     }
-    auto path = ma::api_key_file_path(options);
+    auto path = ma::tokens::api_key_file_path(options);
     REQUIRE(path);
     CHECK(*path == dir.path / ".impact" / "api.key");
 }
@@ -161,10 +161,10 @@ TEST_CASE("a configured key file replaces the default one")
     env.vars = {{"HOME", dir.path.string()}};
     write_file(dir.path / ".impact" / "api.key", "default-file\n");
     write_file(dir.path / "elsewhere" / "key.txt", "configured-file");
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "elsewhere" / "key.txt";
-    auto key = ma::find_api_key(options);
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "configured-file");
 }
@@ -173,25 +173,25 @@ TEST_CASE("an empty, blank or missing key file counts as no key")
 {
     temp_dir dir;
     fake_env env;
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "api.key";
     for(char const* contents : {"", "\n", "   \r\n", "\nkey-on-the-second-line\n"})
     {
         CAPTURE(contents);
         write_file(*options.key_file, contents);
-        auto key = ma::find_api_key(options);
+        auto key = ma::tokens::find_api_key(options);
         REQUIRE(key.has_error());
         CHECK(key.error() == ma::credential_error::missing_credentials);
     }
     fs::remove(*options.key_file);
-    auto key = ma::find_api_key(options);
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::credential_error::missing_credentials);
 
     // A directory where the file should be reads as nothing too.
     options.key_file = dir.path;
-    key = ma::find_api_key(options);
+    key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::credential_error::missing_credentials);
 }
@@ -199,12 +199,12 @@ TEST_CASE("an empty, blank or missing key file counts as no key")
 TEST_CASE("without HOME and a configured file there is no file source")
 {
     fake_env env;
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
-    CHECK_FALSE(ma::api_key_file_path(options));
+    CHECK_FALSE(ma::tokens::api_key_file_path(options));
     env.vars["HOME"] = "";
-    CHECK_FALSE(ma::api_key_file_path(options));
-    auto key = ma::find_api_key(options);
+    CHECK_FALSE(ma::tokens::api_key_file_path(options));
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::credential_error::missing_credentials);
 }
@@ -216,13 +216,13 @@ TEST_CASE("the prompt asks, and the key entered is saved with mode 0600")
     env.vars = {{"HOME", dir.path.string()}};
     std::istringstream in("  typed-key \r\nnot read\n");
     std::ostringstream out;
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
     options.interactive = true;
     options.in = &in;
     options.out = &out;
 
-    auto key = ma::find_api_key(options);
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "typed-key");
     CHECK(out.str() == "Enter API key: ");
@@ -236,7 +236,7 @@ TEST_CASE("the prompt asks, and the key entered is saved with mode 0600")
     // Next time the file answers and the prompt stays quiet.
     std::ostringstream quiet;
     options.out = &quiet;
-    key = ma::find_api_key(options);
+    key = ma::tokens::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "typed-key");
     CHECK(quiet.str().empty());
@@ -249,11 +249,11 @@ TEST_CASE("the prompt is used only when enabled, and a blank answer is no key")
     env.vars = {{"HOME", dir.path.string()}};
     std::istringstream in("typed-key\n");
     std::ostringstream out;
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
     options.in = &in;
     options.out = &out;
-    auto key = ma::find_api_key(options);
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::credential_error::missing_credentials);
     CHECK(out.str().empty());
@@ -264,7 +264,7 @@ TEST_CASE("the prompt is used only when enabled, and a blank answer is no key")
         CAPTURE(answer);
         std::istringstream blank(answer);
         options.in = &blank;
-        key = ma::find_api_key(options);
+        key = ma::tokens::find_api_key(options);
         REQUIRE(key.has_error());
         CHECK(key.error() == ma::credential_error::missing_credentials);
     }
@@ -278,13 +278,13 @@ TEST_CASE("a key that cannot be saved is still returned, with a warning")
     fake_env env;
     std::istringstream in("typed-key\n");
     std::ostringstream out;
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "not-a-dir" / "api.key";
     options.interactive = true;
     options.in = &in;
     options.out = &out;
-    auto key = ma::find_api_key(options);
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "typed-key");
     CHECK(out.str().rfind("Enter API key: warning: the API key could not be saved to ", 0) == 0);
@@ -296,7 +296,7 @@ TEST_CASE("a key that cannot be saved is still returned, with a warning")
     options.key_file.reset();
     options.in = &again;
     options.out = &said;
-    key = ma::find_api_key(options);
+    key = ma::tokens::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "typed-key");
     CHECK(said.str() == "Enter API key: warning: the API key was not saved: HOME is not set\n");
@@ -305,30 +305,30 @@ TEST_CASE("a key that cannot be saved is still returned, with a warning")
 TEST_CASE("keys over 4096 bytes are refused from every source")
 {
     temp_dir dir;
-    std::string const longest(ma::max_api_key_bytes, 'k');
-    std::string const too_long(ma::max_api_key_bytes + 1, 'k');
+    std::string const longest(ma::tokens::max_api_key_bytes, 'k');
+    std::string const too_long(ma::tokens::max_api_key_bytes + 1, 'k');
     fake_env env;
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "api.key";
 
     env.vars[env_var] = longest;
-    CHECK(ma::find_api_key(options).value() == longest);
+    CHECK(ma::tokens::find_api_key(options).value() == longest);
     env.vars[env_var] = too_long;
-    auto key = ma::find_api_key(options);
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::credential_error::credential_too_large);
     env.vars.clear();
 
     write_file(*options.key_file, " " + longest + "\r\n");
-    CHECK(ma::find_api_key(options).value() == longest);
+    CHECK(ma::tokens::find_api_key(options).value() == longest);
     write_file(*options.key_file, too_long + "\n");
-    key = ma::find_api_key(options);
+    key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::credential_error::credential_too_large);
     // A line far too long (here with no newline at all) is not read to its end.
     write_file(*options.key_file, std::string(1 << 20, 'k'));
-    key = ma::find_api_key(options);
+    key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::credential_error::credential_too_large);
     fs::remove(*options.key_file);
@@ -338,7 +338,7 @@ TEST_CASE("keys over 4096 bytes are refused from every source")
     options.out = &out;
     std::istringstream in(too_long + "\n");
     options.in = &in;
-    key = ma::find_api_key(options);
+    key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::credential_error::credential_too_large);
     CHECK_FALSE(fs::exists(*options.key_file));
@@ -348,7 +348,7 @@ TEST_CASE("a key with a byte outside visible ASCII is an error, not skipped")
 {
     temp_dir dir;
     fake_env env;
-    ma::api_key_source_options options;
+    ma::tokens::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "api.key";
     write_file(*options.key_file, "good-key\n");
@@ -356,13 +356,13 @@ TEST_CASE("a key with a byte outside visible ASCII is an error, not skipped")
     {
         CAPTURE(value);
         env.vars[env_var] = value;
-        auto key = ma::find_api_key(options);
+        auto key = ma::tokens::find_api_key(options);
         REQUIRE(key.has_error());
         CHECK(key.error() == ma::token_error::malformed_api_key);
     }
     env.vars.clear();
     write_file(*options.key_file, "bad\x01key\n");
-    auto key = ma::find_api_key(options);
+    auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::token_error::malformed_api_key);
 }
@@ -371,15 +371,15 @@ TEST_CASE("write_api_key_file replaces the file atomically, mode 0600")
 {
     temp_dir dir;
     auto const file = dir.path / "deep" / "er" / "api.key";
-    REQUIRE(ma::write_api_key_file(file, "first-key"));
+    REQUIRE(ma::tokens::write_api_key_file(file, "first-key"));
     CHECK(read_file(file) == "first-key\n");
     CHECK(mode_of(file) == (fs::perms::owner_read | fs::perms::owner_write));
-    CHECK(ma::read_api_key_file(file).value() == "first-key");
+    CHECK(ma::tokens::read_api_key_file(file).value() == "first-key");
 
     // An existing file with a looser mode is replaced by a 0600 one.
     fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read
                               | fs::perms::others_read);
-    REQUIRE(ma::write_api_key_file(file, "second-key"));
+    REQUIRE(ma::tokens::write_api_key_file(file, "second-key"));
     CHECK(read_file(file) == "second-key\n");
     CHECK(mode_of(file) == (fs::perms::owner_read | fs::perms::owner_write));
     CHECK(files_in(file.parent_path()) == 1);
@@ -396,25 +396,25 @@ TEST_CASE("write_api_key_file checks the key and reports system errors")
     };
     row const rows[] = {
         {"", ma::credential_error::missing_credentials},
-        {std::string(ma::max_api_key_bytes + 1, 'k'), ma::credential_error::credential_too_large},
+        {std::string(ma::tokens::max_api_key_bytes + 1, 'k'), ma::credential_error::credential_too_large},
         {"two\nlines", ma::token_error::malformed_api_key},
         {" padded", ma::token_error::malformed_api_key},
     };
     for(auto const& r : rows)
     {
         CAPTURE(r.expected.message());
-        auto written = ma::write_api_key_file(file, r.key);
+        auto written = ma::tokens::write_api_key_file(file, r.key);
         REQUIRE(written.has_error());
         CHECK(written.error() == r.expected);
     }
     CHECK(files_in(dir.path) == 0);
 
     write_file(dir.path / "a-file", "x");
-    auto written = ma::write_api_key_file(dir.path / "a-file" / "api.key", "key");
+    auto written = ma::tokens::write_api_key_file(dir.path / "a-file" / "api.key", "key");
     REQUIRE(written.has_error());
     CHECK(written.error() == std::errc::not_a_directory);
 
-    written = ma::write_api_key_file(dir.path / "sub" / "", "key");
+    written = ma::tokens::write_api_key_file(dir.path / "sub" / "", "key");
     REQUIRE(written.has_error());
     CHECK(written.error() == std::errc::is_a_directory);
 }

@@ -18,12 +18,12 @@ using namespace std::chrono_literals;
 
 namespace {
 
-ma::stored_token token(std::string id, std::string const& secret)
+ma::validation::stored_token token(std::string id, std::string const& secret)
 {
-    ma::stored_token t;
+    ma::validation::stored_token t;
     t.id = std::move(id);
-    t.secret_hash = ma::hash_secret(secret);
-    t.hint = std::string(ma::api_key_hint(secret));
+    t.secret_hash = ma::validation::hash_secret(secret);
+    t.hint = std::string(ma::validation::api_key_hint(secret));
     t.owner = "alice";
     t.scopes = {"models:read"};
     return t;
@@ -38,7 +38,7 @@ std::error_code error_of(ma::result<void> const& r)
 
 TEST_CASE("the in-memory store finds tokens by secret digest and by id")
 {
-    ma::InMemoryTokenStore store;
+    ma::tokens::InMemoryTokenStore store;
     CHECK(store.insert(token("t1", "secret-one")));
     CHECK(store.insert(token("t2", "secret-two")));
     CHECK(error_of(store.insert(token("t1", "secret-three"))) == ma::lifecycle_error::duplicate_token); // same id
@@ -47,11 +47,11 @@ TEST_CASE("the in-memory store finds tokens by secret digest and by id")
     zero.secret_hash = {};
     CHECK(error_of(store.insert(zero)) == ma::lifecycle_error::invalid_request_body);
 
-    auto found = store.find_by_secret(ma::hash_secret("secret-two"));
+    auto found = store.find_by_secret(ma::validation::hash_secret("secret-two"));
     REQUIRE(found);
     CHECK(found->id == "t2");
-    CHECK(store.find_by_secret(ma::hash_secret("secret-four")) == nullptr);
-    CHECK(store.find_by_secret(ma::secret_digest{}) == nullptr); // all-zero never matches
+    CHECK(store.find_by_secret(ma::validation::hash_secret("secret-four")) == nullptr);
+    CHECK(store.find_by_secret(ma::validation::secret_digest{}) == nullptr); // all-zero never matches
     REQUIRE(store.find_by_id("t1"));
     CHECK(store.find_by_id("t1")->hint == "-one");
     CHECK(store.find_by_id("t9") == nullptr);
@@ -60,7 +60,7 @@ TEST_CASE("the in-memory store finds tokens by secret digest and by id")
 
 TEST_CASE("every change that can invalidate a credential advances the epoch")
 {
-    ma::InMemoryTokenStore store;
+    ma::tokens::InMemoryTokenStore store;
     auto e = store.epoch();
     CHECK(store.insert(token("t1", "secret-one")));
     CHECK(store.epoch() > e);
@@ -68,7 +68,7 @@ TEST_CASE("every change that can invalidate a credential advances the epoch")
     e = store.epoch();
     CHECK(store.set_active("t1", false));
     CHECK(store.epoch() > e);
-    CHECK_FALSE(store.find_by_secret(ma::hash_secret("secret-one"))->active);
+    CHECK_FALSE(store.find_by_secret(ma::validation::hash_secret("secret-one"))->active);
 
     e = store.epoch();
     CHECK(store.revoke("jti-1"));
@@ -81,13 +81,13 @@ TEST_CASE("every change that can invalidate a credential advances the epoch")
     REQUIRE(replaced);
     CHECK(*replaced == std::vector<std::string>{"t1"});
     CHECK(store.epoch() > e);
-    CHECK(store.find_by_secret(ma::hash_secret("secret-one")) == nullptr);
-    CHECK(store.find_by_secret(ma::hash_secret("secret-rotated")));
+    CHECK(store.find_by_secret(ma::validation::hash_secret("secret-one")) == nullptr);
+    CHECK(store.find_by_secret(ma::validation::hash_secret("secret-rotated")));
 
     e = store.epoch();
     CHECK(store.erase("t1"));
     CHECK(store.epoch() > e);
-    CHECK(store.find_by_secret(ma::hash_secret("secret-rotated")) == nullptr);
+    CHECK(store.find_by_secret(ma::validation::hash_secret("secret-rotated")) == nullptr);
 
     e = store.epoch();
     CHECK(error_of(store.erase("t1")) == ma::lifecycle_error::token_not_found);
@@ -99,7 +99,7 @@ TEST_CASE("every change that can invalidate a credential advances the epoch")
 
 TEST_CASE("revocations can be pruned once the revoked token has expired")
 {
-    ma::InMemoryTokenStore store;
+    ma::tokens::InMemoryTokenStore store;
     auto const now = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
     CHECK(store.revoke("old", now - 1s));
     CHECK(store.revoke("new", now + 1h));
@@ -116,14 +116,14 @@ TEST_CASE("revocations can be pruned once the revoked token has expired")
 
 TEST_CASE("readers see a whole snapshot while a writer changes the store")
 {
-    ma::InMemoryTokenStore store;
+    ma::tokens::InMemoryTokenStore store;
     CHECK(store.insert(token("base", "secret-base")));
     std::atomic<bool> done{false};
     std::atomic<bool> consistent{true};
     std::thread reader([&] {
         while(! done.load())
         {
-            auto t = store.find_by_secret(ma::hash_secret("secret-base"));
+            auto t = store.find_by_secret(ma::validation::hash_secret("secret-base"));
             if(! t || t->id != "base")
                 consistent = false;
         }

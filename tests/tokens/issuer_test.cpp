@@ -41,8 +41,8 @@ using jose::algorithm;
 
 namespace {
 
-using issuer_type = ma::token_issuer<ma::manual_clock_ref>;
-using validator_type = ma::basic_token_validator<ma::manual_clock_ref>;
+using issuer_type = ma::tokens::token_issuer<ma::manual_clock_ref>;
+using validator_type = ma::validation::basic_token_validator<ma::manual_clock_ref>;
 
 std::string const issuer_url = "http://127.0.0.1:8080";
 
@@ -100,19 +100,19 @@ std::string ed25519_thumbprint(json::object const& jwk)
 }
 
 // The options of an issuer at issuer_url.
-ma::issuer_options options_for(algorithm alg = algorithm::eddsa,
+ma::tokens::issuer_options options_for(algorithm alg = algorithm::eddsa,
                                std::vector<std::string> audience = {})
 {
-    ma::issuer_options options;
+    ma::tokens::issuer_options options;
     options.issuer = issuer_url;
     options.audience = std::move(audience);
     options.alg = alg;
     return options;
 }
 
-ma::jwt_request request_for(std::string subject, std::chrono::seconds lifetime = 30min)
+ma::tokens::jwt_request request_for(std::string subject, std::chrono::seconds lifetime = 30min)
 {
-    ma::jwt_request request;
+    ma::tokens::jwt_request request;
     request.subject = std::move(subject);
     request.lifetime = lifetime;
     return request;
@@ -166,12 +166,12 @@ struct fixture
 {
     ma::manual_clock clock;
     issuer_type issuer = issuer_type::generate(options_for(),
-                                               ma::default_retain_old_keys,
+                                               ma::tokens::default_retain_old_keys,
                                                ma::manual_clock_ref(clock))
                              .value();
     validator_type validator{{issuer.trusted()}, {}, nullptr, ma::manual_clock_ref(clock)};
 
-    ma::principal_ptr validate(std::string const& token) const
+    ma::validation::principal_ptr validate(std::string const& token) const
     {
         auto p = validator.validate(token);
         REQUIRE(p);
@@ -202,22 +202,22 @@ TEST_CASE_FIXTURE(fixture, "an issued token passes the validator with its subjec
     CHECK(p->subject == "demo@example.com");
     CHECK(p->issuer == issuer_url);
     CHECK(p->token_id == jwt->jti);
-    CHECK(p->cls == ma::token_class::user);
+    CHECK(p->cls == ma::validation::token_class::user);
     CHECK(p->scopes == std::vector<std::string>{"models:read", "models:infer"});
-    ma::token_bindings expected_bindings;
+    ma::validation::token_bindings expected_bindings;
     expected_bindings.account = "demo";
     CHECK(p->bindings == expected_bindings);
     REQUIRE(p->expires_at);
     CHECK(*p->expires_at == jwt->expires_at);
     REQUIRE(p->issued_at);
     CHECK(*p->issued_at == jwt->issued_at);
-    CHECK(p->kind == ma::credential_kind::jwt);
+    CHECK(p->kind == ma::validation::credential_kind::jwt);
 }
 
 TEST_CASE_FIXTURE(fixture, "the claims are exactly the documented ones, in order")
 {
     auto request = request_for("alice", 1h);
-    request.cls = ma::token_class::model_session;
+    request.cls = ma::validation::token_class::model_session;
     request.scopes = {"models:infer"};
     request.bindings.model_id = 42;
     request.bindings.instance = "demo/eu01/demo";
@@ -265,27 +265,27 @@ TEST_CASE_FIXTURE(fixture, "every token class is written in cls and read back by
 {
     struct row
     {
-        ma::token_class cls;
+        ma::validation::token_class cls;
         char const* name;
     };
-    row const rows[] = {{ma::token_class::user, "user"},
-                        {ma::token_class::model_session, "model_session"},
-                        {ma::token_class::instance, "instance"},
-                        {ma::token_class::personal_key, "personal_key"},
-                        {ma::token_class::account, "account"},
-                        {ma::token_class::space, "space"},
-                        {ma::token_class::manager, "manager"}};
+    row const rows[] = {{ma::validation::token_class::user, "user"},
+                        {ma::validation::token_class::model_session, "model_session"},
+                        {ma::validation::token_class::instance, "instance"},
+                        {ma::validation::token_class::personal_key, "personal_key"},
+                        {ma::validation::token_class::account, "account"},
+                        {ma::validation::token_class::space, "space"},
+                        {ma::validation::token_class::manager, "manager"}};
     for(auto const& r : rows)
     {
         CAPTURE(r.name);
         auto request = request_for("alice");
         request.cls = r.cls;
         request.bindings.account = "demo";
-        if(r.cls == ma::token_class::model_session)
+        if(r.cls == ma::validation::token_class::model_session)
             request.bindings.model_id = 7;
-        if(r.cls == ma::token_class::instance)
+        if(r.cls == ma::validation::token_class::instance)
             request.bindings.instance = "demo/eu01/demo";
-        if(r.cls == ma::token_class::space)
+        if(r.cls == ma::validation::token_class::space)
             request.bindings.space = "default";
         auto const jwt = issuer.issue(request).value();
         CHECK(part_of(jwt.token, 1).at("cls") == r.name);
@@ -319,12 +319,12 @@ TEST_CASE_FIXTURE(fixture, "a bad request is refused with its precise error")
 {
     CHECK(error_of(issuer.issue(request_for(""))) == ma::lifecycle_error::invalid_request_body);
 
-    for(auto lifetime : {0s, -1s, ma::default_retain_old_keys + 1s})
+    for(auto lifetime : {0s, -1s, ma::tokens::default_retain_old_keys + 1s})
     {
         CAPTURE(lifetime.count());
         CHECK(error_of(issuer.issue(request_for("alice", lifetime))) == ma::lifecycle_error::invalid_ttl);
     }
-    CHECK(issuer.issue(request_for("alice", ma::default_retain_old_keys)));
+    CHECK(issuer.issue(request_for("alice", ma::tokens::default_retain_old_keys)));
     CHECK(issuer.issue(request_for("alice", 1s)));
 
     for(char const* scope : {"", "models:read models:infer", "a\"b", "a\\b", "tab\t", "caf\xc3\xa9"})
@@ -338,7 +338,7 @@ TEST_CASE_FIXTURE(fixture, "a bad request is refused with its precise error")
     request.scopes = {"!#[]~", "models:infer:models/practicus"};
     CHECK(issuer.issue(request));
 
-    request.cls = static_cast<ma::token_class>(99);
+    request.cls = static_cast<ma::validation::token_class>(99);
     CHECK(error_of(issuer.issue(request)) == ma::lifecycle_error::invalid_request_body);
 }
 
@@ -385,7 +385,7 @@ TEST_CASE("aud is the issuer by default, a string for one audience, an array for
         CAPTURE(r.expected);
         auto const options = options_for(algorithm::eddsa, r.audience);
         auto const issuer
-            = issuer_type::generate(options, ma::default_retain_old_keys, ma::manual_clock_ref(clock))
+            = issuer_type::generate(options, ma::tokens::default_retain_old_keys, ma::manual_clock_ref(clock))
                   .value();
         auto const jwt = issuer.issue(request_for("alice")).value();
         CHECK(json::serialize(part_of(jwt.token, 1).at("aud")) == r.expected);
@@ -406,7 +406,7 @@ TEST_CASE("each asymmetric algorithm family issues tokens the validator accepts"
         auto options = options_for();
         options.alg = alg;
         auto const issuer
-            = issuer_type::generate(options, ma::default_retain_old_keys, ma::manual_clock_ref(clock))
+            = issuer_type::generate(options, ma::tokens::default_retain_old_keys, ma::manual_clock_ref(clock))
                   .value();
         auto const jwt = issuer.issue(request_for("alice")).value();
         auto const header = part_of(jwt.token, 0);
@@ -435,7 +435,7 @@ TEST_CASE("HMAC algorithms are refused at construction: a JWKS cannot publish a 
         options.alg = alg;
         try
         {
-            (void)ma::token_issuer<>::generate(options);
+            (void)ma::tokens::token_issuer<>::generate(options);
             FAIL("no configuration_error");
         }
         catch(ma::configuration_error const& e)
@@ -445,7 +445,7 @@ TEST_CASE("HMAC algorithms are refused at construction: a JWKS cannot publish a 
         auto const secret = jose::key::generate(alg).value();
         try
         {
-            ma::token_issuer<> issuer(options, secret);
+            ma::tokens::token_issuer<> issuer(options, secret);
             FAIL("no configuration_error");
         }
         catch(ma::configuration_error const& e)
@@ -469,53 +469,53 @@ TEST_CASE("bad configuration throws, naming the field")
         }
         return "(nothing thrown)";
     };
-    CHECK(field_of([&] { ma::token_issuer<> i(ma::issuer_options(), ed); }) == "issuer_options.issuer");
-    CHECK(field_of([&] { ma::token_issuer<> i(options_for(algorithm::eddsa, {"models", ""}), ed); })
+    CHECK(field_of([&] { ma::tokens::token_issuer<> i(ma::tokens::issuer_options(), ed); }) == "issuer_options.issuer");
+    CHECK(field_of([&] { ma::tokens::token_issuer<> i(options_for(algorithm::eddsa, {"models", ""}), ed); })
           == "issuer_options.audience");
     CHECK(field_of([&] {
               auto options = options_for();
               options.alg = static_cast<algorithm>(0);
-              ma::token_issuer<> i(options, ed);
+              ma::tokens::token_issuer<> i(options, ed);
           })
           == "issuer_options.alg");
     auto const public_only = jose::key::from_jwk(ed.public_jwk()).value();
-    CHECK(field_of([&] { ma::token_issuer<> i(options_for(), public_only); })
+    CHECK(field_of([&] { ma::tokens::token_issuer<> i(options_for(), public_only); })
           == "signing_key");
     auto const es = jose::key::generate(algorithm::es256).value();
-    CHECK(field_of([&] { ma::token_issuer<> i(options_for(), es); }) == "signing_key");
-    CHECK(field_of([&] { ma::token_issuer<> i(options_for(), ed, 0s); })
+    CHECK(field_of([&] { ma::tokens::token_issuer<> i(options_for(), es); }) == "signing_key");
+    CHECK(field_of([&] { ma::tokens::token_issuer<> i(options_for(), ed, 0s); })
           == "retain_old_keys");
-    CHECK(field_of([&] { (void)ma::token_issuer<>::generate(ma::issuer_options()); })
+    CHECK(field_of([&] { (void)ma::tokens::token_issuer<>::generate(ma::tokens::issuer_options()); })
           == "issuer_options.issuer");
-    CHECK(field_of([&] { ma::token_issuer<> i(options_for(), ed); })
+    CHECK(field_of([&] { ma::tokens::token_issuer<> i(options_for(), ed); })
           == "(nothing thrown)");
 }
 
 TEST_CASE("a key with its own kid keeps it; a key without one is named by its thumbprint")
 {
     auto const named = jose::key::generate(algorithm::es256, "2026-01").value();
-    ma::token_issuer<> with_kid(options_for(algorithm::es256), named);
+    ma::tokens::token_issuer<> with_kid(options_for(algorithm::es256), named);
     CHECK(with_kid.current_kid() == "2026-01");
     CHECK(part_of(with_kid.issue(request_for("alice")).value().token, 0).at("kid") == "2026-01");
     CHECK(with_kid.jwks().at("keys").as_array()[0].as_object().at("kid") == "2026-01");
 
     auto const unnamed = jose::key::generate(algorithm::es256).value();
-    ma::token_issuer<> without(options_for(algorithm::es256), unnamed);
+    ma::tokens::token_issuer<> without(options_for(algorithm::es256), unnamed);
     CHECK(without.current_kid() == unnamed.thumbprint());
 }
 
 TEST_CASE("the default lifetimes, and the default retention is the longest JWT lifetime")
 {
-    ma::token_lifetimes const lifetimes;
+    ma::tokens::token_lifetimes const lifetimes;
     CHECK(lifetimes.access == 30min);
     CHECK(lifetimes.refresh == 24h * 90);
     CHECK(lifetimes.model_session == 4h);
     CHECK(lifetimes.temporary == 24h);
-    static_assert(ma::default_retain_old_keys == std::chrono::hours(4), "4 h");
-    ma::token_lifetimes longer_access;
+    static_assert(ma::tokens::default_retain_old_keys == std::chrono::hours(4), "4 h");
+    ma::tokens::token_lifetimes longer_access;
     longer_access.access = 5h;
-    CHECK(ma::longest_jwt_lifetime(longer_access) == 5h);
-    CHECK(ma::longest_jwt_lifetime(lifetimes) == 4h);
+    CHECK(ma::tokens::longest_jwt_lifetime(longer_access) == 5h);
+    CHECK(ma::tokens::longest_jwt_lifetime(lifetimes) == 4h);
 }
 
 //----------------------------------------------------------------------------
@@ -646,7 +646,7 @@ TEST_CASE_FIXTURE(fixture, "jwks() is a JWKS of public members only, and a valid
         CHECK(jwk.at("kid").as_string() == ed25519_thumbprint(jwk));
     }
 
-    ma::trusted_issuer from_jwks;
+    ma::validation::trusted_issuer from_jwks;
     from_jwks.issuer = issuer_url;
     from_jwks.keys = jose::key_set::from_jwks(text).value();
     validator_type outside({from_jwks}, {}, nullptr, ma::manual_clock_ref(clock));
@@ -659,7 +659,7 @@ TEST_CASE_FIXTURE(fixture, "an RSA issuer's JWKS carries n and e, never a privat
 {
     auto options = options_for();
     options.alg = algorithm::rs256;
-    auto const rsa = issuer_type::generate(options, ma::default_retain_old_keys,
+    auto const rsa = issuer_type::generate(options, ma::tokens::default_retain_old_keys,
                                            ma::manual_clock_ref(clock))
                          .value();
     auto const jwk = rsa.jwks().at("keys").as_array()[0].as_object();
@@ -697,7 +697,7 @@ TEST_CASE_FIXTURE(fixture, "trusted() is the validator's configuration for this 
 
     auto untyped = options_for();
     untyped.type.clear();
-    auto const plain = issuer_type::generate(untyped, ma::default_retain_old_keys,
+    auto const plain = issuer_type::generate(untyped, ma::tokens::default_retain_old_keys,
                                              ma::manual_clock_ref(clock))
                            .value();
     CHECK_FALSE(plain.trusted().required_type);
@@ -709,8 +709,8 @@ TEST_CASE_FIXTURE(fixture, "a token of another type is refused by trusted()'s re
 {
     auto options = options_for();
     options.type = "JWT";
-    ma::token_issuer<ma::manual_clock_ref> other(
-        options, jose::key::generate(algorithm::eddsa).value(), ma::default_retain_old_keys,
+    ma::tokens::token_issuer<ma::manual_clock_ref> other(
+        options, jose::key::generate(algorithm::eddsa).value(), ma::tokens::default_retain_old_keys,
         ma::manual_clock_ref(clock));
     validator_type strict({other.trusted()}, {}, nullptr, ma::manual_clock_ref(clock));
     auto config = other.trusted();
@@ -757,7 +757,7 @@ TEST_CASE_FIXTURE(fixture, "save then load keeps every token verifying; the file
     CHECK(old.at("kid").as_string() == retired_kid);
     CHECK(old.at("until") == unix_seconds(retired_at + 4h));
 
-    auto loaded = issuer_type::load(file, options_for(), ma::default_retain_old_keys,
+    auto loaded = issuer_type::load(file, options_for(), ma::tokens::default_retain_old_keys,
                                     ma::manual_clock_ref(clock));
     REQUIRE(loaded);
     CHECK(loaded->current_kid() == issuer.current_kid());
@@ -777,14 +777,14 @@ TEST_CASE_FIXTURE(fixture, "load drops retired keys whose time has passed")
     REQUIRE(issuer.rotate());
     REQUIRE(issuer.save(file));
     clock.advance(4h - 1s);
-    CHECK(issuer_type::load(file, options_for(), ma::default_retain_old_keys,
+    CHECK(issuer_type::load(file, options_for(), ma::tokens::default_retain_old_keys,
                             ma::manual_clock_ref(clock))
               .value()
               .public_keys()
               .size()
           == 2);
     clock.advance(1s);
-    CHECK(issuer_type::load(file, options_for(), ma::default_retain_old_keys,
+    CHECK(issuer_type::load(file, options_for(), ma::tokens::default_retain_old_keys,
                             ma::manual_clock_ref(clock))
               .value()
               .public_keys()
@@ -803,14 +803,14 @@ TEST_CASE("save and load work for every asymmetric algorithm family")
         auto options = options_for();
         options.alg = alg;
         auto const file = dir.path / (std::string(jose::algorithm_name(alg)) + ".json");
-        auto issuer = issuer_type::generate(options, ma::default_retain_old_keys,
+        auto issuer = issuer_type::generate(options, ma::tokens::default_retain_old_keys,
                                             ma::manual_clock_ref(clock))
                           .value();
         auto const token = issuer.issue(request_for("alice")).value().token;
         REQUIRE(issuer.rotate());
         REQUIRE(issuer.save(file));
         auto const loaded
-            = issuer_type::load(file, options, ma::default_retain_old_keys, ma::manual_clock_ref(clock));
+            = issuer_type::load(file, options, ma::tokens::default_retain_old_keys, ma::manual_clock_ref(clock));
         REQUIRE(loaded);
         CHECK(loaded->current_kid() == issuer.current_kid());
         validator_type validator({loaded->trusted()}, {}, nullptr, ma::manual_clock_ref(clock));
@@ -825,7 +825,7 @@ TEST_CASE("load_or_create creates the file once, then loads the same key")
     temp_dir dir;
     auto const file = dir.path / "issuer_keys.json";
     auto created = issuer_type::load_or_create(file, options_for(),
-                                               ma::default_retain_old_keys, ma::manual_clock_ref(clock));
+                                               ma::tokens::default_retain_old_keys, ma::manual_clock_ref(clock));
     REQUIRE(created);
     REQUIRE(fs::exists(file));
     CHECK(mode_of(file) == 0600);
@@ -833,7 +833,7 @@ TEST_CASE("load_or_create creates the file once, then loads the same key")
     auto const token = created->issue(request_for("alice")).value().token;
 
     auto loaded = issuer_type::load_or_create(file, options_for(),
-                                              ma::default_retain_old_keys, ma::manual_clock_ref(clock));
+                                              ma::tokens::default_retain_old_keys, ma::manual_clock_ref(clock));
     REQUIRE(loaded);
     CHECK(loaded->current_kid() == created->current_kid());
     CHECK(read_text(file) == text);
@@ -849,8 +849,8 @@ TEST_CASE_FIXTURE(fixture, "a missing, corrupt or mismatched key file is refused
     REQUIRE(issuer.save(file));
     auto const good = json::parse(read_text(file)).as_object();
     auto const pem = std::string(good.at("current").as_object().at("pem").as_string());
-    auto const load = [&](ma::issuer_options options = options_for()) {
-        return issuer_type::load(file, std::move(options), ma::default_retain_old_keys,
+    auto const load = [&](ma::tokens::issuer_options options = options_for()) {
+        return issuer_type::load(file, std::move(options), ma::tokens::default_retain_old_keys,
                                  ma::manual_clock_ref(clock));
     };
     auto const with = [&](char const* entry, char const* member, json::value v) {
@@ -926,7 +926,7 @@ TEST_CASE_FIXTURE(fixture, "a missing, corrupt or mismatched key file is refused
         CHECK(error_of(load()) == r.expected);
         // load_or_create never overwrites a file it cannot read.
         CHECK(error_of(issuer_type::load_or_create(file, options_for(),
-                                                   ma::default_retain_old_keys,
+                                                   ma::tokens::default_retain_old_keys,
                                                    ma::manual_clock_ref(clock)))
               == r.expected);
         CHECK(read_text(file) == r.text);
@@ -942,7 +942,7 @@ TEST_CASE_FIXTURE(fixture, "a missing, corrupt or mismatched key file is refused
     fs::remove(file);
     CHECK(error_of(load()) == ma::lifecycle_error::storage_failure);
     CHECK(error_of(issuer_type::load(dir.path, options_for(),
-                                     ma::default_retain_old_keys, ma::manual_clock_ref(clock)))
+                                     ma::tokens::default_retain_old_keys, ma::manual_clock_ref(clock)))
           == ma::lifecycle_error::storage_failure); // a directory
 }
 
@@ -953,7 +953,7 @@ TEST_CASE_FIXTURE(fixture, "save fails with storage_failure where it cannot writ
     CHECK(fs::is_empty(dir.path));
     CHECK(error_of(issuer_type::load_or_create(dir.path / "missing" / "keys.json",
                                                options_for(),
-                                               ma::default_retain_old_keys, ma::manual_clock_ref(clock)))
+                                               ma::tokens::default_retain_old_keys, ma::manual_clock_ref(clock)))
           == ma::lifecycle_error::storage_failure);
 }
 
@@ -973,15 +973,15 @@ TEST_CASE("an issuer whose key came from a private JWK signs, saves and loads it
         {"crv", "Ed25519"},
         {"d", jose::base64url_encode(std::string_view(reinterpret_cast<char*>(d), d_size))},
         {"x", jose::base64url_encode(std::string_view(reinterpret_cast<char*>(x), x_size))}};
-    ma::token_issuer<> issuer(options_for(), jose::key::from_jwk(jwk).value());
-    ma::TokenValidator validator({issuer.trusted()});
+    ma::tokens::token_issuer<> issuer(options_for(), jose::key::from_jwk(jwk).value());
+    ma::validation::TokenValidator validator({issuer.trusted()});
     CHECK(validator.validate(issuer.issue(request_for("alice")).value().token));
     temp_dir dir;
     REQUIRE(issuer.save(dir.path / "keys.json"));
-    auto loaded = ma::token_issuer<>::load(dir.path / "keys.json", options_for());
+    auto loaded = ma::tokens::token_issuer<>::load(dir.path / "keys.json", options_for());
     REQUIRE(loaded);
     CHECK(loaded->current_kid() == issuer.current_kid());
-    ma::TokenValidator reloaded({loaded->trusted()});
+    ma::validation::TokenValidator reloaded({loaded->trusted()});
     CHECK(reloaded.validate(issuer.issue(request_for("alice")).value().token));
 }
 
@@ -992,7 +992,7 @@ TEST_CASE_FIXTURE(fixture, "a moved issuer keeps its keys and its clock")
     issuer_type moved(std::move(issuer));
     CHECK(moved.current_kid() == kid);
     CHECK(moved.options().issuer == issuer_url);
-    CHECK(moved.retain_old_keys() == ma::default_retain_old_keys);
+    CHECK(moved.retain_old_keys() == ma::tokens::default_retain_old_keys);
     auto const jwt = moved.issue(request_for("bob")).value();
     CHECK(jwt.issued_at == std::chrono::floor<std::chrono::seconds>(clock.now()));
     CHECK(validate(jwt.token)->subject == "bob");

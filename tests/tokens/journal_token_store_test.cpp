@@ -41,10 +41,10 @@ struct temporary_directory : modelauth_test::temporary_directory
     temporary_directory() : modelauth_test::temporary_directory("journal-store") {}
 };
 
-std::shared_ptr<ma::JournalTokenStore> open_store(fs::path const& dir, ma::journal_options options = {})
+std::shared_ptr<ma::tokens::JournalTokenStore> open_store(fs::path const& dir, ma::tokens::journal_options options = {})
 {
     std::string why;
-    auto store = ma::JournalTokenStore::open(dir, options, &why);
+    auto store = ma::tokens::JournalTokenStore::open(dir, options, &why);
     INFO(why);
     REQUIRE(store);
     return *store;
@@ -71,14 +71,14 @@ std::vector<std::string> lines_of(std::string const& text)
     return lines;
 }
 
-ma::stored_token token(std::string id, std::string owner = "alice")
+ma::validation::stored_token token(std::string id, std::string owner = "alice")
 {
-    ma::stored_token t;
-    t.secret_hash = ma::hash_secret("secret-" + id);
+    ma::validation::stored_token t;
+    t.secret_hash = ma::validation::hash_secret("secret-" + id);
     t.hint = "hint";
     t.id = std::move(id);
     t.owner = std::move(owner);
-    t.cls = ma::token_class::instance;
+    t.cls = ma::validation::token_class::instance;
     t.bindings = {42, "p/eu01/i-1", "demo", "s1"};
     t.scopes = {"models:read", "models:infer"};
     t.name = "name \"quoted\"\n\u00e9";
@@ -88,10 +88,10 @@ ma::stored_token token(std::string id, std::string owner = "alice")
     return t;
 }
 
-ma::refresh_token_record refresh(std::string id, std::string family)
+ma::tokens::refresh_token_record refresh(std::string id, std::string family)
 {
-    ma::refresh_token_record r;
-    r.secret_hash = ma::hash_secret("refresh-" + id);
+    ma::tokens::refresh_token_record r;
+    r.secret_hash = ma::validation::hash_secret("refresh-" + id);
     r.id = std::move(id);
     r.family = std::move(family);
     r.owner = "alice";
@@ -102,7 +102,7 @@ ma::refresh_token_record refresh(std::string id, std::string family)
 
 // Everything a store holds that its API can show, as text; the jtis and
 // refresh secrets it knows of are probed.
-std::string describe(ma::ManagedTokenStore const& store)
+std::string describe(ma::tokens::ManagedTokenStore const& store)
 {
     std::ostringstream out;
     for(auto const& t : store.list())
@@ -119,7 +119,7 @@ std::string describe(ma::ManagedTokenStore const& store)
     for(auto const* jti : {"jti-1", "jti-2", "access-1", "access-2", "t1", "t2"})
         out << "revoked " << jti << ' ' << store.is_revoked(jti) << '\n';
     for(auto const* id : {"r1", "r2", "r3"})
-        if(auto r = store.find_refresh(ma::hash_secret(std::string("refresh-") + id)))
+        if(auto r = store.find_refresh(ma::validation::hash_secret(std::string("refresh-") + id)))
             out << "refresh " << r->id << ' ' << r->family << ' ' << r->owner << ' '
                 << r->issued.time_since_epoch().count() << ' ' << r->expires.time_since_epoch().count() << ' '
                 << r->rotated << '\n';
@@ -131,53 +131,53 @@ std::string describe(ma::ManagedTokenStore const& store)
 TEST_CASE("a restart after each kind of change finds the same state as before it")
 {
     temporary_directory dir;
-    ma::InMemoryTokenStore memory; // the same changes, never restarted
+    ma::tokens::InMemoryTokenStore memory; // the same changes, never restarted
     auto store = open_store(dir.path);
 
-    using change = std::function<void(ma::ManagedTokenStore&)>;
+    using change = std::function<void(ma::tokens::ManagedTokenStore&)>;
     std::vector<std::pair<char const*, change>> const changes = {
-        {"insert", [](ma::ManagedTokenStore& s) { CHECK(s.insert(token("t1"))); }},
-        {"insert permanent", [](ma::ManagedTokenStore& s) {
+        {"insert", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.insert(token("t1"))); }},
+        {"insert permanent", [](ma::tokens::ManagedTokenStore& s) {
              auto t = token("t2", "carol");
              t.permanent = true;
              t.expires.reset();
              t.bindings.model_id.reset();
-             CHECK(s.insert(t, ma::insert_limits{5}));
+             CHECK(s.insert(t, ma::tokens::insert_limits{5}));
          }},
-        {"update", [](ma::ManagedTokenStore& s) {
-             CHECK(s.update("t1", [](ma::stored_token& t) { t.name = "renamed"; t.scopes = {"x"}; }));
+        {"update", [](ma::tokens::ManagedTokenStore& s) {
+             CHECK(s.update("t1", [](ma::validation::stored_token& t) { t.name = "renamed"; t.scopes = {"x"}; }));
          }},
-        {"set_active", [](ma::ManagedTokenStore& s) { CHECK(s.set_active("t2", false)); }},
-        {"replace_owned", [](ma::ManagedTokenStore& s) { CHECK(s.replace_owned(token("t3"))); }},
-        {"insert another", [](ma::ManagedTokenStore& s) { CHECK(s.insert(token("t4", "bob"))); }},
-        {"erase", [](ma::ManagedTokenStore& s) { CHECK(s.erase("t4")); }},
-        {"revoke", [](ma::ManagedTokenStore& s) {
+        {"set_active", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.set_active("t2", false)); }},
+        {"replace_owned", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.replace_owned(token("t3"))); }},
+        {"insert another", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.insert(token("t4", "bob"))); }},
+        {"erase", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.erase("t4")); }},
+        {"revoke", [](ma::tokens::ManagedTokenStore& s) {
              CHECK(s.revoke("jti-1", t0 + 1h));
              CHECK(s.revoke("jti-2"));
          }},
-        {"erase_revocation", [](ma::ManagedTokenStore& s) { CHECK(s.erase_revocation("jti-2")); }},
-        {"insert_refresh", [](ma::ManagedTokenStore& s) { CHECK(s.insert_refresh(refresh("r1", "f1"))); }},
-        {"add_family_access", [](ma::ManagedTokenStore& s) {
+        {"erase_revocation", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.erase_revocation("jti-2")); }},
+        {"insert_refresh", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.insert_refresh(refresh("r1", "f1"))); }},
+        {"add_family_access", [](ma::tokens::ManagedTokenStore& s) {
              CHECK(s.add_family_access("f1", "access-1", t0 + 30min));
          }},
-        {"rotate_refresh", [](ma::ManagedTokenStore& s) { CHECK(s.rotate_refresh("r1", refresh("r2", "f1"))); }},
-        {"revoke_family", [](ma::ManagedTokenStore& s) {
+        {"rotate_refresh", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.rotate_refresh("r1", refresh("r2", "f1"))); }},
+        {"revoke_family", [](ma::tokens::ManagedTokenStore& s) {
              CHECK(s.revoke_family("f1", {{"access-2", t0 + 2h}}));
          }},
-        {"insert_refresh again", [](ma::ManagedTokenStore& s) { CHECK(s.insert_refresh(refresh("r3", "f3"))); }},
-        {"F3 insert_refresh ending the owner's oldest family", [](ma::ManagedTokenStore& s) {
-             ma::family_limits limits;
+        {"insert_refresh again", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.insert_refresh(refresh("r3", "f3"))); }},
+        {"F3 insert_refresh ending the owner's oldest family", [](ma::tokens::ManagedTokenStore& s) {
+             ma::tokens::family_limits limits;
              limits.max_families_per_owner = 1;
              CHECK(s.insert_refresh(refresh("r4", "f4"), limits));
-             CHECK(s.find_refresh(ma::hash_secret("refresh-r3")) == nullptr);
+             CHECK(s.find_refresh(ma::validation::hash_secret("refresh-r3")) == nullptr);
          }},
-        {"erase_if", [](ma::ManagedTokenStore& s) {
-             ma::token_filter f;
+        {"erase_if", [](ma::tokens::ManagedTokenStore& s) {
+             ma::tokens::token_filter f;
              f.owner = "alice";
              f.except_id = "t2";
              CHECK(s.erase_if(f).value() == 1);
          }},
-        {"prune", [](ma::ManagedTokenStore& s) { CHECK(s.prune(t0 + 90min).value() == 2); }}, // jti-1, access-1
+        {"prune", [](ma::tokens::ManagedTokenStore& s) { CHECK(s.prune(t0 + 90min).value() == 2); }}, // jti-1, access-1
     };
     for(auto const& c : changes)
     {
@@ -204,17 +204,17 @@ TEST_CASE("the journal is created mode 0600 in a directory created mode 0700, an
     CHECK(fs::status(state_dir).permissions() == fs::perms::owner_all);
     CHECK(fs::status(store->path()).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
 
-    auto const key = ma::generate_api_key().value();
-    ma::stored_token t;
+    auto const key = ma::validation::generate_api_key().value();
+    ma::validation::stored_token t;
     t.id = "k1";
-    t.secret_hash = ma::hash_secret(key);
-    t.hint = std::string(ma::api_key_hint(key));
+    t.secret_hash = ma::validation::hash_secret(key);
+    t.hint = std::string(ma::validation::api_key_hint(key));
     t.owner = "alice";
     t.created = t0;
     CHECK(store->insert(t));
-    auto const refresh_secret = ma::generate_api_key("mrt").value();
+    auto const refresh_secret = ma::validation::generate_api_key("mrt").value();
     auto r = refresh("r1", "f1");
-    r.secret_hash = ma::hash_secret(refresh_secret);
+    r.secret_hash = ma::validation::hash_secret(refresh_secret);
     CHECK(store->insert_refresh(r));
     CHECK(store->compact());
 
@@ -231,7 +231,7 @@ TEST_CASE("the journal is created mode 0600 in a directory created mode 0700, an
     fs::permissions(state_dir / "tokens.journal", fs::perms::group_read | fs::perms::others_read, fs::perm_options::add);
     store = open_store(state_dir);
     CHECK(fs::status(store->path()).permissions() == (fs::perms::owner_read | fs::perms::owner_write));
-    CHECK(store->find_by_secret(ma::hash_secret(key)));
+    CHECK(store->find_by_secret(ma::validation::hash_secret(key)));
 }
 
 TEST_CASE("a torn last line is dropped and truncated away")
@@ -318,7 +318,7 @@ TEST_CASE("a bad line before the last refuses to open, naming the file and the l
             text += l + "\n";
         write_file(file, text);
         std::string why;
-        auto store = ma::JournalTokenStore::open(dir.path, {}, &why);
+        auto store = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
         REQUIRE_FALSE(store);
         CHECK(store.error() == ma::lifecycle_error::storage_failure);
         CHECK(why.find(file.string() + ":" + std::to_string(r.line) + ": ") == 0);
@@ -336,7 +336,7 @@ TEST_CASE("compaction keeps the state and shrinks the journal")
         CHECK(store->insert(token("t" + std::to_string(i))));
     for(int i = 0; i < 38; ++i)
         CHECK(store->erase("t" + std::to_string(i)));
-    CHECK(store->update("t38", [](ma::stored_token& t) { t.name = "kept"; }));
+    CHECK(store->update("t38", [](ma::validation::stored_token& t) { t.name = "kept"; }));
     CHECK(store->revoke("jti-1", t0));
     CHECK(store->revoke("jti-2"));
     CHECK(store->insert_refresh(refresh("r1", "f1")));
@@ -369,7 +369,7 @@ TEST_CASE("compaction keeps the state and shrinks the journal")
     // compact_on_open rewrites at once.
     auto const grown = store->journal_bytes();
     store.reset();
-    store = open_store(dir.path, ma::journal_options{true});
+    store = open_store(dir.path, ma::tokens::journal_options{true});
     CHECK(store->journal_bytes() < grown);
 }
 
@@ -378,16 +378,16 @@ TEST_CASE("a second store cannot open a journal that is in use")
     temporary_directory dir;
     auto store = open_store(dir.path);
     std::string why;
-    auto second = ma::JournalTokenStore::open(dir.path, {}, &why);
+    auto second = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
     REQUIRE_FALSE(second);
     CHECK(second.error() == ma::lifecycle_error::storage_failure);
     CHECK(why.find("in use") != std::string::npos);
     store.reset();
-    CHECK(ma::JournalTokenStore::open(dir.path));
+    CHECK(ma::tokens::JournalTokenStore::open(dir.path));
 
     temporary_directory file_in_the_way;
     write_file(file_in_the_way.path, "x");
-    auto refused = ma::JournalTokenStore::open(file_in_the_way.path, {}, &why);
+    auto refused = ma::tokens::JournalTokenStore::open(file_in_the_way.path, {}, &why);
     REQUIRE_FALSE(refused);
     CHECK(why.find("not a directory") != std::string::npos);
 }
@@ -409,7 +409,7 @@ TEST_CASE("a change that cannot be written changes nothing, and later changes wo
     limited.rlim_cur = static_cast<rlim_t>(bytes + 10);
     REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
     auto const refused = store->insert(token("t2"));
-    auto const rename_refused = store->update("t1", [](ma::stored_token& t) { t.name = "renamed"; });
+    auto const rename_refused = store->update("t1", [](ma::validation::stored_token& t) { t.name = "renamed"; });
     REQUIRE(::setrlimit(RLIMIT_FSIZE, &previous) == 0);
     std::signal(SIGXFSZ, previous_handler);
 
@@ -436,7 +436,7 @@ TEST_CASE("F9 after a failed fsync, revocations, deletions and deactivations sti
 {
     temporary_directory dir;
     std::atomic<int> failing{0};
-    ma::journal_options options;
+    ma::tokens::journal_options options;
     options.inject_failure = [&](std::string_view operation) { return operation == "fsync" ? failing.load() : 0; };
     auto store = open_store(dir.path, options);
     for(auto const* id : {"t1", "t2", "t3"})
@@ -461,18 +461,18 @@ TEST_CASE("F9 after a failed fsync, revocations, deletions and deactivations sti
     CHECK(store->is_revoked("jti-1"));
     CHECK(storage_failure(store->erase("t1")));
     CHECK(store->find_by_id("t1") == nullptr);
-    CHECK(store->find_by_secret(ma::hash_secret("secret-t1")) == nullptr);
+    CHECK(store->find_by_secret(ma::validation::hash_secret("secret-t1")) == nullptr);
     CHECK(storage_failure(store->set_active("t2", false)));
     CHECK_FALSE(store->find_by_id("t2")->active);
     auto const family = store->revoke_family("f1");
     REQUIRE_FALSE(family);
     CHECK(family.error() == ma::lifecycle_error::storage_failure);
     CHECK(store->is_revoked("access-1"));
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r1")) == nullptr);
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r1")) == nullptr);
     CHECK(store->epoch() > epoch); // the validator's cache drops them at once
 
     // Anything else is refused and changes nothing.
-    CHECK(storage_failure(store->update("t3", [](ma::stored_token& t) { t.name = "renamed"; })));
+    CHECK(storage_failure(store->update("t3", [](ma::validation::stored_token& t) { t.name = "renamed"; })));
     CHECK(store->find_by_id("t3")->name != "renamed");
     CHECK(storage_failure(store->set_active("t2", true)));
     CHECK_FALSE(store->find_by_id("t2")->active);
@@ -499,7 +499,7 @@ TEST_CASE("F9 a revocation whose write fails takes effect in memory and leaves t
 {
     temporary_directory dir;
     bool failing = false;
-    ma::journal_options options;
+    ma::tokens::journal_options options;
     options.inject_failure = [&](std::string_view operation) { return failing && operation == "write" ? ENOSPC : 0; };
     auto store = open_store(dir.path, options);
     CHECK(store->insert(token("t1")));
@@ -522,7 +522,7 @@ TEST_CASE("F9 a revocation whose write fails takes effect in memory and leaves t
 TEST_CASE("F3 the journal compacts itself once it is twice the size of the state it rebuilds")
 {
     temporary_directory dir;
-    ma::journal_options options;
+    ma::tokens::journal_options options;
     options.auto_compact_min_bytes = 4096;
     auto store = open_store(dir.path, options);
     CHECK(store->insert(token("kept")));
@@ -541,7 +541,7 @@ TEST_CASE("F3 the journal compacts itself once it is twice the size of the state
     store.reset();
 
     // Opening a journal of mostly history compacts it too.
-    auto plain = open_store(dir.path, ma::journal_options{false, false});
+    auto plain = open_store(dir.path, ma::tokens::journal_options{false, false});
     for(int i = 0; i < 100; ++i)
     {
         CHECK(plain->insert(token("u" + std::to_string(i))));
@@ -568,7 +568,7 @@ TEST_CASE("F8 the journal and its temporary file are never opened through a symb
     fs::permissions(dir.path, fs::perms::owner_all);
     fs::create_symlink(victim, dir.path / "tokens.journal");
     std::string why;
-    auto refused = ma::JournalTokenStore::open(dir.path, {}, &why);
+    auto refused = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
     REQUIRE_FALSE(refused);
     CHECK(why.find("symbolic link") != std::string::npos);
     CHECK(read_file(victim) == "precious\n");
@@ -593,14 +593,14 @@ TEST_CASE("F8 a state directory that group or others may write is refused at ope
     {
         fs::permissions(dir.path, perms);
         std::string why;
-        auto refused = ma::JournalTokenStore::open(dir.path, {}, &why);
+        auto refused = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
         REQUIRE_FALSE(refused);
         CHECK(refused.error() == ma::lifecycle_error::storage_failure);
         CHECK(why.find(dir.path.string() + ": group or others may write it") == 0);
         CHECK_FALSE(fs::exists(dir.path / "tokens.journal"));
     }
     fs::permissions(dir.path, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec);
-    CHECK(ma::JournalTokenStore::open(dir.path));
+    CHECK(ma::tokens::JournalTokenStore::open(dir.path));
 }
 
 TEST_CASE("F8 a store never runs on the journal a compaction of another store left behind")
@@ -609,7 +609,7 @@ TEST_CASE("F8 a store never runs on the journal a compaction of another store le
     auto first = open_store(dir.path);
     CHECK(first->insert(token("t1")));
     bool compacted = false;
-    ma::journal_options options;
+    ma::tokens::journal_options options;
     // The second store has opened the journal, not yet locked it, when the
     // first compacts: the file it opened is no longer the journal, and its
     // lock is free.
@@ -618,12 +618,12 @@ TEST_CASE("F8 a store never runs on the journal a compaction of another store le
             CHECK(first->compact());
     };
     std::string why;
-    auto second = ma::JournalTokenStore::open(dir.path, options, &why);
+    auto second = ma::tokens::JournalTokenStore::open(dir.path, options, &why);
     CHECK(compacted);
     REQUIRE_FALSE(second);
     CHECK(why.find("in use") != std::string::npos);
     first.reset();
-    CHECK(ma::JournalTokenStore::open(dir.path, options));
+    CHECK(ma::tokens::JournalTokenStore::open(dir.path, options));
 }
 
 TEST_CASE("what the journal cannot replay exactly is refused or normalised before it is stored")

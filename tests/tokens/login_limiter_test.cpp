@@ -22,7 +22,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using limiter = ma::login_limiter<ma::manual_clock_ref>;
+using limiter = ma::tokens::login_limiter<ma::manual_clock_ref>;
 
 void fail(limiter& l, std::string_view account, int times)
 {
@@ -221,10 +221,10 @@ TEST_CASE("memory stays bounded under a spray of distinct accounts")
 TEST_CASE("bad limiter options are configuration errors naming the field")
 {
     ma::manual_clock clock;
-    auto build = [&](ma::login_limiter_options o) { limiter l(o, ma::manual_clock_ref(clock)); };
+    auto build = [&](ma::tokens::login_limiter_options o) { limiter l(o, ma::manual_clock_ref(clock)); };
     struct row
     {
-        ma::login_limiter_options options;
+        ma::tokens::login_limiter_options options;
         char const* field;
     };
     row const rows[] = {
@@ -246,7 +246,7 @@ TEST_CASE("bad limiter options are configuration errors naming the field")
             CHECK(e.field() == r.field);
         }
     }
-    ma::login_limiter<> defaults;
+    ma::tokens::login_limiter<> defaults;
     CHECK(defaults.options().max_failures == 5);
     CHECK(defaults.options().window == 15min);
     CHECK(defaults.options().max_tracked == 100000);
@@ -330,7 +330,7 @@ TEST_CASE("F2: refund gives back one attempt and the lock it set, not the failur
 TEST_CASE("F2: a full limiter drops an unlocked entry before a lock")
 {
     ma::manual_clock clock;
-    ma::login_limiter_options options;
+    ma::tokens::login_limiter_options options;
     options.max_tracked = 2;
     limiter l(options, ma::manual_clock_ref(clock));
     fail(l, "locked-first", 5);            // oldest, locked

@@ -41,27 +41,27 @@ struct temporary_directory : modelauth_test::temporary_directory
 // Makes a fresh store of one implementation and keeps what it needs alive.
 struct in_memory
 {
-    std::shared_ptr<ma::ManagedTokenStore> make() { return std::make_shared<ma::InMemoryTokenStore>(); }
+    std::shared_ptr<ma::tokens::ManagedTokenStore> make() { return std::make_shared<ma::tokens::InMemoryTokenStore>(); }
 };
 
 struct journal
 {
     temporary_directory dir;
-    std::shared_ptr<ma::ManagedTokenStore> make()
+    std::shared_ptr<ma::tokens::ManagedTokenStore> make()
     {
         std::string why;
-        auto store = ma::JournalTokenStore::open(dir.path, {}, &why);
+        auto store = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
         INFO(why);
         REQUIRE(store);
         return *store;
     }
 };
 
-ma::stored_token token(std::string id, std::string owner = "alice",
-                       ma::token_class cls = ma::token_class::personal_key)
+ma::validation::stored_token token(std::string id, std::string owner = "alice",
+                       ma::validation::token_class cls = ma::validation::token_class::personal_key)
 {
-    ma::stored_token t;
-    t.secret_hash = ma::hash_secret("secret-" + id);
+    ma::validation::stored_token t;
+    t.secret_hash = ma::validation::hash_secret("secret-" + id);
     t.hint = id.size() <= 4 ? id : id.substr(id.size() - 4);
     t.id = std::move(id);
     t.owner = std::move(owner);
@@ -72,7 +72,7 @@ ma::stored_token token(std::string id, std::string owner = "alice",
     return t;
 }
 
-ma::stored_token permanent(std::string id, ma::token_class cls, std::string account, std::string space = {})
+ma::validation::stored_token permanent(std::string id, ma::validation::token_class cls, std::string account, std::string space = {})
 {
     auto t = token(std::move(id), "manager@example.com", cls);
     t.bindings.account = std::move(account);
@@ -82,10 +82,10 @@ ma::stored_token permanent(std::string id, ma::token_class cls, std::string acco
     return t;
 }
 
-ma::refresh_token_record refresh(std::string id, std::string family)
+ma::tokens::refresh_token_record refresh(std::string id, std::string family)
 {
-    ma::refresh_token_record r;
-    r.secret_hash = ma::hash_secret("refresh-" + id);
+    ma::tokens::refresh_token_record r;
+    r.secret_hash = ma::validation::hash_secret("refresh-" + id);
     r.id = std::move(id);
     r.family = std::move(family);
     r.owner = "alice";
@@ -100,7 +100,7 @@ std::error_code error_of(ma::result<T> const& r)
     return r ? std::error_code{} : r.error();
 }
 
-std::vector<std::string> ids(std::vector<ma::ManagedTokenStore::token_ptr> const& tokens)
+std::vector<std::string> ids(std::vector<ma::tokens::ManagedTokenStore::token_ptr> const& tokens)
 {
     std::vector<std::string> out;
     for(auto const& t : tokens)
@@ -116,36 +116,36 @@ TEST_CASE_TEMPLATE("at most the allowed number of permanent tokens per class, ac
 {
     Maker maker;
     auto store = maker.make();
-    ma::insert_limits const five{5};
+    ma::tokens::insert_limits const five{5};
     for(int i = 0; i < 5; ++i)
-        CHECK(store->insert(permanent("acct-" + std::to_string(i), ma::token_class::account, "demo"), five));
+        CHECK(store->insert(permanent("acct-" + std::to_string(i), ma::validation::token_class::account, "demo"), five));
     auto const epoch = store->epoch();
-    CHECK(error_of(store->insert(permanent("acct-5", ma::token_class::account, "demo"), five))
+    CHECK(error_of(store->insert(permanent("acct-5", ma::validation::token_class::account, "demo"), five))
           == ma::lifecycle_error::permanent_token_quota);
     CHECK(ma::http_status(ma::make_error_code(ma::lifecycle_error::permanent_token_quota)) == 409);
     CHECK(store->find_by_id("acct-5") == nullptr);
     CHECK(store->epoch() == epoch);
 
     // The quota is per (class, account, space).
-    CHECK(store->insert(permanent("other-account", ma::token_class::account, "other"), five));
-    CHECK(store->insert(permanent("manager", ma::token_class::manager, "demo"), five));
+    CHECK(store->insert(permanent("other-account", ma::validation::token_class::account, "other"), five));
+    CHECK(store->insert(permanent("manager", ma::validation::token_class::manager, "demo"), five));
     for(int i = 0; i < 5; ++i)
-        CHECK(store->insert(permanent("space-" + std::to_string(i), ma::token_class::space, "demo", "s1"), five));
-    CHECK(error_of(store->insert(permanent("space-5", ma::token_class::space, "demo", "s1"), five))
+        CHECK(store->insert(permanent("space-" + std::to_string(i), ma::validation::token_class::space, "demo", "s1"), five));
+    CHECK(error_of(store->insert(permanent("space-5", ma::validation::token_class::space, "demo", "s1"), five))
           == ma::lifecycle_error::permanent_token_quota);
-    CHECK(store->insert(permanent("space-s2", ma::token_class::space, "demo", "s2"), five));
+    CHECK(store->insert(permanent("space-s2", ma::validation::token_class::space, "demo", "s2"), five));
 
     // Temporary tokens neither count nor are refused.
-    auto temporary = token("temporary", "manager@example.com", ma::token_class::account);
+    auto temporary = token("temporary", "manager@example.com", ma::validation::token_class::account);
     temporary.bindings.account = "demo";
     CHECK(store->insert(temporary, five));
     // Without a limit there is none.
-    CHECK(store->insert(permanent("acct-6", ma::token_class::account, "demo")));
+    CHECK(store->insert(permanent("acct-6", ma::validation::token_class::account, "demo")));
     // Deleting one frees a slot.
     CHECK(store->erase("acct-0"));
     CHECK(store->erase("acct-1"));
-    CHECK(store->insert(permanent("acct-7", ma::token_class::account, "demo"), five));
-    CHECK(store->count({std::nullopt, ma::token_class::account, std::string("demo"), std::nullopt,
+    CHECK(store->insert(permanent("acct-7", ma::validation::token_class::account, "demo"), five));
+    CHECK(store->count({std::nullopt, ma::validation::token_class::account, std::string("demo"), std::nullopt,
                         std::nullopt, true, std::nullopt})
           == 5);
 }
@@ -157,14 +157,14 @@ TEST_CASE_TEMPLATE("an insert is refused for a duplicate, a zero digest or a per
     CHECK(store->insert(token("t1")));
     CHECK(error_of(store->insert(token("t1"))) == ma::lifecycle_error::duplicate_token);
     auto same_secret = token("t2");
-    same_secret.secret_hash = ma::hash_secret("secret-t1");
+    same_secret.secret_hash = ma::validation::hash_secret("secret-t1");
     CHECK(error_of(store->insert(same_secret)) == ma::lifecycle_error::duplicate_token);
     auto zero = token("t3");
     zero.secret_hash = {};
     CHECK(error_of(store->insert(zero)) == ma::lifecycle_error::invalid_request_body);
     auto no_id = token("");
     CHECK(error_of(store->insert(no_id)) == ma::lifecycle_error::invalid_request_body);
-    auto contradictory = permanent("t4", ma::token_class::account, "demo");
+    auto contradictory = permanent("t4", ma::validation::token_class::account, "demo");
     contradictory.expires = t0;
     CHECK(error_of(store->insert(contradictory)) == ma::lifecycle_error::invalid_request_body);
     CHECK(store->count() == 1);
@@ -176,7 +176,7 @@ TEST_CASE_TEMPLATE("replace_owned deletes the owner's tokens of the class and in
     auto store = maker.make();
     CHECK(store->insert(token("alice-1")));
     CHECK(store->insert(token("alice-2")));
-    CHECK(store->insert(token("alice-instance", "alice", ma::token_class::instance)));
+    CHECK(store->insert(token("alice-instance", "alice", ma::validation::token_class::instance)));
     CHECK(store->insert(token("bob-1", "bob")));
 
     auto e = store->epoch();
@@ -184,23 +184,23 @@ TEST_CASE_TEMPLATE("replace_owned deletes the owner's tokens of the class and in
     REQUIRE(replaced);
     CHECK(*replaced == std::vector<std::string>{"alice-1", "alice-2"});
     CHECK(store->epoch() > e);
-    CHECK(store->find_by_secret(ma::hash_secret("secret-alice-1")) == nullptr);
-    CHECK(store->find_by_secret(ma::hash_secret("secret-alice-2")) == nullptr);
-    CHECK(store->find_by_secret(ma::hash_secret("secret-alice-3")));
+    CHECK(store->find_by_secret(ma::validation::hash_secret("secret-alice-1")) == nullptr);
+    CHECK(store->find_by_secret(ma::validation::hash_secret("secret-alice-2")) == nullptr);
+    CHECK(store->find_by_secret(ma::validation::hash_secret("secret-alice-3")));
     CHECK(store->find_by_id("alice-instance")); // another class
     CHECK(store->find_by_id("bob-1"));          // another owner
 
     // The new token may reuse the id of the one it replaces.
     auto regenerated = token("alice-3");
-    regenerated.secret_hash = ma::hash_secret("regenerated");
+    regenerated.secret_hash = ma::validation::hash_secret("regenerated");
     replaced = store->replace_owned(regenerated);
     REQUIRE(replaced);
     CHECK(*replaced == std::vector<std::string>{"alice-3"});
-    CHECK(store->find_by_secret(ma::hash_secret("regenerated"))->id == "alice-3");
+    CHECK(store->find_by_secret(ma::validation::hash_secret("regenerated"))->id == "alice-3");
 
     // A clash with someone else's token changes nothing.
     auto clash = token("alice-4");
-    clash.secret_hash = ma::hash_secret("secret-bob-1");
+    clash.secret_hash = ma::validation::hash_secret("secret-bob-1");
     e = store->epoch();
     CHECK(error_of(store->replace_owned(clash)) == ma::lifecycle_error::duplicate_token);
     CHECK(store->find_by_id("alice-3"));
@@ -217,39 +217,39 @@ TEST_CASE_TEMPLATE("filters select by owner, class, bindings and permanence; lis
 {
     Maker maker;
     auto store = maker.make();
-    auto a = permanent("b-acct", ma::token_class::account, "demo");
+    auto a = permanent("b-acct", ma::validation::token_class::account, "demo");
     a.created = t0 + 2s;
-    auto b = permanent("a-acct", ma::token_class::account, "demo");
+    auto b = permanent("a-acct", ma::validation::token_class::account, "demo");
     b.created = t0 + 2s;
-    auto c = permanent("space", ma::token_class::space, "demo", "s1");
+    auto c = permanent("space", ma::validation::token_class::space, "demo", "s1");
     c.created = t0 + 1s;
-    auto d = token("instance", "bob", ma::token_class::instance);
+    auto d = token("instance", "bob", ma::validation::token_class::instance);
     d.bindings.instance = "p/eu01/i-1";
     d.bindings.account = "other";
     for(auto const& t : {a, b, c, d})
         CHECK(store->insert(t));
 
     CHECK(ids(store->list()) == std::vector<std::string>{"instance", "space", "a-acct", "b-acct"});
-    ma::token_filter f;
+    ma::tokens::token_filter f;
     f.account = "demo";
     CHECK(ids(store->list(f)) == std::vector<std::string>{"space", "a-acct", "b-acct"});
     CHECK(store->count(f) == 3);
-    f.cls = ma::token_class::account;
+    f.cls = ma::validation::token_class::account;
     CHECK(ids(store->list(f)) == std::vector<std::string>{"a-acct", "b-acct"});
     f.except_id = "a-acct";
     CHECK(ids(store->list(f)) == std::vector<std::string>{"b-acct"});
 
-    ma::token_filter by_space;
+    ma::tokens::token_filter by_space;
     by_space.space = "s1";
     CHECK(ids(store->list(by_space)) == std::vector<std::string>{"space"});
-    ma::token_filter by_instance;
+    ma::tokens::token_filter by_instance;
     by_instance.instance = "p/eu01/i-1";
     by_instance.owner = "bob";
     CHECK(ids(store->list(by_instance)) == std::vector<std::string>{"instance"});
-    ma::token_filter temporary;
+    ma::tokens::token_filter temporary;
     temporary.permanent = false;
     CHECK(ids(store->list(temporary)) == std::vector<std::string>{"instance"});
-    ma::token_filter nobody;
+    ma::tokens::token_filter nobody;
     nobody.owner = "nobody";
     CHECK(store->list(nobody).empty());
     CHECK(store->count(nobody) == 0);
@@ -260,12 +260,12 @@ TEST_CASE_TEMPLATE("erase_if deletes what the filter matches and spares the call
     Maker maker;
     auto store = maker.make();
     for(int i = 0; i < 4; ++i)
-        CHECK(store->insert(permanent("demo-" + std::to_string(i), ma::token_class::account, "demo")));
-    CHECK(store->insert(permanent("other-0", ma::token_class::account, "other")));
-    CHECK(store->insert(permanent("demo-space", ma::token_class::space, "demo", "s1")));
+        CHECK(store->insert(permanent("demo-" + std::to_string(i), ma::validation::token_class::account, "demo")));
+    CHECK(store->insert(permanent("other-0", ma::validation::token_class::account, "other")));
+    CHECK(store->insert(permanent("demo-space", ma::validation::token_class::space, "demo", "s1")));
 
-    ma::token_filter f;
-    f.cls = ma::token_class::account;
+    ma::tokens::token_filter f;
+    f.cls = ma::validation::token_class::account;
     f.account = "demo";
     f.except_id = "demo-2"; // the caller
     auto e = store->epoch();
@@ -290,37 +290,37 @@ TEST_CASE_TEMPLATE("update and set_active change a token, advance the epoch and 
     CHECK(store->insert(token("t1")));
 
     auto e = store->epoch();
-    CHECK(store->update("t1", [](ma::stored_token& t) {
+    CHECK(store->update("t1", [](ma::validation::stored_token& t) {
         t.name = "laptop";
         t.description = "my laptop's key";
     }));
     CHECK(store->epoch() > e);
     CHECK(store->find_by_id("t1")->name == "laptop");
-    CHECK(store->find_by_secret(ma::hash_secret("secret-t1"))->description == "my laptop's key");
+    CHECK(store->find_by_secret(ma::validation::hash_secret("secret-t1"))->description == "my laptop's key");
 
     e = store->epoch();
     CHECK(store->set_active("t1", false));
     CHECK(store->epoch() > e);
-    CHECK_FALSE(store->find_by_secret(ma::hash_secret("secret-t1"))->active);
+    CHECK_FALSE(store->find_by_secret(ma::validation::hash_secret("secret-t1"))->active);
     e = store->epoch();
     CHECK(store->set_active("t1", false)); // already inactive
-    CHECK(store->update("t1", [](ma::stored_token&) {}));
+    CHECK(store->update("t1", [](ma::validation::stored_token&) {}));
     CHECK(store->epoch() == e);
 
-    CHECK(error_of(store->update("t1", [](ma::stored_token& t) { t.id = "t2"; }))
+    CHECK(error_of(store->update("t1", [](ma::validation::stored_token& t) { t.id = "t2"; }))
           == ma::lifecycle_error::invalid_request_body);
-    CHECK(error_of(store->update("t1", [](ma::stored_token& t) { t.secret_hash = ma::hash_secret("x"); }))
+    CHECK(error_of(store->update("t1", [](ma::validation::stored_token& t) { t.secret_hash = ma::validation::hash_secret("x"); }))
           == ma::lifecycle_error::invalid_request_body);
-    CHECK(error_of(store->update("t1", [](ma::stored_token& t) { t.owner = "mallory"; }))
+    CHECK(error_of(store->update("t1", [](ma::validation::stored_token& t) { t.owner = "mallory"; }))
           == ma::lifecycle_error::invalid_request_body);
-    CHECK(error_of(store->update("t1", [](ma::stored_token& t) { t.permanent = true; }))
+    CHECK(error_of(store->update("t1", [](ma::validation::stored_token& t) { t.permanent = true; }))
           == ma::lifecycle_error::invalid_request_body);
-    CHECK(error_of(store->update("nope", [](ma::stored_token& t) { t.name = "x"; }))
+    CHECK(error_of(store->update("nope", [](ma::validation::stored_token& t) { t.name = "x"; }))
           == ma::lifecycle_error::token_not_found);
     CHECK(error_of(store->set_active("nope", true)) == ma::lifecycle_error::token_not_found);
     CHECK(store->epoch() == e);
     CHECK(store->find_by_id("t1")->owner == "alice");
-    CHECK(store->find_by_secret(ma::hash_secret("x")) == nullptr);
+    CHECK(store->find_by_secret(ma::validation::hash_secret("x")) == nullptr);
 }
 
 TEST_CASE_TEMPLATE("revocations keep the later expiry and can be forgotten", Maker, STORE_TYPES)
@@ -358,19 +358,19 @@ TEST_CASE_TEMPLATE("a refresh token rotates once; presenting the old one again i
     CHECK(error_of(store->insert_refresh(refresh("r0", ""))) == ma::lifecycle_error::invalid_request_body);
 
     auto const e = store->epoch();
-    auto r1 = store->find_refresh(ma::hash_secret("refresh-r1"));
+    auto r1 = store->find_refresh(ma::validation::hash_secret("refresh-r1"));
     REQUIRE(r1);
     CHECK(r1->family == "f1");
     CHECK_FALSE(r1->rotated);
-    CHECK(store->find_refresh(ma::secret_digest{}) == nullptr);
+    CHECK(store->find_refresh(ma::validation::secret_digest{}) == nullptr);
 
     CHECK(store->rotate_refresh("r1", refresh("r2", "f1")));
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r1"))->rotated);
-    CHECK_FALSE(store->find_refresh(ma::hash_secret("refresh-r2"))->rotated);
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r1"))->rotated);
+    CHECK_FALSE(store->find_refresh(ma::validation::hash_secret("refresh-r2"))->rotated);
     CHECK(r1->rotated == false); // a record once read never changes
 
     CHECK(error_of(store->rotate_refresh("r1", refresh("r3", "f1"))) == ma::lifecycle_error::refresh_token_reused);
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r3")) == nullptr);
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r3")) == nullptr);
     CHECK(error_of(store->rotate_refresh("nope", refresh("r3", "f1"))) == ma::lifecycle_error::invalid_refresh_token);
     CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "other-family")))
           == ma::lifecycle_error::invalid_request_body);
@@ -401,9 +401,9 @@ TEST_CASE_TEMPLATE("revoke_family deletes the family and revokes the access toke
     CHECK(store->is_revoked("access-2"));
     CHECK(store->is_revoked("access-3"));
     CHECK_FALSE(store->is_revoked("access-other"));
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r1")) == nullptr);
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r2")) == nullptr);
-    CHECK(store->find_refresh(ma::hash_secret("refresh-other")));
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r1")) == nullptr);
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r2")) == nullptr);
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-other")));
     CHECK(error_of(store->add_family_access("f1", "access-4", t0)) == ma::lifecycle_error::invalid_refresh_token);
     CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "f1"))) == ma::lifecycle_error::invalid_refresh_token);
 
@@ -441,7 +441,7 @@ TEST_CASE_TEMPLATE("F6 a family keeps every live access id; a full family refuse
 
     // With a limit, a full family refuses a new id, and a rotation too,
     // until ids expire.
-    ma::family_limits limits;
+    ma::tokens::family_limits limits;
     limits.max_tokens_per_family = 3;
     CHECK(store->insert_refresh(refresh("r2", "f2"), limits));
     for(int i = 0; i < 3; ++i)
@@ -467,7 +467,7 @@ TEST_CASE_TEMPLATE("F3 rotated refresh records leave the live records; rotations
 {
     Maker maker;
     auto store = maker.make();
-    ma::family_limits limits;
+    ma::tokens::family_limits limits;
     limits.max_rotated_per_family = 4;
     CHECK(store->insert_refresh(refresh("r0", "f1")));
     for(int i = 1; i <= 4; ++i)
@@ -477,7 +477,7 @@ TEST_CASE_TEMPLATE("F3 rotated refresh records leave the live records; rotations
     for(int i = 0; i < 4; ++i)
     {
         INFO(i);
-        auto found = store->find_refresh(ma::hash_secret("refresh-r" + std::to_string(i)));
+        auto found = store->find_refresh(ma::validation::hash_secret("refresh-r" + std::to_string(i)));
         REQUIRE(found);
         CHECK(found->rotated);
     }
@@ -486,8 +486,8 @@ TEST_CASE_TEMPLATE("F3 rotated refresh records leave the live records; rotations
     auto later = refresh("r5", "f1");
     later.issued = t0 + 90 * 24h;
     CHECK(store->rotate_refresh("r4", later, limits));
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r0")) == nullptr);
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r4"))->rotated);
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r0")) == nullptr);
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r4"))->rotated);
     auto deleted = store->revoke_family("f1");
     REQUIRE(deleted);
     CHECK(*deleted == 2); // r5 and the rotated r4
@@ -498,7 +498,7 @@ TEST_CASE_TEMPLATE("F3 a new family beyond the owner's limit ends the owner's le
 {
     Maker maker;
     auto store = maker.make();
-    ma::family_limits limits;
+    ma::tokens::family_limits limits;
     limits.max_families_per_owner = 2;
     CHECK(store->insert_refresh(refresh("r1", "f1"), limits));
     auto second = refresh("r2", "f2");
@@ -518,16 +518,16 @@ TEST_CASE_TEMPLATE("F3 a new family beyond the owner's limit ends the owner's le
     third.issued = t0 + 3min;
     CHECK(store->insert_refresh(third, limits));
     CHECK(store->epoch() > e);
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r2")) == nullptr);
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r2")) == nullptr);
     CHECK(store->is_revoked("access-f2"));
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r1b")));
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r3")));
-    CHECK(store->find_refresh(ma::hash_secret("refresh-b1"))); // another owner's
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r1b")));
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r3")));
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-b1"))); // another owner's
     // A record of a known family is no new family.
     auto fourth = refresh("r4", "f3");
     fourth.issued = t0 + 4min;
     CHECK(store->insert_refresh(fourth, limits));
-    CHECK(store->find_refresh(ma::hash_secret("refresh-r1b")));
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r1b")));
 }
 
 TEST_CASE_TEMPLATE("F3 temporary and instance tokens have quotas that expired tokens do not count against",
@@ -536,26 +536,26 @@ TEST_CASE_TEMPLATE("F3 temporary and instance tokens have quotas that expired to
     Maker maker;
     auto store = maker.make();
     auto temporary = [](std::string id, std::string account) {
-        auto t = token(std::move(id), "manager@example.com", ma::token_class::account);
+        auto t = token(std::move(id), "manager@example.com", ma::validation::token_class::account);
         t.bindings.account = std::move(account);
         return t;
     };
-    ma::insert_limits limits;
+    ma::tokens::insert_limits limits;
     limits.max_temporary = 2;
     CHECK(store->insert(temporary("t1", "a"), limits));
     CHECK(store->insert(temporary("t2", "a"), limits));
     CHECK(error_of(store->insert(temporary("t3", "a"), limits)) == ma::lifecycle_error::token_quota);
     CHECK(store->insert(temporary("t3", "b"), limits));                                      // another account
-    CHECK(store->insert(permanent("p1", ma::token_class::account, "a"), limits));           // permanent: not counted
+    CHECK(store->insert(permanent("p1", ma::validation::token_class::account, "a"), limits));           // permanent: not counted
     auto later = temporary("t4", "a");
     later.created = t0 + 25h; // t1 and t2 have expired by then
     later.expires = later.created + 24h;
     CHECK(store->insert(later, limits));
 
-    ma::insert_limits per_instance;
+    ma::tokens::insert_limits per_instance;
     per_instance.max_per_instance = 2;
     auto instance_token = [](std::string id, std::string instance, bool is_permanent) {
-        auto t = token(std::move(id), "alice", ma::token_class::instance);
+        auto t = token(std::move(id), "alice", ma::validation::token_class::instance);
         t.bindings.instance = std::move(instance);
         if(is_permanent)
         {
@@ -582,7 +582,7 @@ TEST_CASE_TEMPLATE("prune drops expired tokens, revocations and refresh tokens, 
     live.expires = t0 + 1s;
     CHECK(store->insert(expired));
     CHECK(store->insert(live));
-    CHECK(store->insert(permanent("permanent", ma::token_class::account, "demo")));
+    CHECK(store->insert(permanent("permanent", ma::validation::token_class::account, "demo")));
     CHECK(store->revoke("old", t0 - 1s));
     CHECK(store->revoke("current", t0));
     CHECK(store->revoke("forever"));
@@ -605,8 +605,8 @@ TEST_CASE_TEMPLATE("prune drops expired tokens, revocations and refresh tokens, 
     CHECK_FALSE(store->is_revoked("old"));
     CHECK(store->is_revoked("current"));
     CHECK(store->is_revoked("forever"));
-    CHECK(store->find_refresh(ma::hash_secret("refresh-old")) == nullptr);
-    CHECK(store->find_refresh(ma::hash_secret("refresh-new")));
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-old")) == nullptr);
+    CHECK(store->find_refresh(ma::validation::hash_secret("refresh-new")));
     CHECK(error_of(store->add_family_access("f-old", "x", t0 + 1h)) == ma::lifecycle_error::invalid_refresh_token);
     CHECK(store->revoke_family("f-new"));
     CHECK(store->is_revoked("access-live"));
@@ -626,8 +626,8 @@ TEST_CASE_TEMPLATE("concurrent inserts never exceed the permanent-token quota", 
     auto worker = [&](std::string const& prefix) {
         for(int i = 0; i < 6; ++i)
         {
-            auto r = store->insert(permanent(prefix + std::to_string(i), ma::token_class::account, "demo"),
-                                   ma::insert_limits{5});
+            auto r = store->insert(permanent(prefix + std::to_string(i), ma::validation::token_class::account, "demo"),
+                                   ma::tokens::insert_limits{5});
             if(r)
                 ++accepted;
             else if(r.error() == ma::lifecycle_error::permanent_token_quota)
@@ -655,13 +655,13 @@ TEST_CASE_TEMPLATE("two readers and a writer share a store without a race", Make
         while(! done.load())
         {
             auto const epoch = store->epoch();
-            auto t = store->find_by_secret(ma::hash_secret("secret-base"));
+            auto t = store->find_by_secret(ma::validation::hash_secret("secret-base"));
             if(! t || t->id != "base" || epoch < last_epoch)
                 consistent = false;
             last_epoch = epoch;
             (void)store->is_revoked("jti-7");
             (void)store->list();
-            (void)store->find_refresh(ma::hash_secret("refresh-r1"));
+            (void)store->find_refresh(ma::validation::hash_secret("refresh-r1"));
         }
     };
     std::thread r1(reader);

@@ -57,13 +57,13 @@ TEST_CASE("PBKDF2-HMAC-SHA256 matches the RFC 7914 section 11 test vectors")
     {
         CAPTURE(r.password);
         std::string derived(64, '\0');
-        REQUIRE(ma::detail::pbkdf2_hmac_sha256(r.password, r.salt, r.iterations,
+        REQUIRE(ma::tokens::detail::pbkdf2_hmac_sha256(r.password, r.salt, r.iterations,
                                                reinterpret_cast<unsigned char*>(derived.data()),
                                                derived.size()));
         CHECK(derived == from_hex(r.derived_hex));
     }
     unsigned char out[32];
-    CHECK_FALSE(ma::detail::pbkdf2_hmac_sha256("pw", "salt", 0, out, sizeof out));
+    CHECK_FALSE(ma::tokens::detail::pbkdf2_hmac_sha256("pw", "salt", 0, out, sizeof out));
 }
 
 TEST_CASE("a hash from Django's own test suite parses and verifies")
@@ -73,7 +73,7 @@ TEST_CASE("a hash from Django's own test suite parses and verifies")
     //   python3 -c "import hashlib,base64; print(base64.b64encode(hashlib.pbkdf2_hmac(
     //       'sha256', 'lètmein'.encode(), b'seasalt', 600000)).decode())"
     std::string const encoded = "pbkdf2_sha256$600000$seasalt$OAXyhAQ/4ZDA9V5RMExt3C1OwQdUpLZ99vm1McFlLRA=";
-    auto hash = ma::password_hash::parse(encoded);
+    auto hash = ma::tokens::password_hash::parse(encoded);
     REQUIRE(hash);
     CHECK(hash->iterations() == 600000);
     CHECK(hash->encoded() == encoded);
@@ -84,7 +84,7 @@ TEST_CASE("a hash from Django's own test suite parses and verifies")
 
 TEST_CASE("hashes computed by Python's hashlib verify")
 {
-    auto hash = ma::password_hash::parse(pw_salt_100000);
+    auto hash = ma::tokens::password_hash::parse(pw_salt_100000);
     REQUIRE(hash);
     CHECK(hash->iterations() == 100000);
     CHECK(hash->verify("pw"));
@@ -98,7 +98,7 @@ TEST_CASE("hashes computed by Python's hashlib verify")
 
     // Any printable salt but `$` and space is the PBKDF2 salt as it is:
     // hashlib.pbkdf2_hmac('sha256', b'pw', b'N0t-Alnum.Salt_+/=', 100000).
-    auto punctuated = ma::password_hash::parse(
+    auto punctuated = ma::tokens::password_hash::parse(
         "pbkdf2_sha256$100000$N0t-Alnum.Salt_+/=$VevGEyoVoUjrjbMwgRez6C7viu1p3po3SKyAPbPg7GU=");
     REQUIRE(punctuated);
     CHECK(punctuated->verify("pw"));
@@ -106,36 +106,36 @@ TEST_CASE("hashes computed by Python's hashlib verify")
 
 TEST_CASE("hash_password makes a Django hash with a fresh 22-character salt")
 {
-    auto encoded = ma::hash_password("correct horse battery staple", ma::min_password_iterations);
+    auto encoded = ma::tokens::hash_password("correct horse battery staple", ma::tokens::min_password_iterations);
     REQUIRE(encoded);
     CHECK(encoded->rfind("pbkdf2_sha256$100000$", 0) == 0);
     auto const salt_begin = std::string("pbkdf2_sha256$100000$").size();
     auto const salt_end = encoded->find('$', salt_begin);
-    REQUIRE(salt_end == salt_begin + ma::password_salt_chars);
+    REQUIRE(salt_end == salt_begin + ma::tokens::password_salt_chars);
     for(std::size_t i = salt_begin; i < salt_end; ++i)
         CHECK(std::isalnum(static_cast<unsigned char>((*encoded)[i])));
     CHECK(encoded->size() == salt_end + 1 + 44);
     CHECK(encoded->back() == '=');
 
-    auto hash = ma::password_hash::parse(*encoded);
+    auto hash = ma::tokens::password_hash::parse(*encoded);
     REQUIRE(hash);
-    CHECK(hash->iterations() == ma::min_password_iterations);
+    CHECK(hash->iterations() == ma::tokens::min_password_iterations);
     CHECK(hash->encoded() == *encoded);
     CHECK(hash->verify("correct horse battery staple"));
     CHECK_FALSE(hash->verify("correct horse battery stapl"));
 
-    auto again = ma::hash_password("correct horse battery staple", ma::min_password_iterations);
+    auto again = ma::tokens::hash_password("correct horse battery staple", ma::tokens::min_password_iterations);
     REQUIRE(again);
     CHECK(*again != *encoded);
 }
 
 TEST_CASE("hash_password uses 600,000 iterations by default")
 {
-    CHECK(ma::default_password_iterations == 600000);
-    auto encoded = ma::hash_password("pw");
+    CHECK(ma::tokens::default_password_iterations == 600000);
+    auto encoded = ma::tokens::hash_password("pw");
     REQUIRE(encoded);
     CHECK(encoded->rfind("pbkdf2_sha256$600000$", 0) == 0);
-    auto hash = ma::password_hash::parse(*encoded);
+    auto hash = ma::tokens::password_hash::parse(*encoded);
     REQUIRE(hash);
     CHECK(hash->iterations() == 600000);
     CHECK(hash->verify("pw"));
@@ -149,8 +149,8 @@ TEST_CASE("salts are uniform over [A-Za-z0-9] and do not repeat")
     for(int i = 0; i < salts_drawn; ++i)
     {
         std::string salt;
-        REQUIRE(ma::detail::make_password_salt(salt));
-        REQUIRE(salt.size() == ma::password_salt_chars);
+        REQUIRE(ma::tokens::detail::make_password_salt(salt));
+        REQUIRE(salt.size() == ma::tokens::password_salt_chars);
         for(char c : salt)
         {
             CHECK(std::isalnum(static_cast<unsigned char>(c)));
@@ -164,7 +164,7 @@ TEST_CASE("salts are uniform over [A-Za-z0-9] and do not repeat")
     // deviation 11). Uniform draws stay under 120 but once in about a million
     // runs; a modulo bias (`byte % 62` without rejection makes 8 characters
     // 25% likelier) scores near 290.
-    double const expected = salts_drawn * double(ma::password_salt_chars) / 62;
+    double const expected = salts_drawn * double(ma::tokens::password_salt_chars) / 62;
     double chi_square = 0;
     for(auto const& [c, n] : counts)
         chi_square += (n - expected) * (n - expected) / expected;
@@ -181,15 +181,15 @@ TEST_CASE("hash_password refuses iterations out of range and over-long passwords
         std::error_code expected;
     };
     row const rows[] = {
-        {2, ma::min_password_iterations - 1, ma::lifecycle_error::invalid_password_hash},
+        {2, ma::tokens::min_password_iterations - 1, ma::lifecycle_error::invalid_password_hash},
         {2, 0, ma::lifecycle_error::invalid_password_hash},
-        {2, ma::max_password_iterations + 1, ma::lifecycle_error::invalid_password_hash},
-        {ma::max_password_bytes + 1, ma::min_password_iterations, ma::credential_error::credential_too_large},
+        {2, ma::tokens::max_password_iterations + 1, ma::lifecycle_error::invalid_password_hash},
+        {ma::tokens::max_password_bytes + 1, ma::tokens::min_password_iterations, ma::credential_error::credential_too_large},
     };
     for(auto const& r : rows)
     {
         CAPTURE(r.iterations);
-        auto encoded = ma::hash_password(std::string(r.password_bytes, 'p'), r.iterations);
+        auto encoded = ma::tokens::hash_password(std::string(r.password_bytes, 'p'), r.iterations);
         REQUIRE(encoded.has_error());
         CHECK(encoded.error() == r.expected);
     }
@@ -198,7 +198,7 @@ TEST_CASE("hash_password refuses iterations out of range and over-long passwords
 TEST_CASE("only the exact Django format parses")
 {
     std::string const hash = "78kXWNzmghxYlS/tnNQuoeYiBOAhPXYSv21KPF+46h0=";
-    REQUIRE(ma::password_hash::parse("pbkdf2_sha256$100000$salt$" + hash));
+    REQUIRE(ma::tokens::password_hash::parse("pbkdf2_sha256$100000$salt$" + hash));
     struct row
     {
         std::string input;
@@ -245,7 +245,7 @@ TEST_CASE("only the exact Django format parses")
     for(auto const& r : rows)
     {
         CAPTURE(r.why);
-        auto parsed = ma::password_hash::parse(r.input);
+        auto parsed = ma::tokens::password_hash::parse(r.input);
         REQUIRE(parsed.has_error());
         CHECK(parsed.error() == ma::lifecycle_error::invalid_password_hash);
         // The message is a fixed text: it never echoes the hash or its salt.
@@ -257,21 +257,21 @@ TEST_CASE("only the exact Django format parses")
 TEST_CASE("the iteration bounds are inclusive")
 {
     std::string const hash = "$salt$78kXWNzmghxYlS/tnNQuoeYiBOAhPXYSv21KPF+46h0=";
-    auto low = ma::password_hash::parse("pbkdf2_sha256$100000" + hash);
+    auto low = ma::tokens::password_hash::parse("pbkdf2_sha256$100000" + hash);
     REQUIRE(low);
     CHECK(low->iterations() == 100000);
-    auto high = ma::password_hash::parse("pbkdf2_sha256$10000000" + hash);
+    auto high = ma::tokens::password_hash::parse("pbkdf2_sha256$10000000" + hash);
     REQUIRE(high);
-    CHECK(high->iterations() == ma::max_password_iterations);
-    CHECK(ma::max_password_iterations == 10000000);
+    CHECK(high->iterations() == ma::tokens::max_password_iterations);
+    CHECK(ma::tokens::max_password_iterations == 10000000);
 }
 
 TEST_CASE("a password over the limit never verifies, even when its prefix is the password")
 {
-    std::string const longest(ma::max_password_bytes, 'a');
-    auto encoded = ma::hash_password(longest, ma::min_password_iterations);
+    std::string const longest(ma::tokens::max_password_bytes, 'a');
+    auto encoded = ma::tokens::hash_password(longest, ma::tokens::min_password_iterations);
     REQUIRE(encoded);
-    auto hash = ma::password_hash::parse(*encoded).value();
+    auto hash = ma::tokens::password_hash::parse(*encoded).value();
     CHECK(hash.verify(longest));
     CHECK_FALSE(hash.verify(longest + "a"));
     CHECK_FALSE(hash.verify(longest + std::string(100000, 'a')));
@@ -279,12 +279,12 @@ TEST_CASE("a password over the limit never verifies, even when its prefix is the
 
 TEST_CASE("the dummy hash costs default iterations and verifies nothing")
 {
-    auto const& dummy = ma::password_hash::dummy();
-    CHECK(&dummy == &ma::password_hash::dummy());
-    CHECK(dummy.iterations() == ma::default_password_iterations);
+    auto const& dummy = ma::tokens::password_hash::dummy();
+    CHECK(&dummy == &ma::tokens::password_hash::dummy());
+    CHECK(dummy.iterations() == ma::tokens::default_password_iterations);
     CHECK_FALSE(dummy.verify(""));
     CHECK_FALSE(dummy.verify("password"));
-    auto reparsed = ma::password_hash::parse(dummy.encoded());
+    auto reparsed = ma::tokens::password_hash::parse(dummy.encoded());
     REQUIRE(reparsed);
     CHECK(reparsed->encoded() == dummy.encoded());
 }

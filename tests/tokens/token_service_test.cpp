@@ -36,9 +36,9 @@ using namespace std::chrono_literals;
 namespace {
 
 using clock_ref = ma::manual_clock_ref;
-using service_type = ma::token_service<clock_ref>;
-using issuer_type = ma::token_issuer<clock_ref>;
-using validator_type = ma::basic_token_validator<clock_ref>;
+using service_type = ma::tokens::token_service<clock_ref>;
+using issuer_type = ma::tokens::token_issuer<clock_ref>;
+using validator_type = ma::validation::basic_token_validator<clock_ref>;
 using time_point = std::chrono::system_clock::time_point;
 
 std::string const issuer_url = "http://127.0.0.1:8080";
@@ -56,30 +56,30 @@ std::vector<std::string> const all_scopes = {"models:read", "models:infer", "tok
 
 // One hash for every user, at the fewest iterations allowed: PBKDF2 is the
 // slow part of a login.
-ma::password_hash const& password_hash()
+ma::tokens::password_hash const& password_hash()
 {
-    static ma::password_hash const hash
-        = ma::password_hash::parse(ma::hash_password(password, ma::min_password_iterations).value()).value();
+    static ma::tokens::password_hash const hash
+        = ma::tokens::password_hash::parse(ma::tokens::hash_password(password, ma::tokens::min_password_iterations).value()).value();
     return hash;
 }
 
-ma::user_directory make_directory()
+ma::tokens::user_directory make_directory()
 {
-    ma::user_directory d;
+    ma::tokens::user_directory d;
     d.accounts = {{"acme", {"default", "lab"}}, {"globex", {"default"}}};
     d.instances = {i1, i2};
-    d.users.push_back(ma::user_record{alice, password_hash(), "acme", all_scopes, {i1}});
-    d.users.push_back(ma::user_record{bob, password_hash(), "acme", {"models:read:models/other"}, {}});
-    d.users.push_back(ma::user_record{carol, password_hash(), "globex", all_scopes, {i2}});
+    d.users.push_back(ma::tokens::user_record{alice, password_hash(), "acme", all_scopes, {i1}});
+    d.users.push_back(ma::tokens::user_record{bob, password_hash(), "acme", {"models:read:models/other"}, {}});
+    d.users.push_back(ma::tokens::user_record{carol, password_hash(), "globex", all_scopes, {i2}});
     d.users.push_back(
-        ma::user_record{dave, password_hash(), "acme", {"models:infer:models/practicus/diamond-price/1"}, {}});
+        ma::tokens::user_record{dave, password_hash(), "acme", {"models:infer:models/practicus/diamond-price/1"}, {}});
     return d;
 }
 
-ma::model_description model(std::int64_t id, std::string prefix, std::string name, std::vector<std::string> versions,
+ma::router::model_description model(std::int64_t id, std::string prefix, std::string name, std::vector<std::string> versions,
                             std::string account, std::string space, std::string instance)
 {
-    ma::model_description m;
+    ma::router::model_description m;
     m.model_id = id;
     m.prefix = std::move(prefix);
     m.name = std::move(name);
@@ -91,9 +91,9 @@ ma::model_description model(std::int64_t id, std::string prefix, std::string nam
 }
 
 // Model 1 is acme/default on i1, model 2 acme/lab on i2, model 3 globex's.
-std::shared_ptr<ma::ModelUrlRouter const> make_router()
+std::shared_ptr<ma::router::ModelUrlRouter const> make_router()
 {
-    return std::make_shared<ma::ModelUrlRouter const>(ma::model_registry({
+    return std::make_shared<ma::router::ModelUrlRouter const>(ma::router::model_registry({
         model(1, "models/practicus", "diamond-price", {"1", "2"}, "acme", "default", i1),
         model(2, "models/practicus", "churn", {"1"}, "acme", "lab", i2),
         model(3, "models/other", "secret", {"1"}, "globex", "default", ""),
@@ -109,17 +109,17 @@ struct temporary_directory : modelauth_test::temporary_directory
 struct in_memory_backend
 {
     static constexpr bool persistent = false;
-    std::shared_ptr<ma::ManagedTokenStore> open() { return std::make_shared<ma::InMemoryTokenStore>(); }
+    std::shared_ptr<ma::tokens::ManagedTokenStore> open() { return std::make_shared<ma::tokens::InMemoryTokenStore>(); }
 };
 
 struct journal_backend
 {
     static constexpr bool persistent = true;
     temporary_directory dir;
-    std::shared_ptr<ma::ManagedTokenStore> open()
+    std::shared_ptr<ma::tokens::ManagedTokenStore> open()
     {
         std::string why;
-        auto store = ma::JournalTokenStore::open(dir.path, {}, &why);
+        auto store = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
         INFO(why);
         REQUIRE(store);
         return *store;
@@ -139,20 +139,20 @@ struct fixture
 {
     ma::manual_clock clock;
     Backend backend;
-    ma::token_service_options options;
+    ma::tokens::token_service_options options;
     std::shared_ptr<issuer_type const> issuer;
-    std::shared_ptr<ma::ModelUrlRouter const> router = make_router();
-    std::shared_ptr<ma::ScopePolicy const> policy = std::make_shared<ma::ScopePolicy const>();
-    std::shared_ptr<ma::ManagedTokenStore> store;
+    std::shared_ptr<ma::router::ModelUrlRouter const> router = make_router();
+    std::shared_ptr<ma::policy::ScopePolicy const> policy = std::make_shared<ma::policy::ScopePolicy const>();
+    std::shared_ptr<ma::tokens::ManagedTokenStore> store;
     std::shared_ptr<service_type> service;
     std::shared_ptr<validator_type> validator;
 
-    explicit fixture(ma::token_service_options o = {}) : options(std::move(o))
+    explicit fixture(ma::tokens::token_service_options o = {}) : options(std::move(o))
     {
-        ma::issuer_options io;
+        ma::tokens::issuer_options io;
         io.issuer = issuer_url;
         issuer = std::make_shared<issuer_type const>(
-            issuer_type::generate(io, ma::default_retain_old_keys, clock_ref(clock)).value());
+            issuer_type::generate(io, ma::tokens::default_retain_old_keys, clock_ref(clock)).value());
         start();
     }
 
@@ -161,8 +161,8 @@ struct fixture
         store = backend.open();
         service = std::make_shared<service_type>(make_directory(), router, issuer, store, policy, options,
                                                  clock_ref(clock));
-        validator = std::make_shared<validator_type>(std::vector<ma::trusted_issuer>{issuer->trusted()},
-                                                     ma::token_validator_options{}, store, clock_ref(clock));
+        validator = std::make_shared<validator_type>(std::vector<ma::validation::trusted_issuer>{issuer->trusted()},
+                                                     ma::validation::token_validator_options{}, store, clock_ref(clock));
     }
 
     // Closes everything over the store and opens it again (a restart).
@@ -175,7 +175,7 @@ struct fixture
     }
 
     // The principal `credential` validates to; fails the test if it does not.
-    ma::principal_ptr principal(std::string_view credential) const
+    ma::validation::principal_ptr principal(std::string_view credential) const
     {
         auto p = validator->validate(credential);
         REQUIRE(p);
@@ -191,7 +191,7 @@ struct fixture
     }
 
     // The principal of a console access token of `email`.
-    ma::principal_ptr console(std::string const& email)
+    ma::validation::principal_ptr console(std::string const& email)
     {
         auto pair = service->login(email, password);
         REQUIRE(pair);
@@ -199,7 +199,7 @@ struct fixture
     }
 
     // The principal of a new managed token (its secret in `secret`).
-    ma::principal_ptr managed(ma::Principal const& caller, ma::managed_kind kind, bool permanent,
+    ma::validation::principal_ptr managed(ma::validation::Principal const& caller, ma::tokens::managed_kind kind, bool permanent,
                               std::optional<std::string> space = std::nullopt, std::string* secret = nullptr)
     {
         auto created = service->create_managed(caller, kind, std::move(space), permanent);
@@ -209,12 +209,12 @@ struct fixture
         return principal(created->secret);
     }
 
-    ma::ModelEndpoint endpoint(std::int64_t model_id) const { return router->find(model_id).value(); }
+    ma::router::ModelEndpoint endpoint(std::int64_t model_id) const { return router->find(model_id).value(); }
 };
 
 using memory_fixture = fixture<in_memory_backend>;
 
-std::vector<std::string> ids_of(std::vector<std::shared_ptr<ma::stored_token const>> const& tokens)
+std::vector<std::string> ids_of(std::vector<std::shared_ptr<ma::validation::stored_token const>> const& tokens)
 {
     std::vector<std::string> ids;
     for(auto const& t : tokens)
@@ -232,7 +232,7 @@ std::vector<std::string> ids_of(std::vector<std::shared_ptr<ma::stored_token con
 TEST_CASE("the service refuses bad configuration, naming the field")
 {
     memory_fixture f;
-    auto const field_of = [&](ma::token_service_options options, bool null_issuer = false,
+    auto const field_of = [&](ma::tokens::token_service_options options, bool null_issuer = false,
                               bool null_store = false) -> std::string {
         try
         {
@@ -249,33 +249,33 @@ TEST_CASE("the service refuses bad configuration, naming the field")
     CHECK(field_of({}, true) == "token_service.issuer");
     CHECK(field_of({}, false, true) == "token_service.store");
     {
-        ma::token_service_options o;
+        ma::tokens::token_service_options o;
         o.api_key_prefix = "MAK";
         CHECK(field_of(o) == "token_service_options.api_key_prefix");
     }
     {
-        ma::token_service_options o;
+        ma::tokens::token_service_options o;
         o.refresh_token_prefix = "mak";
         CHECK(field_of(o) == "token_service_options.refresh_token_prefix");
     }
     {
-        ma::token_service_options o;
+        ma::tokens::token_service_options o;
         o.max_permanent_tokens = 0;
         CHECK(field_of(o) == "token_service_options.max_permanent_tokens");
     }
     {
-        ma::token_service_options o;
+        ma::tokens::token_service_options o;
         o.max_page_size = 0;
         CHECK(field_of(o) == "token_service_options.max_page_size");
     }
     {
         // A JWT may not outlive the publication of its key after a rotation.
-        ma::token_service_options o;
-        o.lifetimes.model_session = ma::default_retain_old_keys + 1s;
+        ma::tokens::token_service_options o;
+        o.lifetimes.model_session = ma::tokens::default_retain_old_keys + 1s;
         CHECK(field_of(o) == "token_service_options.lifetimes.model_session");
     }
     {
-        ma::token_service_options o;
+        ma::tokens::token_service_options o;
         o.login.max_failures = 0;
         CHECK(field_of(o) == "login_limiter_options.max_failures");
     }
@@ -300,8 +300,8 @@ TEST_CASE("the directory finds users, accounts and instances exactly, and is rep
 
     memory_fixture f;
     auto const before = f.service->directory();
-    ma::user_directory next = make_directory();
-    next.users.push_back(ma::user_record{"erin@example.com", password_hash(), "acme", {"models:read"}, {}});
+    ma::tokens::user_directory next = make_directory();
+    next.users.push_back(ma::tokens::user_record{"erin@example.com", password_hash(), "acme", {"models:read"}, {}});
     f.service->set_directory(next);
     CHECK(f.service->directory()->users.size() == 5);
     CHECK(before->users.size() == 4); // a reader's snapshot stays as it was
@@ -324,16 +324,16 @@ TEST_CASE_TEMPLATE("login issues an access token the validator accepts and an op
     auto const p = f.principal(pair->access);
     CHECK(p->subject == alice);
     CHECK(p->issuer == issuer_url);
-    CHECK(p->cls == ma::token_class::user);
-    CHECK(p->kind == ma::credential_kind::jwt);
+    CHECK(p->cls == ma::validation::token_class::user);
+    CHECK(p->kind == ma::validation::credential_kind::jwt);
     CHECK(p->scopes == all_scopes);
     CHECK(p->bindings.account == "acme");
     CHECK(p->expires_at == t0 + 30min);
 
     // The refresh token: `mrt_...` in the API key format, stored as its digest.
-    CHECK(ma::check_api_key(pair->refresh, "mrt"));
-    CHECK_FALSE(ma::has_api_key_prefix(pair->refresh, "mak"));
-    auto const record = f.store->find_refresh(ma::hash_secret(pair->refresh));
+    CHECK(ma::validation::check_api_key(pair->refresh, "mrt"));
+    CHECK_FALSE(ma::validation::has_api_key_prefix(pair->refresh, "mak"));
+    auto const record = f.store->find_refresh(ma::validation::hash_secret(pair->refresh));
     REQUIRE(record);
     CHECK(record->owner == alice);
     CHECK_FALSE(record->rotated);
@@ -385,7 +385,7 @@ TEST_CASE("failed logins are limited per email: 429 until the window ends, and a
 
 TEST_CASE("an unknown email is limited like a known one")
 {
-    ma::token_service_options o;
+    ma::tokens::token_service_options o;
     o.login.max_failures = 2;
     memory_fixture f(o);
     CHECK(error_of(f.service->login("mallory@example.com", "x")) == ma::lifecycle_error::invalid_credentials);
@@ -408,11 +408,11 @@ TEST_CASE_TEMPLATE("refresh rotates the refresh token and issues a new access to
     CHECK(second->refresh_expires == t1 + 24h * 90);
     auto const p = f.principal(second->access);
     CHECK(p->subject == alice);
-    CHECK(p->cls == ma::token_class::user);
+    CHECK(p->cls == ma::validation::token_class::user);
     CHECK(p->scopes == all_scopes);
 
-    auto const old_record = f.store->find_refresh(ma::hash_secret(first->refresh));
-    auto const new_record = f.store->find_refresh(ma::hash_secret(second->refresh));
+    auto const old_record = f.store->find_refresh(ma::validation::hash_secret(first->refresh));
+    auto const new_record = f.store->find_refresh(ma::validation::hash_secret(second->refresh));
     REQUIRE(old_record);
     REQUIRE(new_record);
     CHECK(old_record->rotated);
@@ -473,7 +473,7 @@ TEST_CASE("refresh refuses malformed, unknown and foreign tokens as invalid_refr
         "not a token",
         pair->access,                            // a JWT
         key->secret,                             // an API key: another prefix
-        ma::generate_api_key("mrt").value(),     // well-formed, unknown
+        ma::validation::generate_api_key("mrt").value(),     // well-formed, unknown
         typo,                                    // checksum mismatch
         pair->refresh + "x",                     // too long
     };
@@ -521,7 +521,7 @@ TEST_CASE("concurrent refreshes of one token: at most one wins, the rest are reu
     auto pair = f.service->login(alice, password);
     REQUIRE(pair);
     constexpr int threads = 8;
-    std::vector<ma::result<ma::token_pair>> results(threads, ma::lifecycle_error::invalid_refresh_token);
+    std::vector<ma::result<ma::tokens::token_pair>> results(threads, ma::lifecycle_error::invalid_refresh_token);
     {
         std::atomic<bool> go{false};
         std::vector<std::thread> pool;
@@ -571,7 +571,7 @@ TEST_CASE_TEMPLATE("a model session token is bound to its model and carries the 
     REQUIRE(session);
     CHECK(session->expires_at == t0 + 4h);
     auto const p = f.principal(session->token);
-    CHECK(p->cls == ma::token_class::model_session);
+    CHECK(p->cls == ma::validation::token_class::model_session);
     CHECK(p->subject == alice);
     CHECK(p->bindings.model_id == std::optional<std::int64_t>(1));
     CHECK(p->bindings.account == "acme");
@@ -579,8 +579,8 @@ TEST_CASE_TEMPLATE("a model session token is bound to its model and carries the 
     CHECK(p->expires_at == t0 + 4h);
 
     // Valid on its model, on no other whatever its scopes.
-    CHECK(f.policy->decide(*p, f.endpoint(1), ma::ScopePolicy::models_infer).allowed());
-    CHECK(f.policy->decide(*p, f.endpoint(2), ma::ScopePolicy::models_infer).error()
+    CHECK(f.policy->decide(*p, f.endpoint(1), ma::policy::ScopePolicy::models_infer).allowed());
+    CHECK(f.policy->decide(*p, f.endpoint(2), ma::policy::ScopePolicy::models_infer).error()
           == ma::policy_error::binding_mismatch);
     // Still a session token: it makes no other session.
     CHECK(error_of(f.service->model_session(*p, 1)) == ma::lifecycle_error::not_permitted);
@@ -611,7 +611,7 @@ TEST_CASE("a model session needs a console user whose scopes allow reading or in
     CHECK(error_of(f.service->model_session(*narrow, 2)) == ma::lifecycle_error::not_permitted);
 
     // A user token of another issuer is not a console access token.
-    ma::Principal foreign = *user;
+    ma::validation::Principal foreign = *user;
     foreign.issuer = "https://login.example.com";
     CHECK(error_of(f.service->model_session(foreign, 1)) == ma::lifecycle_error::not_permitted);
 
@@ -638,10 +638,10 @@ TEST_CASE_TEMPLATE("an instance token works on its instance's models only", Back
     auto created = f.service->create_instance_token(*user, i1, "ci", "for the CI", 30 * 24h);
     REQUIRE(created);
     auto const& token = *created->token;
-    CHECK(ma::check_api_key(created->secret, "mak"));
+    CHECK(ma::validation::check_api_key(created->secret, "mak"));
     CHECK(token.hint == created->secret.substr(created->secret.size() - 4));
     CHECK(token.id.size() == 36);
-    CHECK(token.cls == ma::token_class::instance);
+    CHECK(token.cls == ma::validation::token_class::instance);
     CHECK(token.owner == alice);
     CHECK(token.bindings.instance == i1);
     CHECK(token.bindings.account == "acme");
@@ -653,13 +653,13 @@ TEST_CASE_TEMPLATE("an instance token works on its instance's models only", Back
     CHECK(token.created == t0);
     CHECK(token.expires == std::optional<time_point>(t0 + 30 * 24h));
     REQUIRE(f.store->find_by_id(token.id));
-    CHECK(f.store->find_by_id(token.id)->secret_hash == ma::hash_secret(created->secret));
+    CHECK(f.store->find_by_id(token.id)->secret_hash == ma::validation::hash_secret(created->secret));
 
     auto const p = f.principal(created->secret);
-    CHECK(p->cls == ma::token_class::instance);
+    CHECK(p->cls == ma::validation::token_class::instance);
     CHECK(p->bindings.instance == i1);
-    CHECK(f.policy->decide(*p, f.endpoint(1), ma::ScopePolicy::models_infer).allowed());
-    CHECK(f.policy->decide(*p, f.endpoint(2), ma::ScopePolicy::models_infer).error()
+    CHECK(f.policy->decide(*p, f.endpoint(1), ma::policy::ScopePolicy::models_infer).allowed());
+    CHECK(f.policy->decide(*p, f.endpoint(2), ma::policy::ScopePolicy::models_infer).error()
           == ma::policy_error::binding_mismatch);
 
     // It manages nothing.
@@ -702,9 +702,9 @@ TEST_CASE("instance tokens: who may make them, and what they may be called")
 
     CHECK(error_of(f.service->create_instance_token(*user, i1, "x", "", 0s)) == ma::lifecycle_error::invalid_ttl);
     CHECK(error_of(f.service->create_instance_token(*user, i1, "x", "", -1s)) == ma::lifecycle_error::invalid_ttl);
-    CHECK(error_of(f.service->create_instance_token(*user, i1, "x", "", ma::max_ttl + 1s))
+    CHECK(error_of(f.service->create_instance_token(*user, i1, "x", "", ma::tokens::max_ttl + 1s))
           == ma::lifecycle_error::invalid_ttl);
-    CHECK(f.service->create_instance_token(*user, i1, "x", "", ma::max_ttl));
+    CHECK(f.service->create_instance_token(*user, i1, "x", "", ma::tokens::max_ttl));
 
     struct row
     {
@@ -822,7 +822,7 @@ TEST_CASE_TEMPLATE("regenerating the personal key disables the old one at once",
     auto first = f.service->regenerate_api_key(*user);
     REQUIRE(first);
     auto const p1 = f.principal(first->secret);
-    CHECK(p1->cls == ma::token_class::personal_key);
+    CHECK(p1->cls == ma::validation::token_class::personal_key);
     CHECK(p1->subject == alice);
     CHECK(p1->bindings.account == "acme");
     CHECK(p1->scopes == all_scopes);
@@ -837,9 +837,9 @@ TEST_CASE_TEMPLATE("regenerating the personal key disables the old one at once",
     auto const p2 = f.principal(second->secret);
     CHECK(p2->token_id == second->token->id);
 
-    ma::token_filter keys;
+    ma::tokens::token_filter keys;
     keys.owner = alice;
-    keys.cls = ma::token_class::personal_key;
+    keys.cls = ma::validation::token_class::personal_key;
     CHECK(f.store->count(keys) == 1);
 
     auto info = f.service->api_key_info(*user);
@@ -882,7 +882,7 @@ TEST_CASE("only a console user or their own key manages the personal key")
     auto session = f.service->model_session(*user, 1);
     REQUIRE(session);
     CHECK(error_of(f.service->regenerate_api_key(*f.principal(session->token))) == ma::lifecycle_error::not_permitted);
-    auto const account = f.managed(*user, ma::managed_kind::same_as_caller, false);
+    auto const account = f.managed(*user, ma::tokens::managed_kind::same_as_caller, false);
     CHECK(error_of(f.service->regenerate_api_key(*account)) == ma::lifecycle_error::not_permitted);
     // No key yet.
     CHECK(error_of(f.service->api_key_info(*user)) == ma::lifecycle_error::token_not_found);
@@ -896,9 +896,9 @@ TEST_CASE_TEMPLATE("account tokens: a 6th permanent one per account is refused w
     fixture<Backend> f;
     auto const user = f.console(alice);
     auto const t0 = f.clock.now();
-    auto first = f.service->create_managed(*user, ma::managed_kind::same_as_caller, std::nullopt, true);
+    auto first = f.service->create_managed(*user, ma::tokens::managed_kind::same_as_caller, std::nullopt, true);
     REQUIRE(first);
-    CHECK(first->token->cls == ma::token_class::account);
+    CHECK(first->token->cls == ma::validation::token_class::account);
     CHECK(first->token->bindings.account == "acme");
     CHECK(first->token->bindings.space.empty());
     CHECK(first->token->owner == alice);
@@ -906,31 +906,31 @@ TEST_CASE_TEMPLATE("account tokens: a 6th permanent one per account is refused w
     CHECK_FALSE(first->token->expires);
     CHECK(first->token->active);
     auto const account = f.principal(first->secret);
-    CHECK(account->cls == ma::token_class::account);
+    CHECK(account->cls == ma::validation::token_class::account);
 
     // An account token makes account tokens too; they share the quota.
     for(int i = 0; i < 4; ++i)
-        CHECK(f.service->create_managed(*(i % 2 ? user : account), ma::managed_kind::same_as_caller,
+        CHECK(f.service->create_managed(*(i % 2 ? user : account), ma::tokens::managed_kind::same_as_caller,
                                         std::nullopt, true));
-    auto const sixth = f.service->create_managed(*account, ma::managed_kind::same_as_caller, std::nullopt, true);
+    auto const sixth = f.service->create_managed(*account, ma::tokens::managed_kind::same_as_caller, std::nullopt, true);
     CHECK(error_of(sixth) == ma::lifecycle_error::permanent_token_quota);
     CHECK(ma::http_status(sixth.error()) == 409);
-    CHECK(error_of(f.service->create_managed(*user, ma::managed_kind::same_as_caller, std::nullopt, true))
+    CHECK(error_of(f.service->create_managed(*user, ma::tokens::managed_kind::same_as_caller, std::nullopt, true))
           == ma::lifecycle_error::permanent_token_quota);
 
     // Temporary tokens do not count; they last 24 hours.
-    auto temporary = f.service->create_managed(*account, ma::managed_kind::same_as_caller, std::nullopt, false);
+    auto temporary = f.service->create_managed(*account, ma::tokens::managed_kind::same_as_caller, std::nullopt, false);
     REQUIRE(temporary);
     CHECK_FALSE(temporary->token->permanent);
     CHECK(temporary->token->expires == std::optional<time_point>(t0 + 24h));
     // Another account, and a space of this one, have quotas of their own.
-    CHECK(f.service->create_managed(*f.console(carol), ma::managed_kind::same_as_caller, std::nullopt, true));
-    CHECK(f.service->create_managed(*account, ma::managed_kind::space, std::string("lab"), true));
+    CHECK(f.service->create_managed(*f.console(carol), ma::tokens::managed_kind::same_as_caller, std::nullopt, true));
+    CHECK(f.service->create_managed(*account, ma::tokens::managed_kind::space, std::string("lab"), true));
 
     if constexpr(Backend::persistent)
     {
         f.reopen();
-        CHECK(error_of(f.service->create_managed(*user, ma::managed_kind::same_as_caller, std::nullopt, true))
+        CHECK(error_of(f.service->create_managed(*user, ma::tokens::managed_kind::same_as_caller, std::nullopt, true))
               == ma::lifecycle_error::permanent_token_quota);
     }
 
@@ -942,47 +942,47 @@ TEST_CASE("space and manager tokens come from the account's authority")
 {
     memory_fixture f;
     auto const user = f.console(alice);
-    auto const account = f.managed(*user, ma::managed_kind::same_as_caller, false);
+    auto const account = f.managed(*user, ma::tokens::managed_kind::same_as_caller, false);
 
-    auto const space = f.managed(*account, ma::managed_kind::space, false, std::string("lab"));
-    CHECK(space->cls == ma::token_class::space);
+    auto const space = f.managed(*account, ma::tokens::managed_kind::space, false, std::string("lab"));
+    CHECK(space->cls == ma::validation::token_class::space);
     CHECK(space->bindings.account == "acme");
     CHECK(space->bindings.space == "lab");
     CHECK(space->expires_at == std::optional<time_point>(f.clock.now() + 24h));
-    CHECK(f.managed(*user, ma::managed_kind::space, true, std::string("default"))->bindings.space == "default");
-    CHECK(error_of(f.service->create_managed(*user, ma::managed_kind::space, std::string("nope"), false))
+    CHECK(f.managed(*user, ma::tokens::managed_kind::space, true, std::string("default"))->bindings.space == "default");
+    CHECK(error_of(f.service->create_managed(*user, ma::tokens::managed_kind::space, std::string("nope"), false))
           == ma::lifecycle_error::unknown_space);
-    CHECK(error_of(f.service->create_managed(*user, ma::managed_kind::space, std::nullopt, false))
+    CHECK(error_of(f.service->create_managed(*user, ma::tokens::managed_kind::space, std::nullopt, false))
           == ma::lifecycle_error::invalid_request_body);
 
     // A space token makes tokens of its own space only.
-    auto const sibling = f.managed(*space, ma::managed_kind::same_as_caller, false);
-    CHECK(sibling->cls == ma::token_class::space);
+    auto const sibling = f.managed(*space, ma::tokens::managed_kind::same_as_caller, false);
+    CHECK(sibling->cls == ma::validation::token_class::space);
     CHECK(sibling->bindings.space == "lab");
-    CHECK(error_of(f.service->create_managed(*space, ma::managed_kind::space, std::string("default"), false))
+    CHECK(error_of(f.service->create_managed(*space, ma::tokens::managed_kind::space, std::string("default"), false))
           == ma::lifecycle_error::not_permitted);
-    CHECK(error_of(f.service->create_managed(*space, ma::managed_kind::manager, std::nullopt, false))
+    CHECK(error_of(f.service->create_managed(*space, ma::tokens::managed_kind::manager, std::nullopt, false))
           == ma::lifecycle_error::not_permitted);
 
     // Space tokens reach their space's models only.
-    CHECK(f.policy->decide(*space, f.endpoint(2), ma::ScopePolicy::models_infer).allowed());
-    CHECK(f.policy->decide(*space, f.endpoint(1), ma::ScopePolicy::models_infer).error()
+    CHECK(f.policy->decide(*space, f.endpoint(2), ma::policy::ScopePolicy::models_infer).allowed());
+    CHECK(f.policy->decide(*space, f.endpoint(1), ma::policy::ScopePolicy::models_infer).error()
           == ma::policy_error::binding_mismatch);
 
-    auto const manager = f.managed(*user, ma::managed_kind::manager, false);
-    CHECK(manager->cls == ma::token_class::manager);
+    auto const manager = f.managed(*user, ma::tokens::managed_kind::manager, false);
+    CHECK(manager->cls == ma::validation::token_class::manager);
     CHECK(manager->bindings.account == "acme");
-    CHECK(f.managed(*account, ma::managed_kind::manager, false)->cls == ma::token_class::manager);
-    CHECK(f.managed(*manager, ma::managed_kind::same_as_caller, false)->cls == ma::token_class::manager);
-    CHECK(error_of(f.service->create_managed(*manager, ma::managed_kind::space, std::string("lab"), false))
+    CHECK(f.managed(*account, ma::tokens::managed_kind::manager, false)->cls == ma::validation::token_class::manager);
+    CHECK(f.managed(*manager, ma::tokens::managed_kind::same_as_caller, false)->cls == ma::validation::token_class::manager);
+    CHECK(error_of(f.service->create_managed(*manager, ma::tokens::managed_kind::space, std::string("lab"), false))
           == ma::lifecycle_error::not_permitted);
-    CHECK(f.policy->decide(*manager, f.endpoint(1), ma::ScopePolicy::models_read).error()
+    CHECK(f.policy->decide(*manager, f.endpoint(1), ma::policy::ScopePolicy::models_read).error()
           == ma::policy_error::class_forbidden);
 
     auto const who = f.service->whoami(*manager);
     REQUIRE(who);
     CHECK(who->first == "acme");
-    CHECK(who->second == ma::token_class::manager);
+    CHECK(who->second == ma::validation::token_class::manager);
     CHECK(error_of(f.service->whoami(*account)) == ma::lifecycle_error::not_permitted);
     CHECK(error_of(f.service->whoami(*user)) == ma::lifecycle_error::not_permitted);
     CHECK(error_of(f.service->whoami(*space)) == ma::lifecycle_error::not_permitted);
@@ -998,16 +998,16 @@ TEST_CASE("tokens that are not management tokens manage no NeuroIO tokens")
     REQUIRE(instance);
     REQUIRE(key);
     REQUIRE(session);
-    ma::Principal foreign = *user;
+    ma::validation::Principal foreign = *user;
     foreign.issuer = "https://login.example.com";
-    ma::Principal jwt_account = *user; // a JWT claiming to be an account token
-    jwt_account.cls = ma::token_class::account;
-    std::vector<ma::Principal> const callers = {*f.principal(instance->secret), *f.principal(key->secret),
+    ma::validation::Principal jwt_account = *user; // a JWT claiming to be an account token
+    jwt_account.cls = ma::validation::token_class::account;
+    std::vector<ma::validation::Principal> const callers = {*f.principal(instance->secret), *f.principal(key->secret),
                                                 *f.principal(session->token), foreign, jwt_account};
     for(auto const& caller : callers)
     {
-        INFO(ma::token_class_name(caller.cls));
-        CHECK(error_of(f.service->create_managed(caller, ma::managed_kind::same_as_caller, std::nullopt, false))
+        INFO(ma::validation::token_class_name(caller.cls));
+        CHECK(error_of(f.service->create_managed(caller, ma::tokens::managed_kind::same_as_caller, std::nullopt, false))
               == ma::lifecycle_error::not_permitted);
         CHECK(error_of(f.service->list_managed(caller, std::nullopt, 10, 0)) == ma::lifecycle_error::not_permitted);
         CHECK(error_of(f.service->get_managed(caller, "x")) == ma::lifecycle_error::not_permitted);
@@ -1022,9 +1022,9 @@ TEST_CASE_TEMPLATE("a token outside the caller's management scope is not found",
     auto const user = f.console(alice);
     auto const other = f.console(carol);
     std::string secret;
-    auto const account = f.managed(*user, ma::managed_kind::same_as_caller, true, std::nullopt, &secret);
+    auto const account = f.managed(*user, ma::tokens::managed_kind::same_as_caller, true, std::nullopt, &secret);
     auto const id = account->token_id;
-    auto const space = f.managed(*account, ma::managed_kind::space, false, std::string("lab"));
+    auto const space = f.managed(*account, ma::tokens::managed_kind::space, false, std::string("lab"));
 
     auto by_id = f.service->get_managed(*user, id);
     REQUIRE(by_id);
@@ -1040,14 +1040,14 @@ TEST_CASE_TEMPLATE("a token outside the caller's management scope is not found",
     CHECK(error_of(f.service->get_managed(*user, space->token_id)) == ma::lifecycle_error::token_not_found);
     CHECK(f.service->get_managed(*space, space->token_id));
     // A space manages its own space's tokens, not another space's of the account.
-    auto const other_space = f.managed(*account, ma::managed_kind::space, false, std::string("default"));
+    auto const other_space = f.managed(*account, ma::tokens::managed_kind::space, false, std::string("default"));
     CHECK(error_of(f.service->get_managed(*space, other_space->token_id)) == ma::lifecycle_error::token_not_found);
     CHECK(error_of(f.service->get_managed(*other_space, space->token_id)) == ma::lifecycle_error::token_not_found);
     auto const space_page = f.service->list_managed(*space, std::nullopt, 10, 0);
     REQUIRE(space_page);
     CHECK(ids_of(space_page->results) == std::vector<std::string>{space->token_id});
     CHECK(error_of(f.service->get_managed(*user, "no-such-id")) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->get_managed(*user, ma::generate_api_key().value()))
+    CHECK(error_of(f.service->get_managed(*user, ma::validation::generate_api_key().value()))
           == ma::lifecycle_error::token_not_found);
     CHECK(error_of(f.service->get_managed(*user, secret + "x")) == ma::lifecycle_error::token_not_found);
     CHECK(error_of(f.service->set_managed_active(*other, id, false)) == ma::lifecycle_error::token_not_found);
@@ -1083,14 +1083,14 @@ TEST_CASE("list_managed pages with count, next and previous")
     for(int i = 0; i < 12; ++i)
     {
         bool const permanent = i % 2 == 0 && i < 10; // 5 permanent, 7 temporary
-        auto created = f.service->create_managed(*user, ma::managed_kind::same_as_caller, std::nullopt, permanent);
+        auto created = f.service->create_managed(*user, ma::tokens::managed_kind::same_as_caller, std::nullopt, permanent);
         REQUIRE(created);
         ids.push_back(created->token->id);
         f.clock.advance(1s);
     }
     // Another account's and a space's tokens are not listed.
-    CHECK(f.service->create_managed(*f.console(carol), ma::managed_kind::same_as_caller, std::nullopt, false));
-    CHECK(f.service->create_managed(*user, ma::managed_kind::space, std::string("lab"), false));
+    CHECK(f.service->create_managed(*f.console(carol), ma::tokens::managed_kind::same_as_caller, std::nullopt, false));
+    CHECK(f.service->create_managed(*user, ma::tokens::managed_kind::space, std::string("lab"), false));
     auto const slice = [&](std::size_t from, std::size_t to) {
         return std::vector<std::string>(ids.begin() + static_cast<std::ptrdiff_t>(from),
                                         ids.begin() + static_cast<std::ptrdiff_t>(to));
@@ -1135,7 +1135,7 @@ TEST_CASE("list_managed pages with count, next and previous")
     CHECK(temporary->count == 7);
 
     // A smaller largest page.
-    ma::token_service_options small;
+    ma::tokens::token_service_options small;
     small.max_page_size = 4;
     service_type narrow(make_directory(), f.router, f.issuer, f.store, f.policy, small, clock_ref(f.clock));
     auto page = narrow.list_managed(*user, std::nullopt, 10, 0);
@@ -1162,24 +1162,24 @@ TEST_CASE_TEMPLATE("delete-many follows the permanent filter and spares the call
     fixture<Backend> f;
     auto const user = f.console(alice);
     std::string caller_secret;
-    auto const caller = f.managed(*user, ma::managed_kind::same_as_caller, true, std::nullopt, &caller_secret);
+    auto const caller = f.managed(*user, ma::tokens::managed_kind::same_as_caller, true, std::nullopt, &caller_secret);
     std::vector<std::string> permanent, temporary;
     for(int i = 0; i < 2; ++i)
     {
-        auto created = f.service->create_managed(*caller, ma::managed_kind::same_as_caller, std::nullopt, true);
+        auto created = f.service->create_managed(*caller, ma::tokens::managed_kind::same_as_caller, std::nullopt, true);
         REQUIRE(created);
         permanent.push_back(created->secret);
     }
     for(int i = 0; i < 3; ++i)
     {
-        auto created = f.service->create_managed(*caller, ma::managed_kind::same_as_caller, std::nullopt, false);
+        auto created = f.service->create_managed(*caller, ma::tokens::managed_kind::same_as_caller, std::nullopt, false);
         REQUIRE(created);
         temporary.push_back(created->secret);
     }
     std::string space_secret;
-    (void)f.managed(*caller, ma::managed_kind::space, true, std::string("lab"), &space_secret);
+    (void)f.managed(*caller, ma::tokens::managed_kind::space, true, std::string("lab"), &space_secret);
     std::string globex_secret;
-    (void)f.managed(*f.console(carol), ma::managed_kind::same_as_caller, true, std::nullopt, &globex_secret);
+    (void)f.managed(*f.console(carol), ma::tokens::managed_kind::same_as_caller, true, std::nullopt, &globex_secret);
     for(auto const& s : temporary)
         (void)f.principal(s); // cached
 
@@ -1197,7 +1197,7 @@ TEST_CASE_TEMPLATE("delete-many follows the permanent filter and spares the call
         CHECK(f.refusal(s) == ma::token_error::unknown_api_key);
     // The caller itself, the space's and the other account's tokens remain.
     CHECK(f.principal(caller_secret)->token_id == caller->token_id);
-    CHECK(f.principal(space_secret)->cls == ma::token_class::space);
+    CHECK(f.principal(space_secret)->cls == ma::validation::token_class::space);
     CHECK(f.principal(globex_secret)->bindings.account == "globex");
     auto const left = f.service->list_managed(*caller, std::nullopt, 10, 0);
     REQUIRE(left);
@@ -1226,7 +1226,7 @@ TEST_CASE("what the service issued survives a restart over a journal store")
     auto pair = f.service->login(alice, password);
     auto instance = f.service->create_instance_token(*user, i1, "ci", "", std::nullopt);
     auto key = f.service->regenerate_api_key(*user);
-    auto account = f.service->create_managed(*user, ma::managed_kind::same_as_caller, std::nullopt, true);
+    auto account = f.service->create_managed(*user, ma::tokens::managed_kind::same_as_caller, std::nullopt, true);
     REQUIRE(pair);
     REQUIRE(instance);
     REQUIRE(key);
@@ -1234,9 +1234,9 @@ TEST_CASE("what the service issued survives a restart over a journal store")
 
     f.reopen();
     CHECK(f.principal(pair->access)->subject == alice);
-    CHECK(f.principal(instance->secret)->cls == ma::token_class::instance);
-    CHECK(f.principal(key->secret)->cls == ma::token_class::personal_key);
-    CHECK(f.principal(account->secret)->cls == ma::token_class::account);
+    CHECK(f.principal(instance->secret)->cls == ma::validation::token_class::instance);
+    CHECK(f.principal(key->secret)->cls == ma::validation::token_class::personal_key);
+    CHECK(f.principal(account->secret)->cls == ma::validation::token_class::account);
     auto refreshed = f.service->refresh(pair->refresh);
     REQUIRE(refreshed);
     CHECK(f.principal(refreshed->access)->subject == alice);
@@ -1264,7 +1264,7 @@ TEST_CASE("F2: failures from one address never lock the user out of another")
 
 TEST_CASE("F2: one address guessing across many emails is limited per address")
 {
-    ma::token_service_options o;
+    ma::tokens::token_service_options o;
     o.login_per_address.max_failures = 3;
     memory_fixture f(o);
     CHECK(error_of(f.service->login("u1@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
@@ -1277,7 +1277,7 @@ TEST_CASE("F2: one address guessing across many emails is limited per address")
 
 TEST_CASE("F2: a success gives the address back its attempt but not the failures before it")
 {
-    ma::token_service_options o;
+    ma::tokens::token_service_options o;
     o.login_per_address.max_failures = 3;
     memory_fixture f(o);
     CHECK(error_of(f.service->login("u1@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
@@ -1292,7 +1292,7 @@ TEST_CASE("F2: a success gives the address back its attempt but not the failures
 
 TEST_CASE("F2: parallel wrong logins get no more attempts than the limit")
 {
-    ma::token_service_options o;
+    ma::tokens::token_service_options o;
     o.login.max_failures = 3;
     memory_fixture f(o);
     std::atomic<int> verified{0};
@@ -1318,16 +1318,16 @@ TEST_CASE("F7: an unknown email is verified against a dummy of the directory's u
     memory_fixture f;
     auto const dir = f.service->directory();
     REQUIRE(! dir->users.empty());
-    CHECK(f.service->dummy_hash().iterations() == ma::min_password_iterations);
+    CHECK(f.service->dummy_hash().iterations() == ma::tokens::min_password_iterations);
     // The most common count wins; the larger on a tie; the default when empty.
-    ma::user_directory mixed;
+    ma::tokens::user_directory mixed;
     for(unsigned iterations : {720000u, 1000000u, 1000000u, 100000u})
     {
-        mixed.users.push_back(ma::user_record{"u" + std::to_string(mixed.users.size()) + "@example.com",
-                                              ma::password_hash::dummy(iterations), "demo", {}, {}});
+        mixed.users.push_back(ma::tokens::user_record{"u" + std::to_string(mixed.users.size()) + "@example.com",
+                                              ma::tokens::password_hash::dummy(iterations), "demo", {}, {}});
     }
-    CHECK(ma::detail::dummy_hash_for(mixed)->iterations() == 1000000u);
-    CHECK(ma::detail::dummy_hash_for(ma::user_directory{})->iterations() == ma::default_password_iterations);
+    CHECK(ma::tokens::detail::dummy_hash_for(mixed)->iterations() == 1000000u);
+    CHECK(ma::tokens::detail::dummy_hash_for(ma::tokens::user_directory{})->iterations() == ma::tokens::default_password_iterations);
     // set_directory follows the new directory.
     f.service->set_directory(mixed);
     CHECK(f.service->dummy_hash().iterations() == 1000000u);
@@ -1338,19 +1338,19 @@ TEST_CASE("F7: an unknown email is verified against a dummy of the directory's u
 
 TEST_CASE_TEMPLATE("F3: temporary NeuroIO tokens and instance tokens have quotas answered with 409", Backend, BACKENDS)
 {
-    ma::token_service_options options;
+    ma::tokens::token_service_options options;
     options.max_temporary_tokens = 2;
     options.max_instance_tokens = 2;
     fixture<Backend> f(options);
     auto const user = f.console(alice);
-    auto const account = f.managed(*user, ma::managed_kind::same_as_caller, true);
-    CHECK(f.service->create_managed(*user, ma::managed_kind::same_as_caller, std::nullopt, false));
-    CHECK(f.service->create_managed(*account, ma::managed_kind::same_as_caller, std::nullopt, false));
-    auto const third = f.service->create_managed(*account, ma::managed_kind::same_as_caller, std::nullopt, false);
+    auto const account = f.managed(*user, ma::tokens::managed_kind::same_as_caller, true);
+    CHECK(f.service->create_managed(*user, ma::tokens::managed_kind::same_as_caller, std::nullopt, false));
+    CHECK(f.service->create_managed(*account, ma::tokens::managed_kind::same_as_caller, std::nullopt, false));
+    auto const third = f.service->create_managed(*account, ma::tokens::managed_kind::same_as_caller, std::nullopt, false);
     CHECK(error_of(third) == ma::lifecycle_error::token_quota);
     CHECK(ma::http_status(third.error()) == 409);
     // Per class, account and space: a space has a quota of its own.
-    CHECK(f.service->create_managed(*account, ma::managed_kind::space, std::string("lab"), false));
+    CHECK(f.service->create_managed(*account, ma::tokens::managed_kind::space, std::string("lab"), false));
 
     CHECK(f.service->create_instance_token(*user, i1, "a", "", std::nullopt));
     CHECK(f.service->create_instance_token(*user, i1, "b", "", 1h));
@@ -1362,8 +1362,8 @@ TEST_CASE_TEMPLATE("F3: temporary NeuroIO tokens and instance tokens have quotas
     // Expired tokens do not count.
     f.clock.advance(24h);
     auto const later = f.console(alice);
-    auto const later_account = f.managed(*later, ma::managed_kind::same_as_caller, true);
-    CHECK(f.service->create_managed(*later_account, ma::managed_kind::same_as_caller, std::nullopt, false));
+    auto const later_account = f.managed(*later, ma::tokens::managed_kind::same_as_caller, true);
+    CHECK(f.service->create_managed(*later_account, ma::tokens::managed_kind::same_as_caller, std::nullopt, false));
     CHECK(f.service->create_instance_token(*later, i1, "c", "", std::nullopt));
     CHECK(error_of(f.service->create_instance_token(*later, i1, "d", "", std::nullopt))
           == ma::lifecycle_error::token_quota);
@@ -1372,7 +1372,7 @@ TEST_CASE_TEMPLATE("F3: temporary NeuroIO tokens and instance tokens have quotas
 TEST_CASE_TEMPLATE("F3: a login beyond max_refresh_families ends the user's least recently used session", Backend,
                    BACKENDS)
 {
-    ma::token_service_options options;
+    ma::tokens::token_service_options options;
     options.max_refresh_families = 2;
     fixture<Backend> f(options);
     auto first = f.service->login(alice, password);
@@ -1424,7 +1424,7 @@ TEST_CASE_TEMPLATE("F6: a revoked family takes its model session tokens and ever
     auto late = f.service->model_session(*f.principal(access.back()), 1);
     REQUIRE(early);
     REQUIRE(late);
-    CHECK(f.principal(early->token)->cls == ma::token_class::model_session);
+    CHECK(f.principal(early->token)->cls == ma::validation::token_class::model_session);
     // A session from a token of another login stays out of this family.
     auto other = f.service->login(alice, password);
     REQUIRE(other);
@@ -1452,7 +1452,7 @@ TEST_CASE_TEMPLATE("F6: a revoked family takes its model session tokens and ever
 
 TEST_CASE("F6: a family refuses more live tokens than max_family_tokens instead of forgetting one")
 {
-    ma::token_service_options options;
+    ma::tokens::token_service_options options;
     options.max_family_tokens = 3;
     memory_fixture f(options);
     auto pair = f.service->login(alice, password); // 1: the access token
@@ -1480,11 +1480,11 @@ TEST_CASE("F5: after a restart with a narrower directory, what a user minted fol
     auto const instance = f.service->create_instance_token(*user, i1, "ci", "", std::nullopt);
     REQUIRE(instance);
     std::string account_secret;
-    (void)f.managed(*user, ma::managed_kind::same_as_caller, true, std::nullopt, &account_secret);
+    (void)f.managed(*user, ma::tokens::managed_kind::same_as_caller, true, std::nullopt, &account_secret);
     std::string space_secret;
-    (void)f.managed(*user, ma::managed_kind::space, true, std::string("lab"), &space_secret);
+    (void)f.managed(*user, ma::tokens::managed_kind::space, true, std::string("lab"), &space_secret);
     std::string carol_secret;
-    (void)f.managed(*f.console(carol), ma::managed_kind::same_as_caller, true, std::nullopt, &carol_secret);
+    (void)f.managed(*f.console(carol), ma::tokens::managed_kind::same_as_caller, true, std::nullopt, &carol_secret);
     REQUIRE(f.principal(key->secret)->scopes.size() == 3);
 
     // The next config: alice may only read now, no longer manages i1, and
@@ -1499,8 +1499,8 @@ TEST_CASE("F5: after a restart with a narrower directory, what a user minted fol
     f.store = f.backend.open();
     f.service = std::make_shared<service_type>(narrower, f.router, f.issuer, f.store, f.policy, f.options,
                                                clock_ref(f.clock));
-    f.validator = std::make_shared<validator_type>(std::vector<ma::trusted_issuer>{f.issuer->trusted()},
-                                                   ma::token_validator_options{}, f.store, clock_ref(f.clock));
+    f.validator = std::make_shared<validator_type>(std::vector<ma::validation::trusted_issuer>{f.issuer->trusted()},
+                                                   ma::validation::token_validator_options{}, f.store, clock_ref(f.clock));
     auto const applied = f.service->apply_grants();
     REQUIRE(applied);
     CHECK(applied->deleted == 2);  // the instance token and the space token
@@ -1531,10 +1531,10 @@ TEST_CASE("F5: a user removed from the directory loses every token they minted, 
     auto const key = f.service->regenerate_api_key(*user);
     REQUIRE(key);
     std::string account_secret;
-    auto const account = f.managed(*user, ma::managed_kind::same_as_caller, true, std::nullopt, &account_secret);
+    auto const account = f.managed(*user, ma::tokens::managed_kind::same_as_caller, true, std::nullopt, &account_secret);
     // A token minted by the account token is alice's too.
     std::string minted_secret;
-    (void)f.managed(*account, ma::managed_kind::same_as_caller, false, std::nullopt, &minted_secret);
+    (void)f.managed(*account, ma::tokens::managed_kind::same_as_caller, false, std::nullopt, &minted_secret);
 
     auto without = make_directory();
     without.users.erase(without.users.begin()); // alice
@@ -1571,7 +1571,7 @@ TEST_CASE("F5: a user moved to another account loses the tokens bound to the old
 
 TEST_CASE("F5: scopes still granted are those a held scope covers on whole segments")
 {
-    using ma::detail::scopes_still_granted;
+    using ma::tokens::detail::scopes_still_granted;
     std::vector<std::string> const token = {"models:read", "models:infer:models/practicus/churn",
                                             "models:infer:models/practicus-beta", "tokens:manage", "bogus"};
     CHECK(scopes_still_granted(token, {"models:read", "models:infer", "tokens:manage"})
@@ -1587,14 +1587,14 @@ TEST_CASE("F12: a temporary managed token cannot create permanent tokens, only t
 {
     memory_fixture f;
     auto const user = f.console(alice);
-    auto const temporary = f.managed(*user, ma::managed_kind::same_as_caller, false);
+    auto const temporary = f.managed(*user, ma::tokens::managed_kind::same_as_caller, false);
     REQUIRE(temporary->expires_at);
-    CHECK(error_of(f.service->create_managed(*temporary, ma::managed_kind::same_as_caller, std::nullopt, true))
+    CHECK(error_of(f.service->create_managed(*temporary, ma::tokens::managed_kind::same_as_caller, std::nullopt, true))
           == ma::lifecycle_error::not_permitted);
-    CHECK(error_of(f.service->create_managed(*temporary, ma::managed_kind::space, std::string("lab"), true))
+    CHECK(error_of(f.service->create_managed(*temporary, ma::tokens::managed_kind::space, std::string("lab"), true))
           == ma::lifecycle_error::not_permitted);
-    CHECK(f.service->create_managed(*temporary, ma::managed_kind::same_as_caller, std::nullopt, false));
+    CHECK(f.service->create_managed(*temporary, ma::tokens::managed_kind::same_as_caller, std::nullopt, false));
     // A permanent token still makes permanent ones.
-    auto const permanent = f.managed(*user, ma::managed_kind::same_as_caller, true);
-    CHECK(f.service->create_managed(*permanent, ma::managed_kind::same_as_caller, std::nullopt, true));
+    auto const permanent = f.managed(*user, ma::tokens::managed_kind::same_as_caller, true);
+    CHECK(f.service->create_managed(*permanent, ma::tokens::managed_kind::same_as_caller, std::nullopt, true));
 }

@@ -43,7 +43,7 @@ TEST_CASE("a lifetime is a positive integer and one unit of s m h d")
     for(auto const& r : rows)
     {
         CAPTURE(r.input);
-        auto ttl = ma::parse_ttl(r.input);
+        auto ttl = ma::tokens::parse_ttl(r.input);
         REQUIRE(ttl);
         CHECK(ttl->count() == r.expected.count());
     }
@@ -92,50 +92,50 @@ TEST_CASE("anything but the strict lifetime grammar is invalid_ttl")
     for(auto const* input : rows)
     {
         CAPTURE(input);
-        auto ttl = ma::parse_ttl(input);
+        auto ttl = ma::tokens::parse_ttl(input);
         REQUIRE(ttl.has_error());
         CHECK(ttl.error() == ma::lifecycle_error::invalid_ttl);
     }
     // An embedded NUL, which a C string would hide.
-    auto ttl = ma::parse_ttl(std::string_view("3\0d", 3));
+    auto ttl = ma::tokens::parse_ttl(std::string_view("3\0d", 3));
     REQUIRE(ttl.has_error());
     CHECK(ttl.error() == ma::lifecycle_error::invalid_ttl);
 }
 
 TEST_CASE("a lifetime is formatted in the largest unit that divides it")
 {
-    CHECK(ma::format_ttl(1s) == "1s");
-    CHECK(ma::format_ttl(59s) == "59s");
-    CHECK(ma::format_ttl(60s) == "1m");
-    CHECK(ma::format_ttl(90s) == "90s");
-    CHECK(ma::format_ttl(1800s) == "30m");
-    CHECK(ma::format_ttl(3600s) == "1h");
-    CHECK(ma::format_ttl(5400s) == "90m");
-    CHECK(ma::format_ttl(14400s) == "4h");
-    CHECK(ma::format_ttl(86400s) == "1d");
-    CHECK(ma::format_ttl(86401s) == "86401s");
-    CHECK(ma::format_ttl(90000s) == "25h");
-    CHECK(ma::format_ttl(std::chrono::hours(24 * 90)) == "90d");
-    CHECK(ma::format_ttl(ma::max_ttl) == "3650d");
-    CHECK_THROWS_AS((void)ma::format_ttl(0s), std::invalid_argument);
-    CHECK_THROWS_AS((void)ma::format_ttl(-1s), std::invalid_argument);
+    CHECK(ma::tokens::format_ttl(1s) == "1s");
+    CHECK(ma::tokens::format_ttl(59s) == "59s");
+    CHECK(ma::tokens::format_ttl(60s) == "1m");
+    CHECK(ma::tokens::format_ttl(90s) == "90s");
+    CHECK(ma::tokens::format_ttl(1800s) == "30m");
+    CHECK(ma::tokens::format_ttl(3600s) == "1h");
+    CHECK(ma::tokens::format_ttl(5400s) == "90m");
+    CHECK(ma::tokens::format_ttl(14400s) == "4h");
+    CHECK(ma::tokens::format_ttl(86400s) == "1d");
+    CHECK(ma::tokens::format_ttl(86401s) == "86401s");
+    CHECK(ma::tokens::format_ttl(90000s) == "25h");
+    CHECK(ma::tokens::format_ttl(std::chrono::hours(24 * 90)) == "90d");
+    CHECK(ma::tokens::format_ttl(ma::tokens::max_ttl) == "3650d");
+    CHECK_THROWS_AS((void)ma::tokens::format_ttl(0s), std::invalid_argument);
+    CHECK_THROWS_AS((void)ma::tokens::format_ttl(-1s), std::invalid_argument);
 }
 
 TEST_CASE("parse_ttl reads back every lifetime format_ttl writes")
 {
     // Every lifetime up to two days, then a stride over the whole range.
     auto round_trips = [](std::chrono::seconds t) {
-        auto const text = ma::format_ttl(t);
-        auto const back = ma::parse_ttl(text);
+        auto const text = ma::tokens::format_ttl(t);
+        auto const back = ma::tokens::parse_ttl(text);
         return back && *back == t;
     };
     int failures = 0;
     for(std::chrono::seconds t = 1s; t <= 2 * 86400s; ++t)
         failures += ! round_trips(t);
-    for(std::chrono::seconds t = 2 * 86400s; t <= ma::max_ttl; t += 997s)
+    for(std::chrono::seconds t = 2 * 86400s; t <= ma::tokens::max_ttl; t += 997s)
         failures += ! round_trips(t);
     CHECK(failures == 0);
-    CHECK(round_trips(ma::max_ttl));
-    CHECK(ma::format_ttl(ma::max_ttl + 1s) == "315360001s");
-    CHECK_FALSE(ma::parse_ttl(ma::format_ttl(ma::max_ttl + 1s)));
+    CHECK(round_trips(ma::tokens::max_ttl));
+    CHECK(ma::tokens::format_ttl(ma::tokens::max_ttl + 1s) == "315360001s");
+    CHECK_FALSE(ma::tokens::parse_ttl(ma::tokens::format_ttl(ma::tokens::max_ttl + 1s)));
 }

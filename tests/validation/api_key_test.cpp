@@ -16,7 +16,7 @@ namespace ma = modelauth;
 
 TEST_CASE("a generated API key has the prefix, 43 base62 characters of randomness and a checksum")
 {
-    auto key = ma::generate_api_key();
+    auto key = ma::validation::generate_api_key();
     REQUIRE(key);
     CHECK(key->size() == 3 + 1 + 43 + 1 + 6);
     CHECK(key->rfind("mak_", 0) == 0);
@@ -24,9 +24,9 @@ TEST_CASE("a generated API key has the prefix, 43 base62 characters of randomnes
     for(std::size_t i = 4; i < key->size(); ++i)
         if(i != 4 + 43)
             CHECK(std::isalnum(static_cast<unsigned char>((*key)[i])));
-    CHECK(ma::check_api_key(*key));
-    CHECK(ma::has_api_key_prefix(*key, "mak"));
-    CHECK(ma::api_key_hint(*key) == key->substr(key->size() - 4));
+    CHECK(ma::validation::check_api_key(*key));
+    CHECK(ma::validation::has_api_key_prefix(*key, "mak"));
+    CHECK(ma::validation::api_key_hint(*key) == key->substr(key->size() - 4));
 }
 
 TEST_CASE("generated API keys do not repeat and use the whole base62 alphabet")
@@ -35,9 +35,9 @@ TEST_CASE("generated API keys do not repeat and use the whole base62 alphabet")
     std::set<char> seen;
     for(int i = 0; i < 500; ++i)
     {
-        auto key = ma::generate_api_key("inst");
+        auto key = ma::validation::generate_api_key("inst");
         REQUIRE(key);
-        CHECK(ma::check_api_key(*key, "inst"));
+        CHECK(ma::validation::check_api_key(*key, "inst"));
         keys.insert(*key);
         for(std::size_t j = 5; j < 5 + 43; ++j)
             seen.insert((*key)[j]);
@@ -48,7 +48,7 @@ TEST_CASE("generated API keys do not repeat and use the whole base62 alphabet")
 
 TEST_CASE("H16: malformed API keys are rejected before any lookup")
 {
-    auto key = ma::generate_api_key().value();
+    auto key = ma::validation::generate_api_key().value();
     std::string flipped_case = key;
     for(std::size_t i = 4; i < 4 + 43; ++i)
         if(std::isalpha(static_cast<unsigned char>(flipped_case[i])))
@@ -80,7 +80,7 @@ TEST_CASE("H16: malformed API keys are rejected before any lookup")
     for(auto const& r : rows)
     {
         CAPTURE(r.why);
-        auto checked = ma::check_api_key(r.input);
+        auto checked = ma::validation::check_api_key(r.input);
         REQUIRE(checked.has_error());
         CHECK(checked.error() == r.expected);
     }
@@ -88,13 +88,13 @@ TEST_CASE("H16: malformed API keys are rejected before any lookup")
 
 TEST_CASE("a typo in an API key fails its checksum")
 {
-    auto key = ma::generate_api_key().value();
+    auto key = ma::validation::generate_api_key().value();
     int detected = 0;
     for(std::size_t i = 4; i < 4 + 43; ++i)
     {
         std::string typo = key;
         typo[i] = typo[i] == 'a' ? 'b' : 'a';
-        auto checked = ma::check_api_key(typo);
+        auto checked = ma::validation::check_api_key(typo);
         REQUIRE(checked.has_error());
         detected += checked.error() == ma::token_error::api_key_checksum_mismatch;
     }
@@ -103,23 +103,23 @@ TEST_CASE("a typo in an API key fails its checksum")
 
 TEST_CASE("API key prefixes are short lower-case ASCII")
 {
-    CHECK(ma::is_valid_api_key_prefix("mak"));
-    CHECK(ma::is_valid_api_key_prefix("neuro2"));
-    CHECK_FALSE(ma::is_valid_api_key_prefix(""));
-    CHECK_FALSE(ma::is_valid_api_key_prefix("MAK"));
-    CHECK_FALSE(ma::is_valid_api_key_prefix("ma_k"));
-    CHECK_FALSE(ma::is_valid_api_key_prefix(std::string(17, 'a')));
-    CHECK_THROWS_AS((void)ma::generate_api_key("Bad"), std::invalid_argument);
+    CHECK(ma::validation::is_valid_api_key_prefix("mak"));
+    CHECK(ma::validation::is_valid_api_key_prefix("neuro2"));
+    CHECK_FALSE(ma::validation::is_valid_api_key_prefix(""));
+    CHECK_FALSE(ma::validation::is_valid_api_key_prefix("MAK"));
+    CHECK_FALSE(ma::validation::is_valid_api_key_prefix("ma_k"));
+    CHECK_FALSE(ma::validation::is_valid_api_key_prefix(std::string(17, 'a')));
+    CHECK_THROWS_AS((void)ma::validation::generate_api_key("Bad"), std::invalid_argument);
 }
 
 TEST_CASE("secrets are hashed with SHA-256 and digests compare in constant time")
 {
     // FIPS 180-2 test vector: SHA-256("abc").
-    auto const digest = ma::hash_secret("abc");
+    auto const digest = ma::validation::hash_secret("abc");
     unsigned char const expected[32] = {
         0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40, 0xde, 0x5d, 0xae, 0x22, 0x23,
         0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
     CHECK(std::equal(digest.begin(), digest.end(), expected));
-    CHECK(ma::digest_equal(digest, ma::hash_secret("abc")));
-    CHECK_FALSE(ma::digest_equal(digest, ma::hash_secret("abd")));
+    CHECK(ma::validation::digest_equal(digest, ma::validation::hash_secret("abc")));
+    CHECK_FALSE(ma::validation::digest_equal(digest, ma::validation::hash_secret("abd")));
 }

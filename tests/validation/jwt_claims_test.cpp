@@ -24,9 +24,9 @@ json::object claims(char const* text)
     return json::parse(text).as_object();
 }
 
-std::error_code check(char const* text, ma::claim_rules const& rules = {})
+std::error_code check(char const* text, ma::validation::claim_rules const& rules = {})
 {
-    auto r = ma::check_registered_claims(claims(text), rules, now);
+    auto r = ma::validation::check_registered_claims(claims(text), rules, now);
     return r ? std::error_code{} : r.error();
 }
 
@@ -79,7 +79,7 @@ TEST_CASE("J24: exp, nbf and iat are checked with the leeway")
 
 TEST_CASE("opting out of exp is explicit, and the leeway is configurable")
 {
-    ma::claim_rules rules;
+    ma::validation::claim_rules rules;
     rules.require_expiry = false;
     CHECK(check("{}", rules) == std::error_code{});
     rules.require_expiry = true;
@@ -90,7 +90,7 @@ TEST_CASE("opting out of exp is explicit, and the leeway is configurable")
 
 TEST_CASE("the maximum lifetime bounds exp - iat, or exp - now without iat")
 {
-    ma::claim_rules rules;
+    ma::validation::claim_rules rules;
     rules.max_lifetime = 3600s;
     CHECK(check(R"({"iat":1800000000,"exp":1800003600})", rules) == std::error_code{});
     CHECK(check(R"({"iat":1800000000,"exp":1800003601})", rules) == ma::token_error::lifetime_too_long);
@@ -101,7 +101,7 @@ TEST_CASE("the maximum lifetime bounds exp - iat, or exp - now without iat")
 
 TEST_CASE("J24: aud is a string or an array, and any accepted audience matches")
 {
-    ma::claim_rules rules;
+    ma::validation::claim_rules rules;
     rules.audiences = {"models", "console"};
     CHECK(check(R"({"exp":1800000100,"aud":"models"})", rules) == std::error_code{});
     CHECK(check(R"({"exp":1800000100,"aud":["other","console"]})", rules) == std::error_code{});
@@ -117,54 +117,54 @@ TEST_CASE("J24: aud is a string or an array, and any accepted audience matches")
 
 TEST_CASE("scopes come from scope (space-separated) or scp (array), deduplicated in order")
 {
-    auto s = ma::scope_claim(claims(R"({"scope":"models:read  models:infer models:read"})"));
+    auto s = ma::validation::scope_claim(claims(R"({"scope":"models:read  models:infer models:read"})"));
     REQUIRE(s.has_value());
     CHECK(*s == std::vector<std::string>{"models:read", "models:infer"});
 
-    s = ma::scope_claim(claims(R"({"scp":["tokens:manage","models:read"]})"));
+    s = ma::validation::scope_claim(claims(R"({"scp":["tokens:manage","models:read"]})"));
     REQUIRE(s.has_value());
     CHECK(*s == std::vector<std::string>{"tokens:manage", "models:read"});
 
-    s = ma::scope_claim(claims(R"({"scope":"a","scp":["b","a"]})"));
+    s = ma::validation::scope_claim(claims(R"({"scope":"a","scp":["b","a"]})"));
     REQUIRE(s.has_value());
     CHECK(*s == std::vector<std::string>{"a", "b"});
 
-    CHECK(ma::scope_claim(claims("{}")).value().empty());
-    CHECK(ma::scope_claim(claims(R"({"scope":["a"]})")).error() == ma::token_error::invalid_claim_type);
-    CHECK(ma::scope_claim(claims(R"({"scp":[1]})")).error() == ma::token_error::invalid_claim_type);
-    CHECK(ma::scope_claim(claims(R"({"scp":{}})")).error() == ma::token_error::invalid_claim_type);
+    CHECK(ma::validation::scope_claim(claims("{}")).value().empty());
+    CHECK(ma::validation::scope_claim(claims(R"({"scope":["a"]})")).error() == ma::token_error::invalid_claim_type);
+    CHECK(ma::validation::scope_claim(claims(R"({"scp":[1]})")).error() == ma::token_error::invalid_claim_type);
+    CHECK(ma::validation::scope_claim(claims(R"({"scp":{}})")).error() == ma::token_error::invalid_claim_type);
 }
 
 TEST_CASE("class and bindings are read from cls, model_id, instance, account, space")
 {
-    auto b = ma::binding_claims(claims(
+    auto b = ma::validation::binding_claims(claims(
         R"({"cls":"model_session","model_id":7,"instance":"demo/eu01/demo","account":"demo","space":"default"})"));
     REQUIRE(b.has_value());
-    CHECK(b->first == ma::token_class::model_session);
+    CHECK(b->first == ma::validation::token_class::model_session);
     CHECK(b->second.model_id == 7);
     CHECK(b->second.instance == "demo/eu01/demo");
     CHECK(b->second.account == "demo");
     CHECK(b->second.space == "default");
 
-    b = ma::binding_claims(claims("{}"));
+    b = ma::validation::binding_claims(claims("{}"));
     REQUIRE(b.has_value());
-    CHECK(b->first == ma::token_class::user);
+    CHECK(b->first == ma::validation::token_class::user);
     CHECK_FALSE(b->second.model_id);
 
-    CHECK(ma::binding_claims(claims(R"({"cls":"root"})")).error() == ma::token_error::invalid_claim_type);
-    CHECK(ma::binding_claims(claims(R"({"model_id":"7"})")).error() == ma::token_error::invalid_claim_type);
-    CHECK(ma::binding_claims(claims(R"({"model_id":1.5})")).error() == ma::token_error::invalid_claim_type);
-    CHECK(ma::binding_claims(claims(R"({"model_id":18446744073709551615})")).error()
+    CHECK(ma::validation::binding_claims(claims(R"({"cls":"root"})")).error() == ma::token_error::invalid_claim_type);
+    CHECK(ma::validation::binding_claims(claims(R"({"model_id":"7"})")).error() == ma::token_error::invalid_claim_type);
+    CHECK(ma::validation::binding_claims(claims(R"({"model_id":1.5})")).error() == ma::token_error::invalid_claim_type);
+    CHECK(ma::validation::binding_claims(claims(R"({"model_id":18446744073709551615})")).error()
           == ma::token_error::invalid_claim_type);
-    CHECK(ma::binding_claims(claims(R"({"space":5})")).error() == ma::token_error::invalid_claim_type);
+    CHECK(ma::validation::binding_claims(claims(R"({"space":5})")).error() == ma::token_error::invalid_claim_type);
 }
 
 TEST_CASE("typ values compare case-insensitively with an optional application/ prefix")
 {
-    CHECK(ma::media_type_matches("at+jwt", "at+jwt"));
-    CHECK(ma::media_type_matches("AT+JWT", "at+jwt"));
-    CHECK(ma::media_type_matches("application/at+jwt", "at+jwt"));
-    CHECK(ma::media_type_matches("at+jwt", "Application/AT+JWT"));
-    CHECK_FALSE(ma::media_type_matches("JWT", "at+jwt"));
-    CHECK_FALSE(ma::media_type_matches("application/", "at+jwt"));
+    CHECK(ma::validation::media_type_matches("at+jwt", "at+jwt"));
+    CHECK(ma::validation::media_type_matches("AT+JWT", "at+jwt"));
+    CHECK(ma::validation::media_type_matches("application/at+jwt", "at+jwt"));
+    CHECK(ma::validation::media_type_matches("at+jwt", "Application/AT+JWT"));
+    CHECK_FALSE(ma::validation::media_type_matches("JWT", "at+jwt"));
+    CHECK_FALSE(ma::validation::media_type_matches("application/", "at+jwt"));
 }

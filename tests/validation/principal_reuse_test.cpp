@@ -5,7 +5,7 @@
 //
 
 // The validator refills principals released earlier on the same thread
-// (detail::principal_recycling). A refilled principal must carry nothing of
+// (validation::detail::principal_recycling). A refilled principal must carry nothing of
 // the token it was made for before, and a principal still referenced must
 // never be refilled.
 
@@ -32,18 +32,18 @@ struct reuse_fixture
 {
     ma::manual_clock clock;
     jose::key key = jose::key::from_secret(std::string(32, 'r'), jose::algorithm::hs256, "r").value();
-    ma::basic_token_validator<ma::manual_clock_ref> validator;
+    ma::validation::basic_token_validator<ma::manual_clock_ref> validator;
 
-    static ma::token_validator_options no_cache()
+    static ma::validation::token_validator_options no_cache()
     {
-        ma::token_validator_options o;
+        ma::validation::token_validator_options o;
         o.cache.capacity_per_thread = 0; // every validation builds a principal
         return o;
     }
 
     reuse_fixture()
         : validator({[this] {
-                        ma::trusted_issuer t;
+                        ma::validation::trusted_issuer t;
                         t.issuer = "https://reuse.test/a-long-issuer-name-beyond-small-strings";
                         t.keys = jose::key_set::from_keys({key}).value();
                         return t;
@@ -90,7 +90,7 @@ struct reuse_fixture
     }
 };
 
-void check_bare(ma::Principal const& p, std::int64_t exp)
+void check_bare(ma::validation::Principal const& p, std::int64_t exp)
 {
     CHECK(p.subject == "bob");
     CHECK(p.issuer == "https://reuse.test/a-long-issuer-name-beyond-small-strings");
@@ -99,9 +99,9 @@ void check_bare(ma::Principal const& p, std::int64_t exp)
     CHECK(std::chrono::system_clock::to_time_t(*p.expires_at) == exp);
     CHECK_FALSE(p.issued_at);
     CHECK(p.scopes.empty());
-    CHECK(p.cls == ma::token_class::user);
-    CHECK(p.bindings == ma::token_bindings{});
-    CHECK(p.kind == ma::credential_kind::jwt);
+    CHECK(p.cls == ma::validation::token_class::user);
+    CHECK(p.bindings == ma::validation::token_bindings{});
+    CHECK(p.kind == ma::validation::credential_kind::jwt);
     CHECK(p.claim("tenant") == nullptr);
     CHECK(p.claim("model_id") == nullptr);
     CHECK(p.claims().size() == 3);
@@ -111,12 +111,12 @@ void check_bare(ma::Principal const& p, std::int64_t exp)
 
 TEST_CASE_FIXTURE(reuse_fixture, "a principal refilled for another token carries nothing of the first")
 {
-    ma::Principal const* first_address = nullptr;
+    ma::validation::Principal const* first_address = nullptr;
     {
         auto rich_principal = validator.validate(rich());
         REQUIRE(rich_principal);
         auto const& p = **rich_principal;
-        CHECK(p.cls == ma::token_class::model_session);
+        CHECK(p.cls == ma::validation::token_class::model_session);
         CHECK(p.bindings.model_id == 7);
         CHECK(p.scopes.size() == 4);
         REQUIRE(p.claim("tenant")); // the parsed claims exist too
@@ -147,7 +147,7 @@ TEST_CASE_FIXTURE(reuse_fixture, "principals released on another thread are reus
 {
     // Made here, released on a thread that then ends: its pool frees them
     // (the sanitizer build checks nothing leaks).
-    std::vector<ma::principal_ptr> made;
+    std::vector<ma::validation::principal_ptr> made;
     for(int i = 0; i < 12; ++i) // more than a pool keeps
     {
         auto p = validator.validate(rich());
@@ -173,7 +173,7 @@ TEST_CASE_FIXTURE(reuse_fixture, "principals released on another thread are reus
 
 TEST_CASE_FIXTURE(reuse_fixture, "the shared_ptr's control block is reused too")
 {
-    using recycling = ma::detail::principal_recycling;
+    using recycling = ma::validation::detail::principal_recycling;
     // The deleter lives inside the control block: its address is the block's.
     void const* first_block = nullptr;
     {
@@ -199,7 +199,7 @@ TEST_CASE("the control-block allocator keeps a few blocks per thread and frees t
     {
         std::uint64_t words[4];
     };
-    using allocator = ma::detail::principal_recycling::block_allocator<block>;
+    using allocator = ma::validation::detail::principal_recycling::block_allocator<block>;
     allocator a;
     auto* p = a.allocate(1);
     a.deallocate(p, 1);
@@ -209,7 +209,7 @@ TEST_CASE("the control-block allocator keeps a few blocks per thread and frees t
     // More than the cache keeps: the first ones given are kept and handed
     // out last-in first-out, the rest go back to ::operator delete (the
     // sanitizer build checks nothing leaks); arrays never enter the cache.
-    constexpr auto capacity = ma::detail::principal_recycling::pool_capacity;
+    constexpr auto capacity = ma::validation::detail::principal_recycling::pool_capacity;
     std::vector<block*> blocks;
     for(std::size_t i = 0; i < 3 * capacity; ++i)
         blocks.push_back(a.allocate(1));

@@ -15,18 +15,18 @@ namespace ma = modelauth;
 
 TEST_CASE("token class names round-trip and unknown names are refused")
 {
-    for(auto c : {ma::token_class::user, ma::token_class::model_session, ma::token_class::instance,
-                  ma::token_class::personal_key, ma::token_class::account, ma::token_class::space,
-                  ma::token_class::manager})
-        CHECK(ma::token_class_from_name(ma::token_class_name(c)) == c);
-    CHECK(ma::token_class_name(ma::token_class::model_session) == "model_session");
-    CHECK_FALSE(ma::token_class_from_name("User"));
-    CHECK_FALSE(ma::token_class_from_name(""));
+    for(auto c : {ma::validation::token_class::user, ma::validation::token_class::model_session, ma::validation::token_class::instance,
+                  ma::validation::token_class::personal_key, ma::validation::token_class::account, ma::validation::token_class::space,
+                  ma::validation::token_class::manager})
+        CHECK(ma::validation::token_class_from_name(ma::validation::token_class_name(c)) == c);
+    CHECK(ma::validation::token_class_name(ma::validation::token_class::model_session) == "model_session");
+    CHECK_FALSE(ma::validation::token_class_from_name("User"));
+    CHECK_FALSE(ma::validation::token_class_from_name(""));
 }
 
 TEST_CASE("a principal answers scope and claim questions without parsing")
 {
-    ma::Principal p;
+    ma::validation::Principal p;
     p.scopes = {"models:read", "models:infer:models/practicus"};
     p.set_claims({{"tenant", "acme"}});
     CHECK(p.has_scope("models:read"));
@@ -36,7 +36,7 @@ TEST_CASE("a principal answers scope and claim questions without parsing")
     CHECK(p.claim("missing") == nullptr);
     CHECK(p.claims_json() == R"({"tenant":"acme"})");
 
-    ma::token_bindings a, b;
+    ma::validation::token_bindings a, b;
     a.model_id = 7;
     CHECK_FALSE(a == b);
     b.model_id = 7;
@@ -45,7 +45,7 @@ TEST_CASE("a principal answers scope and claim questions without parsing")
 
 TEST_CASE("claims kept as text are parsed once, on first use, by any thread")
 {
-    ma::Principal p;
+    ma::validation::Principal p;
     p.set_checked_claims_json(R"({"sub":"alice","n":[1,2]})");
     CHECK(p.claims_json() == R"({"sub":"alice","n":[1,2]})");
     std::vector<std::thread> threads;
@@ -58,39 +58,39 @@ TEST_CASE("claims kept as text are parsed once, on first use, by any thread")
         CHECK(s == seen.front()); // one object, published once
     CHECK(p.claim("sub")->as_string() == "alice");
 
-    ma::Principal copy = p;
+    ma::validation::Principal copy = p;
     CHECK(copy.claim("n")->as_array().size() == 2);
     CHECK(&copy.claims() != &p.claims());
-    ma::Principal moved = std::move(copy);
+    ma::validation::Principal moved = std::move(copy);
     CHECK(moved.claim("sub")->as_string() == "alice");
 
     CHECK_THROWS_AS(p.set_claims_json("[1]"), std::system_error);
     CHECK_THROWS_AS(p.set_claims_json(R"({"a":1,"a":2})"), std::system_error);
-    ma::Principal empty;
+    ma::validation::Principal empty;
     CHECK(empty.claims().empty());
 }
 
 TEST_CASE("recycling resets every member of a principal to its default")
 {
-    ma::Principal p;
+    ma::validation::Principal p;
     p.subject = "a-subject-that-is-long-enough-to-allocate";
     p.issuer = "https://issuer.example/with/a/long/path";
     p.token_id = "a-token-id-that-is-long-enough-to-allocate";
     p.expires_at = std::chrono::system_clock::now();
     p.issued_at = std::chrono::system_clock::now();
     p.scopes = {"models:read", "models:infer:models/practicus/diamond-price"};
-    p.cls = ma::token_class::space;
+    p.cls = ma::validation::token_class::space;
     p.bindings.model_id = 3;
     p.bindings.instance = "p/r/i";
     p.bindings.account = "acct";
     p.bindings.space = "space";
-    p.kind = ma::credential_kind::api_key;
+    p.kind = ma::validation::credential_kind::api_key;
     p.set_claims({{"tenant", "acme"}});
     REQUIRE(p.claim("tenant"));
 
-    ma::detail::principal_recycling::reset(p);
+    ma::validation::detail::principal_recycling::reset(p);
 
-    ma::Principal const fresh;
+    ma::validation::Principal const fresh;
     CHECK(p.subject == fresh.subject);
     CHECK(p.issuer == fresh.issuer);
     CHECK(p.token_id == fresh.token_id);

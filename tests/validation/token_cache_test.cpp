@@ -20,9 +20,9 @@ namespace {
 
 time_point const now{std::chrono::seconds(1'800'000'000)};
 
-ma::principal_ptr principal(char const* subject)
+ma::validation::principal_ptr principal(char const* subject)
 {
-    auto p = std::make_shared<ma::Principal>();
+    auto p = std::make_shared<ma::validation::Principal>();
     p->subject = subject;
     return p;
 }
@@ -31,7 +31,7 @@ ma::principal_ptr principal(char const* subject)
 
 TEST_CASE("a cached credential hits until it expires, and a different credential never hits")
 {
-    ma::verified_token_cache cache;
+    ma::validation::verified_token_cache cache;
     std::string const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJl";
     CHECK_FALSE(cache.find(token, now, 1));
     cache.insert(token, principal("alice"), now + 60s, cache.stamp_for(1));
@@ -58,7 +58,7 @@ TEST_CASE("a cached credential hits until it expires, and a different credential
 
 TEST_CASE("a new store epoch or clear() makes cached entries stale")
 {
-    ma::verified_token_cache cache;
+    ma::validation::verified_token_cache cache;
     cache.insert("tok", principal("alice"), now + 1h, cache.stamp_for(5));
     CHECK(cache.find("tok", now, 5));
     CHECK_FALSE(cache.find("tok", now, 6)); // a revocation bumped the epoch
@@ -73,7 +73,7 @@ TEST_CASE("F1: an entry stamped before clear() is stale when inserted after it")
 {
     // A verification that started before a key change (and read the old
     // keys) stores its entry after clear(): it must never hit.
-    ma::verified_token_cache cache;
+    ma::validation::verified_token_cache cache;
     auto const before = cache.stamp_for(7);
     cache.clear();
     cache.insert("tok", principal("alice"), now + 1h, before);
@@ -85,13 +85,13 @@ TEST_CASE("F1: an entry stamped before clear() is stale when inserted after it")
 
 TEST_CASE("F12: a destroyed cache's entry leaves every thread's index")
 {
-    auto const entries = [] { return ma::detail::this_thread_caches().tables.size(); };
-    ma::verified_token_cache keeper;
+    auto const entries = [] { return ma::validation::detail::this_thread_caches().tables.size(); };
+    ma::validation::verified_token_cache keeper;
     keeper.insert("tok", principal("alice"), now + 1h, keeper.stamp_for(1));
     auto const base = entries();
     for(int i = 0; i < 100; ++i)
     {
-        ma::verified_token_cache rebuilt; // a validator rebuilt on a reload
+        ma::validation::verified_token_cache rebuilt; // a validator rebuilt on a reload
         rebuilt.insert("tok", principal("alice"), now + 1h, rebuilt.stamp_for(1));
         CHECK(rebuilt.find("tok", now, 1));
     }
@@ -103,14 +103,14 @@ TEST_CASE("F12: a destroyed cache's entry leaves every thread's index")
 
 TEST_CASE("failures are not cached unless asked for")
 {
-    ma::verified_token_cache cache;
+    ma::validation::verified_token_cache cache;
     cache.insert_failure("bad", ma::jose_error::signature_mismatch, now, cache.stamp_for(1));
     CHECK_FALSE(cache.find("bad", now, 1));
 
-    ma::token_cache_options options;
+    ma::validation::token_cache_options options;
     options.cache_failures = true;
     options.failure_ttl = 5s;
-    ma::verified_token_cache failing(options);
+    ma::validation::verified_token_cache failing(options);
     failing.insert_failure("bad", ma::jose_error::signature_mismatch, now, failing.stamp_for(1));
     auto hit = failing.find("bad", now + 4s, 1);
     REQUIRE(hit);
@@ -121,9 +121,9 @@ TEST_CASE("failures are not cached unless asked for")
 
 TEST_CASE("the cache is bounded: a colliding credential replaces its slot")
 {
-    ma::token_cache_options options;
+    ma::validation::token_cache_options options;
     options.capacity_per_thread = 4;
-    ma::verified_token_cache cache(options);
+    ma::validation::verified_token_cache cache(options);
     for(int i = 0; i < 100; ++i)
         cache.insert("token-" + std::to_string(i), principal("x"), now + 1h, cache.stamp_for(1));
     int hits = 0;
@@ -135,23 +135,23 @@ TEST_CASE("the cache is bounded: a colliding credential replaces its slot")
 
 TEST_CASE("a disabled cache and over-long credentials store nothing")
 {
-    ma::token_cache_options options;
+    ma::validation::token_cache_options options;
     options.capacity_per_thread = 0;
-    ma::verified_token_cache disabled(options);
+    ma::validation::verified_token_cache disabled(options);
     CHECK_FALSE(disabled.enabled());
     disabled.insert("tok", principal("x"), now + 1h, disabled.stamp_for(1));
     CHECK_FALSE(disabled.find("tok", now, 1));
 
     options.capacity_per_thread = 16;
     options.max_credential_bytes = 8;
-    ma::verified_token_cache small(options);
+    ma::validation::verified_token_cache small(options);
     small.insert("123456789", principal("x"), now + 1h, small.stamp_for(1));
     CHECK_FALSE(small.find("123456789", now, 1));
 }
 
 TEST_CASE("each thread has its own table, and statistics add up over threads")
 {
-    ma::verified_token_cache cache;
+    ma::validation::verified_token_cache cache;
     cache.insert("tok", principal("main"), now + 1h, cache.stamp_for(1));
     std::thread other([&] {
         CHECK_FALSE(cache.find("tok", now, 1)); // another thread's table is empty

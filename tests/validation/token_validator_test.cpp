@@ -45,16 +45,16 @@ std::string sign_raw(jose::key const& k, std::string const& header, std::string 
 struct fixture
 {
     ma::manual_clock clock;
-    std::shared_ptr<ma::InMemoryTokenStore> store = std::make_shared<ma::InMemoryTokenStore>();
+    std::shared_ptr<ma::tokens::InMemoryTokenStore> store = std::make_shared<ma::tokens::InMemoryTokenStore>();
     jose::key hs = jose::key::from_secret(std::string(32, 'k'), jose::algorithm::hs256, "hs").value();
     jose::key es = jose::key::generate(jose::algorithm::es256, "es").value();
     jose::key ed = jose::key::generate(jose::algorithm::eddsa, "ed").value();
     jose::key rs = jose::key::generate(jose::algorithm::rs256, "rs").value();
-    ma::basic_token_validator<ma::manual_clock_ref> validator;
+    ma::validation::basic_token_validator<ma::manual_clock_ref> validator;
 
-    static ma::trusted_issuer make_issuer(std::vector<jose::key> keys, std::string name = issuer)
+    static ma::validation::trusted_issuer make_issuer(std::vector<jose::key> keys, std::string name = issuer)
     {
-        ma::trusted_issuer t;
+        ma::validation::trusted_issuer t;
         t.issuer = std::move(name);
         t.keys = jose::key_set::from_keys(std::move(keys)).value();
         t.audiences = {"models"};
@@ -111,8 +111,8 @@ TEST_CASE_FIXTURE(fixture, "a valid token of each algorithm yields its principal
         CHECK((*p)->issuer == (k == &hs ? hs_issuer : issuer));
         CHECK((*p)->token_id == "jti-1");
         CHECK((*p)->scopes == std::vector<std::string>{"models:read", "models:infer"});
-        CHECK((*p)->cls == ma::token_class::user);
-        CHECK((*p)->kind == ma::credential_kind::jwt);
+        CHECK((*p)->cls == ma::validation::token_class::user);
+        CHECK((*p)->kind == ma::validation::credential_kind::jwt);
         REQUIRE((*p)->expires_at);
         CHECK(*(*p)->expires_at == clock.now() + 600s);
         REQUIRE((*p)->claim("aud"));
@@ -128,7 +128,7 @@ TEST_CASE_FIXTURE(fixture, "class and bindings of a model session token reach th
     c["account"] = "demo";
     auto p = validator.validate(token(ed, c));
     REQUIRE(p);
-    CHECK((*p)->cls == ma::token_class::model_session);
+    CHECK((*p)->cls == ma::validation::token_class::model_session);
     CHECK((*p)->bindings.model_id == 42);
     CHECK((*p)->bindings.account == "demo");
 }
@@ -321,13 +321,13 @@ TEST_CASE("J24: a required typ, an algorithm allow-list, a maximum lifetime and 
     ma::manual_clock clock;
     auto const k = jose::key::generate(jose::algorithm::eddsa, "k").value();
     auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
-    ma::trusted_issuer t;
+    ma::validation::trusted_issuer t;
     t.issuer = issuer;
     t.keys = jose::key_set::from_keys({k}).value();
     t.required_type = "at+jwt";
     t.algorithms = {jose::algorithm::eddsa};
     t.max_lifetime = 3600s;
-    ma::basic_token_validator<ma::manual_clock_ref> v({t}, {}, nullptr, ma::manual_clock_ref(clock));
+    ma::validation::basic_token_validator<ma::manual_clock_ref> v({t}, {}, nullptr, ma::manual_clock_ref(clock));
     json::object c{{"iss", issuer}, {"sub", "svc"}, {"iat", now}, {"exp", now + 600}};
     auto const payload = json::serialize(c);
 
@@ -382,9 +382,9 @@ TEST_CASE_FIXTURE(fixture, "J27: huge tokens, deep nesting and huge signatures a
     auto const huge_signature = t.substr(0, t.rfind('.') + 1) + std::string(21830, 'A');
     CHECK(error_of(huge_signature) == ma::jose_error::token_too_large);
 
-    ma::token_validator_options roomy;
+    ma::validation::token_validator_options roomy;
     roomy.limits.max_token_bytes = 64 * 1024;
-    ma::basic_token_validator<ma::manual_clock_ref> v({make_issuer({es})}, roomy, nullptr, ma::manual_clock_ref(clock));
+    ma::validation::basic_token_validator<ma::manual_clock_ref> v({make_issuer({es})}, roomy, nullptr, ma::manual_clock_ref(clock));
     CHECK(v.validate(huge_signature).error() == ma::jose_error::invalid_signature_length);
     auto const big_header = b64(R"({"alg":"ES256","pad":")" + std::string(2000, 'x') + "\"}");
     CHECK(v.validate(big_header + t.substr(t.find('.'))).error() == ma::jose_error::header_too_large);
@@ -472,13 +472,13 @@ TEST_CASE_FIXTURE(fixture, "issuer keys reload from a JWKS text; a bad or empty 
 
 TEST_CASE_FIXTURE(fixture, "API keys validate through the store; deactivation, deletion and expiry apply at once")
 {
-    auto const secret = ma::generate_api_key().value();
-    ma::stored_token t;
+    auto const secret = ma::validation::generate_api_key().value();
+    ma::validation::stored_token t;
     t.id = "key-1";
-    t.secret_hash = ma::hash_secret(secret);
-    t.hint = std::string(ma::api_key_hint(secret));
+    t.secret_hash = ma::validation::hash_secret(secret);
+    t.hint = std::string(ma::validation::api_key_hint(secret));
     t.owner = "bob";
-    t.cls = ma::token_class::personal_key;
+    t.cls = ma::validation::token_class::personal_key;
     t.scopes = {"models:infer"};
     t.bindings.account = "demo";
     t.created = clock.now();
@@ -489,8 +489,8 @@ TEST_CASE_FIXTURE(fixture, "API keys validate through the store; deactivation, d
     REQUIRE(p);
     CHECK((*p)->subject == "bob");
     CHECK((*p)->token_id == "key-1");
-    CHECK((*p)->kind == ma::credential_kind::api_key);
-    CHECK((*p)->cls == ma::token_class::personal_key);
+    CHECK((*p)->kind == ma::validation::credential_kind::api_key);
+    CHECK((*p)->cls == ma::validation::token_class::personal_key);
     CHECK((*p)->scopes == std::vector<std::string>{"models:infer"});
     CHECK((*p)->bindings.account == "demo");
     CHECK(validator.validate(secret)); // cached
@@ -507,7 +507,7 @@ TEST_CASE_FIXTURE(fixture, "API keys validate through the store; deactivation, d
     REQUIRE(store->erase("key-1"));
     CHECK(error_of(secret) == ma::token_error::unknown_api_key);
 
-    CHECK(error_of(ma::generate_api_key().value()) == ma::token_error::unknown_api_key);
+    CHECK(error_of(ma::validation::generate_api_key().value()) == ma::token_error::unknown_api_key);
     CHECK(error_of(secret.substr(0, secret.size() - 1)) == ma::token_error::malformed_api_key);
     CHECK(validator.validate_api_key("not-a-key").error() == ma::token_error::malformed_api_key);
     CHECK(validator.validate_jwt(secret).error() == ma::jose_error::malformed_compact_serialization);
@@ -515,8 +515,8 @@ TEST_CASE_FIXTURE(fixture, "API keys validate through the store; deactivation, d
 
 TEST_CASE("without a store, API keys are unknown")
 {
-    ma::TokenValidator v({});
-    CHECK(v.validate(ma::generate_api_key().value()).error() == ma::token_error::unknown_api_key);
+    ma::validation::TokenValidator v({});
+    CHECK(v.validate(ma::validation::generate_api_key().value()).error() == ma::token_error::unknown_api_key);
     CHECK(v.validate("a.b.c").error() == ma::jose_error::invalid_base64url);
     CHECK(v.validate("e30.e30.c2ln").error() == ma::jose_error::missing_algorithm);
 }
@@ -524,7 +524,7 @@ TEST_CASE("without a store, API keys are unknown")
 TEST_CASE("bad configuration throws, naming the field")
 {
     auto const k = jose::key::generate(jose::algorithm::eddsa, "k").value();
-    ma::trusted_issuer t;
+    ma::validation::trusted_issuer t;
     t.issuer = issuer;
     t.keys = jose::key_set::from_keys({k}).value();
     auto message = [](auto&& make) -> std::string {
@@ -538,16 +538,16 @@ TEST_CASE("bad configuration throws, naming the field")
         }
         return "no exception";
     };
-    CHECK(message([&] { ma::TokenValidator v({t, t}); }) == "trusted_issuers[1].issuer: is listed twice: " + issuer);
+    CHECK(message([&] { ma::validation::TokenValidator v({t, t}); }) == "trusted_issuers[1].issuer: is listed twice: " + issuer);
     auto empty_name = t;
     empty_name.issuer.clear();
-    CHECK(message([&] { ma::TokenValidator v({t, empty_name}); }) == "trusted_issuers[1].issuer: must not be empty");
+    CHECK(message([&] { ma::validation::TokenValidator v({t, empty_name}); }) == "trusted_issuers[1].issuer: must not be empty");
     auto no_keys = t;
     no_keys.keys = {};
-    CHECK(message([&] { ma::TokenValidator v({no_keys}); }) == "trusted_issuers[0].keys: has no key");
-    ma::token_validator_options options;
+    CHECK(message([&] { ma::validation::TokenValidator v({no_keys}); }) == "trusted_issuers[0].keys: has no key");
+    ma::validation::token_validator_options options;
     options.api_key_prefix = "Bad_";
-    CHECK(message([&] { ma::TokenValidator v({t}, options); })
+    CHECK(message([&] { ma::validation::TokenValidator v({t}, options); })
           == "api_key_prefix: must be 1 to 16 characters of [a-z0-9]");
 }
 
@@ -583,7 +583,7 @@ namespace {
 
 // A store whose first is_revoked() (after the signature check, before the
 // cache insert) waits until the test releases it (review F1's demo).
-struct blocking_store : ma::TokenStore
+struct blocking_store : ma::validation::TokenStore
 {
     mutable std::mutex m;
     mutable std::condition_variable cv;
@@ -591,7 +591,7 @@ struct blocking_store : ma::TokenStore
     mutable bool released = false;
     mutable bool once = false;
 
-    std::shared_ptr<ma::stored_token const> find_by_secret(ma::secret_digest const&) const override
+    std::shared_ptr<ma::validation::stored_token const> find_by_secret(ma::validation::secret_digest const&) const override
     {
         return nullptr;
     }
@@ -617,7 +617,7 @@ TEST_CASE("F1: a token verified with a key retired during its check is never ser
     auto const k1 = jose::key::generate(jose::algorithm::eddsa, "k1").value();
     auto const k2 = jose::key::generate(jose::algorithm::eddsa, "k2").value();
     auto store = std::make_shared<blocking_store>();
-    ma::basic_token_validator<ma::manual_clock_ref> validator({fixture::make_issuer({k1})}, {}, store,
+    ma::validation::basic_token_validator<ma::manual_clock_ref> validator({fixture::make_issuer({k1})}, {}, store,
                                                        ma::manual_clock_ref(clock));
     auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
     json::object const claims{{"iss", issuer},        {"sub", "mallory"}, {"aud", "models"},
@@ -673,7 +673,7 @@ TEST_CASE("F11: reloading an alg-less JWKS takes the issuer's one algorithm, as 
     auto issuer_config = fixture::make_issuer({first});
     issuer_config.algorithms = {jose::algorithm::rs256};
     issuer_config.keys = jose::key_set::from_jwks(json::value(alg_less(first)), jose::algorithm::rs256).value();
-    ma::basic_token_validator<ma::manual_clock_ref> validator({issuer_config}, {}, nullptr, ma::manual_clock_ref(clock));
+    ma::validation::basic_token_validator<ma::manual_clock_ref> validator({issuer_config}, {}, nullptr, ma::manual_clock_ref(clock));
 
     auto reloaded = validator.set_issuer_jwks(issuer, json::serialize(alg_less(next)));
     REQUIRE(reloaded); // before the fix: unsupported_algorithm, and the old key stayed
@@ -690,9 +690,9 @@ TEST_CASE("F12: claims() of a token accepted under a deeper max_json_depth does 
 {
     ma::manual_clock clock;
     auto const k = jose::key::generate(jose::algorithm::es256, "es").value();
-    ma::token_validator_options options;
+    ma::validation::token_validator_options options;
     options.limits.max_json_depth = 40;
-    ma::basic_token_validator<ma::manual_clock_ref> validator({fixture::make_issuer({k})}, options, nullptr,
+    ma::validation::basic_token_validator<ma::manual_clock_ref> validator({fixture::make_issuer({k})}, options, nullptr,
                                                        ma::manual_clock_ref(clock));
     auto const now = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
     // 30 levels: over the default 16 that claims() used to parse with.

@@ -63,17 +63,17 @@ namespace http {
     it keeps that snapshot alive.
     Thread safety: a value.
 */
-template<class Registry = model_registry>
+template<class Registry = router::model_registry>
 struct basic_auth_context
 {
     /// The validated caller.
-    principal_ptr principal;
+    validation::principal_ptr principal;
 
     /// The model endpoint the request targets.
-    basic_model_endpoint<Registry> endpoint;
+    router::basic_model_endpoint<Registry> endpoint;
 
     /// The action the request was authorized for.
-    action_id action = ScopePolicy::models_read;
+    policy::action_id action = policy::ScopePolicy::models_read;
 };
 
 /// The context over the default registry.
@@ -137,7 +137,7 @@ private:
     not) says why; `error()` is the failure's code, empty on success.
     Thread safety: a value.
 */
-template<class Registry = model_registry>
+template<class Registry = router::model_registry>
 class basic_guard_result : public detail::guard_outcome<basic_auth_context<Registry>>
 {
 public:
@@ -155,13 +155,13 @@ using guard_result = basic_guard_result<>;
 
     Thread safety: a value.
 */
-class authentication_result : public detail::guard_outcome<principal_ptr>
+class authentication_result : public detail::guard_outcome<validation::principal_ptr>
 {
 public:
-    using detail::guard_outcome<principal_ptr>::guard_outcome;
+    using detail::guard_outcome<validation::principal_ptr>::guard_outcome;
 
     /// The caller. Precondition: `has_value()`.
-    [[nodiscard]] principal_ptr const& principal() const noexcept { return value(); }
+    [[nodiscard]] validation::principal_ptr const& principal() const noexcept { return value(); }
 };
 
 /** Settings of a `basic_guard`. Checked by its constructor. */
@@ -190,7 +190,7 @@ inline constexpr std::size_t compiled_scope_cache_slots = 256;
 
     Complexity: constant. Exception safety: no-throw.
 */
-[[nodiscard]] constexpr action_id action_for_method(boost::beast::http::verb method) noexcept;
+[[nodiscard]] constexpr policy::action_id action_for_method(boost::beast::http::verb method) noexcept;
 
 /** Removes the credentials from `req` before it reaches the model handler:
     every `Authorization` field and, if `options.api_key_header` names one,
@@ -239,15 +239,15 @@ void strip_credentials(boost::beast::http::request<Body, Fields>& req, credentia
     @tparam Clock The validator's clock.
     @tparam Registry The router's registry type.
 */
-template<class Clock = system_clock_source, class Registry = model_registry>
+template<class Clock = system_clock_source, class Registry = router::model_registry>
 class basic_guard
 {
 public:
     /// The validator type.
-    using validator_type = basic_token_validator<Clock>;
+    using validator_type = validation::basic_token_validator<Clock>;
 
     /// The router type.
-    using router_type = basic_model_url_router<Registry>;
+    using router_type = router::basic_model_url_router<Registry>;
 
     /// What `check` returns.
     using result_type = basic_guard_result<Registry>;
@@ -264,7 +264,7 @@ public:
         Exception safety: strong.
     */
     basic_guard(std::shared_ptr<validator_type const> validator, std::shared_ptr<router_type const> router,
-        std::shared_ptr<ScopePolicy const> policy, guard_options options = {});
+        std::shared_ptr<policy::ScopePolicy const> policy, guard_options options = {});
 
     /// The options in force.
     [[nodiscard]] guard_options const& options() const noexcept
@@ -285,7 +285,7 @@ public:
     }
 
     /// The policy.
-    [[nodiscard]] ScopePolicy const& policy() const noexcept
+    [[nodiscard]] policy::ScopePolicy const& policy() const noexcept
     {
         return *policy_;
     }
@@ -303,7 +303,7 @@ public:
         Exception safety: strong; throws only `std::bad_alloc`.
     */
     template<class Body, class Fields>
-    [[nodiscard]] result_type check(boost::beast::http::request<Body, Fields> const& req, action_id action) const;
+    [[nodiscard]] result_type check(boost::beast::http::request<Body, Fields> const& req, policy::action_id action) const;
 
     /** Checks `req` for the action its method needs (`action_for_method`:
         POST/PUT `models:infer`, GET/HEAD `models:read`, any other
@@ -365,15 +365,15 @@ public:
         Complexity: constant on a hit; a compilation on a miss.
         Exception safety: strong; throws only `std::bad_alloc` on a miss.
     */
-    [[nodiscard]] compiled_scopes const& compiled_scopes_for(principal_ptr const& principal) const;
+    [[nodiscard]] policy::compiled_scopes const& compiled_scopes_for(validation::principal_ptr const& principal) const;
 
 private:
     // Validates `c` as its source allows: the API-key header only API keys.
-    result<principal_ptr> validate_credential(credential const& c) const;
+    result<validation::principal_ptr> validate_credential(credential const& c) const;
 
     std::shared_ptr<validator_type const> validator_;
     std::shared_ptr<router_type const> router_;
-    std::shared_ptr<ScopePolicy const> policy_;
+    std::shared_ptr<policy::ScopePolicy const> policy_;
     guard_options options_;
 };
 

@@ -135,7 +135,7 @@ public:
         `std::bad_alloc`. The decision is recorded before the handler runs.
     */
     template<class Body, class Fields>
-    [[nodiscard]] response_type operator()(boost::beast::http::request<Body, Fields>&& req, action_id action) const;
+    [[nodiscard]] response_type operator()(boost::beast::http::request<Body, Fields>&& req, policy::action_id action) const;
 
 private:
     std::shared_ptr<guard_type const> guard_;

@@ -157,7 +157,7 @@ public:
         Complexity: linear in the number of reasons and buckets.
         Exception safety: strong; throws only `std::bad_alloc`.
     */
-    [[nodiscard]] std::string prometheus_text(verified_token_cache const* cache = nullptr) const;
+    [[nodiscard]] std::string prometheus_text(validation::verified_token_cache const* cache = nullptr) const;
 
 private:
     static constexpr std::size_t max_reasons_ = 128;

@@ -121,7 +121,7 @@ public:
         `rest_api.guard` if null, or `rest_api_options.base_url` if it is
         not an absolute http(s) URL without a final `/`.
     */
-    rest_api(std::shared_ptr<token_service<Clock>> service,
+    rest_api(std::shared_ptr<tokens::token_service<Clock>> service,
              std::shared_ptr<basic_guard<Clock> const> guard, rest_api_options options);
 
     /** Whether `handle` answers `target` (path and query), whatever its
@@ -162,7 +162,7 @@ public:
         AuthContext const& ctx, boost::json::object const& extra = {}) const;
 
     /// The service.
-    [[nodiscard]] token_service<Clock>& service() const noexcept { return *service_; }
+    [[nodiscard]] tokens::token_service<Clock>& service() const noexcept { return *service_; }
 
     /// The guard.
     [[nodiscard]] basic_guard<Clock> const& guard() const noexcept { return *guard_; }
@@ -171,7 +171,7 @@ public:
     [[nodiscard]] rest_api_options const& options() const noexcept { return options_; }
 
 private:
-    std::shared_ptr<token_service<Clock>> service_;
+    std::shared_ptr<tokens::token_service<Clock>> service_;
     std::shared_ptr<basic_guard<Clock> const> guard_;
     rest_api_options options_;
 };

@@ -12,7 +12,7 @@
 
     @code
     // At start-up.
-    auto const policy = modelauth::ScopePolicy::builder()
+    auto const policy = modelauth::policy::ScopePolicy::builder()
         .add_action("reports:export")
         .build();
 
@@ -20,7 +20,7 @@
     auto const scopes = policy.compile(principal->scopes);
 
     // Per request: no parsing, no allocation.
-    auto const d = policy.decide(scopes, *principal, endpoint, modelauth::ScopePolicy::models_infer);
+    auto const d = policy.decide(scopes, *principal, endpoint, modelauth::policy::ScopePolicy::models_infer);
     if(! d)
         return deny(d.error(), d.required_scope()); // 403 insufficient_scope, scope="..."
     @endcode
@@ -68,16 +68,17 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace policy {
 
 /// The longest word of an action name, in bytes (`models`, `infer`).
 inline constexpr std::size_t max_action_word_bytes = 32;
 
 /// The most labels a scope path may have: a full prefix, a name and a version.
-inline constexpr std::size_t max_scope_path_segments = max_model_prefix_segments + 2;
+inline constexpr std::size_t max_scope_path_segments = router::max_model_prefix_segments + 2;
 
 /// The longest scope path, in bytes: a full prefix, a name and a version.
 inline constexpr std::size_t max_scope_path_bytes =
-    max_model_prefix_bytes + 1 + max_model_name_bytes + 1 + max_model_version_bytes;
+    router::max_model_prefix_bytes + 1 + router::max_model_name_bytes + 1 + router::max_model_version_bytes;
 
 /** Whether `name` is a valid action: `word ":" word` (see the file comment).
 
@@ -363,7 +364,7 @@ public:
     }
 
     /// Whether tokens of class `c` are enabled (see `decide`, `inactive`).
-    [[nodiscard]] bool class_enabled(token_class c) const noexcept;
+    [[nodiscard]] bool class_enabled(validation::token_class c) const noexcept;
 
     /// Whether users' tokens are held to their account (rule 3 of `decide`).
     [[nodiscard]] bool isolates_accounts() const noexcept
@@ -398,8 +399,8 @@ public:
         `std::bad_alloc` only when recompiling.
     */
     template<class Registry>
-    [[nodiscard]] policy_decision decide(compiled_scopes const& scopes, Principal const& principal,
-        basic_model_endpoint<Registry> const& endpoint, action_id action) const;
+    [[nodiscard]] policy_decision decide(compiled_scopes const& scopes, validation::Principal const& principal,
+        router::basic_model_endpoint<Registry> const& endpoint, action_id action) const;
 
     /** Decides as above, compiling `principal.scopes` first.
 
@@ -410,7 +411,7 @@ public:
     */
     template<class Registry>
     [[nodiscard]] policy_decision decide(
-        Principal const& principal, basic_model_endpoint<Registry> const& endpoint, action_id action) const;
+        validation::Principal const& principal, router::basic_model_endpoint<Registry> const& endpoint, action_id action) const;
 
     /** Decides whether `principal` may perform `action` on a route that is
         not a model endpoint (token management, IAM, listings).
@@ -423,19 +424,19 @@ public:
         Complexity: linear in the number of scopes.
         Exception safety: as the endpoint overload.
     */
-    [[nodiscard]] policy_decision decide(compiled_scopes const& scopes, Principal const& principal,
+    [[nodiscard]] policy_decision decide(compiled_scopes const& scopes, validation::Principal const& principal,
         route_descriptor const& route, action_id action) const;
 
     /// Decides as above, compiling `principal.scopes` first (allocates).
     [[nodiscard]] policy_decision decide(
-        Principal const& principal, route_descriptor const& route, action_id action) const;
+        validation::Principal const& principal, route_descriptor const& route, action_id action) const;
 
 private:
     friend class compiled_scopes;
 
     // Whether `scopes` grant as below; if they were compiled by another
     // policy, the principal's scopes compiled by this one (allocates).
-    bool granted(compiled_scopes const& scopes, Principal const& principal, action_id action,
+    bool granted(compiled_scopes const& scopes, validation::Principal const& principal, action_id action,
         std::string_view const* pieces, std::size_t piece_count) const;
 
     // Whether a scope with `action` covers the resource made of `pieces`
@@ -452,9 +453,9 @@ private:
 /** Builds a `ScopePolicy` from code.
 
     @code
-    auto policy = modelauth::ScopePolicy::builder()
+    auto policy = modelauth::policy::ScopePolicy::builder()
         .add_action("reports:export")
-        .disable_class(modelauth::token_class::personal_key)
+        .disable_class(modelauth::validation::token_class::personal_key)
         .build();
     @endcode
 
@@ -477,7 +478,7 @@ public:
 
     /** Disables token class `c`: its principals are denied with `inactive`.
     */
-    builder& disable_class(token_class c) noexcept;
+    builder& disable_class(validation::token_class c) noexcept;
 
     /** Whether tokens minted for a user (user, personal key, model session,
         instance) are held to the user's account: another account's model
@@ -497,6 +498,7 @@ private:
     bool isolate_accounts_ = true;
 };
 
+} // namespace policy
 } // namespace v0
 } // namespace modelauth
 

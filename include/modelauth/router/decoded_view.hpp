@@ -22,6 +22,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 /** A non-owning view of percent-encoded text that reads as the decoded text.
 
@@ -191,6 +192,7 @@ private:
     bool plus_as_space_ = false;
 };
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

@@ -21,6 +21,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 /** The operation a KServe V2 (Open Inference Protocol) URL names.
 
@@ -213,6 +214,7 @@ private:
 /// The endpoint of the default registry, with JSON metadata.
 using ModelEndpoint = basic_model_endpoint<model_registry>;
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

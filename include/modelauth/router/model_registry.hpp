@@ -38,6 +38,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 //----------------------------------------------------------------------------
 // Grammar
@@ -296,10 +297,10 @@ private:
     std::vector<std::uint32_t> model_prefix_;    // per model: its index in prefixes_
     std::vector<std::uint32_t> default_version_; // per model: index in its versions
     std::vector<version_entry> versions_;        // every (model, version)
-    detail::flat_index prefix_index_;            // prefix text -> prefixes_
-    detail::flat_index model_index_;             // (prefix, name) -> models_
-    detail::flat_index id_index_;                // model_id -> models_
-    detail::flat_index version_index_;           // (model, version) -> versions_
+    modelauth::detail::flat_index prefix_index_;            // prefix text -> prefixes_
+    modelauth::detail::flat_index model_index_;             // (prefix, name) -> models_
+    modelauth::detail::flat_index id_index_;                // model_id -> models_
+    modelauth::detail::flat_index version_index_;           // (model, version) -> versions_
     std::size_t max_prefix_segments_ = 0;
 };
 
@@ -359,6 +360,7 @@ template<class Metadata, class MapMetadata>
 [[nodiscard]] inline std::vector<model_description> model_descriptions_from_json(
     boost::json::value const& models, std::string_view field_path = "models");
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

@@ -17,7 +17,7 @@
     parser and the query view (`request_target.hpp`, `query_view.hpp`).
 
     @code
-    modelauth::ModelUrlRouter router(modelauth::model_registry(descriptions));
+    modelauth::router::ModelUrlRouter router(modelauth::router::model_registry(descriptions));
 
     auto target = router.parse(req.target());           // 400 / 414 faults
     if(! target) return reject(target.error());
@@ -48,6 +48,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 /** Settings of the KServe V2 (Open Inference Protocol) scheme.
 
@@ -301,12 +302,13 @@ private:
     std::vector<std::string> kserve_segments_; // decoded, e.g. {"v2"}
     std::string mount_path_;                   // "" or "/serving"
     std::string kserve_path_;                  // "/v2"
-    detail::snapshot<Registry> snapshot_;
+    modelauth::detail::snapshot<Registry> snapshot_;
 };
 
 /// The router over the default registry, with JSON metadata.
 using ModelUrlRouter = basic_model_url_router<model_registry>;
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

@@ -11,7 +11,7 @@
     `query_view`: the parameters of a request's query, read without copying.
 
     @code
-    auto target = modelauth::parse_request_target(req.target());
+    auto target = modelauth::router::parse_request_target(req.target());
     if(auto meta = target->query().get("get_meta"); meta && *meta == "true")
         ...
     @endcode
@@ -26,6 +26,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 /** One parameter of a query: `key=value`, `key=` or `key`.
 
@@ -175,6 +176,7 @@ private:
     std::size_t end_ = 0;   // the "&" after this parameter, or query_.size()
 };
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

@@ -25,6 +25,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 /// The default limit on the size of a request target, in bytes (U11).
 inline constexpr std::size_t default_max_target_bytes = 2048;
@@ -155,6 +156,7 @@ private:
     bool path_has_escapes_ = false;
 };
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

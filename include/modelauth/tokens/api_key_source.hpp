@@ -41,6 +41,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 /// The environment variable read first, as the Modelon Impact client names it.
 inline constexpr std::string_view default_api_key_env_var = "MODELON_IMPACT_CLIENT_API_KEY";
@@ -139,6 +140,7 @@ api_key_file_path(api_key_source_options const& options);
 [[nodiscard]] inline result<void> write_api_key_file(std::filesystem::path const& path,
                                                      std::string_view key);
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

@@ -21,6 +21,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 /** A ManagedTokenStore kept in memory; its state is lost when it is destroyed.
 
@@ -50,7 +51,7 @@ public:
 
         Complexity: constant on average. Exception safety: no-throw.
     */
-    [[nodiscard]] token_ptr find_by_secret(secret_digest const& digest) const override
+    [[nodiscard]] token_ptr find_by_secret(validation::secret_digest const& digest) const override
     {
         return core_.find_by_secret(digest);
     }
@@ -78,7 +79,7 @@ private:
     token_ptr do_find_by_id(std::string_view id) const override { return core_.find_by_id(id); }
     std::vector<token_ptr> do_list(token_filter const& filter) const override { return core_.list(filter); }
     std::size_t do_count(token_filter const& filter) const noexcept override { return core_.count(filter); }
-    refresh_ptr do_find_refresh(secret_digest const& digest) const noexcept override
+    refresh_ptr do_find_refresh(validation::secret_digest const& digest) const noexcept override
     {
         return core_.find_refresh(digest);
     }
@@ -87,15 +88,15 @@ private:
     {
         return core_.family_owners();
     }
-    result<void> do_insert(stored_token token, insert_limits limits) override
+    result<void> do_insert(validation::stored_token token, insert_limits limits) override
     {
         return core_.insert(journal_, std::move(token), limits);
     }
-    result<std::vector<std::string>> do_replace_owned(stored_token token, insert_limits limits) override
+    result<std::vector<std::string>> do_replace_owned(validation::stored_token token, insert_limits limits) override
     {
         return core_.replace_owned(journal_, std::move(token), limits);
     }
-    result<void> do_update(std::string_view id, std::function<void(stored_token&)> const& change) override
+    result<void> do_update(std::string_view id, std::function<void(validation::stored_token&)> const& change) override
     {
         return core_.update(journal_, id, change);
     }
@@ -136,6 +137,7 @@ private:
     detail::managed_store::null_journal journal_;
 };
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

@@ -17,16 +17,16 @@
     Its tokens are the ones `TokenValidator` accepts with `trusted()`:
 
     @code
-    modelauth::issuer_options options;
+    modelauth::tokens::issuer_options options;
     options.issuer = "http://127.0.0.1:8080";
-    auto issuer = modelauth::token_issuer<>::load_or_create(
+    auto issuer = modelauth::tokens::token_issuer<>::load_or_create(
         state_dir / "issuer_keys.json", options).value();
-    modelauth::TokenValidator validator({issuer.trusted()});
+    modelauth::validation::TokenValidator validator({issuer.trusted()});
 
-    modelauth::jwt_request request;
+    modelauth::tokens::jwt_request request;
     request.subject = "demo@example.com";
     request.scopes = {"models:read", "models:infer"};
-    request.lifetime = modelauth::token_lifetimes{}.access;
+    request.lifetime = modelauth::tokens::token_lifetimes{}.access;
     auto jwt = issuer.issue(request);          // jwt->token is "eyJ..."
     @endcode
 
@@ -60,6 +60,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 /** How long the credentials of the token lifecycle live by default
     (docs/lifecycle.md; the `lifetimes` object of the server's config).
@@ -123,7 +124,7 @@ struct jwt_request
     std::string subject;
 
     /// The `cls` claim (always written, `user` included).
-    token_class cls = token_class::user;
+    validation::token_class cls = validation::token_class::user;
 
     /// The `scope` claim, space-separated; omitted when empty. Each scope
     /// must be an RFC 6749 section 3.3 `scope-token` (printable ASCII other
@@ -132,7 +133,7 @@ struct jwt_request
 
     /// The `model_id` (an integer), `instance`, `account` and `space`
     /// claims, each written only when set (non-empty).
-    token_bindings bindings;
+    validation::token_bindings bindings;
 
     /// `exp - iat`. Must be positive and at most the issuer's
     /// `retain_old_keys()`, so that no token outlives the publication of
@@ -353,7 +354,7 @@ public:
         The keys are those of now: after `rotate` or `prune`, pass
         `public_keys()` to `TokenValidator::set_issuer_keys`.
     */
-    [[nodiscard]] trusted_issuer trusted(std::vector<std::string> audiences = {}) const;
+    [[nodiscard]] validation::trusted_issuer trusted(std::vector<std::string> audiences = {}) const;
 
     /** Writes every key (the signing key and the retired ones, with the
         time until which each is kept) to `file`, replacing it atomically:
@@ -407,9 +408,10 @@ private:
     issuer_options options_;
     std::chrono::seconds retain_;
     Clock clock_;
-    detail::snapshot<detail::issuer_state> state_;
+    modelauth::detail::snapshot<detail::issuer_state> state_;
 };
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

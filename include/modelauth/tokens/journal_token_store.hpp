@@ -84,6 +84,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 /// Settings of `JournalTokenStore::open`.
 struct journal_options
@@ -191,7 +192,7 @@ public:
 
         Complexity: constant on average. Exception safety: no-throw.
     */
-    [[nodiscard]] token_ptr find_by_secret(secret_digest const& digest) const override
+    [[nodiscard]] token_ptr find_by_secret(validation::secret_digest const& digest) const override
     {
         return core_.find_by_secret(digest);
     }
@@ -238,13 +239,13 @@ private:
     token_ptr do_find_by_id(std::string_view id) const override;
     std::vector<token_ptr> do_list(token_filter const& filter) const override;
     std::size_t do_count(token_filter const& filter) const noexcept override;
-    refresh_ptr do_find_refresh(secret_digest const& digest) const noexcept override;
+    refresh_ptr do_find_refresh(validation::secret_digest const& digest) const noexcept override;
     std::string do_find_family_of(std::string_view jti) const override;
     std::vector<std::pair<std::string, std::string>> do_family_owners() const override;
     bool do_healthy() const noexcept override;
-    result<void> do_insert(stored_token token, insert_limits limits) override;
-    result<std::vector<std::string>> do_replace_owned(stored_token token, insert_limits limits) override;
-    result<void> do_update(std::string_view id, std::function<void(stored_token&)> const& change) override;
+    result<void> do_insert(validation::stored_token token, insert_limits limits) override;
+    result<std::vector<std::string>> do_replace_owned(validation::stored_token token, insert_limits limits) override;
+    result<void> do_update(std::string_view id, std::function<void(validation::stored_token&)> const& change) override;
     result<void> do_erase(std::string_view id) override;
     result<std::size_t> do_erase_if(token_filter const& filter) override;
     result<void> do_revoke(std::string jti, std::optional<clock::time_point> until) override;
@@ -261,6 +262,7 @@ private:
     std::unique_ptr<detail::managed_store::file_journal> journal_;
 };
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 
@@ -269,6 +271,7 @@ private:
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 namespace detail {
 namespace managed_store {
 
@@ -279,7 +282,7 @@ inline constexpr std::string_view journal_format = "modelauth.tokens.journal";
 inline constexpr std::int64_t journal_version = 1;
 inline constexpr std::size_t journal_max_depth = 8;
 
-inline std::string digest_hex(secret_digest const& d)
+inline std::string digest_hex(validation::secret_digest const& d)
 {
     static constexpr char digits[] = "0123456789abcdef";
     std::string out(d.size() * 2, '0');
@@ -292,7 +295,7 @@ inline std::string digest_hex(secret_digest const& d)
 }
 
 // Lower-case hex only, exactly 64 digits.
-inline bool parse_digest_hex(std::string_view text, secret_digest& out) noexcept
+inline bool parse_digest_hex(std::string_view text, validation::secret_digest& out) noexcept
 {
     if(text.size() != out.size() * 2)
         return false;
@@ -348,14 +351,14 @@ inline boost::json::array strings_json(std::vector<std::string> const& strings)
     return out;
 }
 
-inline boost::json::object token_json(stored_token const& t)
+inline boost::json::object token_json(validation::stored_token const& t)
 {
     boost::json::object o;
     o["id"] = t.id;
     o["hash"] = digest_hex(t.secret_hash);
     o["hint"] = t.hint;
     o["owner"] = t.owner;
-    o["cls"] = token_class_name(t.cls);
+    o["cls"] = validation::token_class_name(t.cls);
     o["model_id"] = t.bindings.model_id ? boost::json::value(*t.bindings.model_id) : boost::json::value(nullptr);
     o["instance"] = t.bindings.instance;
     o["account"] = t.bindings.account;
@@ -555,7 +558,7 @@ public:
         return true;
     }
 
-    bool get(std::string_view name, secret_digest& out)
+    bool get(std::string_view name, validation::secret_digest& out)
     {
         auto const* v = object_.if_contains(name);
         if(! v || ! v->is_string() || ! parse_digest_hex(v->get_string(), out))
@@ -563,12 +566,12 @@ public:
         return true;
     }
 
-    bool get(std::string_view name, token_class& out)
+    bool get(std::string_view name, validation::token_class& out)
     {
         auto const* v = object_.if_contains(name);
-        std::optional<token_class> cls;
+        std::optional<validation::token_class> cls;
         if(v && v->is_string())
-            cls = token_class_from_name(v->get_string());
+            cls = validation::token_class_from_name(v->get_string());
         if(! cls)
             return wrong(name, "a token class");
         out = *cls;
@@ -625,7 +628,7 @@ private:
     std::string& why_;
 };
 
-inline bool read_token(boost::json::object const* o, stored_token& t, std::string& why)
+inline bool read_token(boost::json::object const* o, validation::stored_token& t, std::string& why)
 {
     json_fields f(*o, why);
     return f.has_members(16) && f.get("id", t.id) && f.get("hash", t.secret_hash) && f.get("hint", t.hint)
@@ -1321,23 +1324,23 @@ inline std::size_t JournalTokenStore::do_count(token_filter const& filter) const
     return core_.count(filter);
 }
 
-inline ManagedTokenStore::refresh_ptr JournalTokenStore::do_find_refresh(secret_digest const& digest) const noexcept
+inline ManagedTokenStore::refresh_ptr JournalTokenStore::do_find_refresh(validation::secret_digest const& digest) const noexcept
 {
     return core_.find_refresh(digest);
 }
 
-inline result<void> JournalTokenStore::do_insert(stored_token token, insert_limits limits)
+inline result<void> JournalTokenStore::do_insert(validation::stored_token token, insert_limits limits)
 {
     return core_.insert(*journal_, std::move(token), limits);
 }
 
-inline result<std::vector<std::string>> JournalTokenStore::do_replace_owned(stored_token token, insert_limits limits)
+inline result<std::vector<std::string>> JournalTokenStore::do_replace_owned(validation::stored_token token, insert_limits limits)
 {
     return core_.replace_owned(*journal_, std::move(token), limits);
 }
 
 inline result<void> JournalTokenStore::do_update(std::string_view id,
-                                                 std::function<void(stored_token&)> const& change)
+                                                 std::function<void(validation::stored_token&)> const& change)
 {
     return core_.update(*journal_, id, change);
 }
@@ -1390,6 +1393,7 @@ inline result<void> JournalTokenStore::do_add_family_access(std::string_view fam
     return core_.add_family_access(*journal_, family, std::move(jti), expires, limits);
 }
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

@@ -54,6 +54,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 /// Settings of a `login_limiter`.
 struct login_limiter_options
@@ -180,18 +181,18 @@ private:
         time_point window_end{};
         time_point locked_until{};
         // This entry's place in `order_`.
-        std::list<secret_digest>::iterator position;
+        std::list<validation::secret_digest>::iterator position;
 
         // When this entry no longer matters: its window and any lock are over.
         time_point expiry() const noexcept { return window_end < locked_until ? locked_until : window_end; }
     };
-    using table = std::map<secret_digest, entry>;
+    using table = std::map<validation::secret_digest, entry>;
 
     void touch(entry& e);
     void make_room(time_point now);
     // Counts a failure of `key` at `now`; false if the key is locked (not
     // counted). The caller holds the mutex.
-    bool count_failure(secret_digest const& key, time_point now);
+    bool count_failure(validation::secret_digest const& key, time_point now);
 
     login_limiter_options options_;
     Clock clock_;
@@ -199,9 +200,10 @@ private:
     table accounts_;
     // The keys of `accounts_` by expiry, soonest first: every change sets an
     // expiry of now + window, the latest so far, and moves its key to the back.
-    std::list<secret_digest> order_;
+    std::list<validation::secret_digest> order_;
 };
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

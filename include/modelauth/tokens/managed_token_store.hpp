@@ -68,6 +68,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 
 /** Which tokens a `list`, `count` or `erase_if` applies to.
@@ -80,7 +81,7 @@ struct token_filter
     std::optional<std::string> owner;
 
     /// The token's class equals this.
-    std::optional<token_class> cls;
+    std::optional<validation::token_class> cls;
 
     /// The token's `bindings.account` equals this.
     std::optional<std::string> account;
@@ -103,7 +104,7 @@ struct token_filter
         Complexity: linear in the lengths of the strings compared.
         Exception safety: no-throw.
     */
-    [[nodiscard]] bool matches(stored_token const& token) const noexcept;
+    [[nodiscard]] bool matches(validation::stored_token const& token) const noexcept;
 };
 
 /// Limits checked by `ManagedTokenStore::insert` and `replace_owned`.
@@ -177,7 +178,7 @@ struct refresh_token_record
     std::string id;
 
     /// SHA-256 of the secret (`hash_secret`).
-    secret_digest secret_hash{};
+    validation::secret_digest secret_hash{};
 
     /// The family: every refresh token descending from one login shares it.
     std::string family;
@@ -207,13 +208,13 @@ struct refresh_token_record
     Thread safety: implementations are safe to share between threads; every
     member may be called concurrently with every other.
 */
-class ManagedTokenStore : public TokenStore
+class ManagedTokenStore : public validation::TokenStore
 {
 public:
     using clock = std::chrono::system_clock;
 
     /// A token, shared and immutable; it stays valid after any change.
-    using token_ptr = std::shared_ptr<stored_token const>;
+    using token_ptr = std::shared_ptr<validation::stored_token const>;
 
     /// A refresh-token record, shared and immutable.
     using refresh_ptr = std::shared_ptr<refresh_token_record const>;
@@ -258,7 +259,7 @@ public:
 
         Complexity: constant on average. Exception safety: no-throw.
     */
-    [[nodiscard]] refresh_ptr find_refresh(secret_digest const& digest) const noexcept
+    [[nodiscard]] refresh_ptr find_refresh(validation::secret_digest const& digest) const noexcept
     {
         return do_find_refresh(digest);
     }
@@ -308,7 +309,7 @@ public:
         Complexity: linear in the number of tokens.
         Exception safety: strong.
     */
-    [[nodiscard]] result<void> insert(stored_token token, insert_limits limits = {})
+    [[nodiscard]] result<void> insert(validation::stored_token token, insert_limits limits = {})
     {
         return do_insert(std::move(token), limits);
     }
@@ -327,7 +328,7 @@ public:
         Complexity: linear in the number of tokens.
         Exception safety: strong.
     */
-    [[nodiscard]] result<std::vector<std::string>> replace_owned(stored_token token,
+    [[nodiscard]] result<std::vector<std::string>> replace_owned(validation::stored_token token,
                                                                  insert_limits limits = {})
     {
         return do_replace_owned(std::move(token), limits);
@@ -353,7 +354,7 @@ public:
         changes.
     */
     [[nodiscard]] result<void> update(std::string_view id,
-                                      std::function<void(stored_token&)> const& change)
+                                      std::function<void(validation::stored_token&)> const& change)
     {
         return do_update(id, change);
     }
@@ -368,7 +369,7 @@ public:
     */
     [[nodiscard]] result<void> set_active(std::string_view id, bool active)
     {
-        return update(id, [active](stored_token& t) { t.active = active; });
+        return update(id, [active](validation::stored_token& t) { t.active = active; });
     }
 
     /** Deletes the token with `id`; it stops working at once.
@@ -527,13 +528,13 @@ private:
     virtual token_ptr do_find_by_id(std::string_view id) const = 0;
     virtual std::vector<token_ptr> do_list(token_filter const& filter) const = 0;
     virtual std::size_t do_count(token_filter const& filter) const noexcept = 0;
-    virtual refresh_ptr do_find_refresh(secret_digest const& digest) const noexcept = 0;
+    virtual refresh_ptr do_find_refresh(validation::secret_digest const& digest) const noexcept = 0;
     virtual std::string do_find_family_of(std::string_view jti) const = 0;
     virtual std::vector<std::pair<std::string, std::string>> do_family_owners() const = 0;
     virtual bool do_healthy() const noexcept { return true; }
-    virtual result<void> do_insert(stored_token token, insert_limits limits) = 0;
-    virtual result<std::vector<std::string>> do_replace_owned(stored_token token, insert_limits limits) = 0;
-    virtual result<void> do_update(std::string_view id, std::function<void(stored_token&)> const& change) = 0;
+    virtual result<void> do_insert(validation::stored_token token, insert_limits limits) = 0;
+    virtual result<std::vector<std::string>> do_replace_owned(validation::stored_token token, insert_limits limits) = 0;
+    virtual result<void> do_update(std::string_view id, std::function<void(validation::stored_token&)> const& change) = 0;
     virtual result<void> do_erase(std::string_view id) = 0;
     virtual result<std::size_t> do_erase_if(token_filter const& filter) = 0;
     virtual result<void> do_revoke(std::string jti, std::optional<clock::time_point> until) = 0;
@@ -547,6 +548,7 @@ private:
                                               clock::time_point expires, family_limits limits) = 0;
 };
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 
@@ -566,8 +568,9 @@ private:
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
-inline bool token_filter::matches(stored_token const& token) const noexcept
+inline bool token_filter::matches(validation::stored_token const& token) const noexcept
 {
     return (! owner || *owner == token.owner) && (! cls || *cls == token.cls)
         && (! account || *account == token.bindings.account)
@@ -580,7 +583,7 @@ namespace detail {
 namespace managed_store { // distinct names: detail is shared by every header
 
 using token_time = std::chrono::system_clock::time_point;
-using token_ptr = std::shared_ptr<stored_token const>;
+using token_ptr = std::shared_ptr<validation::stored_token const>;
 using refresh_ptr = std::shared_ptr<refresh_token_record const>;
 using revocation = std::pair<std::string, std::optional<token_time>>;
 
@@ -615,7 +618,7 @@ auto find_key(Map& map, std::string_view key) -> decltype(map.begin())
 // A SHA-256 digest is uniform already: its first bytes are a good hash.
 struct digest_key_hash
 {
-    std::size_t operator()(secret_digest const& d) const noexcept
+    std::size_t operator()(validation::secret_digest const& d) const noexcept
     {
         std::size_t h;
         std::memcpy(&h, d.data(), sizeof h);
@@ -625,16 +628,16 @@ struct digest_key_hash
 
 struct digest_key_equal
 {
-    bool operator()(secret_digest const& a, secret_digest const& b) const noexcept
+    bool operator()(validation::secret_digest const& a, validation::secret_digest const& b) const noexcept
     {
-        return digest_equal(a, b);
+        return validation::digest_equal(a, b);
     }
 };
 
 template<class Value>
-using digest_map = std::unordered_map<secret_digest, Value, digest_key_hash, digest_key_equal>;
+using digest_map = std::unordered_map<validation::secret_digest, Value, digest_key_hash, digest_key_equal>;
 
-inline bool is_zero_digest(secret_digest const& d) noexcept
+inline bool is_zero_digest(validation::secret_digest const& d) noexcept
 {
     unsigned char any = 0;
     for(auto b : d)
@@ -735,9 +738,9 @@ private:
 //----------------------------------------------------------------------------
 // Ops: one per mutation, what a journal records
 
-struct insert_op { stored_token token; };
-struct replace_owned_op { std::vector<std::string> erase; stored_token token; };
-struct update_op { stored_token token; };
+struct insert_op { validation::stored_token token; };
+struct replace_owned_op { std::vector<std::string> erase; validation::stored_token token; };
+struct update_op { validation::stored_token token; };
 struct erase_op { std::vector<std::string> ids; };
 struct revoke_op { std::string jti; std::optional<token_time> until; };
 struct erase_revocation_op { std::string jti; };
@@ -766,13 +769,13 @@ inline bool contains(std::vector<std::string> const& ids, std::string_view id) n
 }
 
 // A token the store can hold: an id, a digest, and no expiry if permanent.
-inline bool is_storable(stored_token const& t) noexcept
+inline bool is_storable(validation::stored_token const& t) noexcept
 {
     return ! t.id.empty() && ! is_zero_digest(t.secret_hash) && ! (t.permanent && t.expires);
 }
 
 // Whether another token than those of `spared` has the id or digest of `t`.
-inline bool is_taken(token_table const& table, stored_token const& t,
+inline bool is_taken(token_table const& table, validation::stored_token const& t,
                      std::vector<std::string> const& spared = {})
 {
     auto by_id = find_key(table.by_id, t.id);
@@ -794,71 +797,71 @@ std::size_t count_tokens(token_table const& table, std::vector<std::string> cons
 }
 
 // Whether `other` has the class, account and space of `t`.
-inline bool same_holder(stored_token const& other, stored_token const& t) noexcept
+inline bool same_holder(validation::stored_token const& other, validation::stored_token const& t) noexcept
 {
     return other.cls == t.cls && other.bindings.account == t.bindings.account
         && other.bindings.space == t.bindings.space;
 }
 
 // Whether `other` has not expired when `t` is created.
-inline bool live_at_creation(stored_token const& other, stored_token const& t) noexcept
+inline bool live_at_creation(validation::stored_token const& other, validation::stored_token const& t) noexcept
 {
     return ! (other.expires && *other.expires <= t.created);
 }
 
 // The permanent tokens of the class, account and space of `t`, but those of `spared`.
-inline std::size_t permanent_count(token_table const& table, stored_token const& t,
+inline std::size_t permanent_count(token_table const& table, validation::stored_token const& t,
                                    std::vector<std::string> const& spared = {})
 {
     return count_tokens(table, spared,
-                        [&](stored_token const& other) { return other.permanent && same_holder(other, t); });
+                        [&](validation::stored_token const& other) { return other.permanent && same_holder(other, t); });
 }
 
 // The temporary tokens of the class, account and space of `t` that have
 // not expired at its creation, but those of `spared`.
-inline std::size_t temporary_count(token_table const& table, stored_token const& t,
+inline std::size_t temporary_count(token_table const& table, validation::stored_token const& t,
                                    std::vector<std::string> const& spared = {})
 {
-    return count_tokens(table, spared, [&](stored_token const& other) {
+    return count_tokens(table, spared, [&](validation::stored_token const& other) {
         return ! other.permanent && same_holder(other, t) && live_at_creation(other, t);
     });
 }
 
 // The instance tokens of the instance of `t` that have not expired at its
 // creation, but those of `spared`.
-inline std::size_t instance_count(token_table const& table, stored_token const& t,
+inline std::size_t instance_count(token_table const& table, validation::stored_token const& t,
                                   std::vector<std::string> const& spared = {})
 {
-    return count_tokens(table, spared, [&](stored_token const& other) {
-        return other.cls == token_class::instance && other.bindings.instance == t.bindings.instance
+    return count_tokens(table, spared, [&](validation::stored_token const& other) {
+        return other.cls == validation::token_class::instance && other.bindings.instance == t.bindings.instance
             && live_at_creation(other, t);
     });
 }
 
 // The quota `t` would exceed, or no error.
-inline std::error_code quota_error(token_table const& table, stored_token const& t, insert_limits const& limits,
+inline std::error_code quota_error(token_table const& table, validation::stored_token const& t, insert_limits const& limits,
                                    std::vector<std::string> const& spared = {})
 {
     if(t.permanent && limits.max_permanent && permanent_count(table, t, spared) >= *limits.max_permanent)
         return make_lifecycle_error(lifecycle_error::permanent_token_quota);
     if(! t.permanent && limits.max_temporary && temporary_count(table, t, spared) >= *limits.max_temporary)
         return make_lifecycle_error(lifecycle_error::token_quota);
-    if(t.cls == token_class::instance && limits.max_per_instance
+    if(t.cls == validation::token_class::instance && limits.max_per_instance
        && instance_count(table, t, spared) >= *limits.max_per_instance)
         return make_lifecycle_error(lifecycle_error::token_quota);
     return {};
 }
 
 // Whether `next` differs from `current` only in what `update` may change.
-inline bool same_identity(stored_token const& current, stored_token const& next) noexcept
+inline bool same_identity(validation::stored_token const& current, validation::stored_token const& next) noexcept
 {
-    return current.id == next.id && digest_equal(current.secret_hash, next.secret_hash)
+    return current.id == next.id && validation::digest_equal(current.secret_hash, next.secret_hash)
         && current.hint == next.hint && current.owner == next.owner && current.cls == next.cls
         && current.bindings == next.bindings && current.permanent == next.permanent
         && current.created == next.created;
 }
 
-inline bool same_mutable_fields(stored_token const& a, stored_token const& b) noexcept
+inline bool same_mutable_fields(validation::stored_token const& a, validation::stored_token const& b) noexcept
 {
     return a.name == b.name && a.description == b.description && a.active == b.active
         && a.scopes == b.scopes && a.expires == b.expires;
@@ -895,7 +898,7 @@ inline bool add_revocation(state_editor& s, std::string jti, std::optional<token
 }
 
 // What `prune(now)` drops.
-inline bool prunable_token(stored_token const& t, token_time now) noexcept
+inline bool prunable_token(validation::stored_token const& t, token_time now) noexcept
 {
     return ! t.permanent && t.expires && *t.expires <= now;
 }
@@ -955,9 +958,9 @@ inline bool fails_closed(state_editor const& s, token_op const& op)
 //----------------------------------------------------------------------------
 // Applying ops; each returns how many entries it changed
 
-inline void put_token(token_table& table, stored_token token)
+inline void put_token(token_table& table, validation::stored_token token)
 {
-    auto p = std::make_shared<stored_token const>(std::move(token));
+    auto p = std::make_shared<validation::stored_token const>(std::move(token));
     table.by_secret[p->secret_hash] = p;
     table.by_id[p->id] = std::move(p);
 }
@@ -1360,7 +1363,7 @@ public:
 
     std::shared_ptr<token_state const> load() const noexcept { return state_.load(); }
 
-    token_ptr find_by_secret(secret_digest const& digest) const noexcept
+    token_ptr find_by_secret(validation::secret_digest const& digest) const noexcept
     {
         if(is_zero_digest(digest))
             return nullptr;
@@ -1414,7 +1417,7 @@ public:
         return n;
     }
 
-    refresh_ptr find_refresh(secret_digest const& digest) const noexcept
+    refresh_ptr find_refresh(validation::secret_digest const& digest) const noexcept
     {
         if(is_zero_digest(digest))
             return nullptr;
@@ -1444,7 +1447,7 @@ public:
     // Mutations
 
     template<class Journal>
-    result<void> insert(Journal& journal, stored_token token, insert_limits limits)
+    result<void> insert(Journal& journal, validation::stored_token token, insert_limits limits)
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(! is_storable(token))
@@ -1458,7 +1461,7 @@ public:
     }
 
     template<class Journal>
-    result<std::vector<std::string>> replace_owned(Journal& journal, stored_token token, insert_limits limits)
+    result<std::vector<std::string>> replace_owned(Journal& journal, validation::stored_token token, insert_limits limits)
     {
         std::vector<std::string> erased;
         auto r = write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
@@ -1480,7 +1483,7 @@ public:
     }
 
     template<class Journal>
-    result<void> update(Journal& journal, std::string_view id, std::function<void(stored_token&)> const& change)
+    result<void> update(Journal& journal, std::string_view id, std::function<void(validation::stored_token&)> const& change)
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             auto it = find_key(s.tokens().by_id, id);
@@ -1713,13 +1716,14 @@ private:
         return applied;
     }
 
-    snapshot<token_state> state_;
+    modelauth::detail::snapshot<token_state> state_;
     std::atomic<std::uint64_t> epoch_{1};
     std::mutex write_mutex_;
 };
 
 } // namespace managed_store
 } // namespace detail
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

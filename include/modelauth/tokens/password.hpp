@@ -43,6 +43,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 /// The Django algorithm name that prefixes every encoded hash.
 inline constexpr std::string_view password_hash_algorithm = "pbkdf2_sha256";
@@ -168,6 +169,7 @@ private:
     std::array<unsigned char, hash_bytes> hash_{};
 };
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

@@ -16,7 +16,7 @@
     server with its own API can call it directly.
 
     @code
-    auto service = std::make_shared<modelauth::token_service<>>(
+    auto service = std::make_shared<modelauth::tokens::token_service<>>(
         directory, router, issuer, store, policy);
     auto pair = service->login(email, password);          // Practicus
     auto session = service->model_session(*pair_principal, 42);
@@ -45,6 +45,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 /** A person who can log in. */
 struct user_record
@@ -170,7 +171,7 @@ struct token_pair
 struct created_token
 {
     /// The stored record (id, hint, class, bindings, expiry...).
-    std::shared_ptr<stored_token const> token;
+    std::shared_ptr<validation::stored_token const> token;
 
     /// The secret itself (an API key `mak_...`). Never stored.
     std::string secret;
@@ -183,7 +184,7 @@ struct token_page
     std::size_t count = 0;
 
     /// This page's tokens, oldest first.
-    std::vector<std::shared_ptr<stored_token const>> results;
+    std::vector<std::shared_ptr<validation::stored_token const>> results;
 
     /// The offset of the next page, if any.
     std::optional<std::size_t> next_offset;
@@ -255,7 +256,7 @@ template<class Clock = system_clock_source>
 class token_service
 {
 public:
-    using token_ptr = std::shared_ptr<stored_token const>;
+    using token_ptr = std::shared_ptr<validation::stored_token const>;
 
     /** A service.
 
@@ -263,9 +264,9 @@ public:
         `token_service.store`, ... null; `options.api_key_prefix` invalid or
         equal to the refresh prefix; `max_permanent_tokens` 0).
     */
-    token_service(user_directory directory, std::shared_ptr<ModelUrlRouter const> router,
+    token_service(user_directory directory, std::shared_ptr<router::ModelUrlRouter const> router,
                   std::shared_ptr<token_issuer<Clock> const> issuer, std::shared_ptr<ManagedTokenStore> store,
-                  std::shared_ptr<ScopePolicy const> policy, token_service_options options = {},
+                  std::shared_ptr<policy::ScopePolicy const> policy, token_service_options options = {},
                   Clock clock = Clock{});
 
     /** Replaces the directory (users, accounts, instances) atomically, then
@@ -340,7 +341,7 @@ public:
         read nor infer the model), `token_quota` (the family holds
         `max_family_tokens` live tokens), `storage_failure`.
     */
-    [[nodiscard]] result<issued_jwt> model_session(Principal const& caller, std::int64_t model_id);
+    [[nodiscard]] result<issued_jwt> model_session(validation::Principal const& caller, std::int64_t model_id);
 
     // -- STACKIT instance tokens ---------------------------------------------
 
@@ -351,23 +352,23 @@ public:
         `not_permitted`, `invalid_request_body` (empty name, name or
         description too long), `storage_failure`.
     */
-    [[nodiscard]] result<created_token> create_instance_token(Principal const& caller, std::string_view instance,
+    [[nodiscard]] result<created_token> create_instance_token(validation::Principal const& caller, std::string_view instance,
         std::string name, std::string description, std::optional<std::chrono::seconds> ttl);
 
     /// The instance's tokens, oldest first; errors as above.
-    [[nodiscard]] result<std::vector<token_ptr>> list_instance_tokens(Principal const& caller,
+    [[nodiscard]] result<std::vector<token_ptr>> list_instance_tokens(validation::Principal const& caller,
                                                                       std::string_view instance) const;
 
     /// One of the instance's tokens; `token_not_found` if it is not one.
-    [[nodiscard]] result<token_ptr> get_instance_token(Principal const& caller, std::string_view instance,
+    [[nodiscard]] result<token_ptr> get_instance_token(validation::Principal const& caller, std::string_view instance,
                                                        std::string_view id) const;
 
     /// Changes the name and/or description of an instance token.
-    [[nodiscard]] result<token_ptr> update_instance_token(Principal const& caller, std::string_view instance,
+    [[nodiscard]] result<token_ptr> update_instance_token(validation::Principal const& caller, std::string_view instance,
         std::string_view id, std::optional<std::string> name, std::optional<std::string> description);
 
     /// Deletes an instance token: it stops working at once.
-    [[nodiscard]] result<void> delete_instance_token(Principal const& caller, std::string_view instance,
+    [[nodiscard]] result<void> delete_instance_token(validation::Principal const& caller, std::string_view instance,
                                                      std::string_view id);
 
     // -- Modelon personal API key ----------------------------------------------
@@ -378,13 +379,13 @@ public:
         The caller is a console access token or the user's current personal
         key.
     */
-    [[nodiscard]] result<created_token> regenerate_api_key(Principal const& caller);
+    [[nodiscard]] result<created_token> regenerate_api_key(validation::Principal const& caller);
 
     /// The caller's personal key's record (metadata only); `token_not_found`.
-    [[nodiscard]] result<token_ptr> api_key_info(Principal const& caller) const;
+    [[nodiscard]] result<token_ptr> api_key_info(validation::Principal const& caller) const;
 
     /// Deletes the caller's personal key; `token_not_found` if none.
-    [[nodiscard]] result<void> delete_api_key(Principal const& caller);
+    [[nodiscard]] result<void> delete_api_key(validation::Principal const& caller);
 
     // -- NeuroIO account / space / manager tokens ------------------------------
 
@@ -396,7 +397,7 @@ public:
         @return The token and its secret, or `not_permitted`,
         `unknown_space`, `permanent_token_quota`, `storage_failure`.
     */
-    [[nodiscard]] result<created_token> create_managed(Principal const& caller, managed_kind kind,
+    [[nodiscard]] result<created_token> create_managed(validation::Principal const& caller, managed_kind kind,
                                                        std::optional<std::string> space, bool permanent);
 
     /** The tokens the caller manages (see the class comment), a page of them.
@@ -407,38 +408,38 @@ public:
         page; `previous_offset` is empty at offset 0, else `offset - limit`
         (0 at least). Expired tokens (not yet pruned) are not listed.
     */
-    [[nodiscard]] result<token_page> list_managed(Principal const& caller, std::optional<bool> permanent,
+    [[nodiscard]] result<token_page> list_managed(validation::Principal const& caller, std::optional<bool> permanent,
                                                   std::size_t limit, std::size_t offset) const;
 
     /// One token the caller manages, by id or by its secret; `token_not_found`.
-    [[nodiscard]] result<token_ptr> get_managed(Principal const& caller, std::string_view id_or_key) const;
+    [[nodiscard]] result<token_ptr> get_managed(validation::Principal const& caller, std::string_view id_or_key) const;
 
     /// Activates or deactivates one token the caller manages.
-    [[nodiscard]] result<token_ptr> set_managed_active(Principal const& caller, std::string_view id_or_key,
+    [[nodiscard]] result<token_ptr> set_managed_active(validation::Principal const& caller, std::string_view id_or_key,
                                                        bool active);
 
     /// Deletes one token the caller manages.
-    [[nodiscard]] result<void> delete_managed(Principal const& caller, std::string_view id_or_key);
+    [[nodiscard]] result<void> delete_managed(validation::Principal const& caller, std::string_view id_or_key);
 
     /** Deletes the tokens the caller manages: only permanent ones, only
         temporary ones, or (empty) all, always except the caller's own.
 
         @return How many were deleted.
     */
-    [[nodiscard]] result<std::size_t> delete_managed_many(Principal const& caller, std::optional<bool> permanent);
+    [[nodiscard]] result<std::size_t> delete_managed_many(validation::Principal const& caller, std::optional<bool> permanent);
 
     /** For a manager token: its account and class (`GET /api/v1/iam/whoami/`).
 
         @return `{account, "manager"}`, or `not_permitted` for any other class.
     */
-    [[nodiscard]] result<std::pair<std::string, token_class>> whoami(Principal const& caller) const;
+    [[nodiscard]] result<std::pair<std::string, validation::token_class>> whoami(validation::Principal const& caller) const;
 
     // -- Parts ---------------------------------------------------------------
 
     [[nodiscard]] token_issuer<Clock> const& issuer() const noexcept;
     [[nodiscard]] ManagedTokenStore& store() const noexcept;
-    [[nodiscard]] ModelUrlRouter const& router() const noexcept;
-    [[nodiscard]] ScopePolicy const& policy() const noexcept;
+    [[nodiscard]] router::ModelUrlRouter const& router() const noexcept;
+    [[nodiscard]] policy::ScopePolicy const& policy() const noexcept;
     [[nodiscard]] token_service_options const& options() const noexcept;
     [[nodiscard]] Clock const& clock() const noexcept;
 
@@ -469,7 +470,7 @@ private:
     // The NeuroIO tokens a caller manages: one class in one account (and space).
     struct management_scope
     {
-        token_class cls = token_class::account;
+        validation::token_class cls = validation::token_class::account;
         std::string account;
         std::string space;
     };
@@ -479,27 +480,27 @@ private:
 
     // Whether `caller` is a console access token: class `user`, issued by
     // our issuer (a user token of another trusted issuer is not one).
-    bool is_console_user(Principal const& caller) const noexcept;
+    bool is_console_user(validation::Principal const& caller) const noexcept;
 
     // The directory's record of the console user `caller`; `not_permitted`.
-    result<user_ref> console_user(Principal const& caller) const;
+    result<user_ref> console_user(validation::Principal const& caller) const;
 
     // The user whose personal key `caller` may manage: a console user, or
     // the owner of the personal key `caller` presents; `not_permitted`.
-    result<user_ref> key_owner(Principal const& caller) const;
+    result<user_ref> key_owner(validation::Principal const& caller) const;
 
     // The console user `caller` if it may manage the tokens of `instance`;
     // `not_permitted`, `unknown_instance`.
-    result<user_ref> instance_manager(Principal const& caller, std::string_view instance) const;
+    result<user_ref> instance_manager(validation::Principal const& caller, std::string_view instance) const;
 
     // The instance token `id` of `instance`; `token_not_found`.
     result<token_ptr> find_instance_token(std::string_view instance, std::string_view id) const;
 
     // Which NeuroIO tokens `caller` manages; `not_permitted`.
-    result<management_scope> management_scope_of(Principal const& caller) const;
+    result<management_scope> management_scope_of(validation::Principal const& caller) const;
 
     // A token of the caller's management scope, by id or secret; `token_not_found`.
-    result<token_ptr> find_managed(Principal const& caller, std::string_view id_or_key) const;
+    result<token_ptr> find_managed(validation::Principal const& caller, std::string_view id_or_key) const;
 
     // Issues a console access token for `user`.
     result<issued_jwt> issue_access(user_record const& user) const;
@@ -515,27 +516,28 @@ private:
 
     // Gives `token` a fresh id and secret, stores it (`replace` or
     // `insert`, under `limits`) and returns it with its secret.
-    result<created_token> store_new_token(stored_token token, insert_limits limits, bool replace);
+    result<created_token> store_new_token(validation::stored_token token, insert_limits limits, bool replace);
 
     // Revokes `family` after a reuse and answers `refresh_token_reused`.
     result<token_pair> refuse_reused(std::string_view family);
 
-    std::shared_ptr<ModelUrlRouter const> router_;
+    std::shared_ptr<router::ModelUrlRouter const> router_;
     std::shared_ptr<token_issuer<Clock> const> issuer_;
     std::shared_ptr<ManagedTokenStore> store_;
-    std::shared_ptr<ScopePolicy const> policy_;
+    std::shared_ptr<policy::ScopePolicy const> policy_;
     token_service_options options_;
     Clock clock_;
     // How long after its `exp` the validator may still accept a JWT: its
     // revocation is kept that much longer.
     std::chrono::seconds revocation_margin_;
-    detail::snapshot<user_directory> directory_;
+    modelauth::detail::snapshot<user_directory> directory_;
     mutable login_limiter<Clock> limiter_;
     mutable login_limiter<Clock> address_limiter_;
     // The dummy hash for unknown emails: the directory's most common cost.
-    detail::snapshot<password_hash> dummy_hash_;
+    modelauth::detail::snapshot<password_hash> dummy_hash_;
 };
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

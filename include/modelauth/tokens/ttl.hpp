@@ -32,6 +32,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 /// The longest lifetime `parse_ttl` accepts: 3650 days (about ten years).
 inline constexpr std::chrono::seconds max_ttl = std::chrono::hours(24 * 3650);
@@ -60,6 +61,7 @@ inline constexpr std::chrono::seconds max_ttl = std::chrono::hours(24 * 3650);
 */
 [[nodiscard]] inline std::string format_ttl(std::chrono::seconds ttl);
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

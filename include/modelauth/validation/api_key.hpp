@@ -32,6 +32,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 
 /// The default key prefix: modelauth key.
 inline constexpr std::string_view default_api_key_prefix = "mak";
@@ -97,6 +98,7 @@ using secret_digest = std::array<unsigned char, 32>;
     return key.size() <= 4 ? key : key.substr(key.size() - 4);
 }
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

@@ -30,6 +30,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 
 /** What a token's registered claims must satisfy. */
 struct claim_rules
@@ -102,6 +103,7 @@ binding_claims(boost::json::object const& claims);
 */
 [[nodiscard]] inline bool media_type_matches(std::string_view typ, std::string_view expected) noexcept;
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

@@ -29,6 +29,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 namespace detail {
 
 // JSON object text parsed on first use, then kept; safe to read from many
@@ -528,6 +529,7 @@ struct principal_recycling
 
 } // namespace detail
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

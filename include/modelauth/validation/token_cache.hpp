@@ -65,6 +65,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 
 /// Settings of a `verified_token_cache`.
 struct token_cache_options
@@ -208,6 +209,7 @@ private:
     mutable std::vector<std::unique_ptr<thread_table>> registry_;
 };
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

@@ -39,6 +39,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 
 /** A managed token as a store keeps it: metadata and the secret's digest,
     never the secret.
@@ -111,6 +112,7 @@ public:
     [[nodiscard]] virtual std::uint64_t epoch() const noexcept = 0;
 };
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

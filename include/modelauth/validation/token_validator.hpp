@@ -27,11 +27,11 @@
     Both kinds go through the verified-token cache first (`token_cache.hpp`).
 
     @code
-    modelauth::trusted_issuer idp;
+    modelauth::validation::trusted_issuer idp;
     idp.issuer = "https://login.example.com";
     idp.keys = modelauth::jose::key_set::from_jwks(jwks_json).value();
     idp.audiences = {"models"};
-    modelauth::TokenValidator validator({idp});
+    modelauth::validation::TokenValidator validator({idp});
 
     auto principal = validator.validate(token);
     if(! principal)
@@ -63,6 +63,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 
 /** Settings of a `basic_token_validator`. */
 struct token_validator_options
@@ -184,13 +185,14 @@ private:
     token_validator_options options_;
     std::shared_ptr<TokenStore const> store_;
     Clock clock_;
-    detail::snapshot<issuer_table> issuers_;
+    modelauth::detail::snapshot<issuer_table> issuers_;
     verified_token_cache cache_;
 };
 
 /// The validator on the system clock: what a server builds.
 using TokenValidator = basic_token_validator<>;
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

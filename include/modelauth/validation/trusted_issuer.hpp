@@ -24,6 +24,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 
 /** An issuer whose JWTs are accepted, with its own keys and rules. */
 struct trusted_issuer
@@ -55,6 +56,7 @@ struct trusted_issuer
     std::optional<std::string> required_type;
 };
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

@@ -118,7 +118,7 @@ inline result<credential> parse_api_key(std::string_view value, std::size_t max_
     return credential{credential_source::api_key_header, value};
 }
 
-inline result<credential> parse_query_credential(query_param const& param, std::size_t max_bytes) noexcept
+inline result<credential> parse_query_credential(router::query_param const& param, std::size_t max_bytes) noexcept
 {
     std::string_view const value = param.value.encoded();
     if(value.empty())
@@ -132,10 +132,10 @@ inline result<credential> parse_query_credential(query_param const& param, std::
 }
 
 // The query of a request target: after the first "?", without it.
-inline query_view query_of(std::string_view target) noexcept
+inline router::query_view query_of(std::string_view target) noexcept
 {
     std::size_t const q = target.find('?');
-    return q == std::string_view::npos ? query_view() : query_view(target.substr(q + 1));
+    return q == std::string_view::npos ? router::query_view() : router::query_view(target.substr(q + 1));
 }
 
 } // namespace detail
@@ -310,15 +310,15 @@ result<credential> extract_credential(
     if(authorization_fields > 1)
         return credential_error::multiple_authorization_headers; // H7
 
-    query_view query;
-    query_param query_credential;
+    router::query_view query;
+    router::query_param query_credential;
     std::size_t query_credentials = 0;
     if(! options.query_parameter.empty())
     {
         query = detail::query_of(std::string_view(message.target().data(), message.target().size()));
         for(auto it = query.begin(); it != query.end(); ++it)
         {
-            query_param const param = *it;
+            router::query_param const param = *it;
             if(! param.key.equals(options.query_parameter))
                 continue;
             if(query_credentials == 0)

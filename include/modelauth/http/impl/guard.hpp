@@ -62,8 +62,8 @@ inline std::string_view fallback_error_code(std::error_code const& ec, unsigned 
 
 struct compiled_scope_slot
 {
-    principal_ptr principal;
-    compiled_scopes scopes;
+    validation::principal_ptr principal;
+    policy::compiled_scopes scopes;
 };
 
 // The calling thread's compiled-scope cache: direct-mapped, keyed by the
@@ -74,7 +74,7 @@ inline std::array<compiled_scope_slot, compiled_scope_cache_slots>& compiled_sco
     return cache;
 }
 
-inline std::size_t compiled_scope_slot_of(Principal const* principal) noexcept
+inline std::size_t compiled_scope_slot_of(validation::Principal const* principal) noexcept
 {
     static_assert((compiled_scope_cache_slots & (compiled_scope_cache_slots - 1)) == 0,
         "compiled_scope_cache_slots must be a power of two");
@@ -95,15 +95,15 @@ inline void check_realm(std::string_view realm)
 
 } // namespace detail
 
-constexpr action_id action_for_method(boost::beast::http::verb method) noexcept
+constexpr policy::action_id action_for_method(boost::beast::http::verb method) noexcept
 {
     switch(method)
     {
     case boost::beast::http::verb::get:
     case boost::beast::http::verb::head:
-        return ScopePolicy::models_read;
+        return policy::ScopePolicy::models_read;
     default:
-        return ScopePolicy::models_infer;
+        return policy::ScopePolicy::models_infer;
     }
 }
 
@@ -134,7 +134,7 @@ void strip_credentials(boost::beast::http::request<Body, Fields>& req, credentia
 
 template<class Clock, class Registry>
 basic_guard<Clock, Registry>::basic_guard(std::shared_ptr<validator_type const> validator,
-    std::shared_ptr<router_type const> router, std::shared_ptr<ScopePolicy const> policy, guard_options options)
+    std::shared_ptr<router_type const> router, std::shared_ptr<policy::ScopePolicy const> policy, guard_options options)
     : validator_(std::move(validator))
     , router_(std::move(router))
     , policy_(std::move(policy))
@@ -151,7 +151,7 @@ basic_guard<Clock, Registry>::basic_guard(std::shared_ptr<validator_type const> 
 
 template<class Clock, class Registry>
 template<class Body, class Fields>
-auto basic_guard<Clock, Registry>::check(boost::beast::http::request<Body, Fields> const& req, action_id action) const
+auto basic_guard<Clock, Registry>::check(boost::beast::http::request<Body, Fields> const& req, policy::action_id action) const
     -> result_type
 {
     auto const raw_target = req.target();
@@ -204,7 +204,7 @@ authentication_result basic_guard<Clock, Registry>::authenticate(
 }
 
 template<class Clock, class Registry>
-result<principal_ptr> basic_guard<Clock, Registry>::validate_credential(credential const& c) const
+result<validation::principal_ptr> basic_guard<Clock, Registry>::validate_credential(credential const& c) const
 {
     // The API-key header carries API keys only: a JWT there is refused as a
     // malformed key. A bearer token or the query parameter may be either
@@ -263,7 +263,7 @@ void basic_guard<Clock, Registry>::strip_credentials(boost::beast::http::request
 }
 
 template<class Clock, class Registry>
-compiled_scopes const& basic_guard<Clock, Registry>::compiled_scopes_for(principal_ptr const& principal) const
+policy::compiled_scopes const& basic_guard<Clock, Registry>::compiled_scopes_for(validation::principal_ptr const& principal) const
 {
     auto& slot = detail::compiled_scope_cache()[detail::compiled_scope_slot_of(principal.get())];
     if(slot.principal != principal || ! slot.scopes.compiled_for(*policy_))

@@ -25,7 +25,7 @@ auto guarded_handler<Clock, Registry, Handler>::operator()(boost::beast::http::r
 template<class Clock, class Registry, class Handler>
 template<class Body, class Fields>
 auto guarded_handler<Clock, Registry, Handler>::operator()(
-    boost::beast::http::request<Body, Fields>&& req, action_id action) const -> response_type
+    boost::beast::http::request<Body, Fields>&& req, policy::action_id action) const -> response_type
 {
     static_assert(is_guarded_model_handler<Handler, Registry, Body, Fields>::value,
         "the handler must be callable as (basic_auth_context<Registry> const&, request<Body, Fields>&&) "

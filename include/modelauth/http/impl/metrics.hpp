@@ -208,7 +208,7 @@ inline std::uint64_t guard_metrics::observations() const noexcept
     return total;
 }
 
-inline std::string guard_metrics::prometheus_text(verified_token_cache const* cache) const
+inline std::string guard_metrics::prometheus_text(validation::verified_token_cache const* cache) const
 {
     std::string out;
     out.reserve(2048);

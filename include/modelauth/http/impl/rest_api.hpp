@@ -477,7 +477,7 @@ public:
     }
 
 private:
-    query_view params_;
+    router::query_view params_;
     bool ok_;
 };
 
@@ -542,7 +542,7 @@ inline boost::json::string_view json_view(std::string_view s) noexcept
 // `content` when the secret is given (the create answer), else `hint`: the
 // secret's last 4 characters, as the other flows' reads show.
 inline boost::json::object instance_token_json(
-    stored_token const& token, std::chrono::system_clock::time_point now, std::string_view secret = {})
+    validation::stored_token const& token, std::chrono::system_clock::time_point now, std::string_view secret = {})
 {
     bool const live = token.active && (! token.expires || *token.expires > now);
     boost::json::object out{
@@ -561,7 +561,7 @@ inline boost::json::object instance_token_json(
 
 // NeuroIO: `id`, then `key` (the create answer) or `key_hint`, `permanent`,
 // `is_active`, `created`, `expires`.
-inline boost::json::object managed_token_json(stored_token const& token, std::string_view secret = {})
+inline boost::json::object managed_token_json(validation::stored_token const& token, std::string_view secret = {})
 {
     boost::json::object out;
     out.emplace("id", json_view(token.id));
@@ -577,7 +577,7 @@ inline boost::json::object managed_token_json(stored_token const& token, std::st
 }
 
 // Modelon: the key's metadata, never the key.
-inline boost::json::object api_key_json(stored_token const& token)
+inline boost::json::object api_key_json(validation::stored_token const& token)
 {
     return boost::json::object{
         {"id", json_view(token.id)},
@@ -638,7 +638,7 @@ public:
     using status = boost::beast::http::status;
 
     rest_exchange(rest_api<Clock> const& api, request_type const& req, rest_route_entry const& route,
-        rest_params const& params, request_target const& target, std::string_view client_address) noexcept
+        rest_params const& params, router::request_target const& target, std::string_view client_address) noexcept
         : api_(api)
         , req_(req)
         , route_(route)
@@ -658,8 +658,8 @@ public:
             principal_ = auth.principal();
             auto const& policy = api_.guard().policy();
             auto const decision = policy.decide(api_.guard().compiled_scopes_for(principal_), *principal_,
-                route_descriptor{route_.resource, route_.iam},
-                route_.access == rest_access::manage ? ScopePolicy::tokens_manage : ScopePolicy::models_read);
+                policy::route_descriptor{route_.resource, route_.iam},
+                route_.access == rest_access::manage ? policy::ScopePolicy::tokens_manage : policy::ScopePolicy::models_read);
             bool const scope_decided_later = route_.access == rest_access::identified
                 && decision.error() == policy_error::missing_scope;
             if(! decision && ! scope_decided_later)
@@ -681,8 +681,8 @@ public:
         case rest_route::api_key: return api_key(method);
         case rest_route::tokens: return tokens(method);
         case rest_route::token: return token(method);
-        case rest_route::space_tokens: return create_managed(managed_kind::space, std::string(params_[0]));
-        case rest_route::iam_tokens: return create_managed(managed_kind::manager, std::nullopt);
+        case rest_route::space_tokens: return create_managed(tokens::managed_kind::space, std::string(params_[0]));
+        case rest_route::iam_tokens: return create_managed(tokens::managed_kind::manager, std::nullopt);
         case rest_route::iam_whoami: return whoami();
         case rest_route::jwks: return json(status::ok, service().issuer().jwks());
         case rest_route::openid_configuration:
@@ -692,12 +692,12 @@ public:
     }
 
 private:
-    token_service<Clock>& service() const noexcept
+    tokens::token_service<Clock>& service() const noexcept
     {
         return api_.service();
     }
 
-    Principal const& caller() const noexcept
+    validation::Principal const& caller() const noexcept
     {
         return *principal_;
     }
@@ -807,7 +807,7 @@ private:
     //--------------------------------------------------------------------
     // Practicus
 
-    response_type token_pair_json(token_pair const& pair) const
+    response_type token_pair_json(tokens::token_pair const& pair) const
     {
         return json(status::ok, boost::json::object{{"access", pair.access}, {"refresh", pair.refresh}});
     }
@@ -869,15 +869,15 @@ private:
     // Whether the caller may read `model` in some version (`models:read`).
     template<class Registry>
     bool may_read(std::shared_ptr<Registry const> const& registry, std::size_t model_index,
-        compiled_scopes const& scopes) const
+        policy::compiled_scopes const& scopes) const
     {
         auto const& policy = api_.guard().policy();
         auto const& model = registry->models()[model_index];
         auto const default_version = registry->default_version_index(model_index);
         for(std::size_t v = 0; v < model.versions.size(); ++v)
         {
-            basic_model_endpoint<Registry> const endpoint(registry, model_index, v, v != default_version);
-            if(policy.decide(scopes, caller(), endpoint, ScopePolicy::models_read))
+            router::basic_model_endpoint<Registry> const endpoint(registry, model_index, v, v != default_version);
+            if(policy.decide(scopes, caller(), endpoint, policy::ScopePolicy::models_read))
                 return true;
         }
         return false;
@@ -980,7 +980,7 @@ private:
         std::optional<std::chrono::seconds> ttl;
         if(ttl_text)
         {
-            auto const parsed = parse_ttl(*ttl_text);
+            auto const parsed = tokens::parse_ttl(*ttl_text);
             if(! parsed)
                 return fail(parsed.error());
             ttl = *parsed;
@@ -1013,7 +1013,7 @@ private:
             auto const deleted = service().delete_instance_token(caller(), instance, id);
             return deleted ? no_content() : fail(deleted.error());
         }
-        result<std::shared_ptr<stored_token const>> token = make_error_code(lifecycle_error::token_not_found);
+        result<std::shared_ptr<validation::stored_token const>> token = make_error_code(lifecycle_error::token_not_found);
         if(method == boost::beast::http::verb::patch)
         {
             auto body = body_object();
@@ -1060,7 +1060,7 @@ private:
     //--------------------------------------------------------------------
     // NeuroIO
 
-    response_type create_managed(managed_kind kind, std::optional<std::string> space)
+    response_type create_managed(tokens::managed_kind kind, std::optional<std::string> space)
     {
         auto body = body_object();
         if(! body)
@@ -1091,7 +1091,7 @@ private:
     response_type tokens(boost::beast::http::verb method)
     {
         if(method == boost::beast::http::verb::post)
-            return create_managed(managed_kind::same_as_caller, std::nullopt);
+            return create_managed(tokens::managed_kind::same_as_caller, std::nullopt);
         form_fields query(target_.encoded_query());
         auto const permanent = query.flag("permanent");
         if(method == boost::beast::http::verb::delete_)
@@ -1139,7 +1139,7 @@ private:
             auto const deleted = service().delete_managed(caller(), id_or_key);
             return deleted ? no_content() : fail(deleted.error());
         }
-        result<std::shared_ptr<stored_token const>> token = make_error_code(lifecycle_error::token_not_found);
+        result<std::shared_ptr<validation::stored_token const>> token = make_error_code(lifecycle_error::token_not_found);
         if(method == boost::beast::http::verb::patch)
         {
             auto body = body_object();
@@ -1166,16 +1166,16 @@ private:
             return fail(who.error());
         return json(status::ok,
             boost::json::object{
-                {"account", who->first}, {"class", json_view(token_class_name(who->second))}});
+                {"account", who->first}, {"class", json_view(validation::token_class_name(who->second))}});
     }
 
     rest_api<Clock> const& api_;
     request_type const& req_;
     rest_route_entry const& route_;
     rest_params params_;
-    request_target const& target_;
+    router::request_target const& target_;
     std::string_view client_address_;
-    principal_ptr principal_;
+    validation::principal_ptr principal_;
 };
 
 // A JSON error answer for the faults that have no modelauth code (405, 413).
@@ -1199,7 +1199,7 @@ boost::beast::http::response<boost::beast::http::string_body> rest_status_answer
 } // namespace detail
 
 template<class Clock>
-rest_api<Clock>::rest_api(std::shared_ptr<token_service<Clock>> service,
+rest_api<Clock>::rest_api(std::shared_ptr<tokens::token_service<Clock>> service,
     std::shared_ptr<basic_guard<Clock> const> guard, rest_api_options options)
     : service_(std::move(service))
     , guard_(std::move(guard))

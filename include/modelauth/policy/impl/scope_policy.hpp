@@ -20,6 +20,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace policy {
 namespace detail {
 
 // word = ALPHA *( ALPHA / DIGIT / "_" / "-" ), 1..max_action_word_bytes.
@@ -30,14 +31,14 @@ constexpr bool is_action_word(std::string_view w) noexcept
     if(! ((w.front() >= 'a' && w.front() <= 'z') || (w.front() >= 'A' && w.front() <= 'Z')))
         return false;
     for(char c : w)
-        if(! is_alnum(c) && c != '_' && c != '-')
+        if(! modelauth::detail::is_alnum(c) && c != '_' && c != '-')
             return false;
     return true;
 }
 
 constexpr bool is_scope_path(std::string_view path) noexcept
 {
-    return is_label_path(path, max_scope_path_segments, max_model_name_bytes, max_scope_path_bytes);
+    return modelauth::detail::is_label_path(path, max_scope_path_segments, router::max_model_name_bytes, max_scope_path_bytes);
 }
 
 // Whether the scope path `path` covers the resource path made of `pieces`
@@ -72,7 +73,7 @@ inline std::uint64_t next_policy_id() noexcept
     return last.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
-constexpr std::uint8_t class_bit(token_class c) noexcept
+constexpr std::uint8_t class_bit(validation::token_class c) noexcept
 {
     return static_cast<std::uint8_t>(1u << static_cast<unsigned>(c));
 }
@@ -162,7 +163,7 @@ inline std::string_view ScopePolicy::action_name(action_id id) const noexcept
     return i < actions_.size() ? std::string_view(actions_[i]) : std::string_view();
 }
 
-inline bool ScopePolicy::class_enabled(token_class c) const noexcept
+inline bool ScopePolicy::class_enabled(validation::token_class c) const noexcept
 {
     return (disabled_classes_ & detail::class_bit(c)) == 0;
 }
@@ -191,7 +192,7 @@ compiled_scopes ScopePolicy::compile(Range const& scopes) const
     return compiled;
 }
 
-inline bool ScopePolicy::granted(compiled_scopes const& scopes, Principal const& principal, action_id action,
+inline bool ScopePolicy::granted(compiled_scopes const& scopes, validation::Principal const& principal, action_id action,
     std::string_view const* pieces, std::size_t piece_count) const
 {
     if(scopes.compiled_for(*this))
@@ -216,43 +217,43 @@ inline bool ScopePolicy::granted(compiled_scopes const& scopes, action_id action
 }
 
 template<class Registry>
-policy_decision ScopePolicy::decide(compiled_scopes const& scopes, Principal const& principal,
-    basic_model_endpoint<Registry> const& endpoint, action_id action) const
+policy_decision ScopePolicy::decide(compiled_scopes const& scopes, validation::Principal const& principal,
+    router::basic_model_endpoint<Registry> const& endpoint, action_id action) const
 {
     if(! class_enabled(principal.cls))
         return policy_decision::deny(policy_error::inactive);
 
-    token_bindings const& b = principal.bindings;
-    if(principal.cls == token_class::manager)
+    validation::token_bindings const& b = principal.bindings;
+    if(principal.cls == validation::token_class::manager)
         return policy_decision::deny(policy_error::class_forbidden);
     // Tenancy: a token held to an account never reaches, nor learns of,
     // another account's model (review F4). Account and space tokens are
     // always held to theirs; the others when `isolate_accounts` is on.
     if(! b.account.empty() && endpoint.has_model() && ! endpoint.account().empty()
        && b.account != endpoint.account()
-       && (isolate_accounts_ || principal.cls == token_class::account || principal.cls == token_class::space))
+       && (isolate_accounts_ || principal.cls == validation::token_class::account || principal.cls == validation::token_class::space))
         return policy_decision::deny(policy_error::other_account);
 
     bool bound_here = true;
     switch(principal.cls)
     {
-    case token_class::manager:
+    case validation::token_class::manager:
         return policy_decision::deny(policy_error::class_forbidden);
-    case token_class::model_session:
+    case validation::token_class::model_session:
         bound_here = b.model_id.has_value();
         break;
-    case token_class::instance:
+    case validation::token_class::instance:
         bound_here = ! b.instance.empty() && b.instance == endpoint.instance();
         break;
-    case token_class::space:
+    case validation::token_class::space:
         bound_here = ! b.account.empty() && ! b.space.empty() && b.account == endpoint.account()
             && b.space == endpoint.space();
         break;
-    case token_class::account:
+    case validation::token_class::account:
         bound_here = ! b.account.empty() && b.account == endpoint.account();
         break;
-    case token_class::user:
-    case token_class::personal_key:
+    case validation::token_class::user:
+    case validation::token_class::personal_key:
         break;
     }
     // A model binding narrows every class (a binding never widens).
@@ -273,24 +274,24 @@ policy_decision ScopePolicy::decide(compiled_scopes const& scopes, Principal con
 
 template<class Registry>
 policy_decision ScopePolicy::decide(
-    Principal const& principal, basic_model_endpoint<Registry> const& endpoint, action_id action) const
+    validation::Principal const& principal, router::basic_model_endpoint<Registry> const& endpoint, action_id action) const
 {
     return decide(compile(principal.scopes), principal, endpoint, action);
 }
 
-inline policy_decision ScopePolicy::decide(compiled_scopes const& scopes, Principal const& principal,
+inline policy_decision ScopePolicy::decide(compiled_scopes const& scopes, validation::Principal const& principal,
     route_descriptor const& route, action_id action) const
 {
     if(! class_enabled(principal.cls))
         return policy_decision::deny(policy_error::inactive);
     switch(principal.cls)
     {
-    case token_class::manager:
+    case validation::token_class::manager:
         if(! route.iam)
             return policy_decision::deny(policy_error::class_forbidden);
         break;
-    case token_class::model_session:
-    case token_class::instance:
+    case validation::token_class::model_session:
+    case validation::token_class::instance:
         return policy_decision::deny(policy_error::class_forbidden);
     default:
         break;
@@ -304,7 +305,7 @@ inline policy_decision ScopePolicy::decide(compiled_scopes const& scopes, Princi
 }
 
 inline policy_decision ScopePolicy::decide(
-    Principal const& principal, route_descriptor const& route, action_id action) const
+    validation::Principal const& principal, route_descriptor const& route, action_id action) const
 {
     return decide(compile(principal.scopes), principal, route, action);
 }
@@ -343,7 +344,7 @@ inline ScopePolicy ScopePolicy::from_json(boost::json::value const& config, std:
                 throw configuration_error(field, "must be an array of action names");
             for(std::size_t i = 0; i < list->size(); ++i)
             {
-                std::string const element = detail::element_field(field, i);
+                std::string const element = router::detail::element_field(field, i);
                 auto const* name = (*list)[i].if_string();
                 if(name == nullptr)
                     throw configuration_error(element, "must be a string");
@@ -364,11 +365,11 @@ inline ScopePolicy ScopePolicy::from_json(boost::json::value const& config, std:
                 throw configuration_error(field, "must be an array of token class names");
             for(std::size_t i = 0; i < list->size(); ++i)
             {
-                std::string const element = detail::element_field(field, i);
+                std::string const element = router::detail::element_field(field, i);
                 auto const* name = (*list)[i].if_string();
                 if(name == nullptr)
                     throw configuration_error(element, "must be a string");
-                auto const cls = token_class_from_name(std::string_view(name->data(), name->size()));
+                auto const cls = validation::token_class_from_name(std::string_view(name->data(), name->size()));
                 if(! cls)
                     throw configuration_error(element,
                         "is not a token class: one of user, model_session, instance, personal_key, "
@@ -423,7 +424,7 @@ inline ScopePolicy::builder& ScopePolicy::builder::add_action(std::string_view n
     return *this;
 }
 
-inline ScopePolicy::builder& ScopePolicy::builder::disable_class(token_class c) noexcept
+inline ScopePolicy::builder& ScopePolicy::builder::disable_class(validation::token_class c) noexcept
 {
     disabled_classes_ = static_cast<std::uint8_t>(disabled_classes_ | detail::class_bit(c));
     return *this;
@@ -444,6 +445,7 @@ inline ScopePolicy ScopePolicy::builder::build() const
     return policy;
 }
 
+} // namespace policy
 } // namespace v0
 } // namespace modelauth
 

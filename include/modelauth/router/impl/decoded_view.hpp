@@ -11,11 +11,12 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 inline std::size_t decoded_view::iterator::width() const noexcept
 {
     if(*pos_ == '%' && end_ - pos_ >= 3
-        && detail::hex_value(pos_[1]) >= 0 && detail::hex_value(pos_[2]) >= 0)
+        && modelauth::detail::hex_value(pos_[1]) >= 0 && modelauth::detail::hex_value(pos_[2]) >= 0)
         return 3;
     return 1;
 }
@@ -23,7 +24,7 @@ inline std::size_t decoded_view::iterator::width() const noexcept
 inline char decoded_view::iterator::operator*() const noexcept
 {
     if(width() == 3)
-        return static_cast<char>(detail::hex_value(pos_[1]) * 16 + detail::hex_value(pos_[2]));
+        return static_cast<char>(modelauth::detail::hex_value(pos_[1]) * 16 + modelauth::detail::hex_value(pos_[2]));
     if(*pos_ == '+' && plus_as_space_)
         return ' ';
     return *pos_;
@@ -75,6 +76,7 @@ inline std::string decoded_view::to_string() const
     return s;
 }
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

@@ -19,20 +19,21 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 constexpr bool is_valid_model_name(std::string_view name) noexcept
 {
-    return detail::is_label(name, max_model_name_bytes);
+    return modelauth::detail::is_label(name, max_model_name_bytes);
 }
 
 constexpr bool is_valid_model_version(std::string_view version) noexcept
 {
-    return detail::is_label(version, max_model_version_bytes);
+    return modelauth::detail::is_label(version, max_model_version_bytes);
 }
 
 constexpr bool is_valid_model_prefix(std::string_view prefix) noexcept
 {
-    return detail::is_label_path(
+    return modelauth::detail::is_label_path(
         prefix, max_model_prefix_segments, max_model_name_bytes, max_model_prefix_bytes);
 }
 
@@ -93,13 +94,13 @@ basic_model_registry<Metadata>::basic_model_registry(
     std::size_t total_versions = 0;
     for(auto const& m : models_)
         total_versions += m.versions.size();
-    if(models_.size() >= detail::flat_index::none || total_versions >= detail::flat_index::none)
+    if(models_.size() >= modelauth::detail::flat_index::none || total_versions >= modelauth::detail::flat_index::none)
         throw configuration_error(std::string(field_path), "has more models or versions than a registry can hold");
 
-    prefix_index_ = detail::flat_index(models_.size());
-    model_index_ = detail::flat_index(models_.size());
-    id_index_ = detail::flat_index(models_.size());
-    version_index_ = detail::flat_index(total_versions);
+    prefix_index_ = modelauth::detail::flat_index(models_.size());
+    model_index_ = modelauth::detail::flat_index(models_.size());
+    id_index_ = modelauth::detail::flat_index(models_.size());
+    version_index_ = modelauth::detail::flat_index(total_versions);
     model_prefix_.reserve(models_.size());
     default_version_.reserve(models_.size());
     versions_.reserve(total_versions);
@@ -130,9 +131,9 @@ basic_model_registry<Metadata>::basic_model_registry(
             if(! is_valid_model_version(v))
                 throw configuration_error(field, "is not a valid version: 1 to 32 "s + detail::label_rule);
             auto const entry = static_cast<std::uint32_t>(versions_.size());
-            auto const existing = version_index_.insert(detail::hash_text(v, mi), entry,
+            auto const existing = version_index_.insert(modelauth::detail::hash_text(v, mi), entry,
                 [&](std::uint32_t e) { return versions_[e].model == mi && m.versions[versions_[e].version] == v; });
-            if(existing != detail::flat_index::none)
+            if(existing != modelauth::detail::flat_index::none)
                 throw configuration_error(field,
                     "repeats versions[" + std::to_string(versions_[existing].version) + "] " + quote_name(v));
             versions_.push_back(version_entry{mi, static_cast<std::uint32_t>(j)});
@@ -154,7 +155,7 @@ basic_model_registry<Metadata>::basic_model_registry(
         }
 
         if(! m.instance.empty()
-            && ! (detail::is_label_path(m.instance, 3, max_model_name_bytes, max_model_prefix_bytes)
+            && ! (modelauth::detail::is_label_path(m.instance, 3, max_model_name_bytes, max_model_prefix_bytes)
                 && detail::count_segments(m.instance) == 3))
             throw configuration_error(element_field(field_path, i, "instance"),
                 "is not an instance id: project/region/instance, each of 1 to 128 "s + detail::label_rule);
@@ -165,16 +166,16 @@ basic_model_registry<Metadata>::basic_model_registry(
             throw configuration_error(element_field(field_path, i, "space"),
                 "is not a valid space id: 1 to 128 "s + detail::label_rule);
 
-        auto const same_id = id_index_.insert(detail::mix_hash(static_cast<std::uint64_t>(m.model_id)), mi,
+        auto const same_id = id_index_.insert(modelauth::detail::mix_hash(static_cast<std::uint64_t>(m.model_id)), mi,
             [&](std::uint32_t other) { return models_[other].model_id == m.model_id; });
-        if(same_id != detail::flat_index::none)
+        if(same_id != modelauth::detail::flat_index::none)
             throw configuration_error(element_field(field_path, i, "model_id"),
                 std::to_string(m.model_id) + " is already the model_id of " + element_field(field_path, same_id));
 
         auto const new_prefix = static_cast<std::uint32_t>(prefixes_.size());
-        auto prefix = prefix_index_.insert(detail::hash_text(m.prefix), new_prefix,
+        auto prefix = prefix_index_.insert(modelauth::detail::hash_text(m.prefix), new_prefix,
             [&](std::uint32_t p) { return prefixes_[p] == m.prefix; });
-        if(prefix == detail::flat_index::none)
+        if(prefix == modelauth::detail::flat_index::none)
         {
             prefix = new_prefix;
             prefixes_.push_back(m.prefix);
@@ -182,9 +183,9 @@ basic_model_registry<Metadata>::basic_model_registry(
         }
         model_prefix_.push_back(prefix);
 
-        auto const same_name = model_index_.insert(detail::hash_text(m.name, prefix), mi,
+        auto const same_name = model_index_.insert(modelauth::detail::hash_text(m.name, prefix), mi,
             [&](std::uint32_t other) { return model_prefix_[other] == prefix && models_[other].name == m.name; });
-        if(same_name != detail::flat_index::none)
+        if(same_name != modelauth::detail::flat_index::none)
             throw configuration_error(element_field(field_path, i, "name"),
                 quote_name(m.prefix + "/" + m.name) + " is already registered by " + element_field(field_path, same_name));
     }
@@ -221,9 +222,9 @@ auto basic_model_registry<Metadata>::find(std::string_view prefix, std::string_v
 template<class Metadata>
 std::size_t basic_model_registry<Metadata>::find_prefix(std::string_view prefix) const noexcept
 {
-    auto const p = prefix_index_.find(detail::hash_text(prefix),
+    auto const p = prefix_index_.find(modelauth::detail::hash_text(prefix),
         [&](std::uint32_t candidate) { return prefixes_[candidate] == prefix; });
-    return p == detail::flat_index::none ? npos : p;
+    return p == modelauth::detail::flat_index::none ? npos : p;
 }
 
 template<class Metadata>
@@ -232,29 +233,29 @@ std::size_t basic_model_registry<Metadata>::find_model(std::size_t prefix_index,
     if(prefix_index >= prefixes_.size())
         return npos;
     auto const prefix = static_cast<std::uint32_t>(prefix_index);
-    auto const i = model_index_.find(detail::hash_text(name, prefix), [&](std::uint32_t candidate) {
+    auto const i = model_index_.find(modelauth::detail::hash_text(name, prefix), [&](std::uint32_t candidate) {
         return model_prefix_[candidate] == prefix && models_[candidate].name == name;
     });
-    return i == detail::flat_index::none ? npos : i;
+    return i == modelauth::detail::flat_index::none ? npos : i;
 }
 
 template<class Metadata>
 std::size_t basic_model_registry<Metadata>::find_model_id(std::int64_t model_id) const noexcept
 {
-    auto const i = id_index_.find(detail::mix_hash(static_cast<std::uint64_t>(model_id)),
+    auto const i = id_index_.find(modelauth::detail::mix_hash(static_cast<std::uint64_t>(model_id)),
         [&](std::uint32_t candidate) { return models_[candidate].model_id == model_id; });
-    return i == detail::flat_index::none ? npos : i;
+    return i == modelauth::detail::flat_index::none ? npos : i;
 }
 
 template<class Metadata>
 std::size_t basic_model_registry<Metadata>::find_version(std::size_t model_index, std::string_view version) const noexcept
 {
     auto const model = static_cast<std::uint32_t>(model_index);
-    auto const e = version_index_.find(detail::hash_text(version, model), [&](std::uint32_t candidate) {
+    auto const e = version_index_.find(modelauth::detail::hash_text(version, model), [&](std::uint32_t candidate) {
         return versions_[candidate].model == model
             && models_[model_index].versions[versions_[candidate].version] == version;
     });
-    return e == detail::flat_index::none ? npos : versions_[e].version;
+    return e == modelauth::detail::flat_index::none ? npos : versions_[e].version;
 }
 
 //----------------------------------------------------------------------------
@@ -364,6 +365,7 @@ inline std::vector<model_description> model_descriptions_from_json(
     return model_descriptions_from_json<boost::json::value>(models, detail::keep_json_entry{}, field_path);
 }
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

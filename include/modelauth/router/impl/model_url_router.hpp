@@ -16,12 +16,13 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 namespace detail {
 
 // Whether the checked raw segment reads as `literal`.
 inline bool segment_is(std::string_view raw, std::string_view literal, bool escapes) noexcept
 {
-    return escapes ? decoded_equals(raw, literal) : raw == literal;
+    return escapes ? modelauth::detail::decoded_equals(raw, literal) : raw == literal;
 }
 
 // Consumes the segments `literals` from the front of `rest` (a checked path
@@ -37,7 +38,7 @@ inline bool consume_segments(std::string_view& rest, std::vector<std::string> co
     {
         if(! slash)
             return false;
-        if(! segment_is(next_segment(r, slash), literal, escapes))
+        if(! segment_is(modelauth::detail::next_segment(r, slash), literal, escapes))
             return false;
     }
     rest = r;
@@ -108,11 +109,11 @@ inline bool split_root(std::string_view root, std::vector<std::string>& segments
         root.remove_suffix(1);
     if(root.empty())
         return true;
-    if(! is_label_path(root, max_model_prefix_segments, max_model_name_bytes, max_model_prefix_bytes))
+    if(! modelauth::detail::is_label_path(root, max_model_prefix_segments, max_model_name_bytes, max_model_prefix_bytes))
         return false;
     bool slash = true;
     while(slash)
-        segments.emplace_back(next_segment(root, slash));
+        segments.emplace_back(modelauth::detail::next_segment(root, slash));
     return true;
 }
 
@@ -134,7 +135,7 @@ template<class Registry>
 result<std::size_t> find_name_segment(Registry const& registry, std::size_t prefix, std::string_view raw,
     bool escapes, key_buffer& buffer) noexcept
 {
-    std::string_view const name = decoded_key(raw, escapes, buffer);
+    std::string_view const name = modelauth::detail::decoded_key(raw, escapes, buffer);
     if(! is_valid_model_name(name))
         return router_error::invalid_model_name;
     std::size_t const model = registry.find_model(prefix, name);
@@ -148,7 +149,7 @@ template<class Registry>
 result<std::size_t> find_version_segment(Registry const& registry, std::size_t model, std::string_view raw,
     bool escapes, key_buffer& buffer) noexcept
 {
-    std::string_view const version = decoded_key(raw, escapes, buffer);
+    std::string_view const version = modelauth::detail::decoded_key(raw, escapes, buffer);
     if(! is_valid_model_version(version))
         return router_error::invalid_version;
     std::size_t const index = registry.find_version(model, version);
@@ -243,7 +244,7 @@ auto basic_model_url_router<Registry>::match_models(std::string_view rest, bool 
     std::size_t prefix = Registry::npos;
     for(; depth > 0; --depth)
     {
-        std::string_view const key = detail::decoded_key(segments.span(depth), escapes, buffer);
+        std::string_view const key = modelauth::detail::decoded_key(segments.span(depth), escapes, buffer);
         if(key.empty()) // longer than any prefix
             continue;
         prefix = registry->find_prefix(key);
@@ -453,6 +454,7 @@ void basic_model_url_router<Registry>::update(MakeNext&& make_next)
     });
 }
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

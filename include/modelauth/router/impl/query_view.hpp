@@ -9,6 +9,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 inline query_view::iterator::iterator(std::string_view query, std::size_t begin) noexcept
     : query_(query)
@@ -83,6 +84,7 @@ inline std::size_t query_view::count(std::string_view key) const noexcept
     return n;
 }
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

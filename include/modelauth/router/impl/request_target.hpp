@@ -11,6 +11,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace router {
 
 inline std::string request_target::redirect_location() const
 {
@@ -36,7 +37,7 @@ inline result<request_target> parse_request_target(
     std::size_t const path_size = question == std::string_view::npos ? target.size() : question;
 
     bool escapes = false;
-    if(auto const e = detail::check_path(target.substr(0, path_size), escapes); e != router_error{})
+    if(auto const e = modelauth::detail::check_path(target.substr(0, path_size), escapes); e != router_error{})
         return e;
 
     // The query is repeated in a redirect's Location: only visible ASCII, and
@@ -57,6 +58,7 @@ inline result<request_target> parse_request_target(
     return request_target(target, path_size, escapes);
 }
 
+} // namespace router
 } // namespace v0
 } // namespace modelauth
 

@@ -22,6 +22,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 namespace detail {
 
 // A file or prompt line longer than this is refused without being read on:
@@ -222,7 +223,7 @@ inline result<void> write_api_key_file(std::filesystem::path const& path, std::s
     contents.append(key);
     contents += '\n';
     // fchmod: the mode is exactly 0600 whatever the umask took away.
-    bool const written = ::fchmod(fd, S_IRUSR | S_IWUSR) == 0 && detail::write_all(fd, contents)
+    bool const written = ::fchmod(fd, S_IRUSR | S_IWUSR) == 0 && modelauth::detail::write_all(fd, contents)
                       && ::fsync(fd) == 0;
     if(! written)
         ec = detail::last_system_error();
@@ -239,6 +240,7 @@ inline result<void> write_api_key_file(std::filesystem::path const& path, std::s
     return {};
 }
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

@@ -34,6 +34,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 namespace detail {
 
 // One signing key of an issuer: the private key, its public half as
@@ -345,7 +346,7 @@ inline result<void> write_file_atomically(std::filesystem::path const& file, std
     if(! fd)
         return lifecycle_error::storage_failure;
     // The mode is 0600 whatever the umask (which can only have narrowed it).
-    bool written = ::fchmod(fd.get(), 0600) == 0 && write_all(fd.get(), text)
+    bool written = ::fchmod(fd.get(), 0600) == 0 && modelauth::detail::write_all(fd.get(), text)
         && ::fsync(fd.get()) == 0;
     written = fd.close() && written;
     if(! written || ::rename(temporary.c_str(), file.c_str()) != 0)
@@ -538,8 +539,8 @@ auto token_issuer<Clock>::issue(jwt_request const& request) const -> result<issu
         return lifecycle_error::invalid_request_body;
     if(request.lifetime.count() <= 0 || request.lifetime > retain_)
         return lifecycle_error::invalid_ttl;
-    auto const class_name = token_class_name(request.cls);
-    if(! token_class_from_name(class_name))
+    auto const class_name = validation::token_class_name(request.cls);
+    if(! validation::token_class_from_name(class_name))
         return lifecycle_error::invalid_request_body;
     for(auto const& scope : request.scopes)
         if(! detail::is_scope_token(scope))
@@ -695,9 +696,9 @@ boost::json::object token_issuer<Clock>::discovery(std::string_view base_url) co
 }
 
 template<class Clock>
-trusted_issuer token_issuer<Clock>::trusted(std::vector<std::string> audiences) const
+validation::trusted_issuer token_issuer<Clock>::trusted(std::vector<std::string> audiences) const
 {
-    trusted_issuer config;
+    validation::trusted_issuer config;
     config.issuer = options_.issuer;
     config.keys = public_keys();
     if(! audiences.empty())
@@ -730,6 +731,7 @@ std::string token_issuer<Clock>::current_kid() const
     return std::string(state_.load()->current.published.kid());
 }
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

@@ -13,6 +13,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 template<class Clock>
 login_limiter<Clock>::login_limiter(login_limiter_options options, Clock clock)
@@ -38,7 +39,7 @@ result<void> login_limiter<Clock>::check(std::string_view account_key) const
 template<class Clock>
 result<void> login_limiter<Clock>::try_acquire(std::string_view account_key)
 {
-    auto const key = hash_secret(account_key);
+    auto const key = validation::hash_secret(account_key);
     auto const now = clock_.now();
     std::lock_guard<std::mutex> lock(mutex_);
     if(! count_failure(key, now))
@@ -49,7 +50,7 @@ result<void> login_limiter<Clock>::try_acquire(std::string_view account_key)
 template<class Clock>
 void login_limiter<Clock>::refund(std::string_view account_key)
 {
-    auto const key = hash_secret(account_key);
+    auto const key = validation::hash_secret(account_key);
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = accounts_.find(key);
     if(it == accounts_.end() || it->second.failures == 0)
@@ -62,14 +63,14 @@ void login_limiter<Clock>::refund(std::string_view account_key)
 template<class Clock>
 void login_limiter<Clock>::record_failure(std::string_view account_key)
 {
-    auto const key = hash_secret(account_key);
+    auto const key = validation::hash_secret(account_key);
     auto const now = clock_.now();
     std::lock_guard<std::mutex> lock(mutex_);
     (void)count_failure(key, now);
 }
 
 template<class Clock>
-bool login_limiter<Clock>::count_failure(secret_digest const& key, time_point now)
+bool login_limiter<Clock>::count_failure(validation::secret_digest const& key, time_point now)
 {
     auto it = accounts_.find(key);
     if(it == accounts_.end())
@@ -107,7 +108,7 @@ bool login_limiter<Clock>::count_failure(secret_digest const& key, time_point no
 template<class Clock>
 void login_limiter<Clock>::record_success(std::string_view account_key)
 {
-    auto const key = hash_secret(account_key);
+    auto const key = validation::hash_secret(account_key);
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = accounts_.find(key);
     if(it == accounts_.end())
@@ -119,7 +120,7 @@ void login_limiter<Clock>::record_success(std::string_view account_key)
 template<class Clock>
 std::chrono::seconds login_limiter<Clock>::retry_after(std::string_view account_key) const
 {
-    auto const key = hash_secret(account_key);
+    auto const key = validation::hash_secret(account_key);
     auto const now = clock_.now();
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = accounts_.find(key);
@@ -175,6 +176,7 @@ void login_limiter<Clock>::make_room(time_point now)
     order_.pop_front();
 }
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

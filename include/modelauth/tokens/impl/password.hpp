@@ -7,7 +7,7 @@
 #ifndef MODELAUTH_TOKENS_IMPL_PASSWORD_HPP
 #define MODELAUTH_TOKENS_IMPL_PASSWORD_HPP
 
-#include <modelauth/validation/api_key.hpp> // detail::base62_alphabet
+#include <modelauth/validation/api_key.hpp> // validation::detail::base62_alphabet
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -18,6 +18,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 namespace detail {
 
 /* PBKDF2-HMAC-SHA256 (RFC 8018 section 5.2) of `password` and `salt` into
@@ -169,7 +170,7 @@ inline bool make_password_salt(std::string& salt)
             return false;
         for(unsigned char b : bytes)
             if(b < 248 && salt.size() < password_salt_chars)
-                salt += base62_alphabet[b % 62];
+                salt += validation::detail::base62_alphabet[b % 62];
     }
     OPENSSL_cleanse(bytes, sizeof bytes);
     return true;
@@ -276,6 +277,7 @@ inline password_hash const& password_hash::dummy()
     return h;
 }
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

@@ -21,6 +21,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 
 //----------------------------------------------------------------------------
 // user_directory
@@ -80,7 +81,7 @@ inline result<std::string> random_uuid()
 // A new opaque secret `<prefix>_...`; `random_failure` if the CSPRNG fails.
 inline result<std::string> new_secret(std::string_view prefix)
 {
-    auto secret = generate_api_key(prefix);
+    auto secret = validation::generate_api_key(prefix);
     if(! secret)
         return lifecycle_error::random_failure;
     return std::move(*secret);
@@ -173,12 +174,12 @@ inline std::vector<std::string> grantable_scopes(std::vector<std::string> const&
     std::vector<std::string> out;
     out.reserve(scopes.size());
     for(auto const& scope : scopes)
-        if(parse_scope(scope))
+        if(policy::parse_scope(scope))
             out.push_back(scope);
     return out;
 }
 
-inline bool has_expired(stored_token const& token, std::chrono::system_clock::time_point now) noexcept
+inline bool has_expired(validation::stored_token const& token, std::chrono::system_clock::time_point now) noexcept
 {
     return token.expires && *token.expires <= now;
 }
@@ -197,15 +198,15 @@ inline std::vector<std::string> scopes_still_granted(std::vector<std::string> co
     std::vector<std::string> kept;
     for(auto const& scope : token_scopes)
     {
-        auto const wanted = parse_scope(scope);
+        auto const wanted = policy::parse_scope(scope);
         if(! wanted)
             continue;
         for(auto const& held : user_scopes)
         {
-            auto const have = parse_scope(held);
+            auto const have = policy::parse_scope(held);
             if(! have || have->action != wanted->action)
                 continue;
-            if(have->path.empty() || (! wanted->path.empty() && covers(have->path, &wanted->path, 1)))
+            if(have->path.empty() || (! wanted->path.empty() && policy::detail::covers(have->path, &wanted->path, 1)))
             {
                 kept.push_back(scope);
                 break;
@@ -254,10 +255,10 @@ inline std::shared_ptr<password_hash const> dummy_hash_for(user_directory const&
 // Construction and parts
 
 template<class Clock>
-token_service<Clock>::token_service(user_directory directory, std::shared_ptr<ModelUrlRouter const> router,
+token_service<Clock>::token_service(user_directory directory, std::shared_ptr<router::ModelUrlRouter const> router,
                                     std::shared_ptr<token_issuer<Clock> const> issuer,
                                     std::shared_ptr<ManagedTokenStore> store,
-                                    std::shared_ptr<ScopePolicy const> policy, token_service_options options,
+                                    std::shared_ptr<policy::ScopePolicy const> policy, token_service_options options,
                                     Clock clock)
     : router_(std::move(router))
     , issuer_(std::move(issuer))
@@ -265,7 +266,7 @@ token_service<Clock>::token_service(user_directory directory, std::shared_ptr<Mo
     , policy_(std::move(policy))
     , options_(std::move(options))
     , clock_(std::move(clock))
-    , revocation_margin_(trusted_issuer{}.leeway)
+    , revocation_margin_(validation::trusted_issuer{}.leeway)
     , directory_(std::make_shared<user_directory const>(std::move(directory)))
     , limiter_(options_.login, clock_)
     , address_limiter_(options_.login_per_address, clock_)
@@ -279,10 +280,10 @@ token_service<Clock>::token_service(user_directory directory, std::shared_ptr<Mo
         throw configuration_error("token_service.store", "is null");
     if(! policy_)
         throw configuration_error("token_service.policy", "is null");
-    if(! is_valid_api_key_prefix(options_.api_key_prefix))
+    if(! validation::is_valid_api_key_prefix(options_.api_key_prefix))
         throw configuration_error("token_service_options.api_key_prefix",
                                   "must be 1 to 16 characters of [a-z0-9]");
-    if(! is_valid_api_key_prefix(options_.refresh_token_prefix))
+    if(! validation::is_valid_api_key_prefix(options_.refresh_token_prefix))
         throw configuration_error("token_service_options.refresh_token_prefix",
                                   "must be 1 to 16 characters of [a-z0-9]");
     if(options_.refresh_token_prefix == options_.api_key_prefix)
@@ -332,10 +333,10 @@ result<grant_changes> token_service<Clock>::apply_grants()
     {
         user_record const* const owner = directory->find_user(token->owner);
         bool keep = owner != nullptr && token->bindings.account == owner->account;
-        if(keep && token->cls == token_class::instance)
+        if(keep && token->cls == validation::token_class::instance)
             keep = std::find(owner->instances.begin(), owner->instances.end(), token->bindings.instance)
                 != owner->instances.end();
-        if(keep && token->cls == token_class::space)
+        if(keep && token->cls == validation::token_class::space)
         {
             auto const* account = directory->find_account(token->bindings.account);
             keep = account != nullptr
@@ -357,7 +358,7 @@ result<grant_changes> token_service<Clock>::apply_grants()
         }
         if(scopes.size() != token->scopes.size())
         {
-            auto updated = store_->update(token->id, [&](stored_token& t) { t.scopes = scopes; });
+            auto updated = store_->update(token->id, [&](validation::stored_token& t) { t.scopes = scopes; });
             if(! updated)
                 return updated.error();
             ++changes.narrowed;
@@ -402,13 +403,13 @@ ManagedTokenStore& token_service<Clock>::store() const noexcept
 }
 
 template<class Clock>
-ModelUrlRouter const& token_service<Clock>::router() const noexcept
+router::ModelUrlRouter const& token_service<Clock>::router() const noexcept
 {
     return *router_;
 }
 
 template<class Clock>
-ScopePolicy const& token_service<Clock>::policy() const noexcept
+policy::ScopePolicy const& token_service<Clock>::policy() const noexcept
 {
     return *policy_;
 }
@@ -461,14 +462,14 @@ auto token_service<Clock>::now() const noexcept -> time_point
 }
 
 template<class Clock>
-bool token_service<Clock>::is_console_user(Principal const& caller) const noexcept
+bool token_service<Clock>::is_console_user(validation::Principal const& caller) const noexcept
 {
-    return caller.cls == token_class::user && caller.kind == credential_kind::jwt
+    return caller.cls == validation::token_class::user && caller.kind == validation::credential_kind::jwt
         && caller.issuer == issuer_->options().issuer;
 }
 
 template<class Clock>
-auto token_service<Clock>::console_user(Principal const& caller) const -> result<user_ref>
+auto token_service<Clock>::console_user(validation::Principal const& caller) const -> result<user_ref>
 {
     if(! is_console_user(caller))
         return lifecycle_error::not_permitted;
@@ -480,9 +481,9 @@ auto token_service<Clock>::console_user(Principal const& caller) const -> result
 }
 
 template<class Clock>
-auto token_service<Clock>::key_owner(Principal const& caller) const -> result<user_ref>
+auto token_service<Clock>::key_owner(validation::Principal const& caller) const -> result<user_ref>
 {
-    if(caller.cls == token_class::personal_key && caller.kind == credential_kind::api_key)
+    if(caller.cls == validation::token_class::personal_key && caller.kind == validation::credential_kind::api_key)
     {
         user_ref ref{directory_.load(), nullptr};
         ref.user = ref.directory->find_user(caller.subject);
@@ -494,7 +495,7 @@ auto token_service<Clock>::key_owner(Principal const& caller) const -> result<us
 }
 
 template<class Clock>
-auto token_service<Clock>::instance_manager(Principal const& caller, std::string_view instance) const
+auto token_service<Clock>::instance_manager(validation::Principal const& caller, std::string_view instance) const
     -> result<user_ref>
 {
     if(! is_console_user(caller))
@@ -510,27 +511,27 @@ auto token_service<Clock>::instance_manager(Principal const& caller, std::string
 }
 
 template<class Clock>
-auto token_service<Clock>::management_scope_of(Principal const& caller) const -> result<management_scope>
+auto token_service<Clock>::management_scope_of(validation::Principal const& caller) const -> result<management_scope>
 {
-    if(caller.cls == token_class::user)
+    if(caller.cls == validation::token_class::user)
     {
         auto user = console_user(caller);
         if(! user)
             return user.error();
-        return management_scope{token_class::account, user->user->account, {}};
+        return management_scope{validation::token_class::account, user->user->account, {}};
     }
     // NeuroIO tokens are the store's API keys, never JWTs of some issuer.
-    if(caller.kind != credential_kind::api_key || caller.bindings.account.empty())
+    if(caller.kind != validation::credential_kind::api_key || caller.bindings.account.empty())
         return lifecycle_error::not_permitted;
     switch(caller.cls)
     {
-    case token_class::account:
-    case token_class::manager:
+    case validation::token_class::account:
+    case validation::token_class::manager:
         return management_scope{caller.cls, caller.bindings.account, {}};
-    case token_class::space:
+    case validation::token_class::space:
         if(caller.bindings.space.empty())
             return lifecycle_error::not_permitted;
-        return management_scope{token_class::space, caller.bindings.account, caller.bindings.space};
+        return management_scope{validation::token_class::space, caller.bindings.account, caller.bindings.space};
     default:
         return lifecycle_error::not_permitted;
     }
@@ -544,7 +545,7 @@ result<issued_jwt> token_service<Clock>::issue_access(user_record const& user) c
 {
     jwt_request request;
     request.subject = user.email;
-    request.cls = token_class::user;
+    request.cls = validation::token_class::user;
     request.scopes = detail::grantable_scopes(user.scopes);
     request.bindings.account = user.account;
     request.lifetime = options_.lifetimes.access;
@@ -563,7 +564,7 @@ auto token_service<Clock>::new_refresh(std::string family, std::string owner, ti
         return id.error();
     new_refresh_token made;
     made.record.id = std::move(*id);
-    made.record.secret_hash = hash_secret(*secret);
+    made.record.secret_hash = validation::hash_secret(*secret);
     made.record.family = std::move(family);
     made.record.owner = std::move(owner);
     made.record.issued = at;
@@ -573,7 +574,7 @@ auto token_service<Clock>::new_refresh(std::string family, std::string owner, ti
 }
 
 template<class Clock>
-result<created_token> token_service<Clock>::store_new_token(stored_token token, insert_limits limits, bool replace)
+result<created_token> token_service<Clock>::store_new_token(validation::stored_token token, insert_limits limits, bool replace)
 {
     auto id = detail::random_uuid();
     if(! id)
@@ -582,9 +583,9 @@ result<created_token> token_service<Clock>::store_new_token(stored_token token, 
     if(! secret)
         return secret.error();
     token.id = std::move(*id);
-    token.secret_hash = hash_secret(*secret);
-    token.hint = std::string(api_key_hint(*secret));
-    auto record = std::make_shared<stored_token const>(token);
+    token.secret_hash = validation::hash_secret(*secret);
+    token.hint = std::string(validation::api_key_hint(*secret));
+    auto record = std::make_shared<validation::stored_token const>(token);
     if(replace)
     {
         auto replaced = store_->replace_owned(std::move(token), limits);
@@ -658,9 +659,9 @@ result<token_pair> token_service<Clock>::login(std::string_view email, std::stri
 template<class Clock>
 result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
 {
-    if(! check_api_key(refresh_token, options_.refresh_token_prefix))
+    if(! validation::check_api_key(refresh_token, options_.refresh_token_prefix))
         return lifecycle_error::invalid_refresh_token;
-    auto const record = store_->find_refresh(hash_secret(refresh_token));
+    auto const record = store_->find_refresh(validation::hash_secret(refresh_token));
     if(! record)
         return lifecycle_error::invalid_refresh_token;
     // A rotated token presented again was stolen or replayed: whoever holds
@@ -714,7 +715,7 @@ result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
 }
 
 template<class Clock>
-result<issued_jwt> token_service<Clock>::model_session(Principal const& caller, std::int64_t model_id)
+result<issued_jwt> token_service<Clock>::model_session(validation::Principal const& caller, std::int64_t model_id)
 {
     auto user = console_user(caller);
     if(! user)
@@ -730,19 +731,19 @@ result<issued_jwt> token_service<Clock>::model_session(Principal const& caller, 
     bool allowed = false;
     for(std::size_t v = 0; v < model.versions.size() && ! allowed; ++v)
     {
-        ModelEndpoint const version(endpoint->registry(), endpoint->model_index(), v, true);
-        auto const read = policy_->decide(compiled, caller, version, ScopePolicy::models_read);
+        router::ModelEndpoint const version(endpoint->registry(), endpoint->model_index(), v, true);
+        auto const read = policy_->decide(compiled, caller, version, policy::ScopePolicy::models_read);
         // Another account's model does not exist for this caller (tenancy, F4).
         if(read.error() == policy_error::other_account)
             return lifecycle_error::unknown_model;
-        allowed = read.allowed() || policy_->decide(compiled, caller, version, ScopePolicy::models_infer).allowed();
+        allowed = read.allowed() || policy_->decide(compiled, caller, version, policy::ScopePolicy::models_infer).allowed();
     }
     if(! allowed)
         return lifecycle_error::not_permitted;
 
     jwt_request request;
     request.subject = caller.subject;
-    request.cls = token_class::model_session;
+    request.cls = validation::token_class::model_session;
     request.scopes = detail::grantable_scopes(caller.scopes);
     request.bindings.model_id = model_id;
     request.bindings.account = caller.bindings.account;
@@ -776,14 +777,14 @@ auto token_service<Clock>::find_instance_token(std::string_view instance, std::s
     -> result<token_ptr>
 {
     auto token = store_->find_by_id(id);
-    if(! token || token->cls != token_class::instance || token->bindings.instance != instance
+    if(! token || token->cls != validation::token_class::instance || token->bindings.instance != instance
        || detail::has_expired(*token, now()))
         return lifecycle_error::token_not_found;
     return token;
 }
 
 template<class Clock>
-result<created_token> token_service<Clock>::create_instance_token(Principal const& caller,
+result<created_token> token_service<Clock>::create_instance_token(validation::Principal const& caller,
     std::string_view instance, std::string name, std::string description, std::optional<std::chrono::seconds> ttl)
 {
     auto user = instance_manager(caller, instance);
@@ -794,9 +795,9 @@ result<created_token> token_service<Clock>::create_instance_token(Principal cons
     if(ttl && (*ttl <= std::chrono::seconds::zero() || *ttl > max_ttl))
         return lifecycle_error::invalid_ttl;
 
-    stored_token token;
+    validation::stored_token token;
     token.owner = caller.subject;
-    token.cls = token_class::instance;
+    token.cls = validation::token_class::instance;
     token.bindings.instance = std::string(instance);
     token.bindings.account = user->user->account;
     token.scopes = detail::grantable_scopes(caller.scopes);
@@ -813,13 +814,13 @@ result<created_token> token_service<Clock>::create_instance_token(Principal cons
 }
 
 template<class Clock>
-auto token_service<Clock>::list_instance_tokens(Principal const& caller, std::string_view instance) const
+auto token_service<Clock>::list_instance_tokens(validation::Principal const& caller, std::string_view instance) const
     -> result<std::vector<token_ptr>>
 {
     if(auto user = instance_manager(caller, instance); ! user)
         return user.error();
     token_filter filter;
-    filter.cls = token_class::instance;
+    filter.cls = validation::token_class::instance;
     filter.instance = std::string(instance);
     auto tokens = store_->list(filter);
     auto const at = now();
@@ -830,7 +831,7 @@ auto token_service<Clock>::list_instance_tokens(Principal const& caller, std::st
 }
 
 template<class Clock>
-auto token_service<Clock>::get_instance_token(Principal const& caller, std::string_view instance,
+auto token_service<Clock>::get_instance_token(validation::Principal const& caller, std::string_view instance,
                                               std::string_view id) const -> result<token_ptr>
 {
     if(auto user = instance_manager(caller, instance); ! user)
@@ -839,7 +840,7 @@ auto token_service<Clock>::get_instance_token(Principal const& caller, std::stri
 }
 
 template<class Clock>
-auto token_service<Clock>::update_instance_token(Principal const& caller, std::string_view instance,
+auto token_service<Clock>::update_instance_token(validation::Principal const& caller, std::string_view instance,
     std::string_view id, std::optional<std::string> name, std::optional<std::string> description)
     -> result<token_ptr>
 {
@@ -852,7 +853,7 @@ auto token_service<Clock>::update_instance_token(Principal const& caller, std::s
         return checked.error();
     if(! name && ! description)
         return token;
-    auto updated = store_->update((*token)->id, [&](stored_token& t) {
+    auto updated = store_->update((*token)->id, [&](validation::stored_token& t) {
         if(name)
             t.name = *name;
         if(description)
@@ -864,7 +865,7 @@ auto token_service<Clock>::update_instance_token(Principal const& caller, std::s
 }
 
 template<class Clock>
-result<void> token_service<Clock>::delete_instance_token(Principal const& caller, std::string_view instance,
+result<void> token_service<Clock>::delete_instance_token(validation::Principal const& caller, std::string_view instance,
                                                          std::string_view id)
 {
     if(auto user = instance_manager(caller, instance); ! user)
@@ -879,15 +880,15 @@ result<void> token_service<Clock>::delete_instance_token(Principal const& caller
 // Modelon personal API key
 
 template<class Clock>
-result<created_token> token_service<Clock>::regenerate_api_key(Principal const& caller)
+result<created_token> token_service<Clock>::regenerate_api_key(validation::Principal const& caller)
 {
     auto owner = key_owner(caller);
     if(! owner)
         return owner.error();
     auto const& user = *owner->user;
-    stored_token token;
+    validation::stored_token token;
     token.owner = user.email;
-    token.cls = token_class::personal_key;
+    token.cls = validation::token_class::personal_key;
     token.bindings.account = user.account;
     token.scopes = detail::grantable_scopes(user.scopes);
     token.permanent = true;
@@ -898,14 +899,14 @@ result<created_token> token_service<Clock>::regenerate_api_key(Principal const& 
 }
 
 template<class Clock>
-auto token_service<Clock>::api_key_info(Principal const& caller) const -> result<token_ptr>
+auto token_service<Clock>::api_key_info(validation::Principal const& caller) const -> result<token_ptr>
 {
     auto owner = key_owner(caller);
     if(! owner)
         return owner.error();
     token_filter filter;
     filter.owner = owner->user->email;
-    filter.cls = token_class::personal_key;
+    filter.cls = validation::token_class::personal_key;
     auto keys = store_->list(filter);
     if(keys.empty())
         return lifecycle_error::token_not_found;
@@ -913,14 +914,14 @@ auto token_service<Clock>::api_key_info(Principal const& caller) const -> result
 }
 
 template<class Clock>
-result<void> token_service<Clock>::delete_api_key(Principal const& caller)
+result<void> token_service<Clock>::delete_api_key(validation::Principal const& caller)
 {
     auto owner = key_owner(caller);
     if(! owner)
         return owner.error();
     token_filter filter;
     filter.owner = owner->user->email;
-    filter.cls = token_class::personal_key;
+    filter.cls = validation::token_class::personal_key;
     auto erased = store_->erase_if(filter);
     if(! erased)
         return erased.error();
@@ -933,17 +934,17 @@ result<void> token_service<Clock>::delete_api_key(Principal const& caller)
 // NeuroIO account / space / manager tokens
 
 template<class Clock>
-auto token_service<Clock>::find_managed(Principal const& caller, std::string_view id_or_key) const
+auto token_service<Clock>::find_managed(validation::Principal const& caller, std::string_view id_or_key) const
     -> result<token_ptr>
 {
     auto scope = management_scope_of(caller);
     if(! scope)
         return scope.error();
     token_ptr token;
-    if(has_api_key_prefix(id_or_key, options_.api_key_prefix))
+    if(validation::has_api_key_prefix(id_or_key, options_.api_key_prefix))
     {
-        if(check_api_key(id_or_key, options_.api_key_prefix))
-            token = store_->find_by_secret(hash_secret(id_or_key));
+        if(validation::check_api_key(id_or_key, options_.api_key_prefix))
+            token = store_->find_by_secret(validation::hash_secret(id_or_key));
     }
     else
         token = store_->find_by_id(id_or_key);
@@ -954,7 +955,7 @@ auto token_service<Clock>::find_managed(Principal const& caller, std::string_vie
 }
 
 template<class Clock>
-result<created_token> token_service<Clock>::create_managed(Principal const& caller, managed_kind kind,
+result<created_token> token_service<Clock>::create_managed(validation::Principal const& caller, managed_kind kind,
                                                            std::optional<std::string> space, bool permanent)
 {
     auto scope = management_scope_of(caller);
@@ -962,7 +963,7 @@ result<created_token> token_service<Clock>::create_managed(Principal const& call
         return scope.error();
     // A temporary token makes no permanent one: a leaked 24-hour token must
     // not become lasting access (review F12).
-    if(permanent && caller.kind == credential_kind::api_key && caller.expires_at)
+    if(permanent && caller.kind == validation::credential_kind::api_key && caller.expires_at)
         return lifecycle_error::not_permitted;
     management_scope target = *scope;
     switch(kind)
@@ -973,7 +974,7 @@ result<created_token> token_service<Clock>::create_managed(Principal const& call
     {
         // Space tokens come from the account's authority: a console user or
         // an account token.
-        if(scope->cls != token_class::account)
+        if(scope->cls != validation::token_class::account)
             return lifecycle_error::not_permitted;
         if(! space || space->empty())
             return lifecycle_error::invalid_request_body;
@@ -981,19 +982,19 @@ result<created_token> token_service<Clock>::create_managed(Principal const& call
         auto const* account = directory->find_account(scope->account);
         if(! account || std::find(account->spaces.begin(), account->spaces.end(), *space) == account->spaces.end())
             return lifecycle_error::unknown_space;
-        target = management_scope{token_class::space, scope->account, std::move(*space)};
+        target = management_scope{validation::token_class::space, scope->account, std::move(*space)};
         break;
     }
     case managed_kind::manager:
-        if(scope->cls != token_class::account)
+        if(scope->cls != validation::token_class::account)
             return lifecycle_error::not_permitted;
-        target = management_scope{token_class::manager, scope->account, {}};
+        target = management_scope{validation::token_class::manager, scope->account, {}};
         break;
     default:
         return lifecycle_error::invalid_request_body;
     }
 
-    stored_token token;
+    validation::stored_token token;
     token.owner = caller.subject;
     token.cls = target.cls;
     token.bindings.account = std::move(target.account);
@@ -1013,7 +1014,7 @@ result<created_token> token_service<Clock>::create_managed(Principal const& call
 }
 
 template<class Clock>
-result<token_page> token_service<Clock>::list_managed(Principal const& caller, std::optional<bool> permanent,
+result<token_page> token_service<Clock>::list_managed(validation::Principal const& caller, std::optional<bool> permanent,
                                                       std::size_t limit, std::size_t offset) const
 {
     auto scope = management_scope_of(caller);
@@ -1048,14 +1049,14 @@ result<token_page> token_service<Clock>::list_managed(Principal const& caller, s
 }
 
 template<class Clock>
-auto token_service<Clock>::get_managed(Principal const& caller, std::string_view id_or_key) const
+auto token_service<Clock>::get_managed(validation::Principal const& caller, std::string_view id_or_key) const
     -> result<token_ptr>
 {
     return find_managed(caller, id_or_key);
 }
 
 template<class Clock>
-auto token_service<Clock>::set_managed_active(Principal const& caller, std::string_view id_or_key, bool active)
+auto token_service<Clock>::set_managed_active(validation::Principal const& caller, std::string_view id_or_key, bool active)
     -> result<token_ptr>
 {
     auto token = find_managed(caller, id_or_key);
@@ -1070,7 +1071,7 @@ auto token_service<Clock>::set_managed_active(Principal const& caller, std::stri
 }
 
 template<class Clock>
-result<void> token_service<Clock>::delete_managed(Principal const& caller, std::string_view id_or_key)
+result<void> token_service<Clock>::delete_managed(validation::Principal const& caller, std::string_view id_or_key)
 {
     auto token = find_managed(caller, id_or_key);
     if(! token)
@@ -1079,7 +1080,7 @@ result<void> token_service<Clock>::delete_managed(Principal const& caller, std::
 }
 
 template<class Clock>
-result<std::size_t> token_service<Clock>::delete_managed_many(Principal const& caller,
+result<std::size_t> token_service<Clock>::delete_managed_many(validation::Principal const& caller,
                                                               std::optional<bool> permanent)
 {
     auto scope = management_scope_of(caller);
@@ -1090,20 +1091,21 @@ result<std::size_t> token_service<Clock>::delete_managed_many(Principal const& c
     filter.account = scope->account;
     filter.space = scope->space;
     filter.permanent = permanent;
-    if(caller.kind == credential_kind::api_key && ! caller.token_id.empty())
+    if(caller.kind == validation::credential_kind::api_key && ! caller.token_id.empty())
         filter.except_id = caller.token_id;
     return store_->erase_if(filter);
 }
 
 template<class Clock>
-auto token_service<Clock>::whoami(Principal const& caller) const -> result<std::pair<std::string, token_class>>
+auto token_service<Clock>::whoami(validation::Principal const& caller) const -> result<std::pair<std::string, validation::token_class>>
 {
-    if(caller.cls != token_class::manager || caller.kind != credential_kind::api_key
+    if(caller.cls != validation::token_class::manager || caller.kind != validation::credential_kind::api_key
        || caller.bindings.account.empty())
         return lifecycle_error::not_permitted;
-    return std::pair<std::string, token_class>(caller.bindings.account, token_class::manager);
+    return std::pair<std::string, validation::token_class>(caller.bindings.account, validation::token_class::manager);
 }
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

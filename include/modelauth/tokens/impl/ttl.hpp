@@ -12,6 +12,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
 namespace detail {
 
 // Seconds per unit, largest first; `format_ttl` picks the first that divides.
@@ -66,6 +67,7 @@ inline std::string format_ttl(std::chrono::seconds ttl)
     return {}; // unreachable: every count is a whole number of seconds
 }
 
+} // namespace tokens
 } // namespace v0
 } // namespace modelauth
 

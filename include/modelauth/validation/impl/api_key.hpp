@@ -18,6 +18,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 namespace detail {
 
 inline constexpr char base62_alphabet[] =
@@ -126,6 +127,7 @@ inline bool digest_equal(secret_digest const& a, secret_digest const& b) noexcep
     return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

@@ -16,6 +16,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 namespace detail {
 
 // 2^53: the largest integer every JSON implementation represents exactly.
@@ -106,7 +107,7 @@ inline claim_set claim_set_from(boost::json::object const& claims)
 inline std::string_view strip_application_prefix(std::string_view type) noexcept
 {
     constexpr std::string_view prefix = "application/";
-    if(type.size() > prefix.size() && iequals_ascii(type.substr(0, prefix.size()), prefix))
+    if(type.size() > prefix.size() && modelauth::detail::iequals_ascii(type.substr(0, prefix.size()), prefix))
         return type.substr(prefix.size());
     return type;
 }
@@ -390,10 +391,11 @@ inline result<std::pair<token_class, token_bindings>> binding_claims(boost::json
 
 inline bool media_type_matches(std::string_view typ, std::string_view expected) noexcept
 {
-    return detail::iequals_ascii(detail::strip_application_prefix(typ),
+    return modelauth::detail::iequals_ascii(detail::strip_application_prefix(typ),
                            detail::strip_application_prefix(expected));
 }
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

@@ -13,6 +13,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 namespace detail {
 
 // Ids are never reused, so a thread's lookup can never find the table of a
@@ -173,6 +174,7 @@ inline token_cache_stats verified_token_cache::stats() const
     return out;
 }
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 

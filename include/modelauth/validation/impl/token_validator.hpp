@@ -14,6 +14,7 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace validation {
 namespace detail {
 
 // The last header this thread read, and what it said. Tokens signed by one
@@ -373,6 +374,7 @@ result<void> basic_token_validator<Clock>::set_issuer_jwks(std::string_view issu
     return {};
 }
 
+} // namespace validation
 } // namespace v0
 } // namespace modelauth
 
