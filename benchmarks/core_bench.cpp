@@ -11,6 +11,10 @@
 #include "alloc_counter.hpp"
 
 #include <modelauth/error.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/router/error.hpp>
 
 #include <benchmark/benchmark.h>
 
@@ -21,10 +25,10 @@
 namespace {
 
 std::array<std::error_code, 4> const codes = {
-    modelauth::jose_error::signature_mismatch,
-    modelauth::router_error::unknown_model,
-    modelauth::policy_error::missing_scope,
-    modelauth::credential_error::missing_credentials};
+    modelauth::jose::error::signature_mismatch,
+    modelauth::router::error::unknown_model,
+    modelauth::policy::error::missing_scope,
+    modelauth::http::error::missing_credentials};
 
 // Baseline: what a server without the table would write by hand for these
 // four codes: the status and the RFC 6750 value, per category.
@@ -36,13 +40,13 @@ struct hand_written_mapping
 
 hand_written_mapping hand_written(std::error_code const& ec) noexcept
 {
-    if(ec.category() == modelauth::jose_category())
+    if(ec.category() == modelauth::jose::error_category())
         return {401, "invalid_token"};
-    if(ec.category() == modelauth::router_category())
+    if(ec.category() == modelauth::router::error_category())
         return {404, {}};
-    if(ec.category() == modelauth::policy_category())
+    if(ec.category() == modelauth::policy::error_category())
         return {403, "insufficient_scope"};
-    if(ec.category() == modelauth::credential_category())
+    if(ec.category() == modelauth::http::error_category())
         return {401, {}};
     return {500, {}};
 }

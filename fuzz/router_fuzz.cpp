@@ -15,6 +15,7 @@
 //   and the query view can be walked and decoded.
 
 #include <modelauth/router/model_url_router.hpp>
+#include <modelauth/router/error.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -140,9 +141,9 @@ void check_router(ma::router::ModelUrlRouter const& router, std::set<std::string
         check(again->operation() == r->operation());
         return;
     }
-    check(r.error().category() == ma::router_category());
+    check(r.error().category() == ma::router::error_category());
     check(ma::http_status(r.error()) != 500);
-    if(r.error() == ma::router_error::missing_trailing_slash)
+    if(r.error() == ma::router::error::missing_trailing_slash)
     {
         std::string const location = target->redirect_location();
         check(location.size() >= 2 && location[0] == '/' && location[1] != '/');

@@ -14,6 +14,7 @@
 
 #include <modelauth/validation/api_key.hpp>
 #include <modelauth/tokens/api_key_source.hpp>
+#include <modelauth/http/error.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
@@ -333,7 +334,7 @@ inline int infer_with_api_key(session& s, arguments const& a)
 {
     auto options = key_sources(s);
     auto key = modelauth::tokens::find_api_key(options);
-    if(! key && key.error() == modelauth::credential_error::missing_credentials && a.options.count("--interactive"))
+    if(! key && key.error() == modelauth::http::error::missing_credentials && a.options.count("--interactive"))
     {
         echo_off quiet(&s.in == &std::cin); // the key is a secret too
         options.interactive = true;

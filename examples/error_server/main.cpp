@@ -15,6 +15,11 @@
 //   anything else  404 / 405, JSON {"error","error_description"}
 
 #include <modelauth/modelauth.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/router/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -40,9 +45,9 @@ json::array error_catalogue()
 {
     json::array out;
     for(auto const* category :
-        {&modelauth::router_category(), &modelauth::jose_category(), &modelauth::key_category(),
-         &modelauth::token_category(), &modelauth::credential_category(),
-         &modelauth::policy_category()})
+        {&modelauth::router::error_category(), &modelauth::jose::error_category(), &modelauth::jose::key_error_category(),
+         &modelauth::validation::error_category(), &modelauth::http::error_category(),
+         &modelauth::policy::error_category()})
         for(int v = 1; modelauth::error_name(std::error_code(v, *category)) != "unknown"; ++v)
         {
             std::error_code ec(v, *category);
@@ -70,7 +75,7 @@ http::response<http::string_body> handle(http::request<http::string_body> const&
     if(! known)
     {
         // Unknown routes answer exactly as modelauth maps the router's code.
-        std::error_code ec = modelauth::router_error::outside_mount_root;
+        std::error_code ec = modelauth::router::error::outside_mount_root;
         return reply(static_cast<http::status>(modelauth::http_status(ec)),
                      {{"error", "not_found"}, {"error_description", ec.message()}});
     }

@@ -82,6 +82,7 @@
 #include <modelauth/tokens/journal_token_store.hpp>
 #include <modelauth/tokens/password.hpp>
 #include <modelauth/tokens/token_service.hpp>
+#include <modelauth/router/error.hpp>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -544,7 +545,7 @@ private:
         if(target.size() > limits_.target_bytes)
         {
             route = route_kind::refused;
-            return guard_->render(req, {modelauth::router_error::target_too_long, {}, {}});
+            return guard_->render(req, {modelauth::router::error::target_too_long, {}, {}});
         }
         auto const path = target_path(target);
         if(path == "/healthz")
@@ -617,8 +618,8 @@ private:
         if(! parsed)
             return guard_->render(req, {parsed.error(), {}, {}});
         if(auto const matched = router_->match(*parsed); ! matched
-            && (matched.error() == modelauth::router_error::unknown_prefix
-                || matched.error() == modelauth::router_error::outside_mount_root))
+            && (matched.error() == modelauth::router::error::unknown_prefix
+                || matched.error() == modelauth::router::error::outside_mount_root))
         {
             route = route_kind::unknown;
             return guard_->render(req, {matched.error(), {}, {}});
@@ -635,7 +636,7 @@ private:
         auto const& ctx = checked.context();
         auto const found = models_.find(ctx.endpoint.model_id());
         if(found == models_.end()) // the router and the toy models come from one config
-            return guard_->render(req, {modelauth::router_error::unknown_model, {}, {}});
+            return guard_->render(req, {modelauth::router::error::unknown_model, {}, {}});
         auto const model = toy_model_of(found->second, ctx.endpoint.version());
 
         switch(req.method())

@@ -22,6 +22,7 @@
 
 #include <modelauth/http/rest_api.hpp>
 #include <modelauth/tokens/api_key_source.hpp>
+#include <modelauth/tokens/error.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
 #include <modelauth/tokens/issuer.hpp>
 #include <modelauth/tokens/journal_token_store.hpp>

@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/http/credentials.hpp>
+#include <modelauth/http/error.hpp>
 
 #include "support/doctest_result.hpp"
 
@@ -96,12 +97,12 @@ struct row
 };
 
 std::error_code const none;
-auto const missing = make_error_code(ma::credential_error::missing_credentials);
-auto const unsupported = make_error_code(ma::credential_error::unsupported_scheme);
-auto const malformed = make_error_code(ma::credential_error::malformed_authorization);
-auto const repeated = make_error_code(ma::credential_error::multiple_authorization_headers);
-auto const multiple = make_error_code(ma::credential_error::multiple_credentials);
-auto const too_large = make_error_code(ma::credential_error::credential_too_large);
+auto const missing = make_error_code(ma::http::error::missing_credentials);
+auto const unsupported = make_error_code(ma::http::error::unsupported_scheme);
+auto const malformed = make_error_code(ma::http::error::malformed_authorization);
+auto const repeated = make_error_code(ma::http::error::multiple_authorization_headers);
+auto const multiple = make_error_code(ma::http::error::multiple_credentials);
+auto const too_large = make_error_code(ma::http::error::credential_too_large);
 
 constexpr auto bearer = mh::credential_source::authorization_bearer;
 constexpr auto api_key = mh::credential_source::api_key_header;

@@ -5,6 +5,10 @@
 //
 
 #include <modelauth/http/guard.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/router/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <modelauth/clock.hpp>
 #include <modelauth/jose/jws.hpp>
@@ -129,7 +133,7 @@ TEST_CASE("an expired token gets 401 invalid_token")
     auto const req = fixture::make(bhttp::verb::post, diamond, t);
     auto const r = f.guard->check(req);
     REQUIRE_FALSE(r);
-    CHECK(r.error() == ma::token_error::token_expired);
+    CHECK(r.error() == ma::validation::error::token_expired);
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 401);
     CHECK(header(res, bhttp::field::www_authenticate)
@@ -146,7 +150,7 @@ TEST_CASE("contract: a malformed Authorization header gets 400 invalid_request w
     req.set(bhttp::field::authorization, "Bearer " + f.token() + " extra");
     auto const r = f.guard->check(req);
     REQUIRE_FALSE(r);
-    CHECK(r.error() == ma::credential_error::malformed_authorization);
+    CHECK(r.error() == ma::http::error::malformed_authorization);
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 400);
     CHECK(header(res, bhttp::field::www_authenticate)
@@ -165,7 +169,7 @@ TEST_CASE("contract: two credentials get 400 invalid_request with an invalid_req
     req.set("impact-api-key", "mak_whatever");
     auto const r = f.guard->check(req);
     REQUIRE_FALSE(r);
-    CHECK(r.error() == ma::credential_error::multiple_credentials);
+    CHECK(r.error() == ma::http::error::multiple_credentials);
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 400);
     CHECK(header(res, bhttp::field::www_authenticate)
@@ -182,7 +186,7 @@ TEST_CASE("a token without the scope gets 403 insufficient_scope naming the scop
     auto const req = fixture::make(bhttp::verb::post, diamond, t);
     auto const r = f.guard->check(req);
     REQUIRE_FALSE(r);
-    CHECK(r.error() == ma::policy_error::missing_scope);
+    CHECK(r.error() == ma::policy::error::missing_scope);
     CHECK(r.failure().required_scope == "models:infer:models/practicus/diamond-price");
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 403);
@@ -206,7 +210,7 @@ TEST_CASE("a model session token is refused with 403 on another model")
     auto const req = fixture::make(bhttp::verb::post, diamond, t);
     auto const r = f.guard->check(req);
     REQUIRE_FALSE(r);
-    CHECK(r.error() == ma::policy_error::binding_mismatch);
+    CHECK(r.error() == ma::policy::error::binding_mismatch);
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 403);
     CHECK(header(res, bhttp::field::www_authenticate)
@@ -220,7 +224,7 @@ TEST_CASE("an unknown model gets 404 after authentication")
     auto const req = fixture::make(bhttp::verb::post, "/models/practicus/nope/", f.token());
     auto const r = f.guard->check(req);
     REQUIRE_FALSE(r);
-    CHECK(r.error() == ma::router_error::unknown_model);
+    CHECK(r.error() == ma::router::error::unknown_model);
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 404);
     CHECK(res.count(bhttp::field::www_authenticate) == 0);
@@ -228,7 +232,7 @@ TEST_CASE("an unknown model gets 404 after authentication")
 
     // Without credentials the same target is 401: the model's existence is not revealed.
     CHECK(f.guard->check(fixture::make(bhttp::verb::post, "/models/practicus/nope/")).error()
-        == ma::credential_error::missing_credentials);
+        == ma::http::error::missing_credentials);
 }
 
 TEST_CASE("a model URL without its final slash gets 308 to the URL with it, query kept")
@@ -237,7 +241,7 @@ TEST_CASE("a model URL without its final slash gets 308 to the URL with it, quer
     auto const req = fixture::make(bhttp::verb::get, "/models/practicus/diamond-price?get_meta=true", f.token());
     auto const r = f.guard->check(req);
     REQUIRE_FALSE(r);
-    CHECK(r.error() == ma::router_error::missing_trailing_slash);
+    CHECK(r.error() == ma::router::error::missing_trailing_slash);
     CHECK(r.failure().location == "/models/practicus/diamond-price/?get_meta=true");
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 308);
@@ -252,7 +256,7 @@ TEST_CASE("a target over the limit gets 414 before authentication")
     auto const req = fixture::make(bhttp::verb::post, "/models/" + std::string(3000, 'a') + "/");
     auto const r = f.guard->check(req);
     REQUIRE_FALSE(r);
-    CHECK(r.error() == ma::router_error::target_too_long);
+    CHECK(r.error() == ma::router::error::target_too_long);
     auto const res = f.guard->render(req, r.failure());
     CHECK(res.result_int() == 414);
     CHECK(res.body() == R"({"error":"invalid_request","error_description":"the request target is too long"})");
@@ -267,7 +271,7 @@ TEST_CASE("a hostile target gets 400 before authentication")
         auto const req = fixture::make(bhttp::verb::post, target);
         auto const r = f.guard->check(req);
         REQUIRE_FALSE(r);
-        CHECK(r.error() == ma::router_error::dot_segment);
+        CHECK(r.error() == ma::router::error::dot_segment);
         auto const res = f.guard->render(req, r.failure());
         CHECK(res.result_int() == 400);
         CHECK(res.count(bhttp::field::www_authenticate) == 0);
@@ -444,7 +448,7 @@ TEST_CASE("compiled scopes are cached per principal and give the same decisions"
             auto const read = fixture::make(bhttp::verb::get, diamond, read_token);
             auto const infer = fixture::make(bhttp::verb::post, diamond, read_token);
             wrong += ! g.check(churn);
-            wrong += g.check(other_model).error() != ma::policy_error::missing_scope;
+            wrong += g.check(other_model).error() != ma::policy::error::missing_scope;
             wrong += ! g.check(read);
             wrong += g.check(infer).failure().required_scope != "models:infer:models/practicus/diamond-price";
         }
@@ -493,7 +497,7 @@ TEST_CASE("authenticate validates the credential of a request that names no mode
 
     auto const missing = f.guard->authenticate(fixture::make(bhttp::verb::get, "/api/v1/tokens/"));
     REQUIRE_FALSE(missing);
-    CHECK(missing.error() == ma::credential_error::missing_credentials);
+    CHECK(missing.error() == ma::http::error::missing_credentials);
     auto const res = f.guard->render(fixture::make(bhttp::verb::get, "/api/v1/tokens/"), missing.failure());
     CHECK(res.result_int() == 401);
     CHECK(header(res, bhttp::field::www_authenticate) == "Bearer realm=\"models\"");
@@ -501,5 +505,5 @@ TEST_CASE("authenticate validates the credential of a request that names no mode
     auto const bad = f.guard->authenticate(fixture::make(bhttp::verb::get, "/api/v1/tokens/", "not.a.token"));
     REQUIRE_FALSE(bad);
     CHECK(bad.error() == ma::condition::unauthenticated);
-    CHECK(bad.error() != ma::credential_error::missing_credentials);
+    CHECK(bad.error() != ma::http::error::missing_credentials);
 }

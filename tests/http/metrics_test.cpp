@@ -5,6 +5,11 @@
 //
 
 #include <modelauth/http/metrics.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/router/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <modelauth/error.hpp>
 #include <modelauth/validation/principal.hpp>
@@ -23,7 +28,6 @@
 #include <vector>
 
 namespace http = modelauth::http;
-using modelauth::make_error_code;
 using std::chrono::nanoseconds;
 
 namespace {
@@ -36,9 +40,9 @@ http::guard_result denial(std::error_code ec)
 // Every code of each of modelauth's categories, found as the metrics find them.
 std::vector<std::error_code> all_modelauth_codes()
 {
-    std::error_category const* const categories[] = {&modelauth::router_category(), &modelauth::jose_category(),
-        &modelauth::key_category(), &modelauth::token_category(), &modelauth::credential_category(),
-        &modelauth::policy_category()};
+    std::error_category const* const categories[] = {&modelauth::router::error_category(), &modelauth::jose::error_category(),
+        &modelauth::jose::key_error_category(), &modelauth::validation::error_category(), &modelauth::http::error_category(),
+        &modelauth::policy::error_category()};
     std::vector<std::error_code> codes;
     for(auto const* category : categories)
         for(int value = 1; modelauth::error_name(std::error_code(value, *category)) != "unknown"; ++value)
@@ -53,11 +57,11 @@ TEST_CASE("the Prometheus text of a known sequence is exact")
     http::guard_metrics metrics;
     metrics.record(std::error_code());
     metrics.record(std::error_code());
-    metrics.record(denial(make_error_code(modelauth::policy_error::missing_scope)));
-    metrics.record(make_error_code(modelauth::token_error::token_expired));
-    metrics.record(denial(make_error_code(modelauth::token_error::token_expired)));
+    metrics.record(denial(make_error_code(modelauth::policy::error::missing_scope)));
+    metrics.record(make_error_code(modelauth::validation::error::token_expired));
+    metrics.record(denial(make_error_code(modelauth::validation::error::token_expired)));
     metrics.record(std::error_code(5, std::generic_category()));
-    metrics.record(make_error_code(modelauth::key_error::unsupported_algorithm));
+    metrics.record(make_error_code(modelauth::jose::key_error::unsupported_algorithm));
 
     metrics.observe(nanoseconds(500));
     metrics.observe(nanoseconds(1'000));     // on the bound: le="1e-06"
@@ -148,10 +152,10 @@ TEST_CASE("every modelauth code is its own reason and foreign codes are other")
 
     CHECK(http::decision_reason(std::error_code()).empty());
     CHECK(http::decision_reason(std::error_code(22, std::generic_category())) == "other");
-    CHECK(http::decision_reason(std::error_code(999, modelauth::policy_category())) == "other");
-    CHECK(http::decision_reason(std::error_code(0, modelauth::router_category())).empty());
-    CHECK(http::decision_reason(std::error_code(-1, modelauth::router_category())) == "other");
-    metrics.record(std::error_code(999, modelauth::token_category()));
+    CHECK(http::decision_reason(std::error_code(999, modelauth::policy::error_category())) == "other");
+    CHECK(http::decision_reason(std::error_code(0, modelauth::router::error_category())).empty());
+    CHECK(http::decision_reason(std::error_code(-1, modelauth::router::error_category())) == "other");
+    metrics.record(std::error_code(999, modelauth::validation::error_category()));
     CHECK(metrics.denied("other") == 1);
     CHECK(metrics.denied("no_such_reason") == 0);
     CHECK(metrics.allowed() == 0);
@@ -211,7 +215,7 @@ TEST_CASE("concurrent records and observations are all counted")
     constexpr int threads = 4;
     constexpr int per_thread = 10'000;
     http::guard_metrics metrics;
-    auto const expired = denial(make_error_code(modelauth::token_error::token_expired));
+    auto const expired = denial(make_error_code(modelauth::validation::error::token_expired));
     std::vector<std::thread> workers;
     for(int t = 0; t < threads; ++t)
         workers.emplace_back([&metrics, &expired, t] {
@@ -246,7 +250,7 @@ TEST_CASE("concurrent records and observations are all counted")
 TEST_CASE("a denial's event names the reason and nothing of the caller")
 {
     std::string const token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2VjcmV0LXNpZ25hdHVyZQ";
-    http::guard_failure failure{make_error_code(modelauth::policy_error::missing_scope), "models:infer", {}};
+    http::guard_failure failure{make_error_code(modelauth::policy::error::missing_scope), "models:infer", {}};
     http::guard_result const result(failure);
 
     auto const event = http::make_decision_event(result, "models:infer");
@@ -258,10 +262,10 @@ TEST_CASE("a denial's event names the reason and nothing of the caller")
     CHECK(event.model_id == 0);
     CHECK(event.action == "models:infer");
 
-    std::error_code const codes[] = {make_error_code(modelauth::jose_error::signature_mismatch),
-        make_error_code(modelauth::token_error::token_expired),
-        make_error_code(modelauth::credential_error::malformed_authorization),
-        make_error_code(modelauth::router_error::missing_trailing_slash)};
+    std::error_code const codes[] = {make_error_code(modelauth::jose::error::signature_mismatch),
+        make_error_code(modelauth::validation::error::token_expired),
+        make_error_code(modelauth::http::error::malformed_authorization),
+        make_error_code(modelauth::router::error::missing_trailing_slash)};
     for(auto const& ec : codes)
     {
         auto const denied = http::make_decision_event(denial(ec), "models:read");
@@ -316,7 +320,7 @@ TEST_CASE("a decision hook receives the event")
     http::decision_hook const hook = [&log](http::decision_event const& event) {
         log.push_back(std::string(event.outcome) + " " + std::string(event.reason) + " " + std::string(event.action));
     };
-    hook(http::make_decision_event(denial(make_error_code(modelauth::token_error::token_revoked)), "models:read"));
+    hook(http::make_decision_event(denial(make_error_code(modelauth::validation::error::token_revoked)), "models:read"));
     REQUIRE(log.size() == 1);
     CHECK(log[0] == "deny token_revoked models:read");
 }

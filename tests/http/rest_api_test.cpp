@@ -12,6 +12,10 @@
 #include <modelauth/http/rest_api.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
 #include <modelauth/tokens/password.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/router/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <boost/beast/http/string_body.hpp>
 #include <boost/json/parse.hpp>
@@ -245,7 +249,7 @@ TEST_CASE("a wrong password and an unknown email get the same 401")
     {
         check_json_answer(*res, 401);
         CHECK((*res)[bhttp::field::www_authenticate] == "Bearer realm=\"models\"");
-        CHECK(parse(res->body()) == error_body("invalid_credentials", ma::lifecycle_error::invalid_credentials));
+        CHECK(parse(res->body()) == error_body("invalid_credentials", ma::tokens::error::invalid_credentials));
     }
     CHECK(wrong.body() == unknown.body());
 }
@@ -270,7 +274,7 @@ TEST_CASE("a login body that is not an object of two strings is 400")
             rest_stack::make(bhttp::verb::post, "/console/api/auth/", {}, body, "application/json"));
         check_json_answer(res, 400);
         CHECK(res[bhttp::field::www_authenticate] == "");
-        CHECK(parse(res.body()) == error_body("invalid_request", ma::lifecycle_error::invalid_request_body));
+        CHECK(parse(res.body()) == error_body("invalid_request", ma::tokens::error::invalid_request_body));
     }
 }
 
@@ -286,7 +290,7 @@ TEST_CASE("the sixth failed login in the window is 429 with Retry-After until th
     auto const locked = attempt(password);
     check_json_answer(locked, 429);
     CHECK(locked[bhttp::field::retry_after] == "900");
-    CHECK(parse(locked.body()) == error_body("too_many_attempts", ma::lifecycle_error::too_many_attempts));
+    CHECK(parse(locked.body()) == error_body("too_many_attempts", ma::tokens::error::too_many_attempts));
 
     s.clock.advance(std::chrono::minutes(5));
     auto const still_locked = attempt(password);
@@ -326,7 +330,7 @@ TEST_CASE("refresh takes the token from the body, the Bearer header, or both whe
         auto const res = s.call_json(bhttp::verb::post, "/console/api/auth/refresh/", other,
             json::object{{"refresh", refresh}});
         check_json_answer(res, 400);
-        CHECK(parse(res.body()) == error_body("invalid_request", ma::credential_error::multiple_credentials));
+        CHECK(parse(res.body()) == error_body("invalid_request", ma::http::error::multiple_credentials));
         // contract: a 400 caused by the credentials carries its challenge
         CHECK(res[bhttp::field::www_authenticate]
             == "Bearer realm=\"models\", error=\"invalid_request\", error_description=\"the request has "
@@ -364,7 +368,7 @@ TEST_CASE("a reused refresh token is 401 and revokes its family at once")
 
     auto const reused = s.call(bhttp::verb::post, "/console/api/auth/refresh/", refresh);
     check_json_answer(reused, 401);
-    CHECK(parse(reused.body()) == error_body("invalid_token", ma::lifecycle_error::refresh_token_reused));
+    CHECK(parse(reused.body()) == error_body("invalid_token", ma::tokens::error::refresh_token_reused));
 
     // The family's newest refresh token and its access tokens are gone too.
     CHECK(s.call(bhttp::verb::post, "/console/api/auth/refresh/", str(rotated.at("refresh"))).result_int() == 401);
@@ -459,17 +463,17 @@ TEST_CASE("model-auth reads model_id from a form body, JSON or the query")
         CAPTURE(c.body);
         auto const res = s.send(rest_stack::make(bhttp::verb::get, c.target, access, c.body, c.content_type));
         check_json_answer(res, 400);
-        CHECK(parse(res.body()) == error_body("invalid_request", ma::lifecycle_error::invalid_request_body));
+        CHECK(parse(res.body()) == error_body("invalid_request", ma::tokens::error::invalid_request_body));
     }
 
     auto const unknown = s.send(rest_stack::make(bhttp::verb::get, url, access, "model_id=999"));
     check_json_answer(unknown, 404);
-    CHECK(parse(unknown.body()) == error_body("not_found", ma::lifecycle_error::unknown_model));
+    CHECK(parse(unknown.body()) == error_body("not_found", ma::tokens::error::unknown_model));
 
     // Bob may read models/labs only.
     auto const refused = s.send(rest_stack::make(bhttp::verb::get, url, s.access(bob), "model_id=1"));
     check_json_answer(refused, 403);
-    CHECK(parse(refused.body()) == error_body("not_permitted", ma::lifecycle_error::not_permitted));
+    CHECK(parse(refused.body()) == error_body("not_permitted", ma::tokens::error::not_permitted));
 }
 
 TEST_CASE("a model session token reaches its model only, and no token route")
@@ -485,7 +489,7 @@ TEST_CASE("a model session token reaches its model only, and no token route")
         rest_stack::make(bhttp::verb::get, "/console/api/modelhost/model-auth/", session, "model_id=1"));
     check_json_answer(res, 403);
     CHECK(res[bhttp::field::www_authenticate].find("error=\"insufficient_scope\"") != std::string::npos);
-    CHECK(parse(res.body()) == error_body("insufficient_scope", ma::policy_error::class_forbidden));
+    CHECK(parse(res.body()) == error_body("insufficient_scope", ma::policy::error::class_forbidden));
     CHECK(s.call(bhttp::verb::get, "/api/v1/tokens/", session).result_int() == 403);
     CHECK(s.call(bhttp::verb::get, "/console/api/modelhost/models/", session).result_int() == 403);
 }
@@ -564,7 +568,7 @@ TEST_CASE("contract: an instance token is created once with its secret, then lis
     CHECK(s.model_status(bhttp::verb::post, diamond, content) == 401);
     res = s.call(bhttp::verb::get, instance_base + "/" + id, access);
     check_json_answer(res, 404);
-    CHECK(parse(res.body()) == error_body("not_found", ma::lifecycle_error::token_not_found));
+    CHECK(parse(res.body()) == error_body("not_found", ma::tokens::error::token_not_found));
 }
 
 TEST_CASE("an instance token without ttlDuration never expires")
@@ -588,7 +592,7 @@ TEST_CASE("a bad ttlDuration or body is 400")
         auto const res = s.call_json(bhttp::verb::post, instance_base, access,
             json::object{{"name", "x"}, {"ttlDuration", ttl}});
         check_json_answer(res, 400);
-        CHECK(parse(res.body()) == error_body("invalid_request", ma::lifecycle_error::invalid_ttl));
+        CHECK(parse(res.body()) == error_body("invalid_request", ma::tokens::error::invalid_ttl));
     }
     json::value const bodies[] = {json::object{}, json::object{{"name", 1}}, json::object{{"name", ""}},
         json::object{{"name", "x"}, {"description", false}}};
@@ -597,7 +601,7 @@ TEST_CASE("a bad ttlDuration or body is 400")
         CAPTURE(json::serialize(body));
         auto const res = s.call_json(bhttp::verb::post, instance_base, access, body);
         check_json_answer(res, 400);
-        CHECK(parse(res.body()) == error_body("invalid_request", ma::lifecycle_error::invalid_request_body));
+        CHECK(parse(res.body()) == error_body("invalid_request", ma::tokens::error::invalid_request_body));
     }
 }
 
@@ -611,12 +615,12 @@ TEST_CASE("instance tokens are managed only by console users of that instance")
     // An instance token is never a management token.
     auto res = s.call(bhttp::verb::get, instance_base, content);
     check_json_answer(res, 403);
-    CHECK(parse(res.body()) == error_body("insufficient_scope", ma::policy_error::class_forbidden));
+    CHECK(parse(res.body()) == error_body("insufficient_scope", ma::policy::error::class_forbidden));
 
     // Alice does not manage the other instance; nobody manages an unknown one.
     res = s.call(bhttp::verb::get, "/v1alpha/projects/demo/regions/eu01/instances/other/tokens", access);
     check_json_answer(res, 403);
-    CHECK(parse(res.body()) == error_body("not_permitted", ma::lifecycle_error::not_permitted));
+    CHECK(parse(res.body()) == error_body("not_permitted", ma::tokens::error::not_permitted));
     res = s.call(bhttp::verb::get, "/v1alpha/projects/demo/regions/eu01/instances/nope/tokens", access);
     check_json_answer(res, 404);
 
@@ -672,7 +676,7 @@ TEST_CASE("the personal API key is shown once, replaced on regeneration and dele
     both.set("impact-api-key", second);
     res = s.send(both);
     check_json_answer(res, 400);
-    CHECK(parse(res.body()) == error_body("invalid_request", ma::credential_error::multiple_credentials));
+    CHECK(parse(res.body()) == error_body("invalid_request", ma::http::error::multiple_credentials));
 
     res = s.call(bhttp::verb::delete_, url, access);
     CHECK(res.result_int() == 204);
@@ -721,13 +725,13 @@ TEST_CASE("contract: a user without tokens:manage creates, reads, regenerates an
     CHECK(s.model_status(bhttp::verb::get, churn, second, true) == 401);
     res = s.call(bhttp::verb::get, url, bob_access);
     check_json_answer(res, 404);
-    CHECK(parse(res.body()) == error_body("not_found", ma::lifecycle_error::token_not_found));
+    CHECK(parse(res.body()) == error_body("not_found", ma::tokens::error::token_not_found));
 
     // Only the user's own credentials: an account token is no console user.
     auto const account = str(parse(s.call(bhttp::verb::post, "/api/v1/tokens/", s.access()).body()).at("key"));
     res = s.call(bhttp::verb::post, url, account);
     check_json_answer(res, 403);
-    CHECK(parse(res.body()) == error_body("not_permitted", ma::lifecycle_error::not_permitted));
+    CHECK(parse(res.body()) == error_body("not_permitted", ma::tokens::error::not_permitted));
 }
 
 //----------------------------------------------------------------------------
@@ -797,7 +801,7 @@ TEST_CASE("deactivating a NeuroIO token refuses it at once; deleting it makes it
     CHECK(s.call(bhttp::verb::get, "/api/v1/tokens/", key).result_int() == 401);
     res = s.call(bhttp::verb::get, url, access);
     check_json_answer(res, 404);
-    CHECK(parse(res.body()) == error_body("not_found", ma::lifecycle_error::token_not_found));
+    CHECK(parse(res.body()) == error_body("not_found", ma::tokens::error::token_not_found));
 }
 
 TEST_CASE("the NeuroIO list pages with limit and offset and full next and previous URLs")
@@ -841,7 +845,7 @@ TEST_CASE("the NeuroIO list pages with limit and offset and full next and previo
         CAPTURE(query);
         res = s.call(bhttp::verb::get, std::string("/api/v1/tokens/") + query, access);
         check_json_answer(res, 400);
-        CHECK(parse(res.body()) == error_body("invalid_request", ma::lifecycle_error::invalid_request_body));
+        CHECK(parse(res.body()) == error_body("invalid_request", ma::tokens::error::invalid_request_body));
     }
 
     // Delete the temporary ones, then everything.
@@ -903,7 +907,7 @@ TEST_CASE("the sixth permanent token of an account is 409")
     auto const res = s.call_json(bhttp::verb::post, "/api/v1/tokens/", access, json::object{{"permanent", true}});
     check_json_answer(res, 409);
     CHECK(parse(res.body())
-        == error_body("permanent_token_quota", ma::lifecycle_error::permanent_token_quota));
+        == error_body("permanent_token_quota", ma::tokens::error::permanent_token_quota));
     CHECK(s.call_json(bhttp::verb::post, "/api/v1/tokens/", access, json::object{{"permanent", false}}).result_int()
         == 201);
 }
@@ -927,7 +931,7 @@ TEST_CASE("a space token reaches its space's models only")
 
     res = s.call(bhttp::verb::post, "/api/v1/spaces/nope/tokens/", access);
     check_json_answer(res, 404);
-    CHECK(parse(res.body()) == error_body("not_found", ma::lifecycle_error::unknown_space));
+    CHECK(parse(res.body()) == error_body("not_found", ma::tokens::error::unknown_space));
 }
 
 TEST_CASE("a manager token works on the IAM and token routes only")
@@ -943,7 +947,7 @@ TEST_CASE("a manager token works on the IAM and token routes only")
     CHECK(parse(res.body()) == json::object{{"account", "demo"}, {"class", "manager"}});
     res = s.call(bhttp::verb::get, "/api/v1/iam/whoami/", access);
     check_json_answer(res, 403);
-    CHECK(parse(res.body()) == error_body("not_permitted", ma::lifecycle_error::not_permitted));
+    CHECK(parse(res.body()) == error_body("not_permitted", ma::tokens::error::not_permitted));
 
     res = s.call(bhttp::verb::get, "/api/v1/tokens/", manager);
     check_json_answer(res, 200);
@@ -955,7 +959,7 @@ TEST_CASE("a manager token works on the IAM and token routes only")
         CAPTURE(target);
         res = s.call(bhttp::verb::get, target, manager);
         check_json_answer(res, 403);
-        CHECK(parse(res.body()) == error_body("insufficient_scope", ma::policy_error::class_forbidden));
+        CHECK(parse(res.body()) == error_body("insufficient_scope", ma::policy::error::class_forbidden));
     }
     res = s.call(bhttp::verb::post, "/api/v1/spaces/default/tokens/", manager);
     CHECK(res.result_int() == 403);
@@ -977,7 +981,7 @@ TEST_CASE("a caller without tokens:manage gets 403 insufficient_scope on the tok
         auto const res = s.call(bhttp::verb::post, r.target, bob_access);
         check_json_answer(res, 403);
         CHECK(res[bhttp::field::www_authenticate].find("scope=\"" + r.scope + "\"") != std::string::npos);
-        CHECK(parse(res.body()) == error_body("insufficient_scope", ma::policy_error::missing_scope));
+        CHECK(parse(res.body()) == error_body("insufficient_scope", ma::policy::error::missing_scope));
     }
 }
 
@@ -1035,7 +1039,7 @@ TEST_CASE("an unknown path under a group is a JSON 404")
         CHECK(s.api->owns(target));
         auto const res = s.call(bhttp::verb::get, target, "whatever");
         check_json_answer(res, 404);
-        CHECK(parse(res.body()) == error_body("not_found", ma::router_error::outside_mount_root));
+        CHECK(parse(res.body()) == error_body("not_found", ma::router::error::outside_mount_root));
     }
 }
 

@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/jose/algorithm.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include "jose/key_test_support.hpp"
 
@@ -74,7 +75,7 @@ TEST_CASE("J1: none in any letter case is algorithm_none, never an algorithm")
         CAPTURE(name);
         auto parsed = jose::algorithm_from_name(name);
         REQUIRE(parsed.has_error());
-        CHECK(parsed.error() == modelauth::jose_error::algorithm_none);
+        CHECK(parsed.error() == modelauth::jose::error::algorithm_none);
     }
 }
 
@@ -89,12 +90,12 @@ TEST_CASE("J31: algorithm names are case-sensitive and exact")
         CAPTURE(name);
         auto parsed = jose::algorithm_from_name(name);
         REQUIRE(parsed.has_error());
-        CHECK(parsed.error() == modelauth::jose_error::unsupported_algorithm);
+        CHECK(parsed.error() == modelauth::jose::error::unsupported_algorithm);
     }
     // An embedded NUL is not the end of the name.
     auto with_nul = jose::algorithm_from_name(std::string_view("HS256\0", 6));
     REQUIRE(with_nul.has_error());
-    CHECK(with_nul.error() == modelauth::jose_error::unsupported_algorithm);
+    CHECK(with_nul.error() == modelauth::jose::error::unsupported_algorithm);
 }
 
 TEST_CASE("a value outside the enumeration has no name")

@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/jose/base64url.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <doctest/doctest.h>
 
@@ -64,7 +65,7 @@ TEST_CASE("J17: base64url rejects every non-canonical or foreign spelling")
         CAPTURE(text);
         auto decoded = jose::base64url_decode(text);
         REQUIRE(decoded.has_error());
-        CHECK(decoded.error() == modelauth::jose_error::invalid_base64url);
+        CHECK(decoded.error() == modelauth::jose::error::invalid_base64url);
         CHECK_FALSE(jose::is_base64url(text));
     }
     std::string const with_nul("Zm\0v", 4);
@@ -81,7 +82,7 @@ TEST_CASE("base64url decoding into a caller's buffer checks the capacity and all
 
     auto too_small = jose::base64url_decode("Zm9vYmFy", out, 5);
     REQUIRE(too_small.has_error());
-    CHECK(too_small.error() == modelauth::jose_error::invalid_base64url);
+    CHECK(too_small.error() == modelauth::jose::error::invalid_base64url);
 }
 
 TEST_CASE("base64url sizes are exact for every length")

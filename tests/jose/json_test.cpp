@@ -6,6 +6,7 @@
 
 #include <modelauth/jose/json.hpp>
 #include <modelauth/jose/detail/json_scan.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/serialize.hpp>
@@ -17,7 +18,6 @@
 #include <string_view>
 
 namespace jose = modelauth::jose;
-using modelauth::jose_error;
 
 TEST_CASE("strict JSON parses what boost::json::parse parses, member order kept")
 {
@@ -48,14 +48,14 @@ TEST_CASE("J25: a repeated member name is rejected at any depth")
         CAPTURE(text);
         auto v = jose::parse_json_strict(text);
         REQUIRE(v.has_error());
-        CHECK(v.error() == jose_error::duplicate_json_member);
+        CHECK(v.error() == modelauth::jose::error::duplicate_json_member);
     }
     // More objects than the parser records inline: the count spills over.
     std::string many = "[";
     for(int i = 0; i < 40; ++i)
         many += std::string(i ? "," : "") + R"({"k":)" + std::to_string(i) + "}";
     CHECK(jose::parse_json_strict(many + "]"));
-    CHECK(jose::parse_json_strict(many + R"(,{"k":1,"k":2}])").error() == jose_error::duplicate_json_member);
+    CHECK(jose::parse_json_strict(many + R"(,{"k":1,"k":2}])").error() == modelauth::jose::error::duplicate_json_member);
 
     // The same name in sibling or nested objects is not a repetition.
     CHECK(jose::parse_json_strict(R"({"k":{"k":{"k":1}},"j":{"k":2}})"));
@@ -86,10 +86,10 @@ TEST_CASE("J25: the member scan finds a repeated name as the strict parser does,
         CAPTURE(text);
         std::array<jd::scanned_value, 4> out;
         CHECK(jd::scan_json_members(text, wanted, out, 32, jd::thread_claims_buffers()).error()
-              == jose_error::duplicate_json_member);
+              == modelauth::jose::error::duplicate_json_member);
         std::array<jd::scanned_value, 2> none;
         CHECK(jd::scan_json_members(text, unwanted, none, 32, jd::thread_claims_buffers()).error()
-              == jose_error::duplicate_json_member);
+              == modelauth::jose::error::duplicate_json_member);
     }
     // The same name in sibling or nested objects, or at another depth than a wanted one, is not a repetition.
     for(auto const* text : {R"({"x":{"x":{"x":1}},"a":{"x":2}})", R"({"a":[{"a":1},{"a":2}],"b":{"a":3}})"})
@@ -114,7 +114,7 @@ TEST_CASE("J26: invalid JSON, invalid UTF-8, BOM, UTF-16 and comments are reject
         CAPTURE(text);
         auto v = jose::parse_json_strict(text);
         REQUIRE(v.has_error());
-        CHECK(v.error() == jose_error::invalid_json);
+        CHECK(v.error() == modelauth::jose::error::invalid_json);
     }
 }
 
@@ -125,7 +125,7 @@ TEST_CASE("J26: a header or claims set must be an object")
         CAPTURE(text);
         auto v = jose::parse_json_object_strict(text);
         REQUIRE(v.has_error());
-        CHECK(v.error() == jose_error::not_a_json_object);
+        CHECK(v.error() == modelauth::jose::error::not_a_json_object);
     }
     CHECK(jose::parse_json_object_strict("{}"));
 }
@@ -136,13 +136,13 @@ TEST_CASE("J27: nesting beyond the limit is rejected without recursion trouble")
     deep += std::string(10000, ']');
     auto v = jose::parse_json_strict(deep);
     REQUIRE(v.has_error());
-    CHECK(v.error() == jose_error::json_too_deep);
+    CHECK(v.error() == modelauth::jose::error::json_too_deep);
 
     std::string nested = "{\"a\":" + std::string(15, '[') + std::string(15, ']') + "}";
     CHECK(jose::parse_json_strict(nested)); // depth 16: accepted
     auto custom = jose::parse_json_strict(nested, {}, 4);
     REQUIRE(custom.has_error());
-    CHECK(custom.error() == jose_error::json_too_deep);
+    CHECK(custom.error() == modelauth::jose::error::json_too_deep);
 }
 
 TEST_CASE("J24: numbers that do not fit a finite double are invalid JSON, never infinity")
@@ -152,7 +152,7 @@ TEST_CASE("J24: numbers that do not fit a finite double are invalid JSON, never 
         CAPTURE(text);
         auto v = jose::parse_json_strict(text);
         REQUIRE(v.has_error());
-        CHECK(v.error() == jose_error::invalid_json);
+        CHECK(v.error() == modelauth::jose::error::invalid_json);
     }
     auto small = jose::parse_json_strict("{\"exp\":1e-400}"); // underflows to 0: finite
     REQUIRE(small);

@@ -7,6 +7,7 @@
 // key::from_jwk: JWK members, algorithm binding, use and key_ops.
 
 #include <modelauth/jose/key.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <modelauth/jose/base64url.hpp>
 
@@ -22,7 +23,6 @@
 
 namespace jose = modelauth::jose;
 using jose::algorithm;
-using modelauth::key_error;
 
 namespace {
 
@@ -130,21 +130,21 @@ TEST_CASE("an RSA private JWK with d only (no CRT members) signs")
 TEST_CASE("J5: without alg and without a default, RSA and oct JWKs are refused, never guessed")
 {
     auto const rsa = without(cookbook_key("jws_4_1.rsa_v15_signature.json"), {"alg"});
-    CHECK(error_of(jose::key::from_jwk(rsa)) == key_error::unsupported_algorithm);
+    CHECK(error_of(jose::key::from_jwk(rsa)) == modelauth::jose::key_error::unsupported_algorithm);
     auto const oct =
         parse_object(R"({"kty":"oct","k":"hJtXIZ2uSN5kbQfbtTNWbpdmhkV8FJG-Onbc6mxCcYg"})");
-    CHECK(error_of(jose::key::from_jwk(oct)) == key_error::unsupported_algorithm);
+    CHECK(error_of(jose::key::from_jwk(oct)) == modelauth::jose::key_error::unsupported_algorithm);
     // An empty k is an empty key, whatever the algorithm (Wycheproof JWK tc16-18).
     CHECK(error_of(jose::key::from_jwk(parse_object(R"({"kty":"oct","alg":"HS256","k":""})")))
-          == key_error::empty_key);
+          == modelauth::jose::key_error::empty_key);
     // With a default of the right family they load.
     CHECK(jose::key::from_jwk(rsa, algorithm::ps256).value().alg() == algorithm::ps256);
     CHECK(jose::key::from_jwk(oct, algorithm::hs256).value().alg() == algorithm::hs256);
     // A default of the wrong family is a mismatch, and the JWK's own alg wins.
     CHECK(error_of(jose::key::from_jwk(rsa, algorithm::hs256))
-          == key_error::algorithm_key_mismatch);
+          == modelauth::jose::key_error::algorithm_key_mismatch);
     CHECK(error_of(jose::key::from_jwk(oct, algorithm::rs256))
-          == key_error::algorithm_key_mismatch);
+          == modelauth::jose::key_error::algorithm_key_mismatch);
     CHECK(jose::key::from_jwk(with(oct, "alg", "HS256"), algorithm::hs512).value().alg()
           == algorithm::hs256);
 }
@@ -158,22 +158,22 @@ TEST_CASE("EC and OKP keys take their algorithm from the curve; a different alg 
     {
         CAPTURE(alg);
         CHECK(error_of(jose::key::from_jwk(with(p521, "alg", alg)))
-              == key_error::algorithm_key_mismatch);
+              == modelauth::jose::key_error::algorithm_key_mismatch);
     }
     auto const ed = cookbook_key("curve25519_jws.json");
     CHECK(jose::key::from_jwk(ed).value().alg() == algorithm::eddsa);
     CHECK(jose::key::from_jwk(with(ed, "alg", "Ed25519")).value().alg() == algorithm::eddsa);
     CHECK(error_of(jose::key::from_jwk(with(ed, "alg", "ES256")))
-          == key_error::algorithm_key_mismatch);
+          == modelauth::jose::key_error::algorithm_key_mismatch);
     // RSA and oct with an alg of another family.
     auto const rsa = cookbook_key("jws_4_1.rsa_v15_signature.json");
     CHECK(error_of(jose::key::from_jwk(with(rsa, "alg", "ES256")))
-          == key_error::algorithm_key_mismatch);
+          == modelauth::jose::key_error::algorithm_key_mismatch);
     CHECK(error_of(jose::key::from_jwk(with(rsa, "alg", "HS256")))
-          == key_error::algorithm_key_mismatch);
+          == modelauth::jose::key_error::algorithm_key_mismatch);
     auto const oct = cookbook_key("jws_4_4.hmac-sha2_integrity_protection.json");
     CHECK(error_of(jose::key::from_jwk(with(oct, "alg", "RS256")))
-          == key_error::algorithm_key_mismatch);
+          == modelauth::jose::key_error::algorithm_key_mismatch);
 }
 
 TEST_CASE("a JWK alg that is none or unknown is unsupported_algorithm")
@@ -183,7 +183,7 @@ TEST_CASE("a JWK alg that is none or unknown is unsupported_algorithm")
     {
         CAPTURE(alg);
         CHECK(error_of(jose::key::from_jwk(with(rsa, "alg", alg)))
-              == key_error::unsupported_algorithm);
+              == modelauth::jose::key_error::unsupported_algorithm);
     }
 }
 
@@ -192,9 +192,9 @@ TEST_CASE(
 {
     auto const pub = without(cookbook_key("jws_4_3.ecdsa_signature.json"), {"d"});
     auto const priv = cookbook_key("jws_4_3.ecdsa_signature.json");
-    CHECK(error_of(jose::key::from_jwk(with(pub, "use", "enc"))) == key_error::key_use_mismatch);
-    CHECK(error_of(jose::key::from_jwk(with(pub, "use", "SIG"))) == key_error::key_use_mismatch);
-    CHECK(error_of(jose::key::from_jwk(with(pub, "use", ""))) == key_error::key_use_mismatch);
+    CHECK(error_of(jose::key::from_jwk(with(pub, "use", "enc"))) == modelauth::jose::key_error::key_use_mismatch);
+    CHECK(error_of(jose::key::from_jwk(with(pub, "use", "SIG"))) == modelauth::jose::key_error::key_use_mismatch);
+    CHECK(error_of(jose::key::from_jwk(with(pub, "use", ""))) == modelauth::jose::key_error::key_use_mismatch);
     CHECK(jose::key::from_jwk(with(pub, "use", "sig")));
 
     auto ops = [](std::initializer_list<char const*> names) {
@@ -204,20 +204,20 @@ TEST_CASE(
         return boost::json::value(std::move(a));
     };
     CHECK(error_of(jose::key::from_jwk(with(pub, "key_ops", ops({"encrypt"}))))
-          == key_error::key_use_mismatch);
+          == modelauth::jose::key_error::key_use_mismatch);
     CHECK(error_of(jose::key::from_jwk(with(pub, "key_ops", ops({}))))
-          == key_error::key_use_mismatch);
+          == modelauth::jose::key_error::key_use_mismatch);
     CHECK(error_of(jose::key::from_jwk(with(pub, "key_ops", ops({"sign"}))))
-          == key_error::key_use_mismatch);
+          == modelauth::jose::key_error::key_use_mismatch);
     CHECK(jose::key::from_jwk(with(pub, "key_ops", ops({"verify"}))));
     CHECK(jose::key::from_jwk(with(priv, "key_ops", ops({"sign"}))));
     CHECK(jose::key::from_jwk(with(priv, "key_ops", ops({"sign", "verify"}))));
     // Duplicates are forbidden (RFC 7517 section 4.3), and so are non-strings.
     CHECK(error_of(jose::key::from_jwk(with(pub, "key_ops", ops({"verify", "verify"}))))
-          == key_error::invalid_jwk);
+          == modelauth::jose::key_error::invalid_jwk);
     CHECK(error_of(jose::key::from_jwk(with(pub, "key_ops", boost::json::array{1})))
-          == key_error::invalid_jwk);
-    CHECK(error_of(jose::key::from_jwk(with(pub, "key_ops", "verify"))) == key_error::invalid_jwk);
+          == modelauth::jose::key_error::invalid_jwk);
+    CHECK(error_of(jose::key::from_jwk(with(pub, "key_ops", "verify"))) == modelauth::jose::key_error::invalid_jwk);
 }
 
 TEST_CASE("JWK members of the wrong type, missing, or not strict base64url are invalid_jwk")
@@ -260,7 +260,7 @@ TEST_CASE("JWK members of the wrong type, missing, or not strict base64url are i
     {
         CAPTURE(row);
         CHECK(error_of(jose::key::from_jwk(cases[row], algorithm::rs256))
-              == key_error::invalid_jwk);
+              == modelauth::jose::key_error::invalid_jwk);
     }
 }
 
@@ -270,11 +270,11 @@ TEST_CASE("a private JWK whose private and public members do not belong together
     auto other = jose::key::generate(algorithm::es512).value().public_jwk();
     ec["x"] = other.at("x");
     ec["y"] = other.at("y");
-    CHECK(error_of(jose::key::from_jwk(ec)) == key_error::invalid_jwk);
+    CHECK(error_of(jose::key::from_jwk(ec)) == modelauth::jose::key_error::invalid_jwk);
 
     auto ed = cookbook_key("curve25519_jws.json");
     ed["x"] = jose::key::generate(algorithm::eddsa).value().public_jwk().at("x");
-    CHECK(error_of(jose::key::from_jwk(ed)) == key_error::invalid_jwk);
+    CHECK(error_of(jose::key::from_jwk(ed)) == modelauth::jose::key_error::invalid_jwk);
 
     auto rsa = cookbook_key("jws_4_1.rsa_v15_signature.json");
     auto const d = jose::base64url_decode(std::string(rsa.at("d").as_string())).value();
@@ -286,7 +286,7 @@ TEST_CASE("a private JWK whose private and public members do not belong together
     rsa.erase("dp");
     rsa.erase("dq");
     rsa.erase("qi");
-    CHECK(error_of(jose::key::from_jwk(rsa, algorithm::rs256)) == key_error::invalid_jwk);
+    CHECK(error_of(jose::key::from_jwk(rsa, algorithm::rs256)) == modelauth::jose::key_error::invalid_jwk);
 }
 
 TEST_CASE("key types and curves outside JWS signatures are unsupported_key_type")
@@ -303,7 +303,7 @@ TEST_CASE("key types and curves outside JWS signatures are unsupported_key_type"
     {
         CAPTURE(text);
         CHECK(error_of(jose::key::from_jwk(std::string_view(text)))
-              == key_error::unsupported_key_type);
+              == modelauth::jose::key_error::unsupported_key_type);
     }
 }
 
@@ -312,11 +312,11 @@ TEST_CASE("JWK text that is not one JSON object is invalid_jwk")
     for(char const* text : {"", "[]", "\"kty\"", "{", "{\"kty\":\"oct\"", "null", "{} {}"})
     {
         CAPTURE(text);
-        CHECK(error_of(jose::key::from_jwk(std::string_view(text))) == key_error::invalid_jwk);
+        CHECK(error_of(jose::key::from_jwk(std::string_view(text))) == modelauth::jose::key_error::invalid_jwk);
     }
     std::string huge =
         R"({"kty":"oct","alg":"HS256","k":")" + std::string(70 * 1024, 'A') + R"("})";
-    CHECK(error_of(jose::key::from_jwk(std::string_view(huge))) == key_error::invalid_jwk);
+    CHECK(error_of(jose::key::from_jwk(std::string_view(huge))) == modelauth::jose::key_error::invalid_jwk);
 }
 
 TEST_CASE("J7: weak RSA JWKs from Wycheproof are refused: 1024 bits, e = 1, ROCA")
@@ -331,7 +331,7 @@ TEST_CASE("J7: weak RSA JWKs from Wycheproof are refused: 1024 bits, e = 1, ROCA
             continue;
         CAPTURE(comment);
         CHECK(error_of(jose::key::from_jwk(group.at("private").at("keys").at(0).as_object()))
-              == key_error::weak_key);
+              == modelauth::jose::key_error::weak_key);
         ++checked;
     }
     CHECK(checked == 3);

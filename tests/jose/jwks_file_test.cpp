@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/jose/jwks_file.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include "jose/key_test_support.hpp"
 
@@ -19,7 +20,6 @@
 #include <string>
 
 namespace jose = modelauth::jose;
-using modelauth::key_error;
 
 namespace {
 
@@ -51,11 +51,11 @@ TEST_CASE("load_jwks_file reads a bounded file; missing or oversized files are i
     REQUIRE(loaded);
     CHECK(loaded->find("file-key"));
 
-    CHECK(error_of(jose::load_jwks_file("/nonexistent/modelauth/jwks.json")) == key_error::invalid_jwks);
-    CHECK(error_of(jose::load_jwks_file("/")) == key_error::invalid_jwks);
+    CHECK(error_of(jose::load_jwks_file("/nonexistent/modelauth/jwks.json")) == modelauth::jose::key_error::invalid_jwks);
+    CHECK(error_of(jose::load_jwks_file("/")) == modelauth::jose::key_error::invalid_jwks);
     temporary_file const big(std::string(jose::key_set::max_jwks_size + 1, ' '));
-    CHECK(error_of(jose::load_jwks_file(big.path)) == key_error::invalid_jwks);
-    CHECK(error_of(jose::read_jwks_file(big.path)) == key_error::invalid_jwks);
+    CHECK(error_of(jose::load_jwks_file(big.path)) == modelauth::jose::key_error::invalid_jwks);
+    CHECK(error_of(jose::read_jwks_file(big.path)) == modelauth::jose::key_error::invalid_jwks);
 }
 
 TEST_CASE("read_jwks_file returns the text as it is, up to the size limit")

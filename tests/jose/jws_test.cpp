@@ -6,6 +6,7 @@
 
 #include <modelauth/jose/jws.hpp>
 #include <modelauth/jose/key_set.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include "support/doctest_result.hpp"
 
@@ -75,22 +76,22 @@ TEST_CASE("split_compact_jws gives views of the three parts and the signing inpu
 
 TEST_CASE("J3, J18: split_compact_jws rejects every other shape before decoding")
 {
-    using jose_error = ma::jose_error;
+    namespace jose = ma::jose;
     struct row
     {
         std::string token;
-        jose_error expected;
+        jose::error expected;
         std::string why;
     };
     row const rows[] = {
-        {"", jose_error::malformed_compact_serialization, "J3 empty"},
-        {"a.b", jose_error::malformed_compact_serialization, "J3 two parts"},
-        {"a.b.c.d", jose_error::malformed_compact_serialization, "J3 four parts"},
-        {"a.b.c.d.e", jose_error::encrypted_token_not_supported, "J3 five parts: JWE"},
-        {"a.b.c.d.e.f", jose_error::malformed_compact_serialization, "J3 six parts"},
-        {".b.c", jose_error::malformed_compact_serialization, "J3 missing header"},
-        {"a.b.", jose_error::empty_signature, "J2 empty signature"},
-        {R"({"payload":"e30","signatures":[]})", jose_error::json_serialization_not_supported, "J18"},
+        {"", jose::error::malformed_compact_serialization, "J3 empty"},
+        {"a.b", jose::error::malformed_compact_serialization, "J3 two parts"},
+        {"a.b.c.d", jose::error::malformed_compact_serialization, "J3 four parts"},
+        {"a.b.c.d.e", jose::error::encrypted_token_not_supported, "J3 five parts: JWE"},
+        {"a.b.c.d.e.f", jose::error::malformed_compact_serialization, "J3 six parts"},
+        {".b.c", jose::error::malformed_compact_serialization, "J3 missing header"},
+        {"a.b.", jose::error::empty_signature, "J2 empty signature"},
+        {R"({"payload":"e30","signatures":[]})", jose::error::json_serialization_not_supported, "J18"},
     };
     for(auto const& r : rows)
     {
@@ -101,7 +102,7 @@ TEST_CASE("J3, J18: split_compact_jws rejects every other shape before decoding"
     }
     jose::jws_limits limits;
     limits.max_token_bytes = 10;
-    CHECK(jose::split_compact_jws("aaaa.bbbb.c", limits).error() == ma::jose_error::token_too_large);
+    CHECK(jose::split_compact_jws("aaaa.bbbb.c", limits).error() == ma::jose::error::token_too_large);
     CHECK(jose::split_compact_jws("aaaa.bbb.c", limits));
 }
 
@@ -123,9 +124,9 @@ TEST_CASE("J17: a character outside base64url in any part is refused when that p
             if(at == first + 3)
                 // The signing input changed, so the signature check refuses it
                 // before the payload is decoded.
-                CHECK(verified.error() == ma::jose_error::signature_mismatch);
+                CHECK(verified.error() == ma::jose::error::signature_mismatch);
             else
-                CHECK(verified.error() == ma::jose_error::invalid_base64url);
+                CHECK(verified.error() == ma::jose::error::invalid_base64url);
         }
     CHECK(jose::verify_compact_jws(token, k));
 }
@@ -142,23 +143,23 @@ TEST_CASE("parse_jws_header reads alg, kid, typ and refuses what it does not und
     struct row
     {
         char const* header;
-        ma::jose_error expected;
+        ma::jose::error expected;
         char const* why;
     };
     row const rows[] = {
-        {R"({"alg":"none"})", ma::jose_error::algorithm_none, "J1"},
-        {R"({"alg":"NoNe"})", ma::jose_error::algorithm_none, "J1 case"},
-        {R"({"alg":"hs256"})", ma::jose_error::unsupported_algorithm, "J31"},
-        {R"({"alg":"HS256","crit":["b64"],"b64":false})", ma::jose_error::unknown_critical_header, "J21"},
-        {R"({"alg":"HS256","crit":[]})", ma::jose_error::unknown_critical_header, "J21 empty crit"},
-        {R"({"alg":"HS256","b64":false})", ma::jose_error::unknown_critical_header, "J21 b64 without crit"},
-        {R"({"alg":"HS256","alg":"none"})", ma::jose_error::duplicate_json_member, "J25"},
-        {R"(["HS256"])", ma::jose_error::not_a_json_object, "J26 array"},
-        {R"({"alg":7})", ma::jose_error::missing_algorithm, "alg not a string"},
-        {R"({})", ma::jose_error::missing_algorithm, "no alg"},
-        {R"({"alg":"HS256","kid":1})", ma::jose_error::invalid_header_parameter, "kid not a string"},
-        {R"({"alg":"HS256","typ":null})", ma::jose_error::invalid_header_parameter, "typ not a string"},
-        {"{\"alg\":\"HS256\"\x01}", ma::jose_error::invalid_json, "J26 control byte"},
+        {R"({"alg":"none"})", ma::jose::error::algorithm_none, "J1"},
+        {R"({"alg":"NoNe"})", ma::jose::error::algorithm_none, "J1 case"},
+        {R"({"alg":"hs256"})", ma::jose::error::unsupported_algorithm, "J31"},
+        {R"({"alg":"HS256","crit":["b64"],"b64":false})", ma::jose::error::unknown_critical_header, "J21"},
+        {R"({"alg":"HS256","crit":[]})", ma::jose::error::unknown_critical_header, "J21 empty crit"},
+        {R"({"alg":"HS256","b64":false})", ma::jose::error::unknown_critical_header, "J21 b64 without crit"},
+        {R"({"alg":"HS256","alg":"none"})", ma::jose::error::duplicate_json_member, "J25"},
+        {R"(["HS256"])", ma::jose::error::not_a_json_object, "J26 array"},
+        {R"({"alg":7})", ma::jose::error::missing_algorithm, "alg not a string"},
+        {R"({})", ma::jose::error::missing_algorithm, "no alg"},
+        {R"({"alg":"HS256","kid":1})", ma::jose::error::invalid_header_parameter, "kid not a string"},
+        {R"({"alg":"HS256","typ":null})", ma::jose::error::invalid_header_parameter, "typ not a string"},
+        {"{\"alg\":\"HS256\"\x01}", ma::jose::error::invalid_json, "J26 control byte"},
     };
     for(auto const& r : rows)
     {
@@ -169,7 +170,7 @@ TEST_CASE("parse_jws_header reads alg, kid, typ and refuses what it does not und
     }
     auto big = jose::parse_jws_header(jose::base64url_encode(std::string(R"({"alg":"HS256","p":")") + std::string(1100, 'x') + "\"}"));
     REQUIRE(big.has_error());
-    CHECK(big.error() == ma::jose_error::header_too_large);
+    CHECK(big.error() == ma::jose::error::header_too_large);
 }
 
 TEST_CASE("sign_compact_jws and verify_compact_jws round-trip for every algorithm")
@@ -297,10 +298,10 @@ TEST_CASE("Wycheproof json_web_crypto_test.json: JWS vectors verify as expected,
             std::string token = jwe.is_string() ? str(jwe) : json::serialize(jwe);
             auto parts = jose::split_compact_jws(token);
             REQUIRE(parts.has_error());
-            bool const refused = parts.error() == ma::jose_error::encrypted_token_not_supported
-                || parts.error() == ma::jose_error::json_serialization_not_supported
-                || parts.error() == ma::jose_error::malformed_compact_serialization
-                || parts.error() == ma::jose_error::invalid_base64url;
+            bool const refused = parts.error() == ma::jose::error::encrypted_token_not_supported
+                || parts.error() == ma::jose::error::json_serialization_not_supported
+                || parts.error() == ma::jose::error::malformed_compact_serialization
+                || parts.error() == ma::jose::error::invalid_base64url;
             CHECK(refused);
             ++counts.jwe;
         }
@@ -330,7 +331,7 @@ TEST_CASE("RFC 7520 section 4 and RFC 8037 cookbook vectors verify, and determin
             // JSON serialization is not a bearer token format (J18).
             auto parts = jose::split_compact_jws(json::serialize(output.at("json")));
             REQUIRE(parts.has_error());
-            CHECK(parts.error() == ma::jose_error::json_serialization_not_supported);
+            CHECK(parts.error() == ma::jose::error::json_serialization_not_supported);
         }
         if(! output.contains("compact"))
             continue;
@@ -344,7 +345,7 @@ TEST_CASE("RFC 7520 section 4 and RFC 8037 cookbook vectors verify, and determin
             // RFC 7520 4.5: the payload travels elsewhere, and the signature
             // covers it, so the compact form with an empty payload fails.
             REQUIRE(payload.has_error());
-            CHECK(payload.error() == ma::jose_error::signature_mismatch);
+            CHECK(payload.error() == ma::jose::error::signature_mismatch);
             continue;
         }
         REQUIRE(payload);

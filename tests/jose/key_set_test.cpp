@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/jose/key_set.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include "jose/key_test_support.hpp"
 
@@ -19,7 +20,6 @@
 
 namespace jose = modelauth::jose;
 using jose::algorithm;
-using modelauth::key_error;
 
 namespace {
 
@@ -98,21 +98,21 @@ TEST_CASE("a token without kid uses the set's only key, and no key when there ar
 TEST_CASE("J23: a duplicate kid makes the set ambiguous and it is refused")
 {
     CHECK(error_of(jose::key_set::from_keys({es256("same"), es256("other"), es256("same")}))
-          == key_error::duplicate_key_id);
+          == modelauth::jose::key_error::duplicate_key_id);
     // Two keys without a kid are just as ambiguous.
     CHECK(error_of(jose::key_set::from_keys({es256(""), es256("")}))
-          == key_error::duplicate_key_id);
+          == modelauth::jose::key_error::duplicate_key_id);
     // The same kid for an HMAC and an EC key.
     auto const hs = jose::key::generate(algorithm::hs256, "same").value();
-    CHECK(error_of(jose::key_set::from_keys({hs, es256("same")})) == key_error::duplicate_key_id);
+    CHECK(error_of(jose::key_set::from_keys({hs, es256("same")})) == modelauth::jose::key_error::duplicate_key_id);
 }
 
 TEST_CASE("J23: HMAC secrets and public-key keys never share a set, whatever their kids")
 {
     auto const hs = jose::key::generate(algorithm::hs256, "secret").value();
-    CHECK(error_of(jose::key_set::from_keys({hs, es256("public")})) == key_error::mixed_key_set);
+    CHECK(error_of(jose::key_set::from_keys({hs, es256("public")})) == modelauth::jose::key_error::mixed_key_set);
     auto const rs = jose::key::generate(algorithm::rs256, "rsa").value();
-    CHECK(error_of(jose::key_set::from_keys({rs, hs})) == key_error::mixed_key_set);
+    CHECK(error_of(jose::key_set::from_keys({rs, hs})) == modelauth::jose::key_error::mixed_key_set);
     // Several HMAC keys, or several public-key types, are fine.
     CHECK(jose::key_set::from_keys({hs, jose::key::generate(algorithm::hs512, "s2").value()}));
     CHECK(jose::key_set::from_keys(
@@ -205,13 +205,13 @@ TEST_CASE("a signature key that does not load fails the whole set")
     auto const bad_point = with(es256("bad").public_jwk(), "y", boost::json::string(43, 'A'));
     auto const none = with(es256("none").public_jwk(), "alg", "none");
 
-    CHECK(error_of(jose::key_set::from_jwks(jwks_of({good, weak_rsa}))) == key_error::weak_key);
+    CHECK(error_of(jose::key_set::from_jwks(jwks_of({good, weak_rsa}))) == modelauth::jose::key_error::weak_key);
     CHECK(error_of(jose::key_set::from_jwks(jwks_of({good, no_alg_rsa})))
-          == key_error::unsupported_algorithm);
-    CHECK(error_of(jose::key_set::from_jwks(jwks_of({short_hs}))) == key_error::weak_key);
-    CHECK(error_of(jose::key_set::from_jwks(jwks_of({good, bad_point}))) == key_error::invalid_jwk);
+          == modelauth::jose::key_error::unsupported_algorithm);
+    CHECK(error_of(jose::key_set::from_jwks(jwks_of({short_hs}))) == modelauth::jose::key_error::weak_key);
+    CHECK(error_of(jose::key_set::from_jwks(jwks_of({good, bad_point}))) == modelauth::jose::key_error::invalid_jwk);
     CHECK(error_of(jose::key_set::from_jwks(jwks_of({good, none})))
-          == key_error::unsupported_algorithm);
+          == modelauth::jose::key_error::unsupported_algorithm);
     // The missing alg can come from the set's default.
     CHECK(jose::key_set::from_jwks(jwks_of({good, no_alg_rsa}), algorithm::rs256));
 }
@@ -223,14 +223,14 @@ TEST_CASE("text that is not a JWKS is invalid_jwks; an entry that is not an obje
     {
         CAPTURE(text);
         CHECK(error_of(jose::key_set::from_jwks(std::string_view(text)))
-              == key_error::invalid_jwks);
+              == modelauth::jose::key_error::invalid_jwks);
     }
     CHECK(error_of(jose::key_set::from_jwks(std::string_view(R"({"keys":[1]})")))
-          == key_error::invalid_jwk);
+          == modelauth::jose::key_error::invalid_jwk);
     CHECK(jose::key_set::from_jwks(std::string_view(R"({"keys":[]})")).value().empty());
     std::string const huge =
         R"({"keys":[],"pad":")" + std::string(jose::key_set::max_jwks_size, ' ') + R"("})";
-    CHECK(error_of(jose::key_set::from_jwks(std::string_view(huge))) == key_error::invalid_jwks);
+    CHECK(error_of(jose::key_set::from_jwks(std::string_view(huge))) == modelauth::jose::key_error::invalid_jwks);
 }
 
 TEST_CASE("Wycheproof's JWK key sets: mixed, duplicate kid and valid sets")
@@ -243,9 +243,9 @@ TEST_CASE("Wycheproof's JWK key sets: mixed, duplicate kid and valid sets")
         auto const set = jose::key_set::from_jwks(group.at("private"));
         results[comment] = set ? std::error_code{} : set.error();
     }
-    CHECK(results.at("jws_mixedSymmetryKeyset") == key_error::mixed_key_set);
+    CHECK(results.at("jws_mixedSymmetryKeyset") == modelauth::jose::key_error::mixed_key_set);
     // Refused before its kids are compared: its second "k" has non-zero
     // unused bits, which strict base64url (RFC 7515 section 2) refuses.
-    CHECK(results.at("jws_duplicate_kid") == key_error::invalid_jwk);
+    CHECK(results.at("jws_duplicate_kid") == modelauth::jose::key_error::invalid_jwk);
     CHECK(results.at("jws_keyset") == std::error_code{});
 }

@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/jose/key.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/detail/ecdsa_signature.hpp>
@@ -22,8 +23,6 @@
 namespace jose = modelauth::jose;
 namespace ossl = modelauth::jose::detail;
 using jose::algorithm;
-using modelauth::jose_error;
-using modelauth::key_error;
 
 namespace {
 
@@ -127,9 +126,9 @@ TEST_CASE("every algorithm signs and verifies, with signatures of exactly signat
         CHECK(k.verify(signing_input, *signature));
         CHECK(k.verify(alg, signing_input, *signature));
         CHECK(error_of(k.verify(signing_input + "x", *signature))
-              == jose_error::signature_mismatch);
+              == modelauth::jose::error::signature_mismatch);
         CHECK(error_of(k.verify(signing_input, flip_last_bit(*signature)))
-              == jose_error::signature_mismatch);
+              == modelauth::jose::error::signature_mismatch);
     }
 }
 
@@ -175,7 +174,7 @@ TEST_CASE("a public key verifies what its private key signs and cannot sign")
         CHECK(verifier.thumbprint() == signer.thumbprint());
         auto signature = signer.sign(signing_input).value();
         CHECK(verifier.verify(signing_input, signature));
-        CHECK(error_of(verifier.sign(signing_input)) == key_error::not_a_private_key);
+        CHECK(error_of(verifier.sign(signing_input)) == modelauth::jose::key_error::not_a_private_key);
     }
 }
 
@@ -226,7 +225,7 @@ TEST_CASE("an HMAC key gives the right tag on every call, whatever came before")
             CHECK(k.sign(input).value() == expected);
             CHECK(k.verify(input, expected));
             CHECK(error_of(k.verify(input, flip_last_bit(expected)))
-                  == jose_error::signature_mismatch);
+                  == modelauth::jose::error::signature_mismatch);
         }
     }
 }
@@ -251,7 +250,7 @@ TEST_CASE("the RFC 7515, 7520 and 8037 vectors verify at the key level")
         CHECK(k->alg() == alg);
         CHECK(k->verify(alg, parts.signing_input, parts.signature));
         CHECK(error_of(k->verify(parts.signing_input, flip_last_bit(parts.signature)))
-              == jose_error::signature_mismatch);
+              == modelauth::jose::error::signature_mismatch);
         if(v.contains("jwk_private") && v.at("jwk_private").is_object())
         {
             auto const signer = jose::key::from_jwk(v.at("jwk_private").as_object(), alg);
@@ -270,7 +269,7 @@ TEST_CASE("the RFC 7515, 7520 and 8037 vectors verify at the key level")
 TEST_CASE("J5: an empty HMAC secret never makes a key")
 {
     for(auto alg : {algorithm::hs256, algorithm::hs384, algorithm::hs512})
-        CHECK(error_of(jose::key::from_secret("", alg)) == key_error::empty_key);
+        CHECK(error_of(jose::key::from_secret("", alg)) == modelauth::jose::key_error::empty_key);
 }
 
 TEST_CASE("J6: an HMAC secret shorter than the hash is a weak key; the hash size is enough")
@@ -280,8 +279,8 @@ TEST_CASE("J6: an HMAC secret shorter than the hash is a weak key; the hash size
         CAPTURE(jose::algorithm_name(alg));
         auto const n = jose::hash_size(alg);
         CHECK(error_of(jose::key::from_secret(std::string(n - 1, 'k'), alg))
-              == key_error::weak_key);
-        CHECK(error_of(jose::key::from_secret("k", alg)) == key_error::weak_key);
+              == modelauth::jose::key_error::weak_key);
+        CHECK(error_of(jose::key::from_secret("k", alg)) == modelauth::jose::key_error::weak_key);
         CHECK(jose::key::from_secret(std::string(n, 'k'), alg));
         CHECK(jose::key::from_secret(std::string(4 * n, 'k'), alg));
     }
@@ -324,17 +323,17 @@ TEST_CASE("J4: public-key material is never an HMAC secret")
         CAPTURE(secret.size());
         for(auto alg : {algorithm::hs256, algorithm::hs512})
             CHECK(error_of(jose::key::from_secret(secret, alg))
-                  == key_error::algorithm_key_mismatch);
+                  == modelauth::jose::key_error::algorithm_key_mismatch);
     }
     // A PEM offered for an HMAC algorithm is refused before it is parsed.
     CHECK(error_of(jose::key::from_pem(pem, algorithm::hs256))
-          == key_error::algorithm_key_mismatch);
+          == modelauth::jose::key_error::algorithm_key_mismatch);
     // A secret that merely starts with '{' or 'M' is fine.
     CHECK(jose::key::from_secret("{not json, just a long enough secret...}", algorithm::hs256));
     CHECK(jose::key::from_secret("MIIsNotBase64DerButLongEnoughForHS256!", algorithm::hs256));
     // An HMAC algorithm with from_secret only: a non-HMAC algorithm is refused.
     CHECK(error_of(jose::key::from_secret(std::string(64, 'x'), algorithm::rs256))
-          == key_error::algorithm_key_mismatch);
+          == modelauth::jose::key_error::algorithm_key_mismatch);
 }
 
 TEST_CASE("J4: a token MACed with the RSA public key's PEM is refused by the RSA key")
@@ -352,10 +351,10 @@ TEST_CASE("J4: a token MACed with the RSA public key's PEM is refused by the RSA
             jose::key::from_jwk(v.at("jwk_public").as_object(), algorithm::rs256).value();
         auto const header_alg = jose::algorithm_from_name("HS256").value();
         CHECK(error_of(rsa.verify(header_alg, parts.signing_input, parts.signature))
-              == jose_error::key_algorithm_mismatch);
+              == modelauth::jose::error::key_algorithm_mismatch);
         // Without the algorithm check, the length alone already fails.
         CHECK(error_of(rsa.verify(parts.signing_input, parts.signature))
-              == jose_error::invalid_signature_length);
+              == modelauth::jose::error::invalid_signature_length);
         // The attacker's "secret" cannot even be loaded as an HMAC key.
         auto const n =
             jose::base64url_decode(std::string(v.at("jwk_public").at("n").as_string())).value();
@@ -367,7 +366,7 @@ TEST_CASE("J4: a token MACed with the RSA public key's PEM is refused by the RSA
         auto const pem = key_test::pem_of_public(pkey.get());
         CHECK(key_test::raw_hmac("SHA256", pem, parts.signing_input) == parts.signature);
         CHECK(error_of(jose::key::from_secret(pem, algorithm::hs256))
-              == key_error::algorithm_key_mismatch);
+              == modelauth::jose::key_error::algorithm_key_mismatch);
         return;
     }
     FAIL("the alg-confusion vector is missing");
@@ -424,7 +423,7 @@ TEST_CASE("PEM keys: SubjectPublicKeyInfo and PKCS#8 load, nothing else does")
     for(auto const& text : refused)
     {
         CAPTURE(text.substr(0, 40));
-        CHECK(error_of(jose::key::from_pem(text, algorithm::es256)) == key_error::invalid_pem);
+        CHECK(error_of(jose::key::from_pem(text, algorithm::es256)) == modelauth::jose::key_error::invalid_pem);
     }
     CHECK(ERR_peek_error() == 0);
 }
@@ -447,17 +446,17 @@ TEST_CASE("J9: a key type or curve that does not fit the algorithm is refused")
     {
         CAPTURE(jose::algorithm_name(r.alg));
         CHECK(error_of(jose::key::from_pem(key_test::pem_of_public(r.pkey), r.alg))
-              == key_error::algorithm_key_mismatch);
+              == modelauth::jose::key_error::algorithm_key_mismatch);
         CHECK(error_of(jose::key::from_pem(key_test::pem_of_private(r.pkey), r.alg))
-              == key_error::algorithm_key_mismatch);
+              == modelauth::jose::key_error::algorithm_key_mismatch);
     }
     // A token naming another algorithm than its key's (ES512 header, P-256 key).
     auto const es256 = key_for(algorithm::es256);
     auto const signature = es256.sign(signing_input).value();
     CHECK(error_of(es256.verify(algorithm::es512, signing_input, signature))
-          == jose_error::key_algorithm_mismatch);
+          == modelauth::jose::error::key_algorithm_mismatch);
     CHECK(error_of(es256.verify(algorithm::hs256, signing_input, signature))
-          == jose_error::key_algorithm_mismatch);
+          == modelauth::jose::error::key_algorithm_mismatch);
 }
 
 TEST_CASE("key types modelauth does not implement are unsupported_key_type")
@@ -467,13 +466,13 @@ TEST_CASE("key types modelauth does not implement are unsupported_key_type")
     auto const k1 = key_test::generate_ec("secp256k1");
     auto const pss = key_test::generate_rsa(2048, 65537, "RSA-PSS");
     CHECK(error_of(jose::key::from_pem(key_test::pem_of_public(ed448.get()), algorithm::eddsa))
-          == key_error::unsupported_key_type);
+          == modelauth::jose::key_error::unsupported_key_type);
     CHECK(error_of(jose::key::from_pem(key_test::pem_of_public(x25519.get()), algorithm::eddsa))
-          == key_error::unsupported_key_type);
+          == modelauth::jose::key_error::unsupported_key_type);
     CHECK(error_of(jose::key::from_pem(key_test::pem_of_public(k1.get()), algorithm::es256))
-          == key_error::unsupported_key_type);
+          == modelauth::jose::key_error::unsupported_key_type);
     CHECK(error_of(jose::key::from_pem(key_test::pem_of_public(pss.get()), algorithm::ps256))
-          == key_error::unsupported_key_type);
+          == modelauth::jose::key_error::unsupported_key_type);
 }
 
 TEST_CASE("an EC key with explicit curve parameters is refused")
@@ -484,7 +483,7 @@ TEST_CASE("an EC key with explicit curve parameters is refused")
             == 1);
     auto const pem = key_test::pem_of_public(pkey.get());
     REQUIRE(pem.size() > 300); // the curve's parameters are spelled out
-    CHECK(error_of(jose::key::from_pem(pem, algorithm::es256)) == key_error::unsupported_key_type);
+    CHECK(error_of(jose::key::from_pem(pem, algorithm::es256)) == modelauth::jose::key_error::unsupported_key_type);
 }
 
 //----------------------------------------------------------------------------
@@ -494,12 +493,12 @@ TEST_CASE("J7: RSA keys under 2048 bits, with exponent 1 or even, or a ROCA modu
 {
     auto const small = key_test::generate_rsa(1024);
     CHECK(error_of(jose::key::from_pem(key_test::pem_of_public(small.get()), algorithm::rs256))
-          == key_error::weak_key);
+          == modelauth::jose::key_error::weak_key);
     CHECK(error_of(jose::key::from_pem(key_test::pem_of_private(small.get()), algorithm::ps256))
-          == key_error::weak_key);
+          == modelauth::jose::key_error::weak_key);
     auto const just_below = key_test::generate_rsa(2040);
     CHECK(error_of(jose::key::from_pem(key_test::pem_of_public(just_below.get()), algorithm::rs256))
-          == key_error::weak_key);
+          == modelauth::jose::key_error::weak_key);
 
     auto const n = key_test::rsa_modulus(raw().rsa_a.get());
     for(unsigned long e : {1ul, 0ul, 2ul, 65538ul})
@@ -509,14 +508,14 @@ TEST_CASE("J7: RSA keys under 2048 bits, with exponent 1 or even, or a ROCA modu
         BN_set_word(exponent.get(), e);
         auto const pkey = key_test::rsa_public_from(n.get(), exponent.get());
         CHECK(error_of(jose::key::from_pem(key_test::pem_of_public(pkey.get()), algorithm::rs256))
-              == key_error::weak_key);
+              == modelauth::jose::key_error::weak_key);
     }
     // An exponent above 2^256.
     auto const huge =
         bignum_from_hex("1000000000000000000000000000000000000000000000000000000000000000001");
     auto const huge_e = key_test::rsa_public_from(n.get(), huge.get());
     CHECK(error_of(jose::key::from_pem(key_test::pem_of_public(huge_e.get()), algorithm::rs256))
-          == key_error::weak_key);
+          == modelauth::jose::key_error::weak_key);
 
     // An even modulus and one with a small factor.
     ossl::bignum_ptr even(BN_dup(n.get()));
@@ -526,13 +525,13 @@ TEST_CASE("J7: RSA keys under 2048 bits, with exponent 1 or even, or a ROCA modu
     CHECK(error_of(jose::key::from_pem(
               key_test::pem_of_public(key_test::rsa_public_from(even.get(), f4.get()).get()),
               algorithm::rs256))
-          == key_error::weak_key);
+          == modelauth::jose::key_error::weak_key);
     ossl::bignum_ptr times_three(BN_dup(n.get()));
     BN_mul_word(times_three.get(), 3);
     CHECK(error_of(jose::key::from_pem(
               key_test::pem_of_public(key_test::rsa_public_from(times_three.get(), f4.get()).get()),
               algorithm::rs256))
-          == key_error::weak_key);
+          == modelauth::jose::key_error::weak_key);
 
     // The ROCA-fingerprinted key of Wycheproof's JWK tests.
     auto const jwk_tests =
@@ -543,7 +542,7 @@ TEST_CASE("J7: RSA keys under 2048 bits, with exponent 1 or even, or a ROCA modu
         if(group.at("comment") != "jws_rsa_roca_key")
             continue;
         auto const& jwk = group.at("private").at("keys").at(0).as_object();
-        CHECK(error_of(jose::key::from_jwk(jwk)) == key_error::weak_key);
+        CHECK(error_of(jose::key::from_jwk(jwk)) == modelauth::jose::key_error::weak_key);
         auto const modulus = jose::base64url_decode(std::string(jwk.at("n").as_string())).value();
         ossl::bignum_ptr bn(
             BN_bin2bn(ossl::bytes(modulus), static_cast<int>(modulus.size()), nullptr));
@@ -585,7 +584,7 @@ TEST_CASE("J2: an empty signature is empty_signature for every algorithm")
     for(auto alg : jose::all_algorithms)
     {
         CAPTURE(jose::algorithm_name(alg));
-        CHECK(error_of(key_for(alg).verify(signing_input, "")) == jose_error::empty_signature);
+        CHECK(error_of(key_for(alg).verify(signing_input, "")) == modelauth::jose::error::empty_signature);
     }
 }
 
@@ -599,9 +598,9 @@ TEST_CASE("J8: one RSA key, one algorithm: other RSA algorithms are refused")
         auto const signature = key_for(other).sign(signing_input).value();
         // The key refuses the token's algorithm outright...
         CHECK(error_of(ps512.verify(other, signing_input, signature))
-              == jose_error::key_algorithm_mismatch);
+              == modelauth::jose::error::key_algorithm_mismatch);
         // ...and the signature does not verify as PS512 either.
-        CHECK(error_of(ps512.verify(signing_input, signature)) == jose_error::signature_mismatch);
+        CHECK(error_of(ps512.verify(signing_input, signature)) == modelauth::jose::error::signature_mismatch);
     }
 }
 
@@ -620,16 +619,16 @@ TEST_CASE("J10: ECDSA signatures with r or s in {0, 1, n-1, n} or all zero are r
     std::string const specials[] = {bignum_bytes(zero.get(), 32), bignum_bytes(one.get(), 32),
                                     bignum_bytes(n_minus_1.get(), 32), bignum_bytes(n.get(), 32)};
     CHECK(error_of(k.verify(signing_input, std::string(64, '\0')))
-          == jose_error::signature_mismatch);
+          == modelauth::jose::error::signature_mismatch);
     for(auto const& special : specials)
     {
         CHECK(error_of(k.verify(signing_input, special + valid.substr(32)))
-              == jose_error::signature_mismatch);
+              == modelauth::jose::error::signature_mismatch);
         CHECK(error_of(k.verify(signing_input, valid.substr(0, 32) + special))
-              == jose_error::signature_mismatch);
+              == modelauth::jose::error::signature_mismatch);
         for(auto const& other : specials)
             CHECK(error_of(k.verify(signing_input, special + other))
-                  == jose_error::signature_mismatch);
+                  == modelauth::jose::error::signature_mismatch);
     }
     CHECK(ERR_peek_error() == 0);
 }
@@ -648,28 +647,28 @@ TEST_CASE("J11: ECDSA signatures must be R || S of exactly 64, 96 or 132 bytes, 
             : alg == algorithm::es384              ? raw().p384.get()
                                                    : raw().p521.get();
         auto const der = key_test::raw_sign(pkey, ossl::digest_name(alg), signing_input);
-        CHECK(error_of(k.verify(signing_input, der)) == jose_error::invalid_signature_length);
+        CHECK(error_of(k.verify(signing_input, der)) == modelauth::jose::error::invalid_signature_length);
         CHECK(error_of(k.verify(signing_input, valid + std::string(1, '\0')))
-              == jose_error::invalid_signature_length);
+              == modelauth::jose::error::invalid_signature_length);
         CHECK(error_of(k.verify(signing_input, valid.substr(0, size - 1)))
-              == jose_error::invalid_signature_length);
+              == modelauth::jose::error::invalid_signature_length);
         CHECK(error_of(k.verify(signing_input, valid + valid))
-              == jose_error::invalid_signature_length);
+              == modelauth::jose::error::invalid_signature_length);
         // R or S of all ones: larger than the group order.
         CHECK(error_of(
                   k.verify(signing_input, std::string(size / 2, '\xff') + valid.substr(size / 2)))
-              == jose_error::signature_mismatch);
+              == modelauth::jose::error::signature_mismatch);
         CHECK(error_of(k.verify(signing_input,
                                 valid.substr(0, size / 2) + std::string(size / 2, '\xff')))
-              == jose_error::signature_mismatch);
+              == modelauth::jose::error::signature_mismatch);
     }
     // "MAYCAQACAQA": the DER of r = s = 0 (8 bytes).
     auto const der_zero = jose::base64url_decode("MAYCAQACAQA").value();
     CHECK(error_of(key_for(algorithm::es256).verify(signing_input, der_zero))
-          == jose_error::invalid_signature_length);
+          == modelauth::jose::error::invalid_signature_length);
     // A 21,830-character ES256 signature part (J27) is refused on its length.
     CHECK(error_of(key_for(algorithm::es256).verify(signing_input, std::string(16372, 'A')))
-          == jose_error::invalid_signature_length);
+          == modelauth::jose::error::invalid_signature_length);
 }
 
 TEST_CASE("J12: ECDSA is malleable: (r, n - s) verifies too, so a raw token hash is no identity")
@@ -711,20 +710,20 @@ TEST_CASE("J13: PS* pins MGF1 to the signature hash and the salt to the hash len
         CAPTURE(salt);
         auto const signature =
             key_test::raw_sign(pkey, "SHA256", signing_input, RSA_PKCS1_PSS_PADDING, salt);
-        CHECK(error_of(ps256.verify(signing_input, signature)) == jose_error::signature_mismatch);
+        CHECK(error_of(ps256.verify(signing_input, signature)) == modelauth::jose::error::signature_mismatch);
     }
     for(char const* mgf1 : {"SHA1", "SHA384", "SHA512"})
     {
         CAPTURE(mgf1);
         auto const signature
             = key_test::raw_sign(pkey, "SHA256", signing_input, RSA_PKCS1_PSS_PADDING, 32, mgf1);
-        CHECK(error_of(ps256.verify(signing_input, signature)) == jose_error::signature_mismatch);
+        CHECK(error_of(ps256.verify(signing_input, signature)) == modelauth::jose::error::signature_mismatch);
     }
     // PS512 with a 32-byte salt (Wycheproof's rsa_pss_4096_sha512_mgf1_32 case).
     auto const ps512 = public_key(pkey, algorithm::ps512);
     CHECK(error_of(ps512.verify(signing_input, key_test::raw_sign(pkey, "SHA512", signing_input,
                                                                   RSA_PKCS1_PSS_PADDING, 32)))
-          == jose_error::signature_mismatch);
+          == modelauth::jose::error::signature_mismatch);
     // What modelauth signs is the pinned form.
     auto const signed_here = private_key(pkey, algorithm::ps384).sign(signing_input).value();
     ossl::evp_pkey_ctx_ptr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
@@ -753,11 +752,11 @@ TEST_CASE("J14: RS* refuses PKCS#1 v1.5 signatures over another hash, with no Di
         CAPTURE(md);
         CHECK(error_of(rs256.verify(signing_input,
                                     key_test::raw_sign(pkey, md, signing_input, RSA_PKCS1_PADDING)))
-              == jose_error::signature_mismatch);
+              == modelauth::jose::error::signature_mismatch);
     }
     CHECK(error_of(rs256.verify(signing_input, key_test::raw_sign(pkey, "SHA256", signing_input,
                                                                   RSA_PKCS1_PSS_PADDING)))
-          == jose_error::signature_mismatch);
+          == modelauth::jose::error::signature_mismatch);
     // The bare SHA-256 digest padded without its DigestInfo ("NoHash").
     unsigned char digest[32];
     unsigned digest_size = 0;
@@ -771,7 +770,7 @@ TEST_CASE("J14: RS* refuses PKCS#1 v1.5 signatures over another hash, with no Di
     REQUIRE(EVP_PKEY_sign(ctx.get(), reinterpret_cast<unsigned char*>(no_hash.data()), &size,
                           digest, digest_size)
             == 1);
-    CHECK(error_of(rs256.verify(signing_input, no_hash)) == jose_error::signature_mismatch);
+    CHECK(error_of(rs256.verify(signing_input, no_hash)) == modelauth::jose::error::signature_mismatch);
 }
 
 TEST_CASE("J15: RSA signatures must be exactly the modulus size and below the modulus")
@@ -784,13 +783,13 @@ TEST_CASE("J15: RSA signatures must be exactly the modulus size and below the mo
         auto const k = private_key(pkey, alg);
         auto const valid = k.sign(signing_input).value();
         REQUIRE(valid.size() == 256);
-        CHECK(error_of(k.verify(signing_input, "AAAA")) == jose_error::invalid_signature_length);
+        CHECK(error_of(k.verify(signing_input, "AAAA")) == modelauth::jose::error::invalid_signature_length);
         CHECK(error_of(k.verify(signing_input, valid.substr(1)))
-              == jose_error::invalid_signature_length);
+              == modelauth::jose::error::invalid_signature_length);
         CHECK(error_of(k.verify(signing_input, std::string(1, '\0') + valid))
-              == jose_error::invalid_signature_length);
+              == modelauth::jose::error::invalid_signature_length);
         CHECK(error_of(k.verify(signing_input, valid + std::string(1, '\0')))
-              == jose_error::invalid_signature_length);
+              == modelauth::jose::error::invalid_signature_length);
         auto const n = key_test::rsa_modulus(pkey);
         ossl::bignum_ptr n_plus_1(BN_dup(n.get()));
         BN_add_word(n_plus_1.get(), 1);
@@ -798,7 +797,7 @@ TEST_CASE("J15: RSA signatures must be exactly the modulus size and below the mo
             std::string(256, '\0'), std::string(255, '\0') + '\1', bignum_bytes(n.get(), 256),
             bignum_bytes(n_plus_1.get(), 256), std::string(256, '\xff')};
         for(auto const& value : values)
-            CHECK(error_of(k.verify(signing_input, value)) == jose_error::signature_mismatch);
+            CHECK(error_of(k.verify(signing_input, value)) == modelauth::jose::error::signature_mismatch);
     }
     CHECK(ERR_peek_error() == 0);
 }
@@ -821,14 +820,14 @@ TEST_CASE("J16: Ed25519 refuses S >= L, truncated or extended signatures and cha
         carry = sum >> 8;
     }
     REQUIRE(carry == 0);
-    CHECK(error_of(k.verify(signing_input, s_plus_l)) == jose_error::signature_mismatch);
+    CHECK(error_of(k.verify(signing_input, s_plus_l)) == modelauth::jose::error::signature_mismatch);
     CHECK(error_of(k.verify(signing_input, valid.substr(0, 63)))
-          == jose_error::invalid_signature_length);
+          == modelauth::jose::error::invalid_signature_length);
     CHECK(error_of(k.verify(signing_input, valid + "garbage"))
-          == jose_error::invalid_signature_length);
+          == modelauth::jose::error::invalid_signature_length);
     std::string changed_r = valid;
     changed_r[0] = static_cast<char>(changed_r[0] ^ 0x40);
-    CHECK(error_of(k.verify(signing_input, changed_r)) == jose_error::signature_mismatch);
+    CHECK(error_of(k.verify(signing_input, changed_r)) == modelauth::jose::error::signature_mismatch);
     CHECK(ERR_peek_error() == 0);
 }
 
@@ -842,11 +841,11 @@ TEST_CASE("J28: HMAC tags are compared in full and in constant time")
     {
         auto changed = valid;
         changed[at] = static_cast<char>(changed[at] ^ 0x80);
-        CHECK(error_of(k.verify(signing_input, changed)) == jose_error::signature_mismatch);
+        CHECK(error_of(k.verify(signing_input, changed)) == modelauth::jose::error::signature_mismatch);
     }
     CHECK(error_of(k.verify(signing_input, valid.substr(0, 16)))
-          == jose_error::invalid_signature_length);
-    CHECK(error_of(k.verify(signing_input, valid + valid)) == jose_error::invalid_signature_length);
+          == modelauth::jose::error::invalid_signature_length);
+    CHECK(error_of(k.verify(signing_input, valid + valid)) == modelauth::jose::error::invalid_signature_length);
     CHECK(k.verify(signing_input, valid));
 }
 
@@ -861,11 +860,11 @@ TEST_CASE("J29: only an OpenSSL result of exactly 1 is a valid signature")
     // value above the modulus, an ECDSA r equal to the order.
     auto const rs = key_for(algorithm::rs256);
     CHECK(error_of(rs.verify(signing_input, std::string(256, '\xff')))
-          == jose_error::signature_mismatch);
+          == modelauth::jose::error::signature_mismatch);
     auto const es = key_for(algorithm::es256);
     auto const n = bignum_from_hex(p256_order);
     CHECK(error_of(es.verify(signing_input, bignum_bytes(n.get(), 32) + bignum_bytes(n.get(), 32)))
-          == jose_error::signature_mismatch);
+          == modelauth::jose::error::signature_mismatch);
 }
 
 TEST_CASE("J32: a valid signature does not verify under another key of the same type")
@@ -875,7 +874,7 @@ TEST_CASE("J32: a valid signature does not verify under another key of the same 
         CAPTURE(jose::algorithm_name(alg));
         auto const signature = key_for(alg).sign(signing_input).value();
         auto const other = key_for(alg, true);
-        CHECK(error_of(other.verify(signing_input, signature)) == jose_error::signature_mismatch);
+        CHECK(error_of(other.verify(signing_input, signature)) == modelauth::jose::error::signature_mismatch);
     }
 }
 
@@ -1080,7 +1079,7 @@ TEST_CASE("a generated key exports and reloads with its thumbprint, and copies s
         CHECK(generated.verify(signing_input, reloaded.sign(signing_input).value()));
         // The algorithm is the caller's to give again: another one is refused (J9).
         auto const other = alg == algorithm::eddsa ? algorithm::es256 : algorithm::eddsa;
-        CHECK(error_of(jose::key::from_pem(*pem, other)) == key_error::algorithm_key_mismatch);
+        CHECK(error_of(jose::key::from_pem(*pem, other)) == modelauth::jose::key_error::algorithm_key_mismatch);
     }
 }
 
@@ -1090,16 +1089,16 @@ TEST_CASE("public keys and HMAC secrets are never exported: not_a_private_key")
     {
         CAPTURE(jose::algorithm_name(alg));
         auto const from_pem = public_key(raw_private_key(alg), alg);
-        CHECK(error_of(from_pem.private_pem()) == key_error::not_a_private_key);
+        CHECK(error_of(from_pem.private_pem()) == modelauth::jose::key_error::not_a_private_key);
         auto const from_jwk = jose::key::from_jwk(key_for(alg).public_jwk()).value();
-        CHECK(error_of(from_jwk.private_pem()) == key_error::not_a_private_key);
+        CHECK(error_of(from_jwk.private_pem()) == modelauth::jose::key_error::not_a_private_key);
     }
     for(auto alg : {algorithm::hs256, algorithm::hs384, algorithm::hs512})
     {
         CAPTURE(jose::algorithm_name(alg));
-        CHECK(error_of(key_for(alg).private_pem()) == key_error::not_a_private_key);
+        CHECK(error_of(key_for(alg).private_pem()) == modelauth::jose::key_error::not_a_private_key);
         CHECK(error_of(jose::key::generate(alg).value().private_pem())
-              == key_error::not_a_private_key);
+              == modelauth::jose::key_error::not_a_private_key);
     }
 }
 

@@ -21,6 +21,7 @@
 
 #include <modelauth/jose/key.hpp>
 #include <modelauth/jose/key_set.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include "jose/key_test_support.hpp"
 
@@ -207,7 +208,7 @@ void run_mac_file(std::string const& file, algorithm alg)
             if(key_bytes < hash)
             {
                 REQUIRE(k.has_error());
-                CHECK(k.error() == modelauth::key_error::weak_key);
+                CHECK(k.error() == modelauth::jose::key_error::weak_key);
                 t.by_policy("key shorter than the hash", result);
                 continue;
             }
@@ -216,7 +217,7 @@ void run_mac_file(std::string const& file, algorithm alg)
             if(tag_bytes < hash)
             {
                 REQUIRE(verified.has_error());
-                CHECK(verified.error() == modelauth::jose_error::invalid_signature_length);
+                CHECK(verified.error() == modelauth::jose::error::invalid_signature_length);
                 t.by_policy("truncated tag", result);
                 // The full tag modelauth computes still starts with a valid
                 // truncated tag, and only with a valid one.
@@ -364,7 +365,7 @@ void run_ecdsa_p1363_file(std::string const& file)
                 CHECK(accepted == static_cast<bool>(from_jwk->verify(msg, sig)));
             if(sig.size() != jose::ecdsa_signature_size(alg))
                 CHECK(k->verify(msg, sig).error()
-                      == modelauth::jose_error::invalid_signature_length);
+                      == modelauth::jose::error::invalid_signature_length);
             check_verdict(t, test, accepted);
         }
     }
@@ -490,7 +491,7 @@ modelauth::result<void> verify_with_set(jose::key_set const& set, std::string co
         return alg.error();
     auto const* k = header.contains("kid") ? set.find(str(header.at("kid"))) : set.only_key();
     if(! k)
-        return modelauth::jose_error::unknown_key;
+        return modelauth::jose::error::unknown_key;
     return k->verify(*alg, parts.signing_input, parts.signature);
 }
 

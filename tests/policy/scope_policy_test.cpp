@@ -5,6 +5,8 @@
 //
 
 #include <modelauth/policy/scope_policy.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/router/error.hpp>
 
 #include "router/router_fixture.hpp"
 
@@ -56,11 +58,11 @@ ma::validation::Principal principal(std::vector<std::string> scopes, token_class
 }
 
 auto const allowed = std::error_code();
-auto const missing_scope = make_error_code(ma::policy_error::missing_scope);
-auto const binding_mismatch = make_error_code(ma::policy_error::binding_mismatch);
-auto const class_forbidden = make_error_code(ma::policy_error::class_forbidden);
-auto const inactive = make_error_code(ma::policy_error::inactive);
-auto const other_account = make_error_code(ma::policy_error::other_account);
+auto const missing_scope = make_error_code(ma::policy::error::missing_scope);
+auto const binding_mismatch = make_error_code(ma::policy::error::binding_mismatch);
+auto const class_forbidden = make_error_code(ma::policy::error::class_forbidden);
+auto const inactive = make_error_code(ma::policy::error::inactive);
+auto const other_account = make_error_code(ma::policy::error::other_account);
 
 // The error a policy read from `json` throws: its field, or "" if none.
 std::string json_error_field(char const* json)
@@ -367,7 +369,7 @@ TEST_CASE("F4: isolate_accounts(false) lets users' tokens cross accounts, never 
     CHECK(json_error_field(R"({"isolate_accounts": "no"})") == "policy.isolate_accounts");
 
     // The 404 is the unknown model's, word for word: nothing tells them apart.
-    CHECK(other_account.message() == make_error_code(ma::router_error::unknown_model).message());
+    CHECK(other_account.message() == make_error_code(ma::router::error::unknown_model).message());
     CHECK(ma::http_status(other_account) == 404);
 }
 

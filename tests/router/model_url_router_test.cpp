@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/router/model_url_router.hpp>
+#include <modelauth/router/error.hpp>
 
 #include "router/router_fixture.hpp"
 
@@ -18,7 +19,6 @@
 namespace ma = modelauth;
 using namespace std::string_view_literals;
 using ma::router::kserve_operation;
-using ma::router_error;
 using router_test::describe;
 using router_test::fixture_models;
 using router_test::fixture_options;
@@ -43,7 +43,7 @@ route_case routes(std::string id, std::string_view target, std::int64_t model_id
     return {std::move(id), std::string(target), {}, model_id, std::move(version), explicit_version, operation};
 }
 
-route_case fails(std::string id, std::string_view target, router_error e)
+route_case fails(std::string id, std::string_view target, ma::router::error e)
 {
     return {std::move(id), std::string(target), e, 0, {}, false, kserve_operation::none};
 }
@@ -71,7 +71,7 @@ std::string printable(std::string_view s)
 // The table: every catalogue row (U1-U17) by name, plus the routes that must work.
 std::vector<route_case> const& route_table()
 {
-    using E = router_error;
+    using E = ma::router::error;
     using K = kserve_operation;
     std::string const long_name(129, 'n');
     std::string const max_name(128, 'n');
@@ -354,7 +354,7 @@ TEST_CASE("a target lacking only its final slash redirects to path + '/' + origi
         REQUIRE(target.has_value());
         auto const r = router.match(*target);
         REQUIRE(r.has_error());
-        CHECK(r.error() == router_error::missing_trailing_slash);
+        CHECK(r.error() == ma::router::error::missing_trailing_slash);
         CHECK(target->redirect_location() == c.location);
         // Following the redirect routes.
         CHECK(router.match(target->redirect_location()).has_value());
@@ -366,12 +366,12 @@ TEST_CASE("in strict mode a missing final slash is not found")
     auto options = fixture_options();
     options.strict_slash = true;
     ma::router::ModelUrlRouter const router(ma::router::model_registry(fixture_models()), options);
-    CHECK(router.match("/models/practicus/diamond-price").error() == router_error::trailing_slash_required);
-    CHECK(router.match("/models/practicus/diamond-price/2?x=1").error() == router_error::trailing_slash_required);
+    CHECK(router.match("/models/practicus/diamond-price").error() == ma::router::error::trailing_slash_required);
+    CHECK(router.match("/models/practicus/diamond-price/2?x=1").error() == ma::router::error::trailing_slash_required);
     CHECK(ma::http_status(router.match("/models/practicus/diamond-price").error()) == 404);
     CHECK(router.match("/models/practicus/diamond-price/").has_value());
     // Other faults come first.
-    CHECK(router.match("/models/practicus/nope").error() == router_error::unknown_model);
+    CHECK(router.match("/models/practicus/nope").error() == ma::router::error::unknown_model);
 }
 
 TEST_CASE("a mount root is matched on whole segments before the prefix")
@@ -387,16 +387,16 @@ TEST_CASE("a mount root is matched on whole segments before the prefix")
     CHECK(router.canonical_path(*r) == "/serving/models/practicus/diamond-price/1/");
     CHECK(router.match("/serv%69ng/models/practicus/diamond-price/").has_value());
 
-    CHECK(router.match("/models/practicus/diamond-price/").error() == router_error::outside_mount_root);
-    CHECK(router.match("/servingx/models/practicus/diamond-price/").error() == router_error::outside_mount_root);
-    CHECK(router.match("/Serving/models/practicus/diamond-price/").error() == router_error::outside_mount_root);
-    CHECK(router.match("/serving").error() == router_error::unknown_prefix);
-    CHECK(router.match("/serving/").error() == router_error::unknown_prefix);
+    CHECK(router.match("/models/practicus/diamond-price/").error() == ma::router::error::outside_mount_root);
+    CHECK(router.match("/servingx/models/practicus/diamond-price/").error() == ma::router::error::outside_mount_root);
+    CHECK(router.match("/Serving/models/practicus/diamond-price/").error() == ma::router::error::outside_mount_root);
+    CHECK(router.match("/serving").error() == ma::router::error::unknown_prefix);
+    CHECK(router.match("/serving/").error() == ma::router::error::unknown_prefix);
     // Syntax is checked before the mount root: a hostile target is a 400 anywhere.
-    CHECK(router.match("/serving/../models/").error() == router_error::dot_segment);
-    CHECK(router.match("/elsewhere/%2e%2e/").error() == router_error::dot_segment);
+    CHECK(router.match("/serving/../models/").error() == ma::router::error::dot_segment);
+    CHECK(router.match("/elsewhere/%2e%2e/").error() == ma::router::error::dot_segment);
     // KServe is off by default.
-    CHECK(router.match("/v2/health/live").error() == router_error::outside_mount_root);
+    CHECK(router.match("/v2/health/live").error() == ma::router::error::outside_mount_root);
 }
 
 TEST_CASE("the KServe root can move, and is separate from the mount root")
@@ -411,7 +411,7 @@ TEST_CASE("the KServe root can move, and is separate from the mount root")
     CHECK(r->model_id() == 2);
     CHECK(r->operation() == kserve_operation::infer);
     CHECK(router.canonical_path(*r) == "/kserve/v2/models/churn/infer");
-    CHECK(router.match("/v2/models/churn/infer").error() == router_error::outside_mount_root);
+    CHECK(router.match("/v2/models/churn/infer").error() == ma::router::error::outside_mount_root);
     CHECK(router.match("/kserve/v2").value().operation() == kserve_operation::server_metadata);
     CHECK(router.match("/serving/models/practicus/churn/").has_value());
 }
@@ -421,7 +421,7 @@ TEST_CASE("KServe model URLs answer unknown_prefix while the registry lacks the 
     auto options = fixture_options();
     options.kserve.prefix = "kserve/models";
     ma::router::ModelUrlRouter router(ma::router::model_registry(fixture_models()), options);
-    CHECK(router.match("/v2/models/resnet/infer").error() == router_error::unknown_prefix);
+    CHECK(router.match("/v2/models/resnet/infer").error() == ma::router::error::unknown_prefix);
     CHECK(router.match("/v2/health/ready").has_value());
 
     auto models = fixture_models();
@@ -487,11 +487,11 @@ TEST_CASE("models are found by model_id, in the default or a named version")
     CHECK(b->explicit_version());
     CHECK(router.canonical_path(*b) == "/models/practicus/diamond-price/1/");
 
-    CHECK(router.find(99).error() == router_error::unknown_model);
-    CHECK(router.find(99, "1").error() == router_error::unknown_model);
-    CHECK(router.find(1, "3").error() == router_error::unknown_version);
-    CHECK(router.find(1, "-1").error() == router_error::invalid_version);
-    CHECK(router.find(1, "").error() == router_error::invalid_version);
+    CHECK(router.find(99).error() == ma::router::error::unknown_model);
+    CHECK(router.find(99, "1").error() == ma::router::error::unknown_model);
+    CHECK(router.find(1, "3").error() == ma::router::error::unknown_version);
+    CHECK(router.find(1, "-1").error() == ma::router::error::invalid_version);
+    CHECK(router.find(1, "").error() == ma::router::error::invalid_version);
 }
 
 TEST_CASE("canonical paths decode escapes and spell out the KServe operation")
@@ -541,7 +541,7 @@ TEST_CASE("an endpoint keeps its snapshot: its views stay valid after replace")
 
     auto const after = router.match("/models/practicus/diamond-price/").value();
     CHECK(after.version() == "7");
-    CHECK(router.match("/models/practicus/churn/").error() == router_error::unknown_model);
+    CHECK(router.match("/models/practicus/churn/").error() == ma::router::error::unknown_model);
 }
 
 TEST_CASE("update builds the next registry from the current one")
@@ -561,7 +561,7 @@ TEST_CASE("update builds the next registry from the current one")
         models.pop_back();
         return std::make_shared<ma::router::model_registry const>(std::move(models));
     });
-    CHECK(router.match("/models/practicus/new-model/").error() == router_error::unknown_model);
+    CHECK(router.match("/models/practicus/new-model/").error() == ma::router::error::unknown_model);
 
     // A failing update publishes nothing.
     auto const published = router.registry();
@@ -632,7 +632,7 @@ TEST_CASE("the target size limit is configurable")
     std::string_view const t = "/models/practicus/diamond-price/"; // 32 bytes
     REQUIRE(t.size() == 32);
     CHECK(router.match(t).has_value());
-    CHECK(router.match("/models/practicus/diamond-price/?").error() == router_error::target_too_long);
+    CHECK(router.match("/models/practicus/diamond-price/?").error() == ma::router::error::target_too_long);
 }
 
 namespace {

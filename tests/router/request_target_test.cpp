@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/router/request_target.hpp>
+#include <modelauth/router/error.hpp>
 
 #include <doctest/doctest.h>
 
@@ -13,7 +14,6 @@
 
 namespace ma = modelauth;
 using namespace std::string_view_literals;
-using ma::router_error;
 
 TEST_CASE("a target splits into its path and its query")
 {
@@ -54,8 +54,8 @@ TEST_CASE("the root path and trailing slashes")
 {
     CHECK(ma::router::parse_request_target("/").has_value());
     CHECK(ma::router::parse_request_target("/?x").has_value());
-    CHECK(ma::router::parse_request_target("//").error() == router_error::empty_segment);
-    CHECK(ma::router::parse_request_target("/a//").error() == router_error::empty_segment);
+    CHECK(ma::router::parse_request_target("//").error() == ma::router::error::empty_segment);
+    CHECK(ma::router::parse_request_target("/a//").error() == ma::router::error::empty_segment);
     CHECK(ma::router::parse_request_target("/a/").has_value());
 }
 
@@ -63,22 +63,22 @@ TEST_CASE("the size limit is checked first and is inclusive")
 {
     std::string const at_limit = "/" + std::string(ma::router::default_max_target_bytes - 1, 'a');
     CHECK(ma::router::parse_request_target(at_limit).has_value());
-    CHECK(ma::router::parse_request_target(at_limit + "a").error() == router_error::target_too_long);
+    CHECK(ma::router::parse_request_target(at_limit + "a").error() == ma::router::error::target_too_long);
     // Over the limit, even garbage is target_too_long (U11: reject fast).
-    CHECK(ma::router::parse_request_target(std::string(5000, '\0')).error() == router_error::target_too_long);
-    CHECK(ma::router::parse_request_target("/abc", 3).error() == router_error::target_too_long);
+    CHECK(ma::router::parse_request_target(std::string(5000, '\0')).error() == ma::router::error::target_too_long);
+    CHECK(ma::router::parse_request_target("/abc", 3).error() == ma::router::error::target_too_long);
     CHECK(ma::router::parse_request_target("/abc", 4).has_value());
 }
 
 TEST_CASE("faults are reported left to right")
 {
-    CHECK(ma::router::parse_request_target("/a;/%2F/").error() == router_error::invalid_character);
-    CHECK(ma::router::parse_request_target("/%2F/a;/").error() == router_error::percent_encoded_slash);
-    CHECK(ma::router::parse_request_target("/../%2F/").error() == router_error::dot_segment);
-    CHECK(ma::router::parse_request_target("/..%2F/").error() == router_error::percent_encoded_slash);
-    CHECK(ma::router::parse_request_target("/a;?\x01").error() == router_error::invalid_character);
-    CHECK(ma::router::parse_request_target("/a?\x01#").error() == router_error::control_character);
-    CHECK(ma::router::parse_request_target("/a?#\x01").error() == router_error::encoded_delimiter);
+    CHECK(ma::router::parse_request_target("/a;/%2F/").error() == ma::router::error::invalid_character);
+    CHECK(ma::router::parse_request_target("/%2F/a;/").error() == ma::router::error::percent_encoded_slash);
+    CHECK(ma::router::parse_request_target("/../%2F/").error() == ma::router::error::dot_segment);
+    CHECK(ma::router::parse_request_target("/..%2F/").error() == ma::router::error::percent_encoded_slash);
+    CHECK(ma::router::parse_request_target("/a;?\x01").error() == ma::router::error::invalid_character);
+    CHECK(ma::router::parse_request_target("/a?\x01#").error() == ma::router::error::control_character);
+    CHECK(ma::router::parse_request_target("/a?#\x01").error() == ma::router::error::encoded_delimiter);
 }
 
 TEST_CASE("every printable ASCII character has a fixed verdict in a path segment")
@@ -95,13 +95,13 @@ TEST_CASE("every printable ASCII character has a fixed verdict in a path segment
         else if(c == '?')
             CHECK(r.has_value()); // the query starts there
         else if(c == '%')
-            CHECK(r.error() == router_error::invalid_percent_escape);
+            CHECK(r.error() == ma::router::error::invalid_percent_escape);
         else if(c == '#')
-            CHECK(r.error() == router_error::encoded_delimiter);
+            CHECK(r.error() == ma::router::error::encoded_delimiter);
         else if(c == '\\')
-            CHECK(r.error() == router_error::backslash);
+            CHECK(r.error() == ma::router::error::backslash);
         else
-            CHECK(r.error() == router_error::invalid_character);
+            CHECK(r.error() == ma::router::error::invalid_character);
     }
 }
 
@@ -119,31 +119,31 @@ TEST_CASE("every percent-escape has a fixed verdict in a path segment")
         if(unreserved)
             CHECK(r.has_value());
         else if(b < 0x20 || b == 0x7F)
-            CHECK(r.error() == router_error::control_character);
+            CHECK(r.error() == ma::router::error::control_character);
         else if(b >= 0x80)
-            CHECK(r.error() == router_error::non_ascii);
+            CHECK(r.error() == ma::router::error::non_ascii);
         else if(c == '/')
-            CHECK(r.error() == router_error::percent_encoded_slash);
+            CHECK(r.error() == ma::router::error::percent_encoded_slash);
         else if(c == '\\')
-            CHECK(r.error() == router_error::backslash);
+            CHECK(r.error() == ma::router::error::backslash);
         else if(c == '%')
-            CHECK(r.error() == router_error::percent_encoded_percent);
+            CHECK(r.error() == ma::router::error::percent_encoded_percent);
         else if(c == '?' || c == '#')
-            CHECK(r.error() == router_error::encoded_delimiter);
+            CHECK(r.error() == ma::router::error::encoded_delimiter);
         else
-            CHECK(r.error() == router_error::invalid_character);
+            CHECK(r.error() == ma::router::error::invalid_character);
     }
 }
 
 TEST_CASE("the query is any visible ASCII except '#', so a redirect can repeat it")
 {
     CHECK(ma::router::parse_request_target("/a/?x=%zz&y=<>|{}\"'^`\\").has_value());
-    CHECK(ma::router::parse_request_target("/a/?x=1 2").error() == router_error::invalid_character);
-    CHECK(ma::router::parse_request_target("/a/?x=\r\nLocation:evil").error() == router_error::control_character);
-    CHECK(ma::router::parse_request_target("/a/?x=\x7f").error() == router_error::control_character);
-    CHECK(ma::router::parse_request_target("/a/?x=\0"sv).error() == router_error::control_character);
-    CHECK(ma::router::parse_request_target("/a/?x=\xc3\xa9").error() == router_error::non_ascii);
-    CHECK(ma::router::parse_request_target("/a/?x#y").error() == router_error::encoded_delimiter);
+    CHECK(ma::router::parse_request_target("/a/?x=1 2").error() == ma::router::error::invalid_character);
+    CHECK(ma::router::parse_request_target("/a/?x=\r\nLocation:evil").error() == ma::router::error::control_character);
+    CHECK(ma::router::parse_request_target("/a/?x=\x7f").error() == ma::router::error::control_character);
+    CHECK(ma::router::parse_request_target("/a/?x=\0"sv).error() == ma::router::error::control_character);
+    CHECK(ma::router::parse_request_target("/a/?x=\xc3\xa9").error() == ma::router::error::non_ascii);
+    CHECK(ma::router::parse_request_target("/a/?x#y").error() == ma::router::error::encoded_delimiter);
 }
 
 TEST_CASE("the redirect location is path, '/', and the query as received")

@@ -5,6 +5,8 @@
 //
 
 #include <modelauth/tokens/api_key_source.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include "support/doctest_result.hpp"
 
@@ -129,7 +131,7 @@ TEST_CASE("the environment variable's name is configurable")
     options.env_var.clear();
     key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::credential_error::missing_credentials);
+    CHECK(key.error() == ma::http::error::missing_credentials);
 }
 
 TEST_CASE("an empty or blank variable falls through to $HOME/.impact/api.key")
@@ -182,18 +184,18 @@ TEST_CASE("an empty, blank or missing key file counts as no key")
         write_file(*options.key_file, contents);
         auto key = ma::tokens::find_api_key(options);
         REQUIRE(key.has_error());
-        CHECK(key.error() == ma::credential_error::missing_credentials);
+        CHECK(key.error() == ma::http::error::missing_credentials);
     }
     fs::remove(*options.key_file);
     auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::credential_error::missing_credentials);
+    CHECK(key.error() == ma::http::error::missing_credentials);
 
     // A directory where the file should be reads as nothing too.
     options.key_file = dir.path;
     key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::credential_error::missing_credentials);
+    CHECK(key.error() == ma::http::error::missing_credentials);
 }
 
 TEST_CASE("without HOME and a configured file there is no file source")
@@ -206,7 +208,7 @@ TEST_CASE("without HOME and a configured file there is no file source")
     CHECK_FALSE(ma::tokens::api_key_file_path(options));
     auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::credential_error::missing_credentials);
+    CHECK(key.error() == ma::http::error::missing_credentials);
 }
 
 TEST_CASE("the prompt asks, and the key entered is saved with mode 0600")
@@ -255,7 +257,7 @@ TEST_CASE("the prompt is used only when enabled, and a blank answer is no key")
     options.out = &out;
     auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::credential_error::missing_credentials);
+    CHECK(key.error() == ma::http::error::missing_credentials);
     CHECK(out.str().empty());
 
     options.interactive = true;
@@ -266,7 +268,7 @@ TEST_CASE("the prompt is used only when enabled, and a blank answer is no key")
         options.in = &blank;
         key = ma::tokens::find_api_key(options);
         REQUIRE(key.has_error());
-        CHECK(key.error() == ma::credential_error::missing_credentials);
+        CHECK(key.error() == ma::http::error::missing_credentials);
     }
     CHECK_FALSE(fs::exists(dir.path / ".impact"));
 }
@@ -317,7 +319,7 @@ TEST_CASE("keys over 4096 bytes are refused from every source")
     env.vars[env_var] = too_long;
     auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::credential_error::credential_too_large);
+    CHECK(key.error() == ma::http::error::credential_too_large);
     env.vars.clear();
 
     write_file(*options.key_file, " " + longest + "\r\n");
@@ -325,12 +327,12 @@ TEST_CASE("keys over 4096 bytes are refused from every source")
     write_file(*options.key_file, too_long + "\n");
     key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::credential_error::credential_too_large);
+    CHECK(key.error() == ma::http::error::credential_too_large);
     // A line far too long (here with no newline at all) is not read to its end.
     write_file(*options.key_file, std::string(1 << 20, 'k'));
     key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::credential_error::credential_too_large);
+    CHECK(key.error() == ma::http::error::credential_too_large);
     fs::remove(*options.key_file);
 
     options.interactive = true;
@@ -340,7 +342,7 @@ TEST_CASE("keys over 4096 bytes are refused from every source")
     options.in = &in;
     key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::credential_error::credential_too_large);
+    CHECK(key.error() == ma::http::error::credential_too_large);
     CHECK_FALSE(fs::exists(*options.key_file));
 }
 
@@ -358,13 +360,13 @@ TEST_CASE("a key with a byte outside visible ASCII is an error, not skipped")
         env.vars[env_var] = value;
         auto key = ma::tokens::find_api_key(options);
         REQUIRE(key.has_error());
-        CHECK(key.error() == ma::token_error::malformed_api_key);
+        CHECK(key.error() == ma::validation::error::malformed_api_key);
     }
     env.vars.clear();
     write_file(*options.key_file, "bad\x01key\n");
     auto key = ma::tokens::find_api_key(options);
     REQUIRE(key.has_error());
-    CHECK(key.error() == ma::token_error::malformed_api_key);
+    CHECK(key.error() == ma::validation::error::malformed_api_key);
 }
 
 TEST_CASE("write_api_key_file replaces the file atomically, mode 0600")
@@ -395,10 +397,10 @@ TEST_CASE("write_api_key_file checks the key and reports system errors")
         std::error_code expected;
     };
     row const rows[] = {
-        {"", ma::credential_error::missing_credentials},
-        {std::string(ma::tokens::max_api_key_bytes + 1, 'k'), ma::credential_error::credential_too_large},
-        {"two\nlines", ma::token_error::malformed_api_key},
-        {" padded", ma::token_error::malformed_api_key},
+        {"", ma::http::error::missing_credentials},
+        {std::string(ma::tokens::max_api_key_bytes + 1, 'k'), ma::http::error::credential_too_large},
+        {"two\nlines", ma::validation::error::malformed_api_key},
+        {" padded", ma::validation::error::malformed_api_key},
     };
     for(auto const& r : rows)
     {

@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/tokens/in_memory_token_store.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include "support/doctest_result.hpp"
 
@@ -41,11 +42,11 @@ TEST_CASE("the in-memory store finds tokens by secret digest and by id")
     ma::tokens::InMemoryTokenStore store;
     CHECK(store.insert(token("t1", "secret-one")));
     CHECK(store.insert(token("t2", "secret-two")));
-    CHECK(error_of(store.insert(token("t1", "secret-three"))) == ma::lifecycle_error::duplicate_token); // same id
-    CHECK(error_of(store.insert(token("t3", "secret-one"))) == ma::lifecycle_error::duplicate_token);   // same secret
+    CHECK(error_of(store.insert(token("t1", "secret-three"))) == ma::tokens::error::duplicate_token); // same id
+    CHECK(error_of(store.insert(token("t3", "secret-one"))) == ma::tokens::error::duplicate_token);   // same secret
     auto zero = token("t4", "x");
     zero.secret_hash = {};
-    CHECK(error_of(store.insert(zero)) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store.insert(zero)) == ma::tokens::error::invalid_request_body);
 
     auto found = store.find_by_secret(ma::validation::hash_secret("secret-two"));
     REQUIRE(found);
@@ -90,9 +91,9 @@ TEST_CASE("every change that can invalidate a credential advances the epoch")
     CHECK(store.find_by_secret(ma::validation::hash_secret("secret-rotated")) == nullptr);
 
     e = store.epoch();
-    CHECK(error_of(store.erase("t1")) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(store.set_active("t1", true)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(store.erase_revocation("jti-2")) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(store.erase("t1")) == ma::tokens::error::token_not_found);
+    CHECK(error_of(store.set_active("t1", true)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(store.erase_revocation("jti-2")) == ma::tokens::error::token_not_found);
     CHECK(store.revoke("jti-1")); // already revoked for ever: nothing changes
     CHECK(store.epoch() == e);    // nothing changed, nothing invalidated
 }

@@ -5,6 +5,9 @@
 //
 
 #include <modelauth/tokens/issuer.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/tokens/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/validation/token_validator.hpp>
@@ -311,18 +314,18 @@ TEST_CASE_FIXTURE(fixture, "extra claims reach the principal; registered claims 
         CAPTURE(name);
         auto bad = request_for("alice");
         bad.extra[name] = "x";
-        CHECK(error_of(issuer.issue(bad)) == ma::lifecycle_error::invalid_request_body);
+        CHECK(error_of(issuer.issue(bad)) == ma::tokens::error::invalid_request_body);
     }
 }
 
 TEST_CASE_FIXTURE(fixture, "a bad request is refused with its precise error")
 {
-    CHECK(error_of(issuer.issue(request_for(""))) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(issuer.issue(request_for(""))) == ma::tokens::error::invalid_request_body);
 
     for(auto lifetime : {0s, -1s, ma::tokens::default_retain_old_keys + 1s})
     {
         CAPTURE(lifetime.count());
-        CHECK(error_of(issuer.issue(request_for("alice", lifetime))) == ma::lifecycle_error::invalid_ttl);
+        CHECK(error_of(issuer.issue(request_for("alice", lifetime))) == ma::tokens::error::invalid_ttl);
     }
     CHECK(issuer.issue(request_for("alice", ma::tokens::default_retain_old_keys)));
     CHECK(issuer.issue(request_for("alice", 1s)));
@@ -332,14 +335,14 @@ TEST_CASE_FIXTURE(fixture, "a bad request is refused with its precise error")
         CAPTURE(scope);
         auto request = request_for("alice");
         request.scopes = {"models:read", scope};
-        CHECK(error_of(issuer.issue(request)) == ma::lifecycle_error::invalid_request_body);
+        CHECK(error_of(issuer.issue(request)) == ma::tokens::error::invalid_request_body);
     }
     auto request = request_for("alice");
     request.scopes = {"!#[]~", "models:infer:models/practicus"};
     CHECK(issuer.issue(request));
 
     request.cls = static_cast<ma::validation::token_class>(99);
-    CHECK(error_of(issuer.issue(request)) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(issuer.issue(request)) == ma::tokens::error::invalid_request_body);
 }
 
 TEST_CASE_FIXTURE(fixture, "jti are 128 random bits in base64url, all different")
@@ -362,11 +365,11 @@ TEST_CASE_FIXTURE(fixture, "a token expires after its lifetime plus the validato
     clock.advance(30min + 59s);
     CHECK(validator.validate(jwt.token));
     clock.advance(1s);
-    CHECK(error_of_validation(validator, jwt.token) == ma::token_error::token_expired);
+    CHECK(error_of_validation(validator, jwt.token) == ma::validation::error::token_expired);
 
     // A fresh validator, so nothing comes from a cache.
     validator_type fresh({issuer.trusted()}, {}, nullptr, ma::manual_clock_ref(clock));
-    CHECK(error_of_validation(fresh, jwt.token) == ma::token_error::token_expired);
+    CHECK(error_of_validation(fresh, jwt.token) == ma::validation::error::token_expired);
 }
 
 TEST_CASE("aud is the issuer by default, a string for one audience, an array for several")
@@ -392,7 +395,7 @@ TEST_CASE("aud is the issuer by default, a string for one audience, an array for
         validator_type accepts({issuer.trusted()}, {}, nullptr, ma::manual_clock_ref(clock));
         CHECK(accepts.validate(jwt.token));
         validator_type other({issuer.trusted({"elsewhere"})}, {}, nullptr, ma::manual_clock_ref(clock));
-        CHECK(error_of_validation(other, jwt.token) == ma::token_error::audience_mismatch);
+        CHECK(error_of_validation(other, jwt.token) == ma::validation::error::audience_mismatch);
     }
 }
 
@@ -548,7 +551,7 @@ TEST_CASE_FIXTURE(fixture, "after a rotation old tokens verify until the retenti
     CHECK(issuer.public_keys().size() == 1);
     CHECK(issuer.public_keys().find(old_kid) == nullptr);
     publish_keys();
-    CHECK(error_of_validation(validator, old_token) == ma::jose_error::unknown_key);
+    CHECK(error_of_validation(validator, old_token) == ma::jose::error::unknown_key);
     CHECK(validate(issuer.issue(request_for("alice")).value().token)->subject == "alice");
 }
 
@@ -578,11 +581,11 @@ TEST_CASE_FIXTURE(fixture, "rotate refuses public keys, other algorithms and a k
     auto const kid = issuer.current_kid();
     auto const next = jose::key::generate(algorithm::eddsa).value();
     CHECK(error_of(issuer.rotate(jose::key::from_jwk(next.public_jwk()).value()))
-          == ma::key_error::not_a_private_key);
+          == ma::jose::key_error::not_a_private_key);
     CHECK(error_of(issuer.rotate(jose::key::generate(algorithm::es256).value()))
-          == ma::key_error::algorithm_key_mismatch);
+          == ma::jose::key_error::algorithm_key_mismatch);
     auto const same_kid = jose::key::generate(algorithm::eddsa, kid).value();
-    CHECK(error_of(issuer.rotate(same_kid)) == ma::key_error::duplicate_key_id);
+    CHECK(error_of(issuer.rotate(same_kid)) == ma::jose::key_error::duplicate_key_id);
     CHECK(issuer.current_kid() == kid);
     CHECK(issuer.public_keys().size() == 1);
 
@@ -590,7 +593,7 @@ TEST_CASE_FIXTURE(fixture, "rotate refuses public keys, other algorithms and a k
     CHECK(issuer.current_kid() == next.thumbprint());
     // The retired key's kid is still published: it cannot come back yet.
     auto const again = jose::key::generate(algorithm::eddsa, kid).value();
-    CHECK(error_of(issuer.rotate(again)) == ma::key_error::duplicate_key_id);
+    CHECK(error_of(issuer.rotate(again)) == ma::jose::key_error::duplicate_key_id);
 }
 
 TEST_CASE_FIXTURE(fixture, "tokens issued while another thread rotates all verify with the published keys")
@@ -718,7 +721,7 @@ TEST_CASE_FIXTURE(fixture, "a token of another type is refused by trusted()'s re
     validator_type wants_at_jwt({config}, {}, nullptr, ma::manual_clock_ref(clock));
     auto const jwt = other.issue(request_for("alice")).value();
     CHECK(strict.validate(jwt.token));
-    CHECK(error_of_validation(wants_at_jwt, jwt.token) == ma::token_error::type_mismatch);
+    CHECK(error_of_validation(wants_at_jwt, jwt.token) == ma::validation::error::type_mismatch);
 }
 
 //----------------------------------------------------------------------------
@@ -891,33 +894,33 @@ TEST_CASE_FIXTURE(fixture, "a missing, corrupt or mismatched key file is refused
     };
     auto const es256_pem = jose::key::generate(algorithm::es256).value().private_pem().value();
     row const rows[] = {
-        {"empty", "", ma::key_error::invalid_pem},
-        {"not JSON", "current: pem", ma::key_error::invalid_pem},
-        {"truncated", read_text(file).substr(0, 100), ma::key_error::invalid_pem},
-        {"an array", "[]", ma::key_error::invalid_pem},
-        {"duplicate member", R"({"current":{},"current":{},"retired":[]})", ma::key_error::invalid_pem},
-        {"no current", without("current"), ma::key_error::invalid_pem},
-        {"no retired", without("retired"), ma::key_error::invalid_pem},
-        {"pem not a string", with("current", "pem", 1), ma::key_error::invalid_pem},
-        {"kid not a string", with("current", "kid", json::array{}), ma::key_error::invalid_pem},
+        {"empty", "", ma::jose::key_error::invalid_pem},
+        {"not JSON", "current: pem", ma::jose::key_error::invalid_pem},
+        {"truncated", read_text(file).substr(0, 100), ma::jose::key_error::invalid_pem},
+        {"an array", "[]", ma::jose::key_error::invalid_pem},
+        {"duplicate member", R"({"current":{},"current":{},"retired":[]})", ma::jose::key_error::invalid_pem},
+        {"no current", without("current"), ma::jose::key_error::invalid_pem},
+        {"no retired", without("retired"), ma::jose::key_error::invalid_pem},
+        {"pem not a string", with("current", "pem", 1), ma::jose::key_error::invalid_pem},
+        {"kid not a string", with("current", "kid", json::array{}), ma::jose::key_error::invalid_pem},
         {"bad pem", with("current", "pem", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"),
-         ma::key_error::invalid_pem},
-        {"unknown alg", with("current", "alg", "HS999"), ma::key_error::unsupported_algorithm},
-        {"alg none", with("current", "alg", "none"), ma::key_error::unsupported_algorithm},
-        {"another alg", with("current", "alg", "ES256"), ma::key_error::algorithm_key_mismatch},
-        {"a public key", with("current", "pem", json::string(public_pem)), ma::key_error::not_a_private_key},
+         ma::jose::key_error::invalid_pem},
+        {"unknown alg", with("current", "alg", "HS999"), ma::jose::key_error::unsupported_algorithm},
+        {"alg none", with("current", "alg", "none"), ma::jose::key_error::unsupported_algorithm},
+        {"another alg", with("current", "alg", "ES256"), ma::jose::key_error::algorithm_key_mismatch},
+        {"a public key", with("current", "pem", json::string(public_pem)), ma::jose::key_error::not_a_private_key},
         {"an ES256 key for EdDSA", with("current", "pem", json::string(es256_pem)),
-         ma::key_error::algorithm_key_mismatch},
-        {"until a string", with("retired", "until", "tomorrow"), ma::key_error::invalid_pem},
-        {"until negative", with("retired", "until", -1), ma::key_error::invalid_pem},
+         ma::jose::key_error::algorithm_key_mismatch},
+        {"until a string", with("retired", "until", "tomorrow"), ma::jose::key_error::invalid_pem},
+        {"until negative", with("retired", "until", -1), ma::jose::key_error::invalid_pem},
         {"until missing", [&] {
              auto changed = good;
              changed.at("retired").as_array()[0].as_object().erase("until");
              return json::serialize(changed);
-         }(), ma::key_error::invalid_pem},
+         }(), ma::jose::key_error::invalid_pem},
         {"duplicate kid", with("retired", "kid", good.at("current").as_object().at("kid")),
-         ma::key_error::duplicate_key_id},
-        {"too large", std::string(1024 * 1024 + 1, ' '), ma::key_error::invalid_pem},
+         ma::jose::key_error::duplicate_key_id},
+        {"too large", std::string(1024 * 1024 + 1, ' '), ma::jose::key_error::invalid_pem},
     };
     for(auto const& r : rows)
     {
@@ -937,24 +940,24 @@ TEST_CASE_FIXTURE(fixture, "a missing, corrupt or mismatched key file is refused
     REQUIRE(load());
     auto es = options_for();
     es.alg = algorithm::es256;
-    CHECK(error_of(load(es)) == ma::key_error::algorithm_key_mismatch);
+    CHECK(error_of(load(es)) == ma::jose::key_error::algorithm_key_mismatch);
 
     fs::remove(file);
-    CHECK(error_of(load()) == ma::lifecycle_error::storage_failure);
+    CHECK(error_of(load()) == ma::tokens::error::storage_failure);
     CHECK(error_of(issuer_type::load(dir.path, options_for(),
                                      ma::tokens::default_retain_old_keys, ma::manual_clock_ref(clock)))
-          == ma::lifecycle_error::storage_failure); // a directory
+          == ma::tokens::error::storage_failure); // a directory
 }
 
 TEST_CASE_FIXTURE(fixture, "save fails with storage_failure where it cannot write, and leaves nothing behind")
 {
     temp_dir dir;
-    CHECK(error_of(issuer.save(dir.path / "missing" / "keys.json")) == ma::lifecycle_error::storage_failure);
+    CHECK(error_of(issuer.save(dir.path / "missing" / "keys.json")) == ma::tokens::error::storage_failure);
     CHECK(fs::is_empty(dir.path));
     CHECK(error_of(issuer_type::load_or_create(dir.path / "missing" / "keys.json",
                                                options_for(),
                                                ma::tokens::default_retain_old_keys, ma::manual_clock_ref(clock)))
-          == ma::lifecycle_error::storage_failure);
+          == ma::tokens::error::storage_failure);
 }
 
 TEST_CASE("an issuer whose key came from a private JWK signs, saves and loads it")

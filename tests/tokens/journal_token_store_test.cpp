@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/tokens/journal_token_store.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <modelauth/tokens/in_memory_token_store.hpp>
 
@@ -320,7 +321,7 @@ TEST_CASE("a bad line before the last refuses to open, naming the file and the l
         std::string why;
         auto store = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
         REQUIRE_FALSE(store);
-        CHECK(store.error() == ma::lifecycle_error::storage_failure);
+        CHECK(store.error() == ma::tokens::error::storage_failure);
         CHECK(why.find(file.string() + ":" + std::to_string(r.line) + ": ") == 0);
         CHECK(why.find(r.says) != std::string::npos);
         CHECK(why.find("secret") == std::string::npos);
@@ -361,7 +362,7 @@ TEST_CASE("compaction keeps the state and shrinks the journal")
     CHECK(describe(*store) == after);
     auto reused = store->rotate_refresh("r1", refresh("r3", "f1"));
     REQUIRE_FALSE(reused);
-    CHECK(reused.error() == ma::lifecycle_error::refresh_token_reused);
+    CHECK(reused.error() == ma::tokens::error::refresh_token_reused);
     // The family's access id survived: revoking the family revokes it.
     CHECK(store->revoke_family("f1"));
     CHECK(store->is_revoked("access-1"));
@@ -380,7 +381,7 @@ TEST_CASE("a second store cannot open a journal that is in use")
     std::string why;
     auto second = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
     REQUIRE_FALSE(second);
-    CHECK(second.error() == ma::lifecycle_error::storage_failure);
+    CHECK(second.error() == ma::tokens::error::storage_failure);
     CHECK(why.find("in use") != std::string::npos);
     store.reset();
     CHECK(ma::tokens::JournalTokenStore::open(dir.path));
@@ -414,10 +415,10 @@ TEST_CASE("a change that cannot be written changes nothing, and later changes wo
     std::signal(SIGXFSZ, previous_handler);
 
     REQUIRE_FALSE(refused);
-    CHECK(refused.error() == ma::lifecycle_error::storage_failure);
+    CHECK(refused.error() == ma::tokens::error::storage_failure);
     CHECK(ma::http_status(refused.error()) == 503);
     REQUIRE_FALSE(rename_refused);
-    CHECK(rename_refused.error() == ma::lifecycle_error::storage_failure);
+    CHECK(rename_refused.error() == ma::tokens::error::storage_failure);
     CHECK(store->find_by_id("t2") == nullptr);
     CHECK(store->epoch() == epoch);
     CHECK(store->healthy()); // nothing diverged: a failed write was undone
@@ -448,14 +449,14 @@ TEST_CASE("F9 after a failed fsync, revocations, deletions and deactivations sti
     failing = EIO;
     auto const refused = store->insert(token("t4"));
     REQUIRE_FALSE(refused);
-    CHECK(refused.error() == ma::lifecycle_error::storage_failure);
+    CHECK(refused.error() == ma::tokens::error::storage_failure);
     CHECK_FALSE(store->healthy());
     CHECK(store->last_storage_error().find("tokens.journal: fsync: ") != std::string::npos);
     failing = 0; // the disk recovers, the journal cannot be trusted until compacted
 
     auto const epoch = store->epoch();
     auto storage_failure = [](ma::result<void> const& r) {
-        return ! r && r.error() == ma::lifecycle_error::storage_failure;
+        return ! r && r.error() == ma::tokens::error::storage_failure;
     };
     CHECK(storage_failure(store->revoke("jti-1", t0 + 1h)));
     CHECK(store->is_revoked("jti-1"));
@@ -466,7 +467,7 @@ TEST_CASE("F9 after a failed fsync, revocations, deletions and deactivations sti
     CHECK_FALSE(store->find_by_id("t2")->active);
     auto const family = store->revoke_family("f1");
     REQUIRE_FALSE(family);
-    CHECK(family.error() == ma::lifecycle_error::storage_failure);
+    CHECK(family.error() == ma::tokens::error::storage_failure);
     CHECK(store->is_revoked("access-1"));
     CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r1")) == nullptr);
     CHECK(store->epoch() > epoch); // the validator's cache drops them at once
@@ -506,7 +507,7 @@ TEST_CASE("F9 a revocation whose write fails takes effect in memory and leaves t
     failing = true;
     auto const revoked = store->revoke("jti-1");
     REQUIRE_FALSE(revoked);
-    CHECK(revoked.error() == ma::lifecycle_error::storage_failure);
+    CHECK(revoked.error() == ma::tokens::error::storage_failure);
     CHECK(store->is_revoked("jti-1"));
     CHECK_FALSE(store->healthy()); // memory holds what the journal lacks
     failing = false;
@@ -595,7 +596,7 @@ TEST_CASE("F8 a state directory that group or others may write is refused at ope
         std::string why;
         auto refused = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
         REQUIRE_FALSE(refused);
-        CHECK(refused.error() == ma::lifecycle_error::storage_failure);
+        CHECK(refused.error() == ma::tokens::error::storage_failure);
         CHECK(why.find(dir.path.string() + ": group or others may write it") == 0);
         CHECK_FALSE(fs::exists(dir.path / "tokens.journal"));
     }
@@ -635,7 +636,7 @@ TEST_CASE("what the journal cannot replay exactly is refused or normalised befor
     auto const bytes = store->journal_bytes();
     auto const refused = store->insert(bad_text);
     REQUIRE_FALSE(refused);
-    CHECK(refused.error() == ma::lifecycle_error::invalid_request_body);
+    CHECK(refused.error() == ma::tokens::error::invalid_request_body);
     CHECK(store->journal_bytes() == bytes);
     CHECK(store->count() == 0);
 

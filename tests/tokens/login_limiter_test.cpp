@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/tokens/login_limiter.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <modelauth/configuration_error.hpp>
 
@@ -33,7 +34,7 @@ void fail(limiter& l, std::string_view account, int times)
 bool locked(limiter const& l, std::string_view account)
 {
     auto checked = l.check(account);
-    return checked.has_error() && checked.error() == ma::lifecycle_error::too_many_attempts;
+    return checked.has_error() && checked.error() == ma::tokens::error::too_many_attempts;
 }
 
 } // namespace
@@ -51,7 +52,7 @@ TEST_CASE("the fifth failure within the window locks the account for the window"
     l.record_failure("alice@example.com");
     auto checked = l.check("alice@example.com");
     REQUIRE(checked.has_error());
-    CHECK(checked.error() == ma::lifecycle_error::too_many_attempts);
+    CHECK(checked.error() == ma::tokens::error::too_many_attempts);
     CHECK(ma::http_status(checked.error()) == 429);
     CHECK(l.retry_after("alice@example.com") == 900s);
 
@@ -287,7 +288,7 @@ TEST_CASE("F2: try_acquire counts the attempt before it is verified, so parallel
         CHECK(l.try_acquire("alice\n198.51.100.7"));
     auto const sixth = l.try_acquire("alice\n198.51.100.7");
     REQUIRE(sixth.has_error());
-    CHECK(sixth.error() == ma::lifecycle_error::too_many_attempts);
+    CHECK(sixth.error() == ma::tokens::error::too_many_attempts);
     CHECK(l.retry_after("alice\n198.51.100.7") == 15min);
     // The fifth attempt was the right password: its success lifts the lock.
     l.record_success("alice\n198.51.100.7");

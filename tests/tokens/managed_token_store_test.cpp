@@ -8,6 +8,7 @@
 
 #include <modelauth/tokens/in_memory_token_store.hpp>
 #include <modelauth/tokens/journal_token_store.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include "support/doctest_result.hpp"
 
@@ -121,8 +122,8 @@ TEST_CASE_TEMPLATE("at most the allowed number of permanent tokens per class, ac
         CHECK(store->insert(permanent("acct-" + std::to_string(i), ma::validation::token_class::account, "demo"), five));
     auto const epoch = store->epoch();
     CHECK(error_of(store->insert(permanent("acct-5", ma::validation::token_class::account, "demo"), five))
-          == ma::lifecycle_error::permanent_token_quota);
-    CHECK(ma::http_status(ma::make_error_code(ma::lifecycle_error::permanent_token_quota)) == 409);
+          == ma::tokens::error::permanent_token_quota);
+    CHECK(ma::http_status(ma::tokens::make_error_code(ma::tokens::error::permanent_token_quota)) == 409);
     CHECK(store->find_by_id("acct-5") == nullptr);
     CHECK(store->epoch() == epoch);
 
@@ -132,7 +133,7 @@ TEST_CASE_TEMPLATE("at most the allowed number of permanent tokens per class, ac
     for(int i = 0; i < 5; ++i)
         CHECK(store->insert(permanent("space-" + std::to_string(i), ma::validation::token_class::space, "demo", "s1"), five));
     CHECK(error_of(store->insert(permanent("space-5", ma::validation::token_class::space, "demo", "s1"), five))
-          == ma::lifecycle_error::permanent_token_quota);
+          == ma::tokens::error::permanent_token_quota);
     CHECK(store->insert(permanent("space-s2", ma::validation::token_class::space, "demo", "s2"), five));
 
     // Temporary tokens neither count nor are refused.
@@ -155,18 +156,18 @@ TEST_CASE_TEMPLATE("an insert is refused for a duplicate, a zero digest or a per
     Maker maker;
     auto store = maker.make();
     CHECK(store->insert(token("t1")));
-    CHECK(error_of(store->insert(token("t1"))) == ma::lifecycle_error::duplicate_token);
+    CHECK(error_of(store->insert(token("t1"))) == ma::tokens::error::duplicate_token);
     auto same_secret = token("t2");
     same_secret.secret_hash = ma::validation::hash_secret("secret-t1");
-    CHECK(error_of(store->insert(same_secret)) == ma::lifecycle_error::duplicate_token);
+    CHECK(error_of(store->insert(same_secret)) == ma::tokens::error::duplicate_token);
     auto zero = token("t3");
     zero.secret_hash = {};
-    CHECK(error_of(store->insert(zero)) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->insert(zero)) == ma::tokens::error::invalid_request_body);
     auto no_id = token("");
-    CHECK(error_of(store->insert(no_id)) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->insert(no_id)) == ma::tokens::error::invalid_request_body);
     auto contradictory = permanent("t4", ma::validation::token_class::account, "demo");
     contradictory.expires = t0;
-    CHECK(error_of(store->insert(contradictory)) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->insert(contradictory)) == ma::tokens::error::invalid_request_body);
     CHECK(store->count() == 1);
 }
 
@@ -202,7 +203,7 @@ TEST_CASE_TEMPLATE("replace_owned deletes the owner's tokens of the class and in
     auto clash = token("alice-4");
     clash.secret_hash = ma::validation::hash_secret("secret-bob-1");
     e = store->epoch();
-    CHECK(error_of(store->replace_owned(clash)) == ma::lifecycle_error::duplicate_token);
+    CHECK(error_of(store->replace_owned(clash)) == ma::tokens::error::duplicate_token);
     CHECK(store->find_by_id("alice-3"));
     CHECK(store->epoch() == e);
 
@@ -280,7 +281,7 @@ TEST_CASE_TEMPLATE("erase_if deletes what the filter matches and spares the call
     REQUIRE(erased);
     CHECK(*erased == 0);
     CHECK(store->epoch() == e); // nothing deleted, nothing invalidated
-    CHECK(error_of(store->erase("demo-0")) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(store->erase("demo-0")) == ma::tokens::error::token_not_found);
 }
 
 TEST_CASE_TEMPLATE("update and set_active change a token, advance the epoch and keep its identity", Maker, STORE_TYPES)
@@ -308,16 +309,16 @@ TEST_CASE_TEMPLATE("update and set_active change a token, advance the epoch and 
     CHECK(store->epoch() == e);
 
     CHECK(error_of(store->update("t1", [](ma::validation::stored_token& t) { t.id = "t2"; }))
-          == ma::lifecycle_error::invalid_request_body);
+          == ma::tokens::error::invalid_request_body);
     CHECK(error_of(store->update("t1", [](ma::validation::stored_token& t) { t.secret_hash = ma::validation::hash_secret("x"); }))
-          == ma::lifecycle_error::invalid_request_body);
+          == ma::tokens::error::invalid_request_body);
     CHECK(error_of(store->update("t1", [](ma::validation::stored_token& t) { t.owner = "mallory"; }))
-          == ma::lifecycle_error::invalid_request_body);
+          == ma::tokens::error::invalid_request_body);
     CHECK(error_of(store->update("t1", [](ma::validation::stored_token& t) { t.permanent = true; }))
-          == ma::lifecycle_error::invalid_request_body);
+          == ma::tokens::error::invalid_request_body);
     CHECK(error_of(store->update("nope", [](ma::validation::stored_token& t) { t.name = "x"; }))
-          == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(store->set_active("nope", true)) == ma::lifecycle_error::token_not_found);
+          == ma::tokens::error::token_not_found);
+    CHECK(error_of(store->set_active("nope", true)) == ma::tokens::error::token_not_found);
     CHECK(store->epoch() == e);
     CHECK(store->find_by_id("t1")->owner == "alice");
     CHECK(store->find_by_secret(ma::validation::hash_secret("x")) == nullptr);
@@ -327,7 +328,7 @@ TEST_CASE_TEMPLATE("revocations keep the later expiry and can be forgotten", Mak
 {
     Maker maker;
     auto store = maker.make();
-    CHECK(error_of(store->revoke("")) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->revoke("")) == ma::tokens::error::invalid_request_body);
     auto e = store->epoch();
     CHECK(store->revoke("jti-1", t0 + 1h));
     CHECK(store->epoch() > e);
@@ -343,7 +344,7 @@ TEST_CASE_TEMPLATE("revocations keep the later expiry and can be forgotten", Mak
     CHECK(store->erase_revocation("jti-1"));
     CHECK(store->epoch() > e);
     CHECK_FALSE(store->is_revoked("jti-1"));
-    CHECK(error_of(store->erase_revocation("jti-1")) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(store->erase_revocation("jti-1")) == ma::tokens::error::token_not_found);
 }
 
 TEST_CASE_TEMPLATE("a refresh token rotates once; presenting the old one again is a reuse", Maker, STORE_TYPES)
@@ -351,11 +352,11 @@ TEST_CASE_TEMPLATE("a refresh token rotates once; presenting the old one again i
     Maker maker;
     auto store = maker.make();
     CHECK(store->insert_refresh(refresh("r1", "f1")));
-    CHECK(error_of(store->insert_refresh(refresh("r1", "f1"))) == ma::lifecycle_error::duplicate_token);
+    CHECK(error_of(store->insert_refresh(refresh("r1", "f1"))) == ma::tokens::error::duplicate_token);
     auto zero = refresh("r0", "f1");
     zero.secret_hash = {};
-    CHECK(error_of(store->insert_refresh(zero)) == ma::lifecycle_error::invalid_request_body);
-    CHECK(error_of(store->insert_refresh(refresh("r0", ""))) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->insert_refresh(zero)) == ma::tokens::error::invalid_request_body);
+    CHECK(error_of(store->insert_refresh(refresh("r0", ""))) == ma::tokens::error::invalid_request_body);
 
     auto const e = store->epoch();
     auto r1 = store->find_refresh(ma::validation::hash_secret("refresh-r1"));
@@ -369,12 +370,12 @@ TEST_CASE_TEMPLATE("a refresh token rotates once; presenting the old one again i
     CHECK_FALSE(store->find_refresh(ma::validation::hash_secret("refresh-r2"))->rotated);
     CHECK(r1->rotated == false); // a record once read never changes
 
-    CHECK(error_of(store->rotate_refresh("r1", refresh("r3", "f1"))) == ma::lifecycle_error::refresh_token_reused);
+    CHECK(error_of(store->rotate_refresh("r1", refresh("r3", "f1"))) == ma::tokens::error::refresh_token_reused);
     CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r3")) == nullptr);
-    CHECK(error_of(store->rotate_refresh("nope", refresh("r3", "f1"))) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(error_of(store->rotate_refresh("nope", refresh("r3", "f1"))) == ma::tokens::error::invalid_refresh_token);
     CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "other-family")))
-          == ma::lifecycle_error::invalid_request_body);
-    CHECK(error_of(store->rotate_refresh("r2", refresh("r1", "f1"))) == ma::lifecycle_error::duplicate_token);
+          == ma::tokens::error::invalid_request_body);
+    CHECK(error_of(store->rotate_refresh("r2", refresh("r1", "f1"))) == ma::tokens::error::duplicate_token);
     CHECK(store->rotate_refresh("r2", refresh("r3", "f1")));
     CHECK(store->epoch() == e); // refresh records are not credentials the validator reads
 }
@@ -389,8 +390,8 @@ TEST_CASE_TEMPLATE("revoke_family deletes the family and revokes the access toke
     CHECK(store->add_family_access("f1", "access-2", t0 + 60min));
     CHECK(store->insert_refresh(refresh("other", "f2")));
     CHECK(store->add_family_access("f2", "access-other", t0 + 30min));
-    CHECK(error_of(store->add_family_access("f9", "x", t0)) == ma::lifecycle_error::invalid_refresh_token);
-    CHECK(error_of(store->add_family_access("f1", "", t0)) == ma::lifecycle_error::invalid_request_body);
+    CHECK(error_of(store->add_family_access("f9", "x", t0)) == ma::tokens::error::invalid_refresh_token);
+    CHECK(error_of(store->add_family_access("f1", "", t0)) == ma::tokens::error::invalid_request_body);
 
     auto const e = store->epoch();
     auto deleted = store->revoke_family("f1", {{"access-3", t0 + 30min}});
@@ -404,8 +405,8 @@ TEST_CASE_TEMPLATE("revoke_family deletes the family and revokes the access toke
     CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r1")) == nullptr);
     CHECK(store->find_refresh(ma::validation::hash_secret("refresh-r2")) == nullptr);
     CHECK(store->find_refresh(ma::validation::hash_secret("refresh-other")));
-    CHECK(error_of(store->add_family_access("f1", "access-4", t0)) == ma::lifecycle_error::invalid_refresh_token);
-    CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "f1"))) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(error_of(store->add_family_access("f1", "access-4", t0)) == ma::tokens::error::invalid_refresh_token);
+    CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "f1"))) == ma::tokens::error::invalid_refresh_token);
 
     // The revocations last until the access tokens expire.
     auto pruned = store->prune(t0 + 31min);
@@ -446,10 +447,10 @@ TEST_CASE_TEMPLATE("F6 a family keeps every live access id; a full family refuse
     CHECK(store->insert_refresh(refresh("r2", "f2"), limits));
     for(int i = 0; i < 3; ++i)
         CHECK(store->add_family_access("f2", "a-" + std::to_string(i), t0 + 30min, limits));
-    CHECK(error_of(store->add_family_access("f2", "a-3", t0 + 30min, limits)) == ma::lifecycle_error::token_quota);
-    CHECK(ma::http_status(ma::make_error_code(ma::lifecycle_error::token_quota)) == 409);
+    CHECK(error_of(store->add_family_access("f2", "a-3", t0 + 30min, limits)) == ma::tokens::error::token_quota);
+    CHECK(ma::http_status(ma::tokens::make_error_code(ma::tokens::error::token_quota)) == 409);
     CHECK(store->add_family_access("f2", "a-0", t0 + 40min, limits)); // known: extends
-    CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "f2"), limits)) == ma::lifecycle_error::token_quota);
+    CHECK(error_of(store->rotate_refresh("r2", refresh("r3", "f2"), limits)) == ma::tokens::error::token_quota);
     auto later = refresh("r3", "f2");
     later.issued = t0 + 31min; // a-1 and a-2 have expired: dropped by the rotation
     CHECK(store->rotate_refresh("r2", later, limits));
@@ -473,7 +474,7 @@ TEST_CASE_TEMPLATE("F3 rotated refresh records leave the live records; rotations
     for(int i = 1; i <= 4; ++i)
         CHECK(store->rotate_refresh("r" + std::to_string(i - 1), refresh("r" + std::to_string(i), "f1"), limits));
     // A fifth rotation is refused rather than the oldest rotated token forgotten.
-    CHECK(error_of(store->rotate_refresh("r4", refresh("r5", "f1"), limits)) == ma::lifecycle_error::token_quota);
+    CHECK(error_of(store->rotate_refresh("r4", refresh("r5", "f1"), limits)) == ma::tokens::error::token_quota);
     for(int i = 0; i < 4; ++i)
     {
         INFO(i);
@@ -481,7 +482,7 @@ TEST_CASE_TEMPLATE("F3 rotated refresh records leave the live records; rotations
         REQUIRE(found);
         CHECK(found->rotated);
     }
-    CHECK(error_of(store->rotate_refresh("r0", refresh("rx", "f1"), limits)) == ma::lifecycle_error::refresh_token_reused);
+    CHECK(error_of(store->rotate_refresh("r0", refresh("rx", "f1"), limits)) == ma::tokens::error::refresh_token_reused);
     // Once rotated records expire, a rotation drops them and may proceed.
     auto later = refresh("r5", "f1");
     later.issued = t0 + 90 * 24h;
@@ -544,7 +545,7 @@ TEST_CASE_TEMPLATE("F3 temporary and instance tokens have quotas that expired to
     limits.max_temporary = 2;
     CHECK(store->insert(temporary("t1", "a"), limits));
     CHECK(store->insert(temporary("t2", "a"), limits));
-    CHECK(error_of(store->insert(temporary("t3", "a"), limits)) == ma::lifecycle_error::token_quota);
+    CHECK(error_of(store->insert(temporary("t3", "a"), limits)) == ma::tokens::error::token_quota);
     CHECK(store->insert(temporary("t3", "b"), limits));                                      // another account
     CHECK(store->insert(permanent("p1", ma::validation::token_class::account, "a"), limits));           // permanent: not counted
     auto later = temporary("t4", "a");
@@ -567,7 +568,7 @@ TEST_CASE_TEMPLATE("F3 temporary and instance tokens have quotas that expired to
     CHECK(store->insert(instance_token("i1", "p/r/1", true), per_instance));
     CHECK(store->insert(instance_token("i2", "p/r/1", false), per_instance));
     CHECK(error_of(store->insert(instance_token("i3", "p/r/1", true), per_instance))
-          == ma::lifecycle_error::token_quota);
+          == ma::tokens::error::token_quota);
     CHECK(store->insert(instance_token("i3", "p/r/2", true), per_instance));
     CHECK(store->count() == 8);
 }
@@ -607,7 +608,7 @@ TEST_CASE_TEMPLATE("prune drops expired tokens, revocations and refresh tokens, 
     CHECK(store->is_revoked("forever"));
     CHECK(store->find_refresh(ma::validation::hash_secret("refresh-old")) == nullptr);
     CHECK(store->find_refresh(ma::validation::hash_secret("refresh-new")));
-    CHECK(error_of(store->add_family_access("f-old", "x", t0 + 1h)) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(error_of(store->add_family_access("f-old", "x", t0 + 1h)) == ma::tokens::error::invalid_refresh_token);
     CHECK(store->revoke_family("f-new"));
     CHECK(store->is_revoked("access-live"));
     CHECK_FALSE(store->is_revoked("access-expired"));
@@ -630,7 +631,7 @@ TEST_CASE_TEMPLATE("concurrent inserts never exceed the permanent-token quota", 
                                    ma::tokens::insert_limits{5});
             if(r)
                 ++accepted;
-            else if(r.error() == ma::lifecycle_error::permanent_token_quota)
+            else if(r.error() == ma::tokens::error::permanent_token_quota)
                 ++refused;
         }
     };

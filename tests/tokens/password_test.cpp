@@ -5,6 +5,8 @@
 //
 
 #include <modelauth/tokens/password.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include "support/doctest_result.hpp"
 
@@ -181,10 +183,10 @@ TEST_CASE("hash_password refuses iterations out of range and over-long passwords
         std::error_code expected;
     };
     row const rows[] = {
-        {2, ma::tokens::min_password_iterations - 1, ma::lifecycle_error::invalid_password_hash},
-        {2, 0, ma::lifecycle_error::invalid_password_hash},
-        {2, ma::tokens::max_password_iterations + 1, ma::lifecycle_error::invalid_password_hash},
-        {ma::tokens::max_password_bytes + 1, ma::tokens::min_password_iterations, ma::credential_error::credential_too_large},
+        {2, ma::tokens::min_password_iterations - 1, ma::tokens::error::invalid_password_hash},
+        {2, 0, ma::tokens::error::invalid_password_hash},
+        {2, ma::tokens::max_password_iterations + 1, ma::tokens::error::invalid_password_hash},
+        {ma::tokens::max_password_bytes + 1, ma::tokens::min_password_iterations, ma::http::error::credential_too_large},
     };
     for(auto const& r : rows)
     {
@@ -247,7 +249,7 @@ TEST_CASE("only the exact Django format parses")
         CAPTURE(r.why);
         auto parsed = ma::tokens::password_hash::parse(r.input);
         REQUIRE(parsed.has_error());
-        CHECK(parsed.error() == ma::lifecycle_error::invalid_password_hash);
+        CHECK(parsed.error() == ma::tokens::error::invalid_password_hash);
         // The message is a fixed text: it never echoes the hash or its salt.
         CHECK(parsed.error().message().find("78kX") == std::string::npos);
         CHECK(parsed.error().message().find("salt$") == std::string::npos);

@@ -10,6 +10,9 @@
 // Most cases run on both stores, the in-memory one and the journal.
 
 #include <modelauth/tokens/token_service.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/tokens/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <modelauth/validation/token_validator.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
@@ -348,38 +351,38 @@ TEST_CASE("a wrong password and an unknown email get one answer")
     auto const wrong = f.service->login(alice, "not the password");
     auto const unknown = f.service->login("mallory@example.com", password);
     auto const empty = f.service->login(alice, "");
-    CHECK(error_of(wrong) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(unknown) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(empty) == ma::lifecycle_error::invalid_credentials);
+    CHECK(error_of(wrong) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(unknown) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(empty) == ma::tokens::error::invalid_credentials);
     CHECK(ma::http_status(unknown.error()) == 401);
     // Emails are compared exactly.
-    CHECK(error_of(f.service->login("ALICE@example.com", password)) == ma::lifecycle_error::invalid_credentials);
+    CHECK(error_of(f.service->login("ALICE@example.com", password)) == ma::tokens::error::invalid_credentials);
 }
 
 TEST_CASE("failed logins are limited per email: 429 until the window ends, and a success resets")
 {
     memory_fixture f;
     for(int i = 0; i < 5; ++i)
-        CHECK(error_of(f.service->login(alice, "guess")) == ma::lifecycle_error::invalid_credentials);
+        CHECK(error_of(f.service->login(alice, "guess")) == ma::tokens::error::invalid_credentials);
     // Locked: even the right password is not tried.
     auto const locked = f.service->login(alice, password);
-    CHECK(error_of(locked) == ma::lifecycle_error::too_many_attempts);
+    CHECK(error_of(locked) == ma::tokens::error::too_many_attempts);
     CHECK(ma::http_status(locked.error()) == 429);
     CHECK(f.service->login_retry_after(alice) == 15min);
     // Another email is not locked.
     CHECK(f.service->login(bob, password));
 
     f.clock.advance(15min - 1s);
-    CHECK(error_of(f.service->login(alice, password)) == ma::lifecycle_error::too_many_attempts);
+    CHECK(error_of(f.service->login(alice, password)) == ma::tokens::error::too_many_attempts);
     f.clock.advance(1s);
     CHECK(f.service->login(alice, password));
 
     // A success forgets the failures before it.
     for(int i = 0; i < 4; ++i)
-        CHECK(error_of(f.service->login(bob, "guess")) == ma::lifecycle_error::invalid_credentials);
+        CHECK(error_of(f.service->login(bob, "guess")) == ma::tokens::error::invalid_credentials);
     CHECK(f.service->login(bob, password));
     for(int i = 0; i < 4; ++i)
-        CHECK(error_of(f.service->login(bob, "guess")) == ma::lifecycle_error::invalid_credentials);
+        CHECK(error_of(f.service->login(bob, "guess")) == ma::tokens::error::invalid_credentials);
     CHECK(f.service->login(bob, password));
 }
 
@@ -388,9 +391,9 @@ TEST_CASE("an unknown email is limited like a known one")
     ma::tokens::token_service_options o;
     o.login.max_failures = 2;
     memory_fixture f(o);
-    CHECK(error_of(f.service->login("mallory@example.com", "x")) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(f.service->login("mallory@example.com", "x")) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(f.service->login("mallory@example.com", "x")) == ma::lifecycle_error::too_many_attempts);
+    CHECK(error_of(f.service->login("mallory@example.com", "x")) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(f.service->login("mallory@example.com", "x")) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(f.service->login("mallory@example.com", "x")) == ma::tokens::error::too_many_attempts);
 }
 
 TEST_CASE_TEMPLATE("refresh rotates the refresh token and issues a new access token", Backend, BACKENDS)
@@ -438,13 +441,13 @@ TEST_CASE_TEMPLATE("presenting a rotated refresh token revokes its whole family"
     (void)f.principal(second->access);
 
     auto const reused = f.service->refresh(first->refresh);
-    CHECK(error_of(reused) == ma::lifecycle_error::refresh_token_reused);
+    CHECK(error_of(reused) == ma::tokens::error::refresh_token_reused);
     CHECK(ma::http_status(reused.error()) == 401);
-    CHECK(f.refusal(first->access) == ma::token_error::token_revoked);
-    CHECK(f.refusal(second->access) == ma::token_error::token_revoked);
+    CHECK(f.refusal(first->access) == ma::validation::error::token_revoked);
+    CHECK(f.refusal(second->access) == ma::validation::error::token_revoked);
     // The family's current refresh token is gone too.
-    CHECK(error_of(f.service->refresh(second->refresh)) == ma::lifecycle_error::invalid_refresh_token);
-    CHECK(error_of(f.service->refresh(first->refresh)) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(error_of(f.service->refresh(second->refresh)) == ma::tokens::error::invalid_refresh_token);
+    CHECK(error_of(f.service->refresh(first->refresh)) == ma::tokens::error::invalid_refresh_token);
 
     // Another family of the same user is untouched.
     CHECK(f.principal(other->access)->subject == alice);
@@ -453,9 +456,9 @@ TEST_CASE_TEMPLATE("presenting a rotated refresh token revokes its whole family"
     if constexpr(Backend::persistent)
     {
         f.reopen();
-        CHECK(f.refusal(first->access) == ma::token_error::token_revoked);
-        CHECK(f.refusal(second->access) == ma::token_error::token_revoked);
-        CHECK(error_of(f.service->refresh(second->refresh)) == ma::lifecycle_error::invalid_refresh_token);
+        CHECK(f.refusal(first->access) == ma::validation::error::token_revoked);
+        CHECK(f.refusal(second->access) == ma::validation::error::token_revoked);
+        CHECK(error_of(f.service->refresh(second->refresh)) == ma::tokens::error::invalid_refresh_token);
     }
 }
 
@@ -480,7 +483,7 @@ TEST_CASE("refresh refuses malformed, unknown and foreign tokens as invalid_refr
     for(auto const& token : cases)
     {
         INFO(token.size());
-        CHECK(error_of(f.service->refresh(token)) == ma::lifecycle_error::invalid_refresh_token);
+        CHECK(error_of(f.service->refresh(token)) == ma::tokens::error::invalid_refresh_token);
     }
     // None of them disturbed the real one.
     CHECK(f.service->refresh(pair->refresh));
@@ -496,7 +499,7 @@ TEST_CASE_TEMPLATE("an expired refresh token is refused", Backend, BACKENDS)
     f.clock.advance(24h * 90 - 1s);
     CHECK(f.service->refresh(a->refresh));
     f.clock.advance(1s);
-    CHECK(error_of(f.service->refresh(b->refresh)) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(error_of(f.service->refresh(b->refresh)) == ma::tokens::error::invalid_refresh_token);
 }
 
 TEST_CASE("a removed user's refresh tokens stop working, and their family is revoked")
@@ -508,11 +511,11 @@ TEST_CASE("a removed user's refresh tokens stop working, and their family is rev
     auto without = make_directory();
     without.users.erase(without.users.begin());
     f.service->set_directory(without);
-    CHECK(error_of(f.service->refresh(pair->refresh)) == ma::lifecycle_error::invalid_refresh_token);
-    CHECK(f.refusal(pair->access) == ma::token_error::token_revoked);
+    CHECK(error_of(f.service->refresh(pair->refresh)) == ma::tokens::error::invalid_refresh_token);
+    CHECK(f.refusal(pair->access) == ma::validation::error::token_revoked);
     // Back in the directory, the old family stays revoked.
     f.service->set_directory(make_directory());
-    CHECK(error_of(f.service->refresh(pair->refresh)) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(error_of(f.service->refresh(pair->refresh)) == ma::tokens::error::invalid_refresh_token);
 }
 
 TEST_CASE("concurrent refreshes of one token: at most one wins, the rest are reuses, and the family dies")
@@ -521,7 +524,7 @@ TEST_CASE("concurrent refreshes of one token: at most one wins, the rest are reu
     auto pair = f.service->login(alice, password);
     REQUIRE(pair);
     constexpr int threads = 8;
-    std::vector<ma::result<ma::tokens::token_pair>> results(threads, ma::lifecycle_error::invalid_refresh_token);
+    std::vector<ma::result<ma::tokens::token_pair>> results(threads, ma::tokens::error::invalid_refresh_token);
     {
         std::atomic<bool> go{false};
         std::vector<std::thread> pool;
@@ -544,18 +547,18 @@ TEST_CASE("concurrent refreshes of one token: at most one wins, the rest are reu
         {
             ++wins;
             // The winner's access token went with the family.
-            CHECK(f.refusal(r->access) == ma::token_error::token_revoked);
-            CHECK(error_of(f.service->refresh(r->refresh)) == ma::lifecycle_error::invalid_refresh_token);
+            CHECK(f.refusal(r->access) == ma::validation::error::token_revoked);
+            CHECK(error_of(f.service->refresh(r->refresh)) == ma::tokens::error::invalid_refresh_token);
         }
-        else if(r.error() == ma::lifecycle_error::refresh_token_reused)
+        else if(r.error() == ma::tokens::error::refresh_token_reused)
             ++reuses;
-        else if(r.error() == ma::lifecycle_error::invalid_refresh_token)
+        else if(r.error() == ma::tokens::error::invalid_refresh_token)
             ++gone;
     }
     CHECK(wins <= 1);
     CHECK(reuses >= 1);
     CHECK(wins + reuses + gone == threads);
-    CHECK(f.refusal(pair->access) == ma::token_error::token_revoked);
+    CHECK(f.refusal(pair->access) == ma::validation::error::token_revoked);
 }
 
 //----------------------------------------------------------------------------
@@ -581,50 +584,50 @@ TEST_CASE_TEMPLATE("a model session token is bound to its model and carries the 
     // Valid on its model, on no other whatever its scopes.
     CHECK(f.policy->decide(*p, f.endpoint(1), ma::policy::ScopePolicy::models_infer).allowed());
     CHECK(f.policy->decide(*p, f.endpoint(2), ma::policy::ScopePolicy::models_infer).error()
-          == ma::policy_error::binding_mismatch);
+          == ma::policy::error::binding_mismatch);
     // Still a session token: it makes no other session.
-    CHECK(error_of(f.service->model_session(*p, 1)) == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->model_session(*p, 1)) == ma::tokens::error::not_permitted);
 }
 
 TEST_CASE("a model session needs a console user whose scopes allow reading or inferring the model")
 {
     memory_fixture f;
     auto const user = f.console(alice);
-    CHECK(error_of(f.service->model_session(*user, 99)) == ma::lifecycle_error::unknown_model);
+    CHECK(error_of(f.service->model_session(*user, 99)) == ma::tokens::error::unknown_model);
 
     // Bob reads models/other only: acme has no such model, and globex's
     // model 3 does not exist for him (F4, tenancy).
     auto const reader = f.console(bob);
-    CHECK(error_of(f.service->model_session(*reader, 1)) == ma::lifecycle_error::not_permitted);
-    CHECK(error_of(f.service->model_session(*reader, 3)) == ma::lifecycle_error::unknown_model);
+    CHECK(error_of(f.service->model_session(*reader, 1)) == ma::tokens::error::not_permitted);
+    CHECK(error_of(f.service->model_session(*reader, 3)) == ma::tokens::error::unknown_model);
 
     // F4: carol (globex) gets sessions for globex's model, never acme's.
     auto const globex = f.console(carol);
     auto session = f.service->model_session(*globex, 3);
     REQUIRE(session);
     CHECK(f.principal(session->token)->bindings.account == "globex");
-    CHECK(error_of(f.service->model_session(*globex, 1)) == ma::lifecycle_error::unknown_model);
+    CHECK(error_of(f.service->model_session(*globex, 1)) == ma::tokens::error::unknown_model);
 
     // Dave may infer version 1 of model 1, which is not its default version.
     auto const narrow = f.console(dave);
     CHECK(f.service->model_session(*narrow, 1));
-    CHECK(error_of(f.service->model_session(*narrow, 2)) == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->model_session(*narrow, 2)) == ma::tokens::error::not_permitted);
 
     // A user token of another issuer is not a console access token.
     ma::validation::Principal foreign = *user;
     foreign.issuer = "https://login.example.com";
-    CHECK(error_of(f.service->model_session(foreign, 1)) == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->model_session(foreign, 1)) == ma::tokens::error::not_permitted);
 
     // Nor is an API key.
     auto key = f.service->regenerate_api_key(*user);
     REQUIRE(key);
-    CHECK(error_of(f.service->model_session(*f.principal(key->secret), 1)) == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->model_session(*f.principal(key->secret), 1)) == ma::tokens::error::not_permitted);
 
     // A user removed from the directory makes no more sessions.
     auto without = make_directory();
     without.users.erase(without.users.begin());
     f.service->set_directory(without);
-    CHECK(error_of(f.service->model_session(*user, 1)) == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->model_session(*user, 1)) == ma::tokens::error::not_permitted);
 }
 
 //----------------------------------------------------------------------------
@@ -660,16 +663,16 @@ TEST_CASE_TEMPLATE("an instance token works on its instance's models only", Back
     CHECK(p->bindings.instance == i1);
     CHECK(f.policy->decide(*p, f.endpoint(1), ma::policy::ScopePolicy::models_infer).allowed());
     CHECK(f.policy->decide(*p, f.endpoint(2), ma::policy::ScopePolicy::models_infer).error()
-          == ma::policy_error::binding_mismatch);
+          == ma::policy::error::binding_mismatch);
 
     // It manages nothing.
     CHECK(error_of(f.service->create_instance_token(*p, i1, "again", "", std::nullopt))
-          == ma::lifecycle_error::not_permitted);
-    CHECK(error_of(f.service->list_instance_tokens(*p, i1)) == ma::lifecycle_error::not_permitted);
+          == ma::tokens::error::not_permitted);
+    CHECK(error_of(f.service->list_instance_tokens(*p, i1)) == ma::tokens::error::not_permitted);
 
     // It expires with its ttl.
     f.clock.advance(30 * 24h);
-    CHECK(f.refusal(created->secret) == ma::token_error::token_expired);
+    CHECK(f.refusal(created->secret) == ma::validation::error::token_expired);
     CHECK(f.service->list_instance_tokens(*user, i1)->empty());
 
     if constexpr(Backend::persistent)
@@ -686,13 +689,13 @@ TEST_CASE("instance tokens: who may make them, and what they may be called")
     memory_fixture f;
     auto const user = f.console(alice);
     CHECK(error_of(f.service->create_instance_token(*user, "p1/eu01/nope", "x", "", std::nullopt))
-          == ma::lifecycle_error::unknown_instance);
+          == ma::tokens::error::unknown_instance);
     CHECK(error_of(f.service->create_instance_token(*user, i2, "x", "", std::nullopt))
-          == ma::lifecycle_error::not_permitted);
-    CHECK(error_of(f.service->list_instance_tokens(*user, i2)) == ma::lifecycle_error::not_permitted);
+          == ma::tokens::error::not_permitted);
+    CHECK(error_of(f.service->list_instance_tokens(*user, i2)) == ma::tokens::error::not_permitted);
     // Bob manages no instance.
     CHECK(error_of(f.service->create_instance_token(*f.console(bob), i1, "x", "", std::nullopt))
-          == ma::lifecycle_error::not_permitted);
+          == ma::tokens::error::not_permitted);
 
     auto permanent = f.service->create_instance_token(*user, i1, "x", "", std::nullopt);
     REQUIRE(permanent);
@@ -700,10 +703,10 @@ TEST_CASE("instance tokens: who may make them, and what they may be called")
     CHECK_FALSE(permanent->token->expires);
     CHECK_FALSE(f.principal(permanent->secret)->expires_at);
 
-    CHECK(error_of(f.service->create_instance_token(*user, i1, "x", "", 0s)) == ma::lifecycle_error::invalid_ttl);
-    CHECK(error_of(f.service->create_instance_token(*user, i1, "x", "", -1s)) == ma::lifecycle_error::invalid_ttl);
+    CHECK(error_of(f.service->create_instance_token(*user, i1, "x", "", 0s)) == ma::tokens::error::invalid_ttl);
+    CHECK(error_of(f.service->create_instance_token(*user, i1, "x", "", -1s)) == ma::tokens::error::invalid_ttl);
     CHECK(error_of(f.service->create_instance_token(*user, i1, "x", "", ma::tokens::max_ttl + 1s))
-          == ma::lifecycle_error::invalid_ttl);
+          == ma::tokens::error::invalid_ttl);
     CHECK(f.service->create_instance_token(*user, i1, "x", "", ma::tokens::max_ttl));
 
     struct row
@@ -741,7 +744,7 @@ TEST_CASE("instance tokens: who may make them, and what they may be called")
         if(r.valid)
             CHECK(created);
         else
-            CHECK(error_of(created) == ma::lifecycle_error::invalid_request_body);
+            CHECK(error_of(created) == ma::tokens::error::invalid_request_body);
     }
 }
 
@@ -770,9 +773,9 @@ TEST_CASE_TEMPLATE("instance tokens are listed, read, renamed and deleted per in
     REQUIRE(got);
     CHECK((*got)->name == "one");
     // Another instance's token does not exist here.
-    CHECK(error_of(f.service->get_instance_token(*other, i2, id1)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->get_instance_token(*user, i1, t3->token->id)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->get_instance_token(*user, i1, "no-such-id")) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(f.service->get_instance_token(*other, i2, id1)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->get_instance_token(*user, i1, t3->token->id)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->get_instance_token(*user, i1, "no-such-id")) == ma::tokens::error::token_not_found);
 
     auto renamed = f.service->update_instance_token(*user, i1, id1, std::string("renamed"), std::nullopt);
     REQUIRE(renamed);
@@ -786,18 +789,18 @@ TEST_CASE_TEMPLATE("instance tokens are listed, read, renamed and deleted per in
     REQUIRE(unchanged);
     CHECK((*unchanged)->name == "renamed");
     CHECK(error_of(f.service->update_instance_token(*user, i1, id1, std::string(""), std::nullopt))
-          == ma::lifecycle_error::invalid_request_body);
+          == ma::tokens::error::invalid_request_body);
     CHECK(error_of(f.service->update_instance_token(*other, i2, id1, std::string("x"), std::nullopt))
-          == ma::lifecycle_error::token_not_found);
+          == ma::tokens::error::token_not_found);
     // Renaming does not touch the secret.
     CHECK(f.principal(t1->secret)->token_id == id1);
 
-    CHECK(error_of(f.service->delete_instance_token(*other, i2, id1)) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(f.service->delete_instance_token(*other, i2, id1)) == ma::tokens::error::token_not_found);
     CHECK(f.principal(t1->secret)->token_id == id1); // cached now
     CHECK(f.service->delete_instance_token(*user, i1, id1));
-    CHECK(f.refusal(t1->secret) == ma::token_error::unknown_api_key);
-    CHECK(error_of(f.service->get_instance_token(*user, i1, id1)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->delete_instance_token(*user, i1, id1)) == ma::lifecycle_error::token_not_found);
+    CHECK(f.refusal(t1->secret) == ma::validation::error::unknown_api_key);
+    CHECK(error_of(f.service->get_instance_token(*user, i1, id1)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->delete_instance_token(*user, i1, id1)) == ma::tokens::error::token_not_found);
     CHECK(f.principal(t2->secret)->token_id == t2->token->id);
 
     if constexpr(Backend::persistent)
@@ -805,7 +808,7 @@ TEST_CASE_TEMPLATE("instance tokens are listed, read, renamed and deleted per in
         f.reopen();
         auto const again = f.principal(t2->secret); // the console token is a JWT: still valid too
         CHECK(again->token_id == t2->token->id);
-        CHECK(f.refusal(t1->secret) == ma::token_error::unknown_api_key);
+        CHECK(f.refusal(t1->secret) == ma::validation::error::unknown_api_key);
         auto relisted = f.service->list_instance_tokens(*user, i1);
         REQUIRE(relisted);
         CHECK(ids_of(*relisted) == std::vector<std::string>{t2->token->id});
@@ -833,7 +836,7 @@ TEST_CASE_TEMPLATE("regenerating the personal key disables the old one at once",
     auto second = f.service->regenerate_api_key(*p1);
     REQUIRE(second);
     CHECK(second->secret != first->secret);
-    CHECK(f.refusal(first->secret) == ma::token_error::unknown_api_key);
+    CHECK(f.refusal(first->secret) == ma::validation::error::unknown_api_key);
     auto const p2 = f.principal(second->secret);
     CHECK(p2->token_id == second->token->id);
 
@@ -858,14 +861,14 @@ TEST_CASE_TEMPLATE("regenerating the personal key disables the old one at once",
     if constexpr(Backend::persistent)
     {
         f.reopen();
-        CHECK(f.refusal(first->secret) == ma::token_error::unknown_api_key);
+        CHECK(f.refusal(first->secret) == ma::validation::error::unknown_api_key);
         CHECK(f.principal(second->secret)->subject == alice);
     }
 
     CHECK(f.service->delete_api_key(*user));
-    CHECK(f.refusal(second->secret) == ma::token_error::unknown_api_key);
-    CHECK(error_of(f.service->api_key_info(*user)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->delete_api_key(*user)) == ma::lifecycle_error::token_not_found);
+    CHECK(f.refusal(second->secret) == ma::validation::error::unknown_api_key);
+    CHECK(error_of(f.service->api_key_info(*user)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->delete_api_key(*user)) == ma::tokens::error::token_not_found);
     CHECK(f.principal(other->secret)->subject == carol);
 }
 
@@ -876,16 +879,16 @@ TEST_CASE("only a console user or their own key manages the personal key")
     auto instance = f.service->create_instance_token(*user, i1, "ci", "", std::nullopt);
     REQUIRE(instance);
     auto const instance_p = f.principal(instance->secret);
-    CHECK(error_of(f.service->regenerate_api_key(*instance_p)) == ma::lifecycle_error::not_permitted);
-    CHECK(error_of(f.service->api_key_info(*instance_p)) == ma::lifecycle_error::not_permitted);
-    CHECK(error_of(f.service->delete_api_key(*instance_p)) == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->regenerate_api_key(*instance_p)) == ma::tokens::error::not_permitted);
+    CHECK(error_of(f.service->api_key_info(*instance_p)) == ma::tokens::error::not_permitted);
+    CHECK(error_of(f.service->delete_api_key(*instance_p)) == ma::tokens::error::not_permitted);
     auto session = f.service->model_session(*user, 1);
     REQUIRE(session);
-    CHECK(error_of(f.service->regenerate_api_key(*f.principal(session->token))) == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->regenerate_api_key(*f.principal(session->token))) == ma::tokens::error::not_permitted);
     auto const account = f.managed(*user, ma::tokens::managed_kind::same_as_caller, false);
-    CHECK(error_of(f.service->regenerate_api_key(*account)) == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->regenerate_api_key(*account)) == ma::tokens::error::not_permitted);
     // No key yet.
-    CHECK(error_of(f.service->api_key_info(*user)) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(f.service->api_key_info(*user)) == ma::tokens::error::token_not_found);
 }
 
 //----------------------------------------------------------------------------
@@ -913,10 +916,10 @@ TEST_CASE_TEMPLATE("account tokens: a 6th permanent one per account is refused w
         CHECK(f.service->create_managed(*(i % 2 ? user : account), ma::tokens::managed_kind::same_as_caller,
                                         std::nullopt, true));
     auto const sixth = f.service->create_managed(*account, ma::tokens::managed_kind::same_as_caller, std::nullopt, true);
-    CHECK(error_of(sixth) == ma::lifecycle_error::permanent_token_quota);
+    CHECK(error_of(sixth) == ma::tokens::error::permanent_token_quota);
     CHECK(ma::http_status(sixth.error()) == 409);
     CHECK(error_of(f.service->create_managed(*user, ma::tokens::managed_kind::same_as_caller, std::nullopt, true))
-          == ma::lifecycle_error::permanent_token_quota);
+          == ma::tokens::error::permanent_token_quota);
 
     // Temporary tokens do not count; they last 24 hours.
     auto temporary = f.service->create_managed(*account, ma::tokens::managed_kind::same_as_caller, std::nullopt, false);
@@ -931,11 +934,11 @@ TEST_CASE_TEMPLATE("account tokens: a 6th permanent one per account is refused w
     {
         f.reopen();
         CHECK(error_of(f.service->create_managed(*user, ma::tokens::managed_kind::same_as_caller, std::nullopt, true))
-              == ma::lifecycle_error::permanent_token_quota);
+              == ma::tokens::error::permanent_token_quota);
     }
 
     f.clock.advance(24h);
-    CHECK(f.refusal(temporary->secret) == ma::token_error::token_expired);
+    CHECK(f.refusal(temporary->secret) == ma::validation::error::token_expired);
 }
 
 TEST_CASE("space and manager tokens come from the account's authority")
@@ -951,23 +954,23 @@ TEST_CASE("space and manager tokens come from the account's authority")
     CHECK(space->expires_at == std::optional<time_point>(f.clock.now() + 24h));
     CHECK(f.managed(*user, ma::tokens::managed_kind::space, true, std::string("default"))->bindings.space == "default");
     CHECK(error_of(f.service->create_managed(*user, ma::tokens::managed_kind::space, std::string("nope"), false))
-          == ma::lifecycle_error::unknown_space);
+          == ma::tokens::error::unknown_space);
     CHECK(error_of(f.service->create_managed(*user, ma::tokens::managed_kind::space, std::nullopt, false))
-          == ma::lifecycle_error::invalid_request_body);
+          == ma::tokens::error::invalid_request_body);
 
     // A space token makes tokens of its own space only.
     auto const sibling = f.managed(*space, ma::tokens::managed_kind::same_as_caller, false);
     CHECK(sibling->cls == ma::validation::token_class::space);
     CHECK(sibling->bindings.space == "lab");
     CHECK(error_of(f.service->create_managed(*space, ma::tokens::managed_kind::space, std::string("default"), false))
-          == ma::lifecycle_error::not_permitted);
+          == ma::tokens::error::not_permitted);
     CHECK(error_of(f.service->create_managed(*space, ma::tokens::managed_kind::manager, std::nullopt, false))
-          == ma::lifecycle_error::not_permitted);
+          == ma::tokens::error::not_permitted);
 
     // Space tokens reach their space's models only.
     CHECK(f.policy->decide(*space, f.endpoint(2), ma::policy::ScopePolicy::models_infer).allowed());
     CHECK(f.policy->decide(*space, f.endpoint(1), ma::policy::ScopePolicy::models_infer).error()
-          == ma::policy_error::binding_mismatch);
+          == ma::policy::error::binding_mismatch);
 
     auto const manager = f.managed(*user, ma::tokens::managed_kind::manager, false);
     CHECK(manager->cls == ma::validation::token_class::manager);
@@ -975,17 +978,17 @@ TEST_CASE("space and manager tokens come from the account's authority")
     CHECK(f.managed(*account, ma::tokens::managed_kind::manager, false)->cls == ma::validation::token_class::manager);
     CHECK(f.managed(*manager, ma::tokens::managed_kind::same_as_caller, false)->cls == ma::validation::token_class::manager);
     CHECK(error_of(f.service->create_managed(*manager, ma::tokens::managed_kind::space, std::string("lab"), false))
-          == ma::lifecycle_error::not_permitted);
+          == ma::tokens::error::not_permitted);
     CHECK(f.policy->decide(*manager, f.endpoint(1), ma::policy::ScopePolicy::models_read).error()
-          == ma::policy_error::class_forbidden);
+          == ma::policy::error::class_forbidden);
 
     auto const who = f.service->whoami(*manager);
     REQUIRE(who);
     CHECK(who->first == "acme");
     CHECK(who->second == ma::validation::token_class::manager);
-    CHECK(error_of(f.service->whoami(*account)) == ma::lifecycle_error::not_permitted);
-    CHECK(error_of(f.service->whoami(*user)) == ma::lifecycle_error::not_permitted);
-    CHECK(error_of(f.service->whoami(*space)) == ma::lifecycle_error::not_permitted);
+    CHECK(error_of(f.service->whoami(*account)) == ma::tokens::error::not_permitted);
+    CHECK(error_of(f.service->whoami(*user)) == ma::tokens::error::not_permitted);
+    CHECK(error_of(f.service->whoami(*space)) == ma::tokens::error::not_permitted);
 }
 
 TEST_CASE("tokens that are not management tokens manage no NeuroIO tokens")
@@ -1008,11 +1011,11 @@ TEST_CASE("tokens that are not management tokens manage no NeuroIO tokens")
     {
         INFO(ma::validation::token_class_name(caller.cls));
         CHECK(error_of(f.service->create_managed(caller, ma::tokens::managed_kind::same_as_caller, std::nullopt, false))
-              == ma::lifecycle_error::not_permitted);
-        CHECK(error_of(f.service->list_managed(caller, std::nullopt, 10, 0)) == ma::lifecycle_error::not_permitted);
-        CHECK(error_of(f.service->get_managed(caller, "x")) == ma::lifecycle_error::not_permitted);
-        CHECK(error_of(f.service->delete_managed_many(caller, std::nullopt)) == ma::lifecycle_error::not_permitted);
-        CHECK(error_of(f.service->whoami(caller)) == ma::lifecycle_error::not_permitted);
+              == ma::tokens::error::not_permitted);
+        CHECK(error_of(f.service->list_managed(caller, std::nullopt, 10, 0)) == ma::tokens::error::not_permitted);
+        CHECK(error_of(f.service->get_managed(caller, "x")) == ma::tokens::error::not_permitted);
+        CHECK(error_of(f.service->delete_managed_many(caller, std::nullopt)) == ma::tokens::error::not_permitted);
+        CHECK(error_of(f.service->whoami(caller)) == ma::tokens::error::not_permitted);
     }
 }
 
@@ -1034,35 +1037,35 @@ TEST_CASE_TEMPLATE("a token outside the caller's management scope is not found",
     CHECK((*by_key)->id == id);
     CHECK(f.service->get_managed(*account, id)); // itself
 
-    CHECK(error_of(f.service->get_managed(*other, id)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->get_managed(*other, secret)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->get_managed(*space, id)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->get_managed(*user, space->token_id)) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(f.service->get_managed(*other, id)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->get_managed(*other, secret)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->get_managed(*space, id)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->get_managed(*user, space->token_id)) == ma::tokens::error::token_not_found);
     CHECK(f.service->get_managed(*space, space->token_id));
     // A space manages its own space's tokens, not another space's of the account.
     auto const other_space = f.managed(*account, ma::tokens::managed_kind::space, false, std::string("default"));
-    CHECK(error_of(f.service->get_managed(*space, other_space->token_id)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->get_managed(*other_space, space->token_id)) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(f.service->get_managed(*space, other_space->token_id)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->get_managed(*other_space, space->token_id)) == ma::tokens::error::token_not_found);
     auto const space_page = f.service->list_managed(*space, std::nullopt, 10, 0);
     REQUIRE(space_page);
     CHECK(ids_of(space_page->results) == std::vector<std::string>{space->token_id});
-    CHECK(error_of(f.service->get_managed(*user, "no-such-id")) == ma::lifecycle_error::token_not_found);
+    CHECK(error_of(f.service->get_managed(*user, "no-such-id")) == ma::tokens::error::token_not_found);
     CHECK(error_of(f.service->get_managed(*user, ma::validation::generate_api_key().value()))
-          == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->get_managed(*user, secret + "x")) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->set_managed_active(*other, id, false)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->delete_managed(*other, id)) == ma::lifecycle_error::token_not_found);
+          == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->get_managed(*user, secret + "x")) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->set_managed_active(*other, id, false)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->delete_managed(*other, id)) == ma::tokens::error::token_not_found);
     CHECK(f.principal(secret)->token_id == id);
 
     // Deactivated: refused at once; activated again: accepted.
     auto off = f.service->set_managed_active(*user, secret, false);
     REQUIRE(off);
     CHECK_FALSE((*off)->active);
-    CHECK(f.refusal(secret) == ma::token_error::token_inactive);
+    CHECK(f.refusal(secret) == ma::validation::error::token_inactive);
     if constexpr(Backend::persistent)
     {
         f.reopen();
-        CHECK(f.refusal(secret) == ma::token_error::token_inactive);
+        CHECK(f.refusal(secret) == ma::validation::error::token_inactive);
     }
     auto on = f.service->set_managed_active(*user, id, true);
     REQUIRE(on);
@@ -1070,9 +1073,9 @@ TEST_CASE_TEMPLATE("a token outside the caller's management scope is not found",
     CHECK(f.principal(secret)->token_id == id);
 
     CHECK(f.service->delete_managed(*user, secret));
-    CHECK(f.refusal(secret) == ma::token_error::unknown_api_key);
-    CHECK(error_of(f.service->get_managed(*user, id)) == ma::lifecycle_error::token_not_found);
-    CHECK(error_of(f.service->delete_managed(*user, id)) == ma::lifecycle_error::token_not_found);
+    CHECK(f.refusal(secret) == ma::validation::error::unknown_api_key);
+    CHECK(error_of(f.service->get_managed(*user, id)) == ma::tokens::error::token_not_found);
+    CHECK(error_of(f.service->delete_managed(*user, id)) == ma::tokens::error::token_not_found);
 }
 
 TEST_CASE("list_managed pages with count, next and previous")
@@ -1187,14 +1190,14 @@ TEST_CASE_TEMPLATE("delete-many follows the permanent filter and spares the call
     REQUIRE(deleted);
     CHECK(*deleted == 3);
     for(auto const& s : temporary)
-        CHECK(f.refusal(s) == ma::token_error::unknown_api_key);
+        CHECK(f.refusal(s) == ma::validation::error::unknown_api_key);
     CHECK(f.service->list_managed(*caller, std::nullopt, 10, 0)->count == 3);
 
     deleted = f.service->delete_managed_many(*caller, std::nullopt);
     REQUIRE(deleted);
     CHECK(*deleted == 2);
     for(auto const& s : permanent)
-        CHECK(f.refusal(s) == ma::token_error::unknown_api_key);
+        CHECK(f.refusal(s) == ma::validation::error::unknown_api_key);
     // The caller itself, the space's and the other account's tokens remain.
     CHECK(f.principal(caller_secret)->token_id == caller->token_id);
     CHECK(f.principal(space_secret)->cls == ma::validation::token_class::space);
@@ -1210,7 +1213,7 @@ TEST_CASE_TEMPLATE("delete-many follows the permanent filter and spares the call
     deleted = f.service->delete_managed_many(*user, true);
     REQUIRE(deleted);
     CHECK(*deleted == 1);
-    CHECK(f.refusal(caller_secret) == ma::token_error::unknown_api_key);
+    CHECK(f.refusal(caller_secret) == ma::validation::error::unknown_api_key);
     deleted = f.service->delete_managed_many(*user, std::nullopt);
     REQUIRE(deleted);
     CHECK(*deleted == 0);
@@ -1246,16 +1249,16 @@ TEST_CASE("what the service issued survives a restart over a journal store")
     CHECK((*info)->hint == key->secret.substr(key->secret.size() - 4));
 
     f.reopen();
-    CHECK(error_of(f.service->refresh(pair->refresh)) == ma::lifecycle_error::refresh_token_reused);
-    CHECK(f.refusal(refreshed->access) == ma::token_error::token_revoked);
+    CHECK(error_of(f.service->refresh(pair->refresh)) == ma::tokens::error::refresh_token_reused);
+    CHECK(f.refusal(refreshed->access) == ma::validation::error::token_revoked);
 }
 
 TEST_CASE("F2: failures from one address never lock the user out of another")
 {
     memory_fixture f;
     for(int i = 0; i < 5; ++i)
-        CHECK(error_of(f.service->login(alice, "guess", "198.51.100.66")) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(f.service->login(alice, password, "198.51.100.66")) == ma::lifecycle_error::too_many_attempts);
+        CHECK(error_of(f.service->login(alice, "guess", "198.51.100.66")) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(f.service->login(alice, password, "198.51.100.66")) == ma::tokens::error::too_many_attempts);
     CHECK(f.service->login_retry_after(alice, "198.51.100.66") == 15min);
     // The real user, elsewhere, logs in with the right password.
     CHECK(f.service->login(alice, password, "203.0.113.10"));
@@ -1267,10 +1270,10 @@ TEST_CASE("F2: one address guessing across many emails is limited per address")
     ma::tokens::token_service_options o;
     o.login_per_address.max_failures = 3;
     memory_fixture f(o);
-    CHECK(error_of(f.service->login("u1@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(f.service->login("u2@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(f.service->login("u3@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(f.service->login(alice, password, "198.51.100.9")) == ma::lifecycle_error::too_many_attempts);
+    CHECK(error_of(f.service->login("u1@example.com", "x", "198.51.100.9")) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(f.service->login("u2@example.com", "x", "198.51.100.9")) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(f.service->login("u3@example.com", "x", "198.51.100.9")) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(f.service->login(alice, password, "198.51.100.9")) == ma::tokens::error::too_many_attempts);
     CHECK(f.service->login_retry_after(alice, "198.51.100.9") == 15min);
     CHECK(f.service->login(alice, password, "198.51.100.10"));
 }
@@ -1280,14 +1283,14 @@ TEST_CASE("F2: a success gives the address back its attempt but not the failures
     ma::tokens::token_service_options o;
     o.login_per_address.max_failures = 3;
     memory_fixture f(o);
-    CHECK(error_of(f.service->login("u1@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(f.service->login("u2@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
+    CHECK(error_of(f.service->login("u1@example.com", "x", "198.51.100.9")) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(f.service->login("u2@example.com", "x", "198.51.100.9")) == ma::tokens::error::invalid_credentials);
     // Logging in with one's own account does not clear the address's count...
     CHECK(f.service->login(alice, password, "198.51.100.9"));
     CHECK(f.service->login(alice, password, "198.51.100.9"));
     // ...so the third failure still locks the address.
-    CHECK(error_of(f.service->login("u3@example.com", "x", "198.51.100.9")) == ma::lifecycle_error::invalid_credentials);
-    CHECK(error_of(f.service->login(alice, password, "198.51.100.9")) == ma::lifecycle_error::too_many_attempts);
+    CHECK(error_of(f.service->login("u3@example.com", "x", "198.51.100.9")) == ma::tokens::error::invalid_credentials);
+    CHECK(error_of(f.service->login(alice, password, "198.51.100.9")) == ma::tokens::error::too_many_attempts);
 }
 
 TEST_CASE("F2: parallel wrong logins get no more attempts than the limit")
@@ -1301,9 +1304,9 @@ TEST_CASE("F2: parallel wrong logins get no more attempts than the limit")
     for(int t = 0; t < 8; ++t)
         threads.emplace_back([&] {
             auto const r = f.service->login(alice, "guess", "198.51.100.77");
-            if(error_of(r) == ma::lifecycle_error::invalid_credentials)
+            if(error_of(r) == ma::tokens::error::invalid_credentials)
                 ++verified;
-            else if(error_of(r) == ma::lifecycle_error::too_many_attempts)
+            else if(error_of(r) == ma::tokens::error::too_many_attempts)
                 ++refused;
         });
     for(auto& t : threads)
@@ -1347,7 +1350,7 @@ TEST_CASE_TEMPLATE("F3: temporary NeuroIO tokens and instance tokens have quotas
     CHECK(f.service->create_managed(*user, ma::tokens::managed_kind::same_as_caller, std::nullopt, false));
     CHECK(f.service->create_managed(*account, ma::tokens::managed_kind::same_as_caller, std::nullopt, false));
     auto const third = f.service->create_managed(*account, ma::tokens::managed_kind::same_as_caller, std::nullopt, false);
-    CHECK(error_of(third) == ma::lifecycle_error::token_quota);
+    CHECK(error_of(third) == ma::tokens::error::token_quota);
     CHECK(ma::http_status(third.error()) == 409);
     // Per class, account and space: a space has a quota of its own.
     CHECK(f.service->create_managed(*account, ma::tokens::managed_kind::space, std::string("lab"), false));
@@ -1355,7 +1358,7 @@ TEST_CASE_TEMPLATE("F3: temporary NeuroIO tokens and instance tokens have quotas
     CHECK(f.service->create_instance_token(*user, i1, "a", "", std::nullopt));
     CHECK(f.service->create_instance_token(*user, i1, "b", "", 1h));
     CHECK(error_of(f.service->create_instance_token(*user, i1, "c", "", std::nullopt))
-          == ma::lifecycle_error::token_quota);
+          == ma::tokens::error::token_quota);
 
     if constexpr(Backend::persistent)
         f.reopen();
@@ -1366,7 +1369,7 @@ TEST_CASE_TEMPLATE("F3: temporary NeuroIO tokens and instance tokens have quotas
     CHECK(f.service->create_managed(*later_account, ma::tokens::managed_kind::same_as_caller, std::nullopt, false));
     CHECK(f.service->create_instance_token(*later, i1, "c", "", std::nullopt));
     CHECK(error_of(f.service->create_instance_token(*later, i1, "d", "", std::nullopt))
-          == ma::lifecycle_error::token_quota);
+          == ma::tokens::error::token_quota);
 }
 
 TEST_CASE_TEMPLATE("F3: a login beyond max_refresh_families ends the user's least recently used session", Backend,
@@ -1390,8 +1393,8 @@ TEST_CASE_TEMPLATE("F3: a login beyond max_refresh_families ends the user's leas
     REQUIRE(third);
 
     // The second session, the least recently used, is gone with its access token.
-    CHECK(error_of(f.service->refresh(second->refresh)) == ma::lifecycle_error::invalid_refresh_token);
-    CHECK(f.refusal(second->access) == ma::token_error::token_revoked);
+    CHECK(error_of(f.service->refresh(second->refresh)) == ma::tokens::error::invalid_refresh_token);
+    CHECK(f.refusal(second->access) == ma::validation::error::token_revoked);
     CHECK(f.principal(used->access)->subject == alice);
     CHECK(f.principal(third->access)->subject == alice);
     CHECK(f.service->refresh(used->refresh));
@@ -1399,7 +1402,7 @@ TEST_CASE_TEMPLATE("F3: a login beyond max_refresh_families ends the user's leas
     if constexpr(Backend::persistent)
     {
         f.reopen();
-        CHECK(f.refusal(second->access) == ma::token_error::token_revoked);
+        CHECK(f.refusal(second->access) == ma::validation::error::token_revoked);
     }
 }
 
@@ -1432,21 +1435,21 @@ TEST_CASE_TEMPLATE("F6: a revoked family takes its model session tokens and ever
     REQUIRE(unrelated);
 
     // The victim presents the first refresh token: the family dies with everything issued from it.
-    CHECK(error_of(f.service->refresh(first->refresh)) == ma::lifecycle_error::refresh_token_reused);
+    CHECK(error_of(f.service->refresh(first->refresh)) == ma::tokens::error::refresh_token_reused);
     for(std::size_t i = 0; i < access.size(); ++i)
     {
         INFO(i);
-        CHECK(f.refusal(access[i]) == ma::token_error::token_revoked);
+        CHECK(f.refusal(access[i]) == ma::validation::error::token_revoked);
     }
-    CHECK(f.refusal(early->token) == ma::token_error::token_revoked);
-    CHECK(f.refusal(late->token) == ma::token_error::token_revoked);
+    CHECK(f.refusal(early->token) == ma::validation::error::token_revoked);
+    CHECK(f.refusal(late->token) == ma::validation::error::token_revoked);
     CHECK(f.principal(unrelated->token)->subject == alice);
     CHECK(f.principal(other->access)->subject == alice);
     if constexpr(Backend::persistent)
     {
         f.reopen();
-        CHECK(f.refusal(late->token) == ma::token_error::token_revoked);
-        CHECK(f.refusal(access[1]) == ma::token_error::token_revoked);
+        CHECK(f.refusal(late->token) == ma::validation::error::token_revoked);
+        CHECK(f.refusal(access[1]) == ma::validation::error::token_revoked);
     }
 }
 
@@ -1461,10 +1464,10 @@ TEST_CASE("F6: a family refuses more live tokens than max_family_tokens instead 
     CHECK(f.service->model_session(*user, 1)); // 2
     CHECK(f.service->model_session(*user, 1)); // 3
     auto const full = f.service->model_session(*user, 1);
-    CHECK(error_of(full) == ma::lifecycle_error::token_quota);
+    CHECK(error_of(full) == ma::tokens::error::token_quota);
     CHECK(ma::http_status(full.error()) == 409);
     // A refresh is refused before it rotates: the refresh token still works later.
-    CHECK(error_of(f.service->refresh(pair->refresh)) == ma::lifecycle_error::token_quota);
+    CHECK(error_of(f.service->refresh(pair->refresh)) == ma::tokens::error::token_quota);
     f.clock.advance(4h + 10min); // every token of the family has expired
     auto next = f.service->refresh(pair->refresh);
     REQUIRE(next);
@@ -1508,8 +1511,8 @@ TEST_CASE("F5: after a restart with a narrower directory, what a user minted fol
 
     CHECK(f.principal(key->secret)->scopes == std::vector<std::string>{"models:read"});
     CHECK(f.principal(account_secret)->scopes == std::vector<std::string>{"models:read"});
-    CHECK(f.refusal(instance->secret) == ma::token_error::unknown_api_key);
-    CHECK(f.refusal(space_secret) == ma::token_error::unknown_api_key);
+    CHECK(f.refusal(instance->secret) == ma::validation::error::unknown_api_key);
+    CHECK(f.refusal(space_secret) == ma::validation::error::unknown_api_key);
     // Carol's grants did not change: her token is untouched.
     CHECK(f.principal(carol_secret)->scopes.size() == 3);
 
@@ -1542,14 +1545,14 @@ TEST_CASE("F5: a user removed from the directory loses every token they minted, 
     REQUIRE(applied);
     CHECK(applied->deleted == 3);
     CHECK(applied->families_revoked == 1);
-    CHECK(f.refusal(key->secret) == ma::token_error::unknown_api_key);
-    CHECK(f.refusal(account_secret) == ma::token_error::unknown_api_key);
-    CHECK(f.refusal(minted_secret) == ma::token_error::unknown_api_key);
+    CHECK(f.refusal(key->secret) == ma::validation::error::unknown_api_key);
+    CHECK(f.refusal(account_secret) == ma::validation::error::unknown_api_key);
+    CHECK(f.refusal(minted_secret) == ma::validation::error::unknown_api_key);
     // Her session ends too: the access and model session tokens it issued,
     // and its refresh token.
-    CHECK(f.refusal(session->access) == ma::token_error::token_revoked);
-    CHECK(f.refusal(model_session->token) == ma::token_error::token_revoked);
-    CHECK(error_of(f.service->refresh(session->refresh)) == ma::lifecycle_error::invalid_refresh_token);
+    CHECK(f.refusal(session->access) == ma::validation::error::token_revoked);
+    CHECK(f.refusal(model_session->token) == ma::validation::error::token_revoked);
+    CHECK(error_of(f.service->refresh(session->refresh)) == ma::tokens::error::invalid_refresh_token);
     // Nothing is left to revoke a second time.
     auto const again = f.service->apply_grants();
     REQUIRE(again);
@@ -1566,7 +1569,7 @@ TEST_CASE("F5: a user moved to another account loses the tokens bound to the old
     auto const applied = f.service->set_directory(moved);
     REQUIRE(applied);
     CHECK(applied->deleted == 1);
-    CHECK(f.refusal(key->secret) == ma::token_error::unknown_api_key);
+    CHECK(f.refusal(key->secret) == ma::validation::error::unknown_api_key);
 }
 
 TEST_CASE("F5: scopes still granted are those a held scope covers on whole segments")
@@ -1590,9 +1593,9 @@ TEST_CASE("F12: a temporary managed token cannot create permanent tokens, only t
     auto const temporary = f.managed(*user, ma::tokens::managed_kind::same_as_caller, false);
     REQUIRE(temporary->expires_at);
     CHECK(error_of(f.service->create_managed(*temporary, ma::tokens::managed_kind::same_as_caller, std::nullopt, true))
-          == ma::lifecycle_error::not_permitted);
+          == ma::tokens::error::not_permitted);
     CHECK(error_of(f.service->create_managed(*temporary, ma::tokens::managed_kind::space, std::string("lab"), true))
-          == ma::lifecycle_error::not_permitted);
+          == ma::tokens::error::not_permitted);
     CHECK(f.service->create_managed(*temporary, ma::tokens::managed_kind::same_as_caller, std::nullopt, false));
     // A permanent token still makes permanent ones.
     auto const permanent = f.managed(*user, ma::tokens::managed_kind::same_as_caller, true);

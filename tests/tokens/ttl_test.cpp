@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/tokens/ttl.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include "support/doctest_result.hpp"
 
@@ -94,12 +95,12 @@ TEST_CASE("anything but the strict lifetime grammar is invalid_ttl")
         CAPTURE(input);
         auto ttl = ma::tokens::parse_ttl(input);
         REQUIRE(ttl.has_error());
-        CHECK(ttl.error() == ma::lifecycle_error::invalid_ttl);
+        CHECK(ttl.error() == ma::tokens::error::invalid_ttl);
     }
     // An embedded NUL, which a C string would hide.
     auto ttl = ma::tokens::parse_ttl(std::string_view("3\0d", 3));
     REQUIRE(ttl.has_error());
-    CHECK(ttl.error() == ma::lifecycle_error::invalid_ttl);
+    CHECK(ttl.error() == ma::tokens::error::invalid_ttl);
 }
 
 TEST_CASE("a lifetime is formatted in the largest unit that divides it")

@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/validation/api_key.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <doctest/doctest.h>
 
@@ -61,21 +62,21 @@ TEST_CASE("H16: malformed API keys are rejected before any lookup")
     struct row
     {
         std::string input;
-        ma::token_error expected;
+        ma::validation::error expected;
         char const* why;
     };
     row const rows[] = {
-        {key.substr(0, key.size() - 1), ma::token_error::malformed_api_key, "H16 wrong length (short)"},
-        {key + "x", ma::token_error::malformed_api_key, "H16 wrong length (long)"},
-        {key.substr(0, 20), ma::token_error::malformed_api_key, "H16 prefix of a valid key"},
-        {" " + key.substr(1), ma::token_error::malformed_api_key, "H16 whitespace"},
-        {key.substr(0, 10) + " " + key.substr(11), ma::token_error::malformed_api_key, "H16 inner whitespace"},
-        {"MAK" + key.substr(3), ma::token_error::malformed_api_key, "H16 case variant of the prefix"},
-        {flipped_case, ma::token_error::api_key_checksum_mismatch, "H16 case variant of the body"},
-        {"xyz" + key.substr(3), ma::token_error::malformed_api_key, "another prefix"},
-        {key.substr(0, 47) + "-" + key.substr(48), ma::token_error::malformed_api_key, "separator replaced"},
-        {key.substr(0, 10) + "!" + key.substr(11), ma::token_error::malformed_api_key, "non-base62"},
-        {"", ma::token_error::malformed_api_key, "empty"},
+        {key.substr(0, key.size() - 1), ma::validation::error::malformed_api_key, "H16 wrong length (short)"},
+        {key + "x", ma::validation::error::malformed_api_key, "H16 wrong length (long)"},
+        {key.substr(0, 20), ma::validation::error::malformed_api_key, "H16 prefix of a valid key"},
+        {" " + key.substr(1), ma::validation::error::malformed_api_key, "H16 whitespace"},
+        {key.substr(0, 10) + " " + key.substr(11), ma::validation::error::malformed_api_key, "H16 inner whitespace"},
+        {"MAK" + key.substr(3), ma::validation::error::malformed_api_key, "H16 case variant of the prefix"},
+        {flipped_case, ma::validation::error::api_key_checksum_mismatch, "H16 case variant of the body"},
+        {"xyz" + key.substr(3), ma::validation::error::malformed_api_key, "another prefix"},
+        {key.substr(0, 47) + "-" + key.substr(48), ma::validation::error::malformed_api_key, "separator replaced"},
+        {key.substr(0, 10) + "!" + key.substr(11), ma::validation::error::malformed_api_key, "non-base62"},
+        {"", ma::validation::error::malformed_api_key, "empty"},
     };
     for(auto const& r : rows)
     {
@@ -96,7 +97,7 @@ TEST_CASE("a typo in an API key fails its checksum")
         typo[i] = typo[i] == 'a' ? 'b' : 'a';
         auto checked = ma::validation::check_api_key(typo);
         REQUIRE(checked.has_error());
-        detected += checked.error() == ma::token_error::api_key_checksum_mismatch;
+        detected += checked.error() == ma::validation::error::api_key_checksum_mismatch;
     }
     CHECK(detected == 43);
 }

@@ -5,6 +5,7 @@
 //
 
 #include <modelauth/validation/token_cache.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <modelauth/error.hpp>
 
@@ -104,18 +105,18 @@ TEST_CASE("F12: a destroyed cache's entry leaves every thread's index")
 TEST_CASE("failures are not cached unless asked for")
 {
     ma::validation::verified_token_cache cache;
-    cache.insert_failure("bad", ma::jose_error::signature_mismatch, now, cache.stamp_for(1));
+    cache.insert_failure("bad", ma::jose::error::signature_mismatch, now, cache.stamp_for(1));
     CHECK_FALSE(cache.find("bad", now, 1));
 
     ma::validation::token_cache_options options;
     options.cache_failures = true;
     options.failure_ttl = 5s;
     ma::validation::verified_token_cache failing(options);
-    failing.insert_failure("bad", ma::jose_error::signature_mismatch, now, failing.stamp_for(1));
+    failing.insert_failure("bad", ma::jose::error::signature_mismatch, now, failing.stamp_for(1));
     auto hit = failing.find("bad", now + 4s, 1);
     REQUIRE(hit);
     CHECK_FALSE(hit->principal);
-    CHECK(hit->error == ma::jose_error::signature_mismatch);
+    CHECK(hit->error == ma::jose::error::signature_mismatch);
     CHECK_FALSE(failing.find("bad", now + 5s, 1));
 }
 

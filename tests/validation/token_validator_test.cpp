@@ -5,6 +5,8 @@
 //
 
 #include <modelauth/validation/token_validator.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
@@ -140,15 +142,15 @@ TEST_CASE_FIXTURE(fixture, "J1: alg none in any spelling never verifies")
     {
         CAPTURE(alg);
         auto const header = b64(std::string(R"({"alg":")") + alg + R"("})");
-        CHECK(error_of(header + "." + payload + ".") == ma::jose_error::empty_signature);
-        CHECK(error_of(header + "." + payload + ".c2ln") == ma::jose_error::algorithm_none);
+        CHECK(error_of(header + "." + payload + ".") == ma::jose::error::empty_signature);
+        CHECK(error_of(header + "." + payload + ".c2ln") == ma::jose::error::algorithm_none);
     }
 }
 
 TEST_CASE_FIXTURE(fixture, "J2: a real algorithm with an empty signature is rejected")
 {
     auto const t = token(rs);
-    CHECK(error_of(t.substr(0, t.rfind('.') + 1)) == ma::jose_error::empty_signature);
+    CHECK(error_of(t.substr(0, t.rfind('.') + 1)) == ma::jose::error::empty_signature);
 }
 
 TEST_CASE_FIXTURE(fixture, "J3: wrong numbers of parts, JWE and empty parts are rejected")
@@ -156,13 +158,13 @@ TEST_CASE_FIXTURE(fixture, "J3: wrong numbers of parts, JWE and empty parts are 
     auto const t = token(hs);
     auto const first = t.find('.');
     auto const second = t.rfind('.');
-    CHECK(error_of("") == ma::jose_error::malformed_compact_serialization);
-    CHECK(error_of(t.substr(0, second)) == ma::jose_error::malformed_compact_serialization);
-    CHECK(error_of(t + ".AAAA") == ma::jose_error::malformed_compact_serialization);
-    CHECK(error_of(t + ".AAAA.AAAA") == ma::jose_error::encrypted_token_not_supported);
-    CHECK(error_of(t.substr(first)) == ma::jose_error::malformed_compact_serialization);
+    CHECK(error_of("") == ma::jose::error::malformed_compact_serialization);
+    CHECK(error_of(t.substr(0, second)) == ma::jose::error::malformed_compact_serialization);
+    CHECK(error_of(t + ".AAAA") == ma::jose::error::malformed_compact_serialization);
+    CHECK(error_of(t + ".AAAA.AAAA") == ma::jose::error::encrypted_token_not_supported);
+    CHECK(error_of(t.substr(first)) == ma::jose::error::malformed_compact_serialization);
     // An empty payload is valid JWS (RFC 7515) but no JWT: its claims are not JSON.
-    CHECK(error_of(t.substr(0, first + 1) + t.substr(second)) == ma::jose_error::invalid_json);
+    CHECK(error_of(t.substr(0, first + 1) + t.substr(second)) == ma::jose::error::invalid_json);
 }
 
 TEST_CASE_FIXTURE(fixture, "J4: an HS256 token MACed with a public key is refused: the key pins its algorithm")
@@ -171,9 +173,9 @@ TEST_CASE_FIXTURE(fixture, "J4: an HS256 token MACed with a public key is refuse
     auto const input = b64(R"({"alg":"HS256","kid":"rs"})") + "." + b64(json::serialize(claims()));
     // Whatever bytes were used as the MAC key, the key named by kid is RS256.
     auto const forged = input + "." + b64(std::string(32, '\x01'));
-    CHECK(error_of(forged) == ma::jose_error::key_algorithm_mismatch);
+    CHECK(error_of(forged) == ma::jose::error::key_algorithm_mismatch);
     auto const forged_es = b64(R"({"alg":"HS256","kid":"es"})") + "." + b64(json::serialize(claims())) + ".AAAA";
-    CHECK(error_of(forged_es) == ma::jose_error::key_algorithm_mismatch);
+    CHECK(error_of(forged_es) == ma::jose::error::key_algorithm_mismatch);
     // A secret that looks like public key material cannot become an HS key.
     CHECK_FALSE(jose::key::from_secret(pem_like, jose::algorithm::hs256));
 }
@@ -182,32 +184,32 @@ TEST_CASE_FIXTURE(fixture, "J8, J9: one key, one algorithm; ES256 header with an
 {
     auto const es384 = jose::key::generate(jose::algorithm::es384, "es").value();
     auto const forged = sign_raw(es384, R"({"alg":"ES384","kid":"es"})", json::serialize(claims()));
-    CHECK(error_of(forged) == ma::jose_error::key_algorithm_mismatch);
+    CHECK(error_of(forged) == ma::jose::error::key_algorithm_mismatch);
     auto const ps = jose::key::generate(jose::algorithm::ps256, "rs").value();
     CHECK(error_of(sign_raw(ps, R"({"alg":"PS256","kid":"rs"})", json::serialize(claims())))
-          == ma::jose_error::key_algorithm_mismatch);
+          == ma::jose::error::key_algorithm_mismatch);
 }
 
 TEST_CASE_FIXTURE(fixture, "J17: base64url variants in a token are rejected")
 {
     auto const t = token(hs);
     auto const first = t.find('.');
-    CHECK(error_of(t + "=") == ma::jose_error::invalid_base64url);
-    CHECK(error_of(t.substr(0, first) + "=" + t.substr(first)) == ma::jose_error::invalid_base64url);
+    CHECK(error_of(t + "=") == ma::jose::error::invalid_base64url);
+    CHECK(error_of(t.substr(0, first) + "=" + t.substr(first)) == ma::jose::error::invalid_base64url);
     std::string plus = t;
     plus[3] = '+';
-    CHECK(error_of(plus) == ma::jose_error::invalid_base64url);
+    CHECK(error_of(plus) == ma::jose::error::invalid_base64url);
     std::string slash = t;
     slash[3] = '/';
-    CHECK(error_of(slash) == ma::jose_error::invalid_base64url);
-    CHECK(error_of(t.substr(0, 5) + " " + t.substr(5)) == ma::jose_error::invalid_base64url);
+    CHECK(error_of(slash) == ma::jose::error::invalid_base64url);
+    CHECK(error_of(t.substr(0, 5) + " " + t.substr(5)) == ma::jose::error::invalid_base64url);
     // A signature whose length is 1 mod 4 (43 + 2 characters).
-    CHECK(error_of(t + "AA") == ma::jose_error::invalid_base64url);
+    CHECK(error_of(t + "AA") == ma::jose::error::invalid_base64url);
 }
 
 TEST_CASE_FIXTURE(fixture, "J18: a JSON-serialized JWS is not accepted as a bearer token")
 {
-    CHECK(error_of(R"({"payload":"eyJ9","signatures":[]})") == ma::jose_error::json_serialization_not_supported);
+    CHECK(error_of(R"({"payload":"eyJ9","signatures":[]})") == ma::jose::error::json_serialization_not_supported);
 }
 
 TEST_CASE_FIXTURE(fixture, "J19: keys named in the header (jwk, jku, x5u, x5c) are never used")
@@ -215,16 +217,16 @@ TEST_CASE_FIXTURE(fixture, "J19: keys named in the header (jwk, jku, x5u, x5c) a
     auto const attacker = jose::key::generate(jose::algorithm::es256, "es").value();
     auto header = json::object{{"alg", "ES256"}, {"kid", "es"}, {"jwk", attacker.public_jwk()}};
     CHECK(error_of(sign_raw(attacker, json::serialize(header), json::serialize(claims())))
-          == ma::jose_error::signature_mismatch);
+          == ma::jose::error::signature_mismatch);
     header = json::object{{"alg", "ES256"}, {"jku", "https://attacker.test/jwks.json"}};
     auto const single = jose::key_set::from_keys({es}).value();
     (void)single;
     CHECK(error_of(sign_raw(attacker, json::serialize(header), json::serialize(claims())))
-          == ma::jose_error::unknown_key); // no kid and several keys: no key at all
+          == ma::jose::error::unknown_key); // no kid and several keys: no key at all
     header = json::object{{"alg", "ES256"}, {"kid", "es"}, {"x5u", "https://attacker.test/c.pem"},
                           {"x5c", json::array{"MIIB"}}};
     CHECK(error_of(sign_raw(attacker, json::serialize(header), json::serialize(claims())))
-          == ma::jose_error::signature_mismatch);
+          == ma::jose::error::signature_mismatch);
 }
 
 TEST_CASE_FIXTURE(fixture, "J20: kid is an opaque name; unknown or hostile kids find no key")
@@ -235,7 +237,7 @@ TEST_CASE_FIXTURE(fixture, "J20: kid is an opaque name; unknown or hostile kids 
         CAPTURE(kid);
         auto header = json::object{{"alg", "HS256"}, {"kid", kid}};
         CHECK(error_of(sign_raw(hs, json::serialize(header), json::serialize(claims(hs_issuer))))
-              == ma::jose_error::unknown_key);
+              == ma::jose::error::unknown_key);
     }
 }
 
@@ -243,11 +245,11 @@ TEST_CASE_FIXTURE(fixture, "J21: critical extensions and unencoded payloads are 
 {
     auto const payload = json::serialize(claims(hs_issuer));
     CHECK(error_of(sign_raw(hs, R"({"alg":"HS256","kid":"hs","crit":["b64"],"b64":false})", payload))
-          == ma::jose_error::unknown_critical_header);
+          == ma::jose::error::unknown_critical_header);
     CHECK(error_of(sign_raw(hs, R"({"alg":"HS256","kid":"hs","crit":["exp"]})", payload))
-          == ma::jose_error::unknown_critical_header);
+          == ma::jose::error::unknown_critical_header);
     CHECK(error_of(sign_raw(hs, R"({"alg":"HS256","kid":"hs","b64":false})", payload))
-          == ma::jose_error::unknown_critical_header);
+          == ma::jose::error::unknown_critical_header);
     CHECK(validator.validate(sign_raw(hs, R"({"alg":"HS256","kid":"hs","b64":true})", payload)));
 }
 
@@ -269,12 +271,12 @@ TEST_CASE_FIXTURE(fixture, "J24: a date beyond what the clock can hold saturates
 
     c["exp"] = now() + 600;
     c["nbf"] = 9999999999;
-    CHECK(error_of(token(hs, c)) == ma::token_error::token_not_yet_valid);
+    CHECK(error_of(token(hs, c)) == ma::validation::error::token_not_yet_valid);
     c.erase("nbf");
     c["iat"] = 9999999999;
-    CHECK(error_of(token(hs, c)) == ma::token_error::issued_in_future);
+    CHECK(error_of(token(hs, c)) == ma::validation::error::issued_in_future);
     c["iat"] = 9007199254740993; // 2^53 + 1: out of range, not rounded to 2^53
-    CHECK(error_of(token(hs, c)) == ma::token_error::claim_out_of_range);
+    CHECK(error_of(token(hs, c)) == ma::validation::error::claim_out_of_range);
 }
 
 TEST_CASE_FIXTURE(fixture, "J24: time, audience, issuer and type claims are enforced")
@@ -289,31 +291,31 @@ TEST_CASE_FIXTURE(fixture, "J24: time, audience, issuer and type claims are enfo
         c.erase(name);
         return error_of(token(es, c));
     };
-    CHECK(with("exp", now() - 61) == ma::token_error::token_expired);
+    CHECK(with("exp", now() - 61) == ma::validation::error::token_expired);
     CHECK(with("exp", now() - 59) == std::error_code{});
-    CHECK(with("nbf", now() + 61) == ma::token_error::token_not_yet_valid);
-    CHECK(with("iat", now() + 61) == ma::token_error::issued_in_future);
-    CHECK(without("exp") == ma::token_error::missing_expiry);
-    CHECK(with("exp", "4000000000") == ma::token_error::invalid_claim_type);
-    CHECK(with("exp", 18446744073709551615ull) == ma::token_error::claim_out_of_range);
-    CHECK(with("exp", 1.5e300) == ma::token_error::claim_out_of_range);
-    CHECK(with("aud", "other") == ma::token_error::audience_mismatch);
+    CHECK(with("nbf", now() + 61) == ma::validation::error::token_not_yet_valid);
+    CHECK(with("iat", now() + 61) == ma::validation::error::issued_in_future);
+    CHECK(without("exp") == ma::validation::error::missing_expiry);
+    CHECK(with("exp", "4000000000") == ma::validation::error::invalid_claim_type);
+    CHECK(with("exp", 18446744073709551615ull) == ma::validation::error::claim_out_of_range);
+    CHECK(with("exp", 1.5e300) == ma::validation::error::claim_out_of_range);
+    CHECK(with("aud", "other") == ma::validation::error::audience_mismatch);
     CHECK(with("aud", json::array{"other", "models"}) == std::error_code{});
-    CHECK(without("aud") == ma::token_error::audience_mismatch);
-    CHECK(with("iss", "https://evil.test") == ma::token_error::untrusted_issuer);
-    CHECK(with("iss", 7) == ma::token_error::invalid_claim_type);
-    CHECK(without("iss") == ma::token_error::untrusted_issuer);
-    CHECK(with("sub", 7) == ma::token_error::invalid_claim_type);
-    CHECK(with("jti", json::array{}) == ma::token_error::invalid_claim_type);
-    CHECK(with("scope", 1) == ma::token_error::invalid_claim_type);
-    CHECK(with("cls", "root") == ma::token_error::invalid_claim_type);
+    CHECK(without("aud") == ma::validation::error::audience_mismatch);
+    CHECK(with("iss", "https://evil.test") == ma::validation::error::untrusted_issuer);
+    CHECK(with("iss", 7) == ma::validation::error::invalid_claim_type);
+    CHECK(without("iss") == ma::validation::error::untrusted_issuer);
+    CHECK(with("sub", 7) == ma::validation::error::invalid_claim_type);
+    CHECK(with("jti", json::array{}) == ma::validation::error::invalid_claim_type);
+    CHECK(with("scope", 1) == ma::validation::error::invalid_claim_type);
+    CHECK(with("cls", "root") == ma::validation::error::invalid_claim_type);
 
     // The leeway is per issuer; time moves only with the injected clock.
     auto const t = token(es);
     clock.advance(600s + 59s);
     CHECK(error_of(t) == std::error_code{});
     clock.advance(1s);
-    CHECK(error_of(t) == ma::token_error::token_expired);
+    CHECK(error_of(t) == ma::validation::error::token_expired);
 }
 
 TEST_CASE("J24: a required typ, an algorithm allow-list, a maximum lifetime and exp opt-out per issuer")
@@ -333,18 +335,18 @@ TEST_CASE("J24: a required typ, an algorithm allow-list, a maximum lifetime and 
 
     CHECK(v.validate(jose::sign_compact_jws(payload, k, "at+jwt").value()));
     CHECK(v.validate(jose::sign_compact_jws(payload, k, "application/AT+JWT").value()));
-    CHECK(v.validate(jose::sign_compact_jws(payload, k, "JWT").value()).error() == ma::token_error::type_mismatch);
-    CHECK(v.validate(jose::sign_compact_jws(payload, k, "").value()).error() == ma::token_error::type_mismatch);
+    CHECK(v.validate(jose::sign_compact_jws(payload, k, "JWT").value()).error() == ma::validation::error::type_mismatch);
+    CHECK(v.validate(jose::sign_compact_jws(payload, k, "").value()).error() == ma::validation::error::type_mismatch);
 
     c["exp"] = now + 7200;
     CHECK(v.validate(jose::sign_compact_jws(json::serialize(c), k, "at+jwt").value()).error()
-          == ma::token_error::lifetime_too_long);
+          == ma::validation::error::lifetime_too_long);
 
     auto const es = jose::key::generate(jose::algorithm::es256, "e").value();
     t.keys = jose::key_set::from_keys({k, es}).value();
     v.set_trusted_issuers({t});
     CHECK(v.validate(jose::sign_compact_jws(payload, es, "at+jwt").value()).error()
-          == ma::jose_error::unsupported_algorithm);
+          == ma::jose::error::unsupported_algorithm);
 
     t.required_type.reset();
     t.max_lifetime.reset();
@@ -360,34 +362,34 @@ TEST_CASE_FIXTURE(fixture, "J25, J26: duplicate names and non-object headers or 
 {
     auto const payload = json::serialize(claims());
     CHECK(error_of(sign_raw(hs, R"({"alg":"HS256","kid":"hs","alg":"none"})", payload))
-          == ma::jose_error::duplicate_json_member);
+          == ma::jose::error::duplicate_json_member);
     CHECK(error_of(sign_raw(hs, header_hs, R"({"iss":"https://hs-issuer.test","iss":"x"})"))
-          == ma::jose_error::duplicate_json_member);
-    CHECK(error_of(sign_raw(hs, R"(["HS256"])", payload)) == ma::jose_error::not_a_json_object);
-    CHECK(error_of(sign_raw(hs, R"("HS256")", payload)) == ma::jose_error::not_a_json_object);
-    CHECK(error_of(sign_raw(hs, header_hs, R"([1,2])")) == ma::jose_error::not_a_json_object);
-    CHECK(error_of(sign_raw(hs, header_hs, "\xef\xbb\xbf{}")) == ma::jose_error::invalid_json);
-    CHECK(error_of(sign_raw(hs, header_hs, "{\"sub\":\"\xc0\xaf\"}")) == ma::jose_error::invalid_json);
-    CHECK(error_of(sign_raw(hs, R"({"kid":"hs"})", payload)) == ma::jose_error::missing_algorithm);
-    CHECK(error_of(sign_raw(hs, R"({"alg":"HS256","kid":5})", payload)) == ma::jose_error::invalid_header_parameter);
+          == ma::jose::error::duplicate_json_member);
+    CHECK(error_of(sign_raw(hs, R"(["HS256"])", payload)) == ma::jose::error::not_a_json_object);
+    CHECK(error_of(sign_raw(hs, R"("HS256")", payload)) == ma::jose::error::not_a_json_object);
+    CHECK(error_of(sign_raw(hs, header_hs, R"([1,2])")) == ma::jose::error::not_a_json_object);
+    CHECK(error_of(sign_raw(hs, header_hs, "\xef\xbb\xbf{}")) == ma::jose::error::invalid_json);
+    CHECK(error_of(sign_raw(hs, header_hs, "{\"sub\":\"\xc0\xaf\"}")) == ma::jose::error::invalid_json);
+    CHECK(error_of(sign_raw(hs, R"({"kid":"hs"})", payload)) == ma::jose::error::missing_algorithm);
+    CHECK(error_of(sign_raw(hs, R"({"alg":"HS256","kid":5})", payload)) == ma::jose::error::invalid_header_parameter);
 }
 
 TEST_CASE_FIXTURE(fixture, "J27: huge tokens, deep nesting and huge signatures are refused fast")
 {
-    CHECK(error_of(std::string(1024 * 1024, 'A')) == ma::jose_error::token_too_large);
+    CHECK(error_of(std::string(1024 * 1024, 'A')) == ma::jose::error::token_too_large);
     auto deep = std::string(R"({"iss":"https://issuer.test","x":)") + std::string(1000, '[')
         + std::string(1000, ']') + "}";
-    CHECK(error_of(sign_raw(hs, header_hs, deep)) == ma::jose_error::json_too_deep);
+    CHECK(error_of(sign_raw(hs, header_hs, deep)) == ma::jose::error::json_too_deep);
     auto const t = token(es);
     auto const huge_signature = t.substr(0, t.rfind('.') + 1) + std::string(21830, 'A');
-    CHECK(error_of(huge_signature) == ma::jose_error::token_too_large);
+    CHECK(error_of(huge_signature) == ma::jose::error::token_too_large);
 
     ma::validation::token_validator_options roomy;
     roomy.limits.max_token_bytes = 64 * 1024;
     ma::validation::basic_token_validator<ma::manual_clock_ref> v({make_issuer({es})}, roomy, nullptr, ma::manual_clock_ref(clock));
-    CHECK(v.validate(huge_signature).error() == ma::jose_error::invalid_signature_length);
+    CHECK(v.validate(huge_signature).error() == ma::jose::error::invalid_signature_length);
     auto const big_header = b64(R"({"alg":"ES256","pad":")" + std::string(2000, 'x') + "\"}");
-    CHECK(v.validate(big_header + t.substr(t.find('.'))).error() == ma::jose_error::header_too_large);
+    CHECK(v.validate(big_header + t.substr(t.find('.'))).error() == ma::jose::error::header_too_large);
 }
 
 TEST_CASE_FIXTURE(fixture, "J31: algorithm names are case-sensitive")
@@ -397,7 +399,7 @@ TEST_CASE_FIXTURE(fixture, "J31: algorithm names are case-sensitive")
     {
         CAPTURE(alg);
         auto header = json::object{{"alg", alg}, {"kid", "hs"}};
-        CHECK(error_of(sign_raw(hs, json::serialize(header), payload)) == ma::jose_error::unsupported_algorithm);
+        CHECK(error_of(sign_raw(hs, json::serialize(header), payload)) == ma::jose::error::unsupported_algorithm);
     }
 }
 
@@ -411,15 +413,15 @@ TEST_CASE_FIXTURE(fixture, "J32: a token signed by another key of the same type 
             : alg == jose::algorithm::eddsa            ? "ed"
                                                        : "rs";
         auto const other = jose::key::generate(alg, kid).value();
-        CHECK(error_of(token(other)) == ma::jose_error::signature_mismatch);
+        CHECK(error_of(token(other)) == ma::jose::error::signature_mismatch);
     }
     // One flipped bit in the payload breaks the signature too.
     auto t = token(ed);
     auto const dot = t.find('.') + 3;
     t[dot] = t[dot] == 'A' ? 'B' : 'A';
     auto const e = error_of(t);
-    CHECK((e == ma::jose_error::signature_mismatch || e == ma::jose_error::invalid_json
-           || e == ma::jose_error::invalid_base64url));
+    CHECK((e == ma::jose::error::signature_mismatch || e == ma::jose::error::invalid_json
+           || e == ma::jose::error::invalid_base64url));
 }
 
 TEST_CASE_FIXTURE(fixture, "a seen token is served from the cache, yet expiry and revocation apply at once")
@@ -433,12 +435,12 @@ TEST_CASE_FIXTURE(fixture, "a seen token is served from the cache, yet expiry an
     CHECK(validator.cache().stats().hits == 1);
 
     REQUIRE(store->revoke("jti-1"));
-    CHECK(error_of(t) == ma::token_error::token_revoked);
+    CHECK(error_of(t) == ma::validation::error::token_revoked);
     CHECK(store->erase_revocation("jti-1"));
     CHECK(error_of(t) == std::error_code{});
 
     clock.advance(661s);
-    CHECK(error_of(t) == ma::token_error::token_expired);
+    CHECK(error_of(t) == ma::validation::error::token_expired);
 }
 
 TEST_CASE_FIXTURE(fixture, "key rotation: a removed key stops verifying at once, cached or not")
@@ -447,7 +449,7 @@ TEST_CASE_FIXTURE(fixture, "key rotation: a removed key stops verifying at once,
     CHECK(validator.validate(old_token));
     auto const next = jose::key::generate(jose::algorithm::es256, "es2").value();
     validator.set_issuer_keys(issuer, jose::key_set::from_keys({next}).value());
-    CHECK(error_of(old_token) == ma::jose_error::unknown_key);
+    CHECK(error_of(old_token) == ma::jose::error::unknown_key);
     CHECK(validator.validate(token(next)));
     CHECK_THROWS_AS(validator.set_issuer_keys("https://nobody.test", jose::key_set::from_keys({next}).value()),
                     ma::configuration_error);
@@ -458,13 +460,13 @@ TEST_CASE_FIXTURE(fixture, "issuer keys reload from a JWKS text; a bad or empty 
     auto const next = jose::key::generate(jose::algorithm::eddsa, "file-key").value();
     REQUIRE(validator.set_issuer_jwks(issuer, json::serialize(jose::key_set::from_keys({next}).value().to_public_jwks())));
     CHECK(validator.validate(token(next)));
-    CHECK(error_of(token(es)) == ma::jose_error::unknown_key);
+    CHECK(error_of(token(es)) == ma::jose::error::unknown_key);
     for(std::string_view bad_jwks : {R"({"keys":[)", R"({"keys":[]})", "[]"})
     {
         CAPTURE(bad_jwks);
         auto bad = validator.set_issuer_jwks(issuer, bad_jwks);
         REQUIRE(bad.has_error());
-        CHECK(bad.error() == ma::key_error::invalid_jwks);
+        CHECK(bad.error() == ma::jose::key_error::invalid_jwks);
         CHECK(validator.validate(token(next)));
     }
     CHECK_THROWS_AS((void)validator.set_issuer_jwks("https://nobody.test", R"({"keys":[]})"), ma::configuration_error);
@@ -496,29 +498,29 @@ TEST_CASE_FIXTURE(fixture, "API keys validate through the store; deactivation, d
     CHECK(validator.validate(secret)); // cached
 
     REQUIRE(store->set_active("key-1", false));
-    CHECK(error_of(secret) == ma::token_error::token_inactive);
+    CHECK(error_of(secret) == ma::validation::error::token_inactive);
     REQUIRE(store->set_active("key-1", true));
     CHECK(error_of(secret) == std::error_code{});
     REQUIRE(store->revoke("key-1"));
-    CHECK(error_of(secret) == ma::token_error::token_revoked);
+    CHECK(error_of(secret) == ma::validation::error::token_revoked);
     REQUIRE(store->erase_revocation("key-1"));
     clock.advance(1h);
-    CHECK(error_of(secret) == ma::token_error::token_expired);
+    CHECK(error_of(secret) == ma::validation::error::token_expired);
     REQUIRE(store->erase("key-1"));
-    CHECK(error_of(secret) == ma::token_error::unknown_api_key);
+    CHECK(error_of(secret) == ma::validation::error::unknown_api_key);
 
-    CHECK(error_of(ma::validation::generate_api_key().value()) == ma::token_error::unknown_api_key);
-    CHECK(error_of(secret.substr(0, secret.size() - 1)) == ma::token_error::malformed_api_key);
-    CHECK(validator.validate_api_key("not-a-key").error() == ma::token_error::malformed_api_key);
-    CHECK(validator.validate_jwt(secret).error() == ma::jose_error::malformed_compact_serialization);
+    CHECK(error_of(ma::validation::generate_api_key().value()) == ma::validation::error::unknown_api_key);
+    CHECK(error_of(secret.substr(0, secret.size() - 1)) == ma::validation::error::malformed_api_key);
+    CHECK(validator.validate_api_key("not-a-key").error() == ma::validation::error::malformed_api_key);
+    CHECK(validator.validate_jwt(secret).error() == ma::jose::error::malformed_compact_serialization);
 }
 
 TEST_CASE("without a store, API keys are unknown")
 {
     ma::validation::TokenValidator v({});
-    CHECK(v.validate(ma::validation::generate_api_key().value()).error() == ma::token_error::unknown_api_key);
-    CHECK(v.validate("a.b.c").error() == ma::jose_error::invalid_base64url);
-    CHECK(v.validate("e30.e30.c2ln").error() == ma::jose_error::missing_algorithm);
+    CHECK(v.validate(ma::validation::generate_api_key().value()).error() == ma::validation::error::unknown_api_key);
+    CHECK(v.validate("a.b.c").error() == ma::jose::error::invalid_base64url);
+    CHECK(v.validate("e30.e30.c2ln").error() == ma::jose::error::missing_algorithm);
 }
 
 TEST_CASE("bad configuration throws, naming the field")
@@ -651,8 +653,8 @@ TEST_CASE("F1: a token verified with a key retired during its check is never ser
     // sees k2 only. Before the fix, the three later calls were cache hits.
     REQUIRE(seen.size() == 4);
     CHECK(seen[0] == "accepted");
-    auto const unknown = std::string(make_error_code(ma::jose_error::unknown_key).category().name()) + ":"
-                       + std::to_string(make_error_code(ma::jose_error::unknown_key).value());
+    auto const unknown = std::string(make_error_code(ma::jose::error::unknown_key).category().name()) + ":"
+                       + std::to_string(make_error_code(ma::jose::error::unknown_key).value());
     for(std::size_t i = 1; i < seen.size(); ++i)
         CHECK(seen[i] == unknown);
     CHECK(validator.cache().stats().hits == 0);
@@ -683,7 +685,7 @@ TEST_CASE("F11: reloading an alg-less JWKS takes the issuer's one algorithm, as 
     CHECK(validator.validate(jose::sign_compact_jws(json::serialize(claims), next).value()));
     auto const old = validator.validate(jose::sign_compact_jws(json::serialize(claims), first).value());
     REQUIRE(old.has_error());
-    CHECK(old.error() == ma::jose_error::unknown_key);
+    CHECK(old.error() == ma::jose::error::unknown_key);
 }
 
 TEST_CASE("F12: claims() of a token accepted under a deeper max_json_depth does not throw")

@@ -19,6 +19,7 @@
 // A segment whose decoded value is "." or ".." is rejected.
 
 #include <modelauth/error.hpp>
+#include <modelauth/router/error.hpp>
 
 #include <array>
 #include <cstddef>
@@ -102,38 +103,38 @@ constexpr int hex_value(char c) noexcept
 }
 
 // The fault of a raw byte that is not allowed in a segment.
-constexpr router_error raw_char_error(char_kind k) noexcept
+constexpr router::error raw_char_error(char_kind k) noexcept
 {
     switch(k)
     {
-    case char_kind::backslash: return router_error::backslash;
-    case char_kind::control: return router_error::control_character;
-    case char_kind::non_ascii: return router_error::non_ascii;
+    case char_kind::backslash: return router::error::backslash;
+    case char_kind::control: return router::error::control_character;
+    case char_kind::non_ascii: return router::error::non_ascii;
     case char_kind::hash:
-    case char_kind::question: return router_error::encoded_delimiter;
-    default: return router_error::invalid_character;
+    case char_kind::question: return router::error::encoded_delimiter;
+    default: return router::error::invalid_character;
     }
 }
 
-// The fault of a percent-escape decoding to the byte `d`; router_error{}
+// The fault of a percent-escape decoding to the byte `d`; router::error{}
 // (zero, no fault) when `d` is unreserved.
-constexpr router_error escape_error(unsigned char d) noexcept
+constexpr router::error escape_error(unsigned char d) noexcept
 {
     switch(d)
     {
-    case '/': return router_error::percent_encoded_slash;
-    case '\\': return router_error::backslash;
-    case '%': return router_error::percent_encoded_percent;
+    case '/': return router::error::percent_encoded_slash;
+    case '\\': return router::error::backslash;
+    case '%': return router::error::percent_encoded_percent;
     case '?':
-    case '#': return router_error::encoded_delimiter;
+    case '#': return router::error::encoded_delimiter;
     default: break;
     }
     switch(classify_char(d))
     {
-    case char_kind::unreserved: return router_error{};
-    case char_kind::control: return router_error::control_character;
-    case char_kind::non_ascii: return router_error::non_ascii;
-    default: return router_error::invalid_character;
+    case char_kind::unreserved: return router::error{};
+    case char_kind::control: return router::error::control_character;
+    case char_kind::non_ascii: return router::error::non_ascii;
+    default: return router::error::invalid_character;
     }
 }
 
@@ -157,9 +158,9 @@ inline bool is_dot_segment(char const* first, char const* last) noexcept
 }
 
 // Checks an absolute path (it must start with "/") against the grammar above.
-// Returns router_error{} if it conforms, else the first fault from the left.
+// Returns router::error{} if it conforms, else the first fault from the left.
 // Sets has_escapes when the path holds at least one (valid) percent-escape.
-inline router_error check_path(std::string_view path, bool& has_escapes) noexcept
+inline router::error check_path(std::string_view path, bool& has_escapes) noexcept
 {
     has_escapes = false;
     char const* p = path.data() + 1;
@@ -173,12 +174,12 @@ inline router_error check_path(std::string_view path, bool& has_escapes) noexcep
         {
             // U13: a "%" needs two hexadecimal digits (and "%2>" is not "%2e").
             if(end - p < 3)
-                return router_error::invalid_percent_escape;
+                return router::error::invalid_percent_escape;
             int const hi = hex_value(p[1]);
             int const lo = hex_value(p[2]);
             if(hi < 0 || lo < 0)
-                return router_error::invalid_percent_escape;
-            if(auto const e = escape_error(static_cast<unsigned char>(hi * 16 + lo)); e != router_error{})
+                return router::error::invalid_percent_escape;
+            if(auto const e = escape_error(static_cast<unsigned char>(hi * 16 + lo)); e != router::error{})
                 return e;
             has_escapes = true;
             p += 3;
@@ -191,13 +192,13 @@ inline router_error check_path(std::string_view path, bool& has_escapes) noexcep
         {
             // Only the last segment may be empty: the path ends in "/".
             if(p == end)
-                return router_error{};
-            return router_error::empty_segment;
+                return router::error{};
+            return router::error::empty_segment;
         }
         if(p - segment <= 6 && is_dot_segment(segment, p))
-            return router_error::dot_segment;
+            return router::error::dot_segment;
         if(p == end)
-            return router_error{};
+            return router::error{};
         segment = ++p;
     }
 }

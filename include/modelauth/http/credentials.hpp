@@ -33,6 +33,7 @@
 */
 
 #include <modelauth/error.hpp>
+#include <modelauth/http/error.hpp>
 
 #include <boost/beast/http/message.hpp>
 
@@ -93,7 +94,7 @@ struct credential_options
     std::string query_parameter;
 
     /// The longest credential accepted, in bytes; a longer one fails with
-    /// `credential_error::credential_too_large` (H11).
+    /// `http::error::credential_too_large` (H11).
     std::size_t max_credential_bytes = 8 * 1024;
 };
 

@@ -39,6 +39,11 @@
 #include <modelauth/validation/principal.hpp>
 #include <modelauth/policy/scope_policy.hpp>
 #include <modelauth/validation/token_validator.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/router/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -85,15 +90,15 @@ using AuthContext = basic_auth_context<>;
 */
 struct guard_failure
 {
-    /// The fault: a `router_error`, `credential_error`, `jose_error`,
-    /// `token_error` or `policy_error`; never empty.
+    /// The fault: a `router::error`, `http::error`, `jose::error`,
+    /// `validation::error` or `policy::error`; never empty.
     std::error_code error;
 
-    /// For `policy_error::missing_scope`, the narrowest scope that would
+    /// For `policy::error::missing_scope`, the narrowest scope that would
     /// allow the request (the RFC 6750 `scope` attribute); empty otherwise.
     std::string required_scope;
 
-    /// For `router_error::missing_trailing_slash`, the `Location` of the 308
+    /// For `router::error::missing_trailing_slash`, the `Location` of the 308
     /// answer (the path with `/` appended, the query kept); empty otherwise.
     std::string location;
 };

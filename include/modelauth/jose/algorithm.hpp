@@ -16,6 +16,7 @@
 */
 
 #include <modelauth/error.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <array>
 #include <cstddef>
@@ -119,8 +120,8 @@ enum class algorithm_family : std::uint8_t
 
     `"EdDSA"` and `"Ed25519"` both name `algorithm::eddsa`.
 
-    @return The algorithm, or `jose_error::algorithm_none` for `"none"` in
-    any letter case (J1), or `jose_error::unsupported_algorithm` for any other
+    @return The algorithm, or `jose::error::algorithm_none` for `"none"` in
+    any letter case (J1), or `jose::error::unsupported_algorithm` for any other
     name, including case variants of supported ones (`"hs256"`, `"Rs256"`).
 
     Complexity: constant (names are at most a few bytes long).

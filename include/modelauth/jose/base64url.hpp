@@ -13,12 +13,13 @@
     The decoder accepts exactly one spelling of every byte string: the
     alphabet `A-Z a-z 0-9 - _`, no `=` padding, no white space, a length that
     is not 1 modulo 4, and zero bits in the unused low bits of the last
-    character. Anything else is `jose_error::invalid_base64url` (J17): a token
+    character. Anything else is `jose::error::invalid_base64url` (J17): a token
     has one encoding, so a cache or a replay check keyed on its text cannot be
     fooled by an alternative spelling.
 */
 
 #include <modelauth/error.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <cstddef>
 #include <string>
@@ -49,7 +50,7 @@ namespace jose {
 
 /** Decodes `in` into `out`, which has room for `out_capacity` bytes.
 
-    @return The number of bytes written, or `jose_error::invalid_base64url`
+    @return The number of bytes written, or `jose::error::invalid_base64url`
     if `in` is not strict base64url, or if `out_capacity` is smaller than
     `base64url_decoded_size(in.size())` (nothing useful is written then).
 
@@ -60,7 +61,7 @@ base64url_decode(std::string_view in, unsigned char* out, std::size_t out_capaci
 
 /** Decodes `in` into a new string of bytes.
 
-    @return The bytes, or `jose_error::invalid_base64url`.
+    @return The bytes, or `jose::error::invalid_base64url`.
     Complexity: linear. Exception safety: strong (may throw `std::bad_alloc`).
 */
 [[nodiscard]] inline result<std::string> base64url_decode(std::string_view in);

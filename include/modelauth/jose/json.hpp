@@ -23,6 +23,7 @@
 */
 
 #include <modelauth/error.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
@@ -44,8 +45,8 @@ inline constexpr std::size_t default_max_json_depth = 16;
     over a stack buffer, to parse without touching the heap).
     @param max_depth The deepest nesting accepted.
 
-    @return The value, or `jose_error::invalid_json` (syntax, UTF-8, trailing
-    data), `jose_error::json_too_deep`, or `jose_error::duplicate_json_member`.
+    @return The value, or `jose::error::invalid_json` (syntax, UTF-8, trailing
+    data), `jose::error::json_too_deep`, or `jose::error::duplicate_json_member`.
 
     Complexity: linear in `text.size()` (one parse, then one walk of the
     value to compare each object's member count with the text's).
@@ -58,7 +59,7 @@ inline constexpr std::size_t default_max_json_depth = 16;
 
 /** Parses `text` strictly and requires a JSON object.
 
-    @return As `parse_json_strict`, plus `jose_error::not_a_json_object` when
+    @return As `parse_json_strict`, plus `jose::error::not_a_json_object` when
     the document is valid JSON of another kind (J26).
 */
 [[nodiscard]] inline result<boost::json::object> parse_json_object_strict(

@@ -22,6 +22,7 @@
 #include <modelauth/error.hpp>
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/key_set.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <fstream>
 #include <optional>
@@ -34,7 +35,7 @@ namespace jose {
 
 /** Reads the text of a JWKS file, at most `key_set::max_jwks_size` bytes.
 
-    @return The text, or `key_error::invalid_jwks` when the file cannot be
+    @return The text, or `jose::key_error::invalid_jwks` when the file cannot be
     opened or read, or is too large. The error never contains the path's
     contents.
 
@@ -44,7 +45,7 @@ namespace jose {
 {
     std::ifstream file(path, std::ios::binary);
     if(! file)
-        return key_error::invalid_jwks;
+        return jose::key_error::invalid_jwks;
     std::string text;
     char buffer[16 * 1024];
     while(file)
@@ -52,10 +53,10 @@ namespace jose {
         file.read(buffer, sizeof buffer);
         text.append(buffer, static_cast<std::size_t>(file.gcount()));
         if(text.size() > key_set::max_jwks_size)
-            return key_error::invalid_jwks;
+            return jose::key_error::invalid_jwks;
     }
     if(file.bad())
-        return key_error::invalid_jwks;
+        return jose::key_error::invalid_jwks;
     return text;
 }
 

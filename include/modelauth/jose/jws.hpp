@@ -22,6 +22,7 @@
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/json.hpp>
 #include <modelauth/jose/key.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -67,11 +68,11 @@ struct compact_jws
 
     Checks the size and the structure only. Only the characters of base64url
     and `.` may appear in a token (RFC 7515 section 7.1, RFC 8725bis token
-    format): any other character is `jose_error::invalid_base64url` when its
+    format): any other character is `jose::error::invalid_base64url` when its
     part is decoded, which `parse_jws_header`, `verify_jws_signature` and the
     validator do for every part before trusting any of them.
 
-    @return The parts, or: `jose_error::token_too_large` (over
+    @return The parts, or: `jose::error::token_too_large` (over
     `limits.max_token_bytes`), `json_serialization_not_supported` (a JSON
     object, J18), `encrypted_token_not_supported` (five parts: a JWE, J3),
     `malformed_compact_serialization` (not three parts, or an empty header,
@@ -123,7 +124,7 @@ private:
 
 /** Decodes and checks the base64url protected header of a JWS.
 
-    @return The header, or: `jose_error::header_too_large`,
+    @return The header, or: `jose::error::header_too_large`,
     `invalid_base64url`, `invalid_json`, `json_too_deep`,
     `duplicate_json_member` (J25), `not_a_json_object` (J26),
     `missing_algorithm`, `algorithm_none` (J1), `unsupported_algorithm` (J31),
@@ -141,7 +142,7 @@ private:
     Does not look at the header: the caller has checked that the header's
     `alg` is `k.alg()`.
 
-    @return Nothing, or `jose_error::invalid_base64url`,
+    @return Nothing, or `jose::error::invalid_base64url`,
     `invalid_signature_length`, `signature_mismatch`.
 
     Complexity: one signature check. Exception safety: no-throw; the
@@ -153,7 +154,7 @@ private:
 
     The key is chosen by the caller, never by the token. The header's `alg`
     must be the key's algorithm (J4, J8, J9), else
-    `jose_error::key_algorithm_mismatch`.
+    `jose::error::key_algorithm_mismatch`.
 
     @return The payload bytes, or the first error of splitting, header
     parsing, the algorithm check, signature decoding or verification.
@@ -169,7 +170,7 @@ verify_compact_jws(std::string_view token, key const& k, jws_limits const& limit
     The header is `{"alg":...,"typ":...,"kid":...}` with `typ` and `kid`
     present only when not empty; `kid` defaults to the key's own.
 
-    @return The token, or `key_error::not_a_private_key` / `signing_failed`.
+    @return The token, or `jose::key_error::not_a_private_key` / `signing_failed`.
 
     Complexity: linear in the payload's length plus one signature.
     Exception safety: strong; throws only `std::bad_alloc`.

@@ -15,13 +15,14 @@
     once, at load: a key that loads is strong enough (J5, J6, J7), fits its
     algorithm (J4, J9) and verifies with nothing left to fetch or parse.
 
-    All cryptography is OpenSSL 3 EVP. Errors at load are `key_error`s
+    All cryptography is OpenSSL 3 EVP. Errors at load are `jose::key_error`s
     (configuration, never request input); errors of `verify` are
-    `jose_error`s. Messages never contain key material.
+    `jose::error`s. Messages never contain key material.
 */
 
 #include <modelauth/error.hpp>
 #include <modelauth/jose/algorithm.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -68,11 +69,11 @@ public:
         @param alg An HMAC algorithm.
         @param kid The key id, possibly empty.
 
-        @return The key, or `key_error::algorithm_key_mismatch` when `alg` is
+        @return The key, or `jose::key_error::algorithm_key_mismatch` when `alg` is
         not an HMAC algorithm or `secret` is public-key material (a PEM block,
         DER, base64 DER, an OpenSSH key line or a JSON object such as a JWK),
-        which no HMAC key may be made of (J4); `key_error::empty_key` for an
-        empty secret (J5); `key_error::weak_key` for a secret shorter than the
+        which no HMAC key may be made of (J4); `jose::key_error::empty_key` for an
+        empty secret (J5); `jose::key_error::weak_key` for a secret shorter than the
         hash, 32, 48 or 64 bytes (RFC 7518 section 3.2, J6).
 
         Complexity: linear in the size of the secret.
@@ -93,7 +94,7 @@ public:
         the algorithm for ES* (P-256, P-384, P-521, named, never explicit
         parameters), Ed25519 for EdDSA.
 
-        @return The key, or `key_error::invalid_pem` (not one well-formed key
+        @return The key, or `jose::key_error::invalid_pem` (not one well-formed key
         block, or a private key whose halves do not match),
         `algorithm_key_mismatch` (an HMAC algorithm, J4; another key type or
         curve, J9), `unsupported_key_type` (DSA, Ed448, RSA-PSS-only keys,
@@ -121,7 +122,7 @@ public:
         strict base64url (no padding) and, for EC and OKP, exactly the field
         size long. Unknown members are ignored.
 
-        @return The key, or `key_error::invalid_jwk` (a missing or mistyped
+        @return The key, or `jose::key_error::invalid_jwk` (a missing or mistyped
         member, bad base64url, wrong lengths, a point not on the curve,
         private and public members that do not match),
         `unsupported_key_type`, `unsupported_algorithm` (unknown or `none`
@@ -136,7 +137,7 @@ public:
 
     /** Makes a key from the JSON text of a JWK.
 
-        @return As the overload above, and `key_error::invalid_jwk` when the
+        @return As the overload above, and `jose::key_error::invalid_jwk` when the
         text is not one JSON object or is longer than 64 KiB.
     */
     [[nodiscard]] static result<key>
@@ -147,7 +148,7 @@ public:
         Ed25519 key pair for EdDSA, or `hash_size(alg)` random bytes from
         `RAND_bytes` for HS*.
 
-        @return The private key, or `key_error::key_generation_failed`.
+        @return The private key, or `jose::key_error::key_generation_failed`.
 
         Complexity: one key generation (RSA: tens of milliseconds).
         Exception safety: strong; throws only `std::bad_alloc`.
@@ -176,9 +177,9 @@ public:
         signature, `R || S` for ECDSA (never DER, J11), or the Ed25519
         signature.
 
-        @return Success, or `jose_error::empty_signature` (J2),
-        `jose_error::invalid_signature_length` (not exactly
-        `signature_size()` bytes, J11, J15), or `jose_error::signature_mismatch`
+        @return Success, or `jose::error::empty_signature` (J2),
+        `jose::error::invalid_signature_length` (not exactly
+        `signature_size()` bytes, J11, J15), or `jose::error::signature_mismatch`
         (J10, J13-J16, J32; also any OpenSSL failure: only a result of
         exactly 1 from OpenSSL is success, J29). HMAC tags are compared with
         `CRYPTO_memcmp` (J28).
@@ -201,7 +202,7 @@ public:
     /** Verifies a signature made with `token_alg`, the algorithm a token
         claims.
 
-        @return `jose_error::key_algorithm_mismatch` when `token_alg` is not
+        @return `jose::error::key_algorithm_mismatch` when `token_alg` is not
         the key's algorithm (J4, J8, J9); otherwise as `verify` above.
     */
     [[nodiscard]] result<void> verify(algorithm token_alg,
@@ -212,8 +213,8 @@ public:
 
         @return The raw signature of `signature_size()` bytes (ES*: `R || S`;
         PS*: salt of hash length, MGF1 with the same hash), or
-        `key_error::not_a_private_key` for a public key, or
-        `key_error::signing_failed`.
+        `jose::key_error::not_a_private_key` for a public key, or
+        `jose::key_error::signing_failed`.
 
         Complexity: linear in the input plus one signature.
         Exception safety: strong; throws only `std::bad_alloc`.
@@ -254,10 +255,10 @@ public:
         PEM is not encrypted; encrypting it would only move the secret to
         the passphrase.
 
-        @return The PEM text, or `key_error::not_a_private_key` for a public
+        @return The PEM text, or `jose::key_error::not_a_private_key` for a public
         key and for every HMAC key (a shared secret is never exported: it
         is configuration the caller already holds); or
-        `key_error::unsupported_key_type` when OpenSSL has no PKCS#8
+        `jose::key_error::unsupported_key_type` when OpenSSL has no PKCS#8
         encoder for it.
 
         Complexity: linear in the key size.

@@ -31,6 +31,7 @@
 #include <modelauth/error.hpp>
 #include <modelauth/jose/algorithm.hpp>
 #include <modelauth/jose/key.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -63,9 +64,9 @@ public:
 
     /** Makes a set of `keys`.
 
-        @return The set, or `key_error::duplicate_key_id` when two keys have
+        @return The set, or `jose::key_error::duplicate_key_id` when two keys have
         the same `kid` (two keys without a `kid` count as the same, J23), or
-        `key_error::mixed_key_set` when HMAC keys and public-key keys are
+        `jose::key_error::mixed_key_set` when HMAC keys and public-key keys are
         mixed (J23).
 
         Complexity: O(n log n). Exception safety: strong.
@@ -79,8 +80,8 @@ public:
         implements (see the file comment). A JWKS with no usable key makes
         an empty set, which verifies nothing.
 
-        @return The set, or `key_error::invalid_jwks` (not an object with a
-        `keys` array), `key_error::invalid_jwk` (an entry is not an object),
+        @return The set, or `jose::key_error::invalid_jwks` (not an object with a
+        `keys` array), `jose::key_error::invalid_jwk` (an entry is not an object),
         the first error of a signature key that does not load, or the errors
         of `from_keys`.
 
@@ -92,7 +93,7 @@ public:
 
     /** Makes a set from the JSON text of a JWKS.
 
-        @return As above, and `key_error::invalid_jwks` when the text is not
+        @return As above, and `jose::key_error::invalid_jwks` when the text is not
         JSON or is longer than `max_jwks_size`.
     */
     [[nodiscard]] static result<key_set>

@@ -54,6 +54,8 @@
 #include <modelauth/error.hpp>
 #include <modelauth/router/model_endpoint.hpp>
 #include <modelauth/validation/principal.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <boost/json/value.hpp>
 
@@ -137,7 +139,7 @@ struct route_descriptor
 
 /** The answer of `ScopePolicy::decide`: allow, or deny with a reason.
 
-    Converts to `true` when allowed. On denial `error()` is a `policy_error`
+    Converts to `true` when allowed. On denial `error()` is a `policy::error`
     (map it with `http_status` and `rfc6750_error`), and for
     `missing_scope` `required_scope()` spells the narrowest scope that would
     allow the request, ready for the RFC 6750 `scope` attribute.
@@ -153,7 +155,7 @@ class policy_decision
 public:
     /// A denial (`missing_scope`, no required scope): default deny.
     policy_decision() noexcept
-        : error_(make_error_code(policy_error::missing_scope))
+        : error_(make_error_code(policy::error::missing_scope))
     {
     }
 
@@ -177,7 +179,7 @@ public:
         return allowed();
     }
 
-    /// Why it is denied (a `policy_error`); empty when allowed.
+    /// Why it is denied (a `policy::error`); empty when allowed.
     [[nodiscard]] std::error_code error() const noexcept
     {
         return error_;
@@ -198,7 +200,7 @@ public:
     [[nodiscard]] std::string required_scope() const;
 
     /// Makes a denial without a required scope.
-    static policy_decision deny(policy_error e) noexcept
+    static policy_decision deny(policy::error e) noexcept
     {
         policy_decision d;
         d.error_ = make_error_code(e);
@@ -211,7 +213,7 @@ public:
     static policy_decision missing_scope(std::string_view action,
         std::string_view piece0 = {}, std::string_view piece1 = {}, std::string_view piece2 = {}) noexcept
     {
-        policy_decision d = deny(policy_error::missing_scope);
+        policy_decision d = deny(policy::error::missing_scope);
         d.scope_pieces_ = {action, piece0, piece1, piece2};
         return d;
     }
@@ -278,7 +280,7 @@ private:
     A decision, in this order:
     1. `inactive` (401) if the principal's token class is disabled in this
        policy (`builder::disable_class`). The token store refuses
-       deactivated tokens already at validation (`token_error::token_inactive`);
+       deactivated tokens already at validation (`validation::error::token_inactive`);
        this is the policy's way to switch a whole kind of credential off
        (e.g. personal API keys) without touching the validator.
     2. `class_forbidden` (403) for a manager token anywhere but an IAM route

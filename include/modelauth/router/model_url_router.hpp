@@ -24,7 +24,7 @@
     auto endpoint = router.match(*target);
     if(! endpoint)
     {
-        if(endpoint.error() == modelauth::router_error::missing_trailing_slash)
+        if(endpoint.error() == modelauth::router::error::missing_trailing_slash)
             return redirect_308(target->redirect_location());
         return reject(endpoint.error());                 // 400 / 404
     }
@@ -38,6 +38,7 @@
 #include <modelauth/router/model_registry.hpp>
 #include <modelauth/router/query_view.hpp>
 #include <modelauth/router/request_target.hpp>
+#include <modelauth/router/error.hpp>
 
 #include <cstddef>
 #include <cstdint>

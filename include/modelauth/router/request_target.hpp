@@ -18,6 +18,7 @@
 
 #include <modelauth/error.hpp>
 #include <modelauth/router/query_view.hpp>
+#include <modelauth/router/error.hpp>
 
 #include <cstddef>
 #include <string>
@@ -129,7 +130,7 @@ public:
         return target_[path_size_ - 1] == '/';
     }
 
-    /** The `Location` for the 308 answer to `router_error::missing_trailing_slash`:
+    /** The `Location` for the 308 answer to `router::error::missing_trailing_slash`:
         the path, then `/`, then `?` and the query exactly as received if the
         target had them.
 

@@ -30,6 +30,8 @@
 */
 
 #include <modelauth/error.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <cstddef>
 #include <filesystem>
@@ -92,13 +94,13 @@ api_key_file_path(api_key_source_options const& options);
     never the key) is written to the output stream.
 
     @return The key, or
-    - `credential_error::missing_credentials` if no source has one (the
+    - `http::error::missing_credentials` if no source has one (the
       variable unset or blank, the file missing, unreadable or with a blank
       first line, the prompt off or answered with a blank line);
-    - `credential_error::credential_too_large` if the first source that has
+    - `http::error::credential_too_large` if the first source that has
       a key holds more than `max_api_key_bytes` bytes (for the file and the
       prompt, a line over twice that is not read to its end);
-    - `token_error::malformed_api_key` if that key holds a byte outside
+    - `validation::error::malformed_api_key` if that key holds a byte outside
       visible ASCII.
 
     Complexity: linear in what it reads. Exception safety: strong, apart
@@ -126,9 +128,9 @@ api_key_file_path(api_key_source_options const& options);
     level with mode 0700.
 
     @return Nothing, or
-    - `credential_error::missing_credentials` if `key` is empty,
-      `credential_error::credential_too_large` if it is longer than
-      `max_api_key_bytes`, `token_error::malformed_api_key` if it holds a
+    - `http::error::missing_credentials` if `key` is empty,
+      `http::error::credential_too_large` if it is longer than
+      `max_api_key_bytes`, `validation::error::malformed_api_key` if it holds a
       byte outside visible ASCII (nothing is written then);
     - the system's error (compare with `std::errc`) if the directory or the
       file cannot be created, written or renamed; the temporary file is

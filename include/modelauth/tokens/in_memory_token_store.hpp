@@ -13,6 +13,7 @@
 */
 
 #include <modelauth/tokens/managed_token_store.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -33,7 +34,7 @@ namespace tokens {
     token or a revocation changed. A write therefore costs time linear in
     the size of the tables it touches, which suits stores that change far
     less often than they are read. Mutations never fail for lack of
-    storage: `lifecycle_error::storage_failure` never comes from this store.
+    storage: `tokens::error::storage_failure` never comes from this store.
 
     Thread safety: safe to share between threads.
 */

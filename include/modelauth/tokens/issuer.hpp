@@ -46,6 +46,8 @@
 #include <modelauth/jose/key_set.hpp>
 #include <modelauth/validation/principal.hpp>
 #include <modelauth/validation/trusted_issuer.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -223,7 +225,7 @@ public:
 
     /** Makes an issuer with a freshly generated key of `options.alg`.
 
-        @return The issuer, or `key_error::key_generation_failed`.
+        @return The issuer, or `jose::key_error::key_generation_failed`.
         @throws configuration_error as the constructor.
     */
     [[nodiscard]] static result<token_issuer>
@@ -235,16 +237,16 @@ public:
 
         Retired keys whose time has passed are dropped.
 
-        @return The issuer, or `lifecycle_error::storage_failure` (the file
+        @return The issuer, or `tokens::error::storage_failure` (the file
         cannot be opened or read, or does not exist);
-        `key_error::invalid_pem` (not a key file: not strict JSON, larger
+        `jose::key_error::invalid_pem` (not a key file: not strict JSON, larger
         than 1 MiB, a member missing or of the wrong type, or a PEM block
-        that does not parse); `key_error::unsupported_algorithm` (an unknown
-        `alg`); `key_error::algorithm_key_mismatch` (a key of another
+        that does not parse); `jose::key_error::unsupported_algorithm` (an unknown
+        `alg`); `jose::key_error::algorithm_key_mismatch` (a key of another
         algorithm than `options.alg`: changing the algorithm takes a new
         key file, and the tokens signed before are no longer accepted);
-        `key_error::not_a_private_key`;
-        `key_error::duplicate_key_id`; or the errors of `jose::key::from_pem`.
+        `jose::key_error::not_a_private_key`;
+        `jose::key_error::duplicate_key_id`; or the errors of `jose::key::from_pem`.
         @throws configuration_error as the constructor, for `options` and
         `retain_old_keys`.
     */
@@ -280,12 +282,12 @@ public:
         `typ` (when the options have one), `kid`.
 
         @return The token and its `jti` and times, or
-        `lifecycle_error::invalid_request_body` (empty subject, a scope
+        `tokens::error::invalid_request_body` (empty subject, a scope
         that is not a scope-token, a class that is not an enumerator, an
-        extra claim naming a registered one), `lifecycle_error::invalid_ttl`
+        extra claim naming a registered one), `tokens::error::invalid_ttl`
         (lifetime not positive or longer than `retain_old_keys()`),
-        `lifecycle_error::random_failure` (no random `jti`), or
-        `key_error::signing_failed`.
+        `tokens::error::random_failure` (no random `jti`), or
+        `jose::key_error::signing_failed`.
 
         Complexity: linear in the claims plus one signature.
         Exception safety: strong; throws only `std::bad_alloc`.
@@ -296,9 +298,9 @@ public:
     /** Makes `next` the signing key; the current key is retired and stays
         published until `now + retain_old_keys()`. Also prunes.
 
-        @return Nothing, or `key_error::not_a_private_key`,
-        `key_error::algorithm_key_mismatch` (`next` is not bound to
-        `options().alg`), `key_error::duplicate_key_id` (`next` has the
+        @return Nothing, or `jose::key_error::not_a_private_key`,
+        `jose::key_error::algorithm_key_mismatch` (`next` is not bound to
+        `options().alg`), `jose::key_error::duplicate_key_id` (`next` has the
         `kid` of a key still published). On error nothing changes.
 
         Complexity: one key load (the public half), linear in the number of
@@ -309,7 +311,7 @@ public:
 
     /** Rotates to a freshly generated key of `options().alg`.
 
-        @return As above, or `key_error::key_generation_failed`.
+        @return As above, or `jose::key_error::key_generation_failed`.
     */
     [[nodiscard]] result<void> rotate();
 
@@ -368,10 +370,10 @@ public:
         a torn one. The file holds the private keys: keep its directory
         private too.
 
-        @return Nothing, or `lifecycle_error::storage_failure` (nothing
+        @return Nothing, or `tokens::error::storage_failure` (nothing
         could be written, synced or renamed; `file` is unchanged unless only
-        the directory sync failed), `lifecycle_error::random_failure`, or
-        `key_error::unsupported_key_type` (a key made from a JWK, which
+        the directory sync failed), `tokens::error::random_failure`, or
+        `jose::key_error::unsupported_key_type` (a key made from a JWK, which
         cannot be exported; see `jose::key::private_pem`).
         Thread safety: takes no lock, and concurrent saves to one file
         each write a whole file; but the last rename wins, which may be a

@@ -22,7 +22,7 @@
     A mutation is appended with `write(2)` and made durable with `fsync(2)`
     *before* it is published in memory: a change a caller was told succeeded
     survives a crash, and a change whose write or fsync failed
-    (`lifecycle_error::storage_failure`) is not seen by anyone. Opening
+    (`tokens::error::storage_failure`) is not seen by anyone. Opening
     replays every line: a last line without its newline (a crash in the
     middle of a write) is dropped and truncated away; any other bad line
     refuses to open, naming the file and the line.
@@ -43,7 +43,7 @@
     Because a line is read back exactly as it will be replayed, the state in
     memory always equals the state a restart rebuilds: times are kept to
     whole seconds (rounded down), and text that is not valid UTF-8 (a token
-    name, say) is refused with `lifecycle_error::invalid_request_body`.
+    name, say) is refused with `tokens::error::invalid_request_body`.
 
     POSIX file I/O; Linux only.
 */
@@ -54,6 +54,7 @@
 
 #include <modelauth/jose/json.hpp>
 #include <modelauth/tokens/managed_token_store.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -137,7 +138,7 @@ class file_journal;
     After a failed fsync the kernel may have dropped the written pages, so the
     journal can no longer be trusted to match memory: the store is then
     unhealthy (`healthy()` false) and refuses every further change with
-    `lifecycle_error::storage_failure` until `compact()` succeeds (which
+    `tokens::error::storage_failure` until `compact()` succeeds (which
     rewrites the journal from memory) or the store is reopened; except that
     a revocation, a deletion, a deactivation or a family revocation still
     takes effect in memory at once (fail closed) and answers
@@ -172,7 +173,7 @@ public:
         \"hash\" is missing or not a digest"`. It never contains token
         data.
 
-        @return The store, or `lifecycle_error::storage_failure` if the
+        @return The store, or `tokens::error::storage_failure` if the
         directory or the journal cannot be created, read, locked or written,
         or the journal holds a bad line.
 
@@ -210,7 +211,7 @@ public:
         `<state_dir>/tokens.journal.tmp`, fsync, rename over the journal,
         fsync of the directory. Writers wait meanwhile; readers do not.
 
-        @return Nothing, or `lifecycle_error::storage_failure` (the journal
+        @return Nothing, or `tokens::error::storage_failure` (the journal
         is then the one before, unchanged, unless only the final fsync of
         the directory failed: see the class comment).
 
@@ -943,10 +944,10 @@ public:
         std::string why;
         auto read_back = read_op_line(std::string_view(staged_).substr(0, staged_.size() - 1), why);
         if(! read_back) // e.g. a name that is not valid UTF-8
-            return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            return make_lifecycle_error(tokens::error::invalid_request_body);
         op = std::move(*read_back);
         if(poisoned_.load(std::memory_order_relaxed))
-            return make_lifecycle_error(lifecycle_error::storage_failure);
+            return make_lifecycle_error(tokens::error::storage_failure);
         return {};
     }
 
@@ -1030,7 +1031,7 @@ public:
         {
             poisoned_.store(true, std::memory_order_relaxed);
             set_error(errno_text(dir_, "fsync", error));
-            return make_lifecycle_error(lifecycle_error::storage_failure);
+            return make_lifecycle_error(tokens::error::storage_failure);
         }
         poisoned_.store(false, std::memory_order_relaxed);
         return {};
@@ -1074,14 +1075,14 @@ private:
         set_error(std::move(text));
         if(::ftruncate(fd_.get(), static_cast<off_t>(size())) != 0 || poison)
             poisoned_.store(true, std::memory_order_relaxed);
-        return make_lifecycle_error(lifecycle_error::storage_failure);
+        return make_lifecycle_error(tokens::error::storage_failure);
     }
 
     result<void> fail_rewrite(std::string text, std::filesystem::path const& temporary)
     {
         set_error(std::move(text));
         ::unlink(temporary.c_str());
-        return make_lifecycle_error(lifecycle_error::storage_failure);
+        return make_lifecycle_error(tokens::error::storage_failure);
     }
 
     std::filesystem::path dir_;
@@ -1149,7 +1150,7 @@ inline result<std::shared_ptr<JournalTokenStore>> JournalTokenStore::open(
     auto const refuse = [why](std::string text) -> result<std::shared_ptr<JournalTokenStore>> {
         if(why)
             *why = std::move(text);
-        return store_detail::make_lifecycle_error(lifecycle_error::storage_failure);
+        return store_detail::make_lifecycle_error(tokens::error::storage_failure);
     };
 
     if(state_dir.empty())

@@ -10,7 +10,7 @@
 /** @file
     Throttling of password guessing: failed logins are counted per account,
     and an account with too many recent failures is locked for a while
-    (`lifecycle_error::too_many_attempts`, HTTP 429 with `Retry-After`).
+    (`tokens::error::too_many_attempts`, HTTP 429 with `Retry-After`).
 
     A login handler takes an attempt before it verifies (`try_acquire`
     counts it as a failure at once, under the limiter's lock, so parallel
@@ -44,6 +44,7 @@
 #include <modelauth/validation/api_key.hpp>
 #include <modelauth/clock.hpp>
 #include <modelauth/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -110,7 +111,7 @@ public:
 
     /** Whether `account_key` may try to log in now.
 
-        @return Nothing, or `lifecycle_error::too_many_attempts` while the
+        @return Nothing, or `tokens::error::too_many_attempts` while the
         account is locked.
 
         Complexity: logarithmic in the accounts tracked, plus one SHA-256 of
@@ -124,7 +125,7 @@ public:
         more than `max_failures` attempts per window ever pass, however many
         run at once. Report a success with `record_success` or `refund`.
 
-        @return Nothing, or `lifecycle_error::too_many_attempts` while the
+        @return Nothing, or `tokens::error::too_many_attempts` while the
         key is locked (the attempt is not counted then).
 
         Complexity and exception safety: as `record_failure`.

@@ -18,7 +18,7 @@
     duplicates, existence) and its change happen under one write lock, so two
     concurrent requests can never both take the last permanent-token slot.
 
-    Every mutation returns `result<...>`: `lifecycle_error::storage_failure`
+    Every mutation returns `result<...>`: `tokens::error::storage_failure`
     when a persistent store could not make the change durable (nothing
     changed then), otherwise the precise fault. A mutation that finds nothing
     to change succeeds without changing anything.
@@ -44,6 +44,7 @@
 #include <modelauth/detail/snapshot.hpp>
 #include <modelauth/error.hpp>
 #include <modelauth/validation/token_store.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -111,21 +112,21 @@ struct token_filter
 struct insert_limits
 {
     /** The most permanent tokens of one (class, account, space); a permanent
-        token beyond it is refused with `lifecycle_error::permanent_token_quota`.
+        token beyond it is refused with `tokens::error::permanent_token_quota`.
         Empty: no limit. Temporary tokens never count.
     */
     std::optional<std::size_t> max_permanent;
 
     /** The most temporary tokens of one (class, account, space) that have
         not expired at the new token's `created`; a temporary token beyond it
-        is refused with `lifecycle_error::token_quota`. Empty: no limit.
+        is refused with `tokens::error::token_quota`. Empty: no limit.
         Permanent tokens never count.
     */
     std::optional<std::size_t> max_temporary = std::nullopt;
 
     /** The most tokens of class `instance` bound to one instance that have
         not expired at the new token's `created`, permanent or not; an
-        instance token beyond it is refused with `lifecycle_error::token_quota`.
+        instance token beyond it is refused with `tokens::error::token_quota`.
         Empty: no limit.
     */
     std::optional<std::size_t> max_per_instance = std::nullopt;
@@ -147,7 +148,7 @@ struct family_limits
         `revoke_family`. An `add_family_access` of a new id into a full
         family, or a rotation of a family that holds this many ids still
         valid at the new record's `issued`, is refused with
-        `lifecycle_error::token_quota`: a live id is never forgotten. Ids
+        `tokens::error::token_quota`: a live id is never forgotten. Ids
         expired at a rotation's `issued` are dropped by the rotation, the
         others by `prune`. Empty: no limit.
     */
@@ -155,7 +156,7 @@ struct family_limits
 
     /** The most rotated refresh tokens one family remembers, to recognise
         their reuse. A rotation of a family that remembers this many
-        unexpired ones is refused with `lifecycle_error::token_quota` (the
+        unexpired ones is refused with `tokens::error::token_quota` (the
         user logs in again): a rotated token is never forgotten before it
         expires, so a thief cannot make the victim's token unknown by
         rotating often. Empty: no limit.
@@ -296,15 +297,15 @@ public:
     /** Adds `token`.
 
         @return Nothing, or
-        - `lifecycle_error::invalid_request_body` if its id is empty, its
+        - `tokens::error::invalid_request_body` if its id is empty, its
           digest is all zero, or it is `permanent` and has an expiry;
-        - `lifecycle_error::duplicate_token` if its id or digest is taken;
-        - `lifecycle_error::permanent_token_quota` if it is permanent and
+        - `tokens::error::duplicate_token` if its id or digest is taken;
+        - `tokens::error::permanent_token_quota` if it is permanent and
           `limits.max_permanent` permanent tokens of its class, account and
           space exist already;
-        - `lifecycle_error::token_quota` if `limits.max_temporary` or
+        - `tokens::error::token_quota` if `limits.max_temporary` or
           `limits.max_per_instance` is reached (see `insert_limits`);
-        - `lifecycle_error::storage_failure` if it could not be made durable.
+        - `tokens::error::storage_failure` if it could not be made durable.
 
         Complexity: linear in the number of tokens.
         Exception safety: strong.
@@ -343,11 +344,11 @@ public:
         effect in memory even when it cannot be made durable (see the file
         comment).
 
-        @return Nothing, or `lifecycle_error::token_not_found`,
-        `lifecycle_error::invalid_request_body` if `change` altered any other
+        @return Nothing, or `tokens::error::token_not_found`,
+        `tokens::error::invalid_request_body` if `change` altered any other
         member (id, digest, hint, owner, class, bindings, `permanent`,
         `created`) or gave a permanent token an expiry, or
-        `lifecycle_error::storage_failure`.
+        `tokens::error::storage_failure`.
 
         Complexity: linear in the number of tokens.
         Exception safety: strong; what `change` throws propagates and nothing
@@ -362,8 +363,8 @@ public:
     /** Activates or deactivates the token with `id`; an inactive token is
         refused by the validator at once.
 
-        @return Nothing, or `lifecycle_error::token_not_found` or
-        `lifecycle_error::storage_failure`.
+        @return Nothing, or `tokens::error::token_not_found` or
+        `tokens::error::storage_failure`.
 
         Complexity: linear in the number of tokens. Exception safety: strong.
     */
@@ -374,8 +375,8 @@ public:
 
     /** Deletes the token with `id`; it stops working at once.
 
-        @return Nothing, or `lifecycle_error::token_not_found` or
-        `lifecycle_error::storage_failure`.
+        @return Nothing, or `tokens::error::token_not_found` or
+        `tokens::error::storage_failure`.
 
         Complexity: linear in the number of tokens. Exception safety: strong.
     */
@@ -384,7 +385,7 @@ public:
     /** Deletes every token that `filter` matches (an empty filter matches
         all of them).
 
-        @return How many were deleted, or `lifecycle_error::storage_failure`.
+        @return How many were deleted, or `tokens::error::storage_failure`.
 
         Complexity: linear in the number of tokens. Exception safety: strong.
     */
@@ -400,8 +401,8 @@ public:
         i.e. its `exp` plus the validator's leeway. Empty: never. Revoking an
         id again keeps the later of the two.
 
-        @return Nothing, or `lifecycle_error::invalid_request_body` if `jti`
-        is empty, or `lifecycle_error::storage_failure`.
+        @return Nothing, or `tokens::error::invalid_request_body` if `jti`
+        is empty, or `tokens::error::storage_failure`.
 
         Complexity: linear in the number of revocations. Exception safety: strong.
     */
@@ -413,8 +414,8 @@ public:
 
     /** Forgets the revocation of `jti`.
 
-        @return Nothing, or `lifecycle_error::token_not_found` if it is not
-        revoked, or `lifecycle_error::storage_failure`.
+        @return Nothing, or `tokens::error::token_not_found` if it is not
+        revoked, or `tokens::error::storage_failure`.
 
         Complexity: linear in the number of revocations. Exception safety: strong.
     */
@@ -429,7 +430,7 @@ public:
         family with none left), and remembered family access ids whose
         expiry is `now` or before.
 
-        @return How many entries were dropped, or `lifecycle_error::storage_failure`.
+        @return How many entries were dropped, or `tokens::error::storage_failure`.
 
         Complexity: linear in the size of the store. Exception safety: strong.
     */
@@ -441,9 +442,9 @@ public:
         `rotated` is only remembered for reuse detection, as a rotation
         leaves it.
 
-        @return Nothing, or `lifecycle_error::invalid_request_body` (empty id
-        or family, all-zero digest), `lifecycle_error::duplicate_token` (id or
-        digest taken) or `lifecycle_error::storage_failure`.
+        @return Nothing, or `tokens::error::invalid_request_body` (empty id
+        or family, all-zero digest), `tokens::error::duplicate_token` (id or
+        digest taken) or `tokens::error::storage_failure`.
 
         Complexity: linear in the number of refresh tokens. Exception safety: strong.
     */
@@ -459,18 +460,18 @@ public:
         records that expired by `next.issued` are forgotten.
 
         @return Nothing, or
-        - `lifecycle_error::invalid_refresh_token` if there is no record `old_id`;
-        - `lifecycle_error::refresh_token_reused` if it is rotated already
+        - `tokens::error::invalid_refresh_token` if there is no record `old_id`;
+        - `tokens::error::refresh_token_reused` if it is rotated already
           (the caller then revokes the family);
-        - `lifecycle_error::invalid_request_body` if `next` is not of the
+        - `tokens::error::invalid_request_body` if `next` is not of the
           same family, is marked rotated, or has an empty id or an all-zero
           digest;
-        - `lifecycle_error::duplicate_token` if `next`'s id or digest is taken;
-        - `lifecycle_error::token_quota` if the family holds
+        - `tokens::error::duplicate_token` if `next`'s id or digest is taken;
+        - `tokens::error::token_quota` if the family holds
           `limits.max_tokens_per_family` ids, or remembers
           `limits.max_rotated_per_family` rotated records, still valid at
           `next.issued`;
-        - `lifecycle_error::storage_failure`.
+        - `tokens::error::storage_failure`.
 
         Complexity: linear in the number of refresh tokens. Exception safety: strong.
     */
@@ -489,8 +490,8 @@ public:
         @return How many refresh tokens (live and remembered rotated ones)
         were deleted (0 for an unknown
         family, whose `jtis_to_revoke` are revoked all the same), or
-        `lifecycle_error::invalid_request_body` if an id of `jtis_to_revoke`
-        is empty, or `lifecycle_error::storage_failure`.
+        `tokens::error::invalid_request_body` if an id of `jtis_to_revoke`
+        is empty, or `tokens::error::storage_failure`.
 
         Complexity: linear in the size of the store. Exception safety: strong.
     */
@@ -508,11 +509,11 @@ public:
         beyond `limits.max_tokens_per_family` is refused rather than an older
         one forgotten.
 
-        @return Nothing, or `lifecycle_error::invalid_refresh_token` if the
+        @return Nothing, or `tokens::error::invalid_refresh_token` if the
         family has no refresh token (it was revoked, or never existed),
-        `lifecycle_error::invalid_request_body` if `jti` is empty,
-        `lifecycle_error::token_quota` if the family is full, or
-        `lifecycle_error::storage_failure`.
+        `tokens::error::invalid_request_body` if `jti` is empty,
+        `tokens::error::token_quota` if the family is full, or
+        `tokens::error::storage_failure`.
 
         Complexity: linear in the number of refresh tokens. Exception safety: strong.
     */
@@ -758,7 +759,7 @@ using token_op = std::variant<insert_op, replace_owned_op, update_op, erase_op, 
 //----------------------------------------------------------------------------
 // Checks shared by planning and applying
 
-inline std::error_code make_lifecycle_error(lifecycle_error e) noexcept
+inline std::error_code make_lifecycle_error(tokens::error e) noexcept
 {
     return make_error_code(e);
 }
@@ -843,12 +844,12 @@ inline std::error_code quota_error(token_table const& table, validation::stored_
                                    std::vector<std::string> const& spared = {})
 {
     if(t.permanent && limits.max_permanent && permanent_count(table, t, spared) >= *limits.max_permanent)
-        return make_lifecycle_error(lifecycle_error::permanent_token_quota);
+        return make_lifecycle_error(tokens::error::permanent_token_quota);
     if(! t.permanent && limits.max_temporary && temporary_count(table, t, spared) >= *limits.max_temporary)
-        return make_lifecycle_error(lifecycle_error::token_quota);
+        return make_lifecycle_error(tokens::error::token_quota);
     if(t.cls == validation::token_class::instance && limits.max_per_instance
        && instance_count(table, t, spared) >= *limits.max_per_instance)
-        return make_lifecycle_error(lifecycle_error::token_quota);
+        return make_lifecycle_error(tokens::error::token_quota);
     return {};
 }
 
@@ -1075,9 +1076,9 @@ inline std::vector<std::string> families_to_evict(refresh_table const& table, st
 inline result<std::size_t> apply_op(state_editor& s, insert_op const& op)
 {
     if(! is_storable(op.token))
-        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+        return make_lifecycle_error(tokens::error::invalid_request_body);
     if(is_taken(s.tokens(), op.token))
-        return make_lifecycle_error(lifecycle_error::duplicate_token);
+        return make_lifecycle_error(tokens::error::duplicate_token);
     put_token(s.edit_tokens(), op.token);
     return 1;
 }
@@ -1088,14 +1089,14 @@ inline result<std::size_t> apply_op(state_editor& s, replace_owned_op const& op)
     {
         auto it = find_key(s.tokens().by_id, id);
         if(it == s.tokens().by_id.end())
-            return make_lifecycle_error(lifecycle_error::token_not_found);
+            return make_lifecycle_error(tokens::error::token_not_found);
         if(it->second->owner != op.token.owner || it->second->cls != op.token.cls)
-            return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            return make_lifecycle_error(tokens::error::invalid_request_body);
     }
     if(! is_storable(op.token))
-        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+        return make_lifecycle_error(tokens::error::invalid_request_body);
     if(is_taken(s.tokens(), op.token, op.erase))
-        return make_lifecycle_error(lifecycle_error::duplicate_token);
+        return make_lifecycle_error(tokens::error::duplicate_token);
     auto& table = s.edit_tokens();
     for(auto const& id : op.erase)
         remove_token(table, id);
@@ -1107,9 +1108,9 @@ inline result<std::size_t> apply_op(state_editor& s, update_op const& op)
 {
     auto it = find_key(s.tokens().by_id, op.token.id);
     if(it == s.tokens().by_id.end())
-        return make_lifecycle_error(lifecycle_error::token_not_found);
+        return make_lifecycle_error(tokens::error::token_not_found);
     if(! same_identity(*it->second, op.token) || ! is_storable(op.token))
-        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+        return make_lifecycle_error(tokens::error::invalid_request_body);
     put_token(s.edit_tokens(), op.token);
     return 1;
 }
@@ -1118,7 +1119,7 @@ inline result<std::size_t> apply_op(state_editor& s, erase_op const& op)
 {
     for(auto const& id : op.ids)
         if(find_key(s.tokens().by_id, id) == s.tokens().by_id.end())
-            return make_lifecycle_error(lifecycle_error::token_not_found);
+            return make_lifecycle_error(tokens::error::token_not_found);
     auto& table = s.edit_tokens();
     for(auto const& id : op.ids)
         remove_token(table, id);
@@ -1128,14 +1129,14 @@ inline result<std::size_t> apply_op(state_editor& s, erase_op const& op)
 inline result<std::size_t> apply_op(state_editor& s, revoke_op const& op)
 {
     if(op.jti.empty())
-        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+        return make_lifecycle_error(tokens::error::invalid_request_body);
     return add_revocation(s, op.jti, op.until) ? 1 : 0;
 }
 
 inline result<std::size_t> apply_op(state_editor& s, erase_revocation_op const& op)
 {
     if(find_key(s.revocations(), op.jti) == s.revocations().end())
-        return make_lifecycle_error(lifecycle_error::token_not_found);
+        return make_lifecycle_error(tokens::error::token_not_found);
     auto& table = s.edit_revocations();
     table.erase(find_key(table, op.jti));
     return 1;
@@ -1206,14 +1207,14 @@ inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
 inline result<std::size_t> apply_op(state_editor& s, insert_refresh_op const& op)
 {
     if(! is_storable(op.record))
-        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+        return make_lifecycle_error(tokens::error::invalid_request_body);
     if(is_taken(s.refresh(), op.record))
-        return make_lifecycle_error(lifecycle_error::duplicate_token);
+        return make_lifecycle_error(tokens::error::duplicate_token);
     for(auto const& name : op.evict)
     {
         auto it = find_key(s.refresh().families, name);
         if(name == op.record.family || it == s.refresh().families.end() || it->second.owner != op.record.owner)
-            return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+            return make_lifecycle_error(tokens::error::invalid_refresh_token);
     }
     auto& table = s.edit_refresh();
     std::size_t n = 1;
@@ -1248,15 +1249,15 @@ inline std::error_code check_rotation(refresh_table const& table, std::string_vi
         if(family != table.families.end()
            && std::any_of(family->second.rotated.begin(), family->second.rotated.end(),
                           [&](refresh_ptr const& r) { return r->id == old_id; }))
-            return make_lifecycle_error(lifecycle_error::refresh_token_reused);
-        return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+            return make_lifecycle_error(tokens::error::refresh_token_reused);
+        return make_lifecycle_error(tokens::error::invalid_refresh_token);
     }
     if(old->second->rotated)
-        return make_lifecycle_error(lifecycle_error::refresh_token_reused);
+        return make_lifecycle_error(tokens::error::refresh_token_reused);
     if(! is_storable(next) || next.rotated || next.family != old->second->family)
-        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+        return make_lifecycle_error(tokens::error::invalid_request_body);
     if(is_taken(table, next))
-        return make_lifecycle_error(lifecycle_error::duplicate_token);
+        return make_lifecycle_error(tokens::error::duplicate_token);
     return {};
 }
 
@@ -1284,7 +1285,7 @@ inline result<std::size_t> apply_op(state_editor& s, revoke_family_op const& op)
 {
     for(auto const& jti : op.jtis)
         if(jti.first.empty())
-            return make_lifecycle_error(lifecycle_error::invalid_request_body);
+            return make_lifecycle_error(tokens::error::invalid_request_body);
     std::size_t deleted = 0;
     if(find_key(s.refresh().families, op.family) != s.refresh().families.end())
     {
@@ -1302,9 +1303,9 @@ inline result<std::size_t> apply_op(state_editor& s, revoke_family_op const& op)
 inline result<std::size_t> apply_op(state_editor& s, add_family_access_op const& op)
 {
     if(op.jti.empty())
-        return make_lifecycle_error(lifecycle_error::invalid_request_body);
+        return make_lifecycle_error(tokens::error::invalid_request_body);
     if(find_key(s.refresh().families, op.family) == s.refresh().families.end())
-        return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+        return make_lifecycle_error(tokens::error::invalid_refresh_token);
     auto& table = s.edit_refresh();
     auto& access = find_key(table.families, op.family)->second.access;
     auto same = std::find_if(access.begin(), access.end(),
@@ -1451,9 +1452,9 @@ public:
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(! is_storable(token))
-                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+                return make_lifecycle_error(tokens::error::invalid_request_body);
             if(is_taken(s.tokens(), token))
-                return make_lifecycle_error(lifecycle_error::duplicate_token);
+                return make_lifecycle_error(tokens::error::duplicate_token);
             if(auto ec = quota_error(s.tokens(), token, limits))
                 return ec;
             return token_op(insert_op{std::move(token)});
@@ -1470,9 +1471,9 @@ public:
                     erased.push_back(entry.first);
             std::sort(erased.begin(), erased.end());
             if(! is_storable(token))
-                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+                return make_lifecycle_error(tokens::error::invalid_request_body);
             if(is_taken(s.tokens(), token, erased))
-                return make_lifecycle_error(lifecycle_error::duplicate_token);
+                return make_lifecycle_error(tokens::error::duplicate_token);
             if(auto ec = quota_error(s.tokens(), token, limits, erased))
                 return ec;
             return token_op(replace_owned_op{erased, std::move(token)});
@@ -1488,12 +1489,12 @@ public:
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             auto it = find_key(s.tokens().by_id, id);
             if(it == s.tokens().by_id.end())
-                return make_lifecycle_error(lifecycle_error::token_not_found);
+                return make_lifecycle_error(tokens::error::token_not_found);
             auto next = *it->second;
             if(change)
                 change(next);
             if(! same_identity(*it->second, next) || ! is_storable(next))
-                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+                return make_lifecycle_error(tokens::error::invalid_request_body);
             if(same_mutable_fields(*it->second, next))
                 return std::nullopt;
             return token_op(update_op{std::move(next)});
@@ -1505,7 +1506,7 @@ public:
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(find_key(s.tokens().by_id, id) == s.tokens().by_id.end())
-                return make_lifecycle_error(lifecycle_error::token_not_found);
+                return make_lifecycle_error(tokens::error::token_not_found);
             return token_op(erase_op{{std::string(id)}});
         }));
     }
@@ -1530,7 +1531,7 @@ public:
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(jti.empty())
-                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+                return make_lifecycle_error(tokens::error::invalid_request_body);
             if(! extends_revocation(s.revocations(), jti, until))
                 return std::nullopt;
             return token_op(revoke_op{std::move(jti), until});
@@ -1542,7 +1543,7 @@ public:
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(find_key(s.revocations(), jti) == s.revocations().end())
-                return make_lifecycle_error(lifecycle_error::token_not_found);
+                return make_lifecycle_error(tokens::error::token_not_found);
             return token_op(erase_revocation_op{std::string(jti)});
         }));
     }
@@ -1562,9 +1563,9 @@ public:
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(! is_storable(record))
-                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+                return make_lifecycle_error(tokens::error::invalid_request_body);
             if(is_taken(s.refresh(), record))
-                return make_lifecycle_error(lifecycle_error::duplicate_token);
+                return make_lifecycle_error(tokens::error::duplicate_token);
             std::vector<std::string> evict;
             if(! record.rotated && limits.max_families_per_owner
                && find_key(s.refresh().families, record.family) == s.refresh().families.end())
@@ -1586,14 +1587,14 @@ public:
                 auto const live = std::count_if(family.access.begin(), family.access.end(),
                     [&](std::pair<std::string, token_time> const& a) { return a.second > next.issued; });
                 if(static_cast<std::size_t>(live) >= *limits.max_tokens_per_family)
-                    return make_lifecycle_error(lifecycle_error::token_quota);
+                    return make_lifecycle_error(tokens::error::token_quota);
             }
             if(limits.max_rotated_per_family)
             {
                 auto const remembered = std::count_if(family.rotated.begin(), family.rotated.end(),
                     [&](refresh_ptr const& r) { return r->expires > next.issued; });
                 if(static_cast<std::size_t>(remembered) >= *limits.max_rotated_per_family)
-                    return make_lifecycle_error(lifecycle_error::token_quota);
+                    return make_lifecycle_error(tokens::error::token_quota);
             }
             return token_op(rotate_refresh_op{std::string(old_id), std::move(next)});
         }));
@@ -1605,7 +1606,7 @@ public:
         return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             for(auto const& jti : jtis)
                 if(jti.first.empty())
-                    return make_lifecycle_error(lifecycle_error::invalid_request_body);
+                    return make_lifecycle_error(tokens::error::invalid_request_body);
             bool const known = find_key(s.refresh().families, family) != s.refresh().families.end();
             bool const revokes = std::any_of(jtis.begin(), jtis.end(), [&](revocation const& r) {
                 return extends_revocation(s.revocations(), r.first, r.second);
@@ -1622,10 +1623,10 @@ public:
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(jti.empty())
-                return make_lifecycle_error(lifecycle_error::invalid_request_body);
+                return make_lifecycle_error(tokens::error::invalid_request_body);
             auto it = find_key(s.refresh().families, family);
             if(it == s.refresh().families.end())
-                return make_lifecycle_error(lifecycle_error::invalid_refresh_token);
+                return make_lifecycle_error(tokens::error::invalid_refresh_token);
             bool known = false;
             for(auto const& a : it->second.access)
             {
@@ -1634,7 +1635,7 @@ public:
                 known = known || a.first == jti;
             }
             if(! known && limits.max_tokens_per_family && it->second.access.size() >= *limits.max_tokens_per_family)
-                return make_lifecycle_error(lifecycle_error::token_quota);
+                return make_lifecycle_error(tokens::error::token_quota);
             return token_op(add_family_access_op{std::string(family), std::move(jti), expires});
         }));
     }
@@ -1686,7 +1687,7 @@ private:
         token_op& op = **planned;
         bool const closing = fails_closed(editor, op);
         auto const storage_failed = [](std::error_code const& ec) {
-            return ec == make_lifecycle_error(lifecycle_error::storage_failure);
+            return ec == make_lifecycle_error(tokens::error::storage_failure);
         };
         auto staged = journal.stage(op);
         if(! staged && ! (closing && storage_failed(staged.error())))

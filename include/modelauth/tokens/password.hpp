@@ -35,6 +35,8 @@
 */
 
 #include <modelauth/error.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <array>
 #include <cstddef>
@@ -72,10 +74,10 @@ inline constexpr std::size_t password_salt_chars = 22;
     @param iterations The PBKDF2 work factor, from `min_password_iterations`
     to `max_password_iterations`.
     @return The encoded hash, or
-    - `lifecycle_error::invalid_password_hash` if `iterations` is out of range;
-    - `credential_error::credential_too_large` if `password` is longer than
+    - `tokens::error::invalid_password_hash` if `iterations` is out of range;
+    - `http::error::credential_too_large` if `password` is longer than
       `max_password_bytes` (such a password could never verify);
-    - `lifecycle_error::random_failure` if OpenSSL's CSPRNG (or its PBKDF2)
+    - `tokens::error::random_failure` if OpenSSL's CSPRNG (or its PBKDF2)
       fails.
 
     The salt is 22 characters of `[A-Za-z0-9]` drawn from `RAND_bytes` by
@@ -99,7 +101,7 @@ public:
 
     /** Parses an encoded hash (see the file comment for the format).
 
-        @return The hash, or `lifecycle_error::invalid_password_hash` for
+        @return The hash, or `tokens::error::invalid_password_hash` for
         anything that is not exactly the format: another algorithm, iterations
         out of range or spelled with a sign or leading zero, an empty salt or
         one holding `$`, space or a non-printable byte, a hash that is not the

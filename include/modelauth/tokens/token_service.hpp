@@ -32,6 +32,7 @@
 #include <modelauth/tokens/login_limiter.hpp>
 #include <modelauth/tokens/managed_token_store.hpp>
 #include <modelauth/tokens/password.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <chrono>
 #include <cstddef>
@@ -106,11 +107,11 @@ struct token_service_options
     std::size_t max_permanent_tokens = 5;
 
     /// The most unexpired temporary tokens per (class, account, space);
-    /// beyond it a create answers `lifecycle_error::token_quota` (409).
+    /// beyond it a create answers `tokens::error::token_quota` (409).
     std::size_t max_temporary_tokens = 100;
 
     /// The most unexpired instance tokens per instance, permanent or not;
-    /// beyond it a create answers `lifecycle_error::token_quota` (409).
+    /// beyond it a create answers `tokens::error::token_quota` (409).
     std::size_t max_instance_tokens = 100;
 
     /// The most refresh-token families (logged-in sessions) per user: a
@@ -120,13 +121,13 @@ struct token_service_options
 
     /// The most unexpired access and model session tokens one refresh-token
     /// family (one login) may have at once: beyond it, refresh and
-    /// model_session answer `lifecycle_error::token_quota` (409) until some
+    /// model_session answer `tokens::error::token_quota` (409) until some
     /// expire. Every one of them is revoked with its family.
     std::size_t max_family_tokens = 1000;
 
     /// The most rotated refresh tokens one family remembers (until they
     /// expire) to recognise their reuse: a refresh beyond it answers
-    /// `lifecycle_error::token_quota` and the user logs in again. The
+    /// `tokens::error::token_quota` and the user logs in again. The
     /// default covers a refresh every 30 minutes for 90 days.
     std::size_t max_family_rotations = 5000;
 
@@ -221,7 +222,7 @@ enum class managed_kind : std::uint8_t
 
     Every operation takes the caller's validated `Principal` (from the
     guard's `authenticate`) where the flow needs one, and decides itself
-    whether that caller may do it (`lifecycle_error::not_permitted`, 403,
+    whether that caller may do it (`tokens::error::not_permitted`, 403,
     or `token_not_found`, 404, when the caller may not even know the token
     exists).
 
@@ -308,7 +309,7 @@ public:
         @param client_address The client's address (any text naming it, e.g.
         `203.0.113.7`); empty: throttled on the email alone, for callers
         that have no address.
-        @return The pair, or `lifecycle_error::invalid_credentials` (unknown
+        @return The pair, or `tokens::error::invalid_credentials` (unknown
         email or wrong password: one answer, similar time),
         `too_many_attempts` (the pair or the address made too many failed
         attempts; each attempt is counted before the password is checked, so
@@ -326,7 +327,7 @@ public:
     /** Rotates `refresh_token`: a new access token and a new refresh token
         of the same family.
 
-        @return The pair, or `lifecycle_error::invalid_refresh_token`
+        @return The pair, or `tokens::error::invalid_refresh_token`
         (unknown, expired, malformed), `refresh_token_reused` (its family is
         revoked now), `storage_failure`.
     */
@@ -336,7 +337,7 @@ public:
         family of the caller's access token (if any): revoking the family
         revokes it.
 
-        @return The issued JWT, or `lifecycle_error::unknown_model`,
+        @return The issued JWT, or `tokens::error::unknown_model`,
         `not_permitted` (the caller is not a console user, or may neither
         read nor infer the model), `token_quota` (the family holds
         `max_family_tokens` live tokens), `storage_failure`.

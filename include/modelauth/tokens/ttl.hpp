@@ -25,6 +25,7 @@
 */
 
 #include <modelauth/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <chrono>
 #include <string>
@@ -39,7 +40,7 @@ inline constexpr std::chrono::seconds max_ttl = std::chrono::hours(24 * 3650);
 
 /** Parses a lifetime such as `30d` (see the grammar in the file comment).
 
-    @return The lifetime, or `lifecycle_error::invalid_ttl` if `text` does not
+    @return The lifetime, or `tokens::error::invalid_ttl` if `text` does not
     match the grammar exactly or names more than `max_ttl`. Counts of any
     length are handled: a huge count is rejected, never wrapped.
 

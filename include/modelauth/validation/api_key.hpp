@@ -24,6 +24,8 @@
 */
 
 #include <modelauth/error.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <array>
 #include <cstddef>
@@ -57,7 +59,7 @@ using secret_digest = std::array<unsigned char, 32>;
 
 /** Makes a new API key with `prefix`.
 
-    @return The key, or `key_error::signing_failed` if the CSPRNG fails.
+    @return The key, or `jose::key_error::signing_failed` if the CSPRNG fails.
     @throws std::invalid_argument if `prefix` is not valid (a programming
     error, see `is_valid_api_key_prefix`).
 
@@ -73,9 +75,9 @@ using secret_digest = std::array<unsigned char, 32>;
 
 /** Checks the format and checksum of `key` for `prefix`, without any lookup.
 
-    @return Nothing, or `token_error::malformed_api_key` (wrong prefix,
+    @return Nothing, or `validation::error::malformed_api_key` (wrong prefix,
     length, separators or alphabet: H16) or
-    `token_error::api_key_checksum_mismatch`.
+    `validation::error::api_key_checksum_mismatch`.
 
     Complexity: linear in `key.size()`. Exception safety: no-throw; no allocation.
 */

@@ -19,6 +19,7 @@
 #include <modelauth/error.hpp>
 #include <modelauth/jose/detail/json_scan.hpp>
 #include <modelauth/validation/principal.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -54,8 +55,8 @@ struct claim_rules
     @return Empty if the claim is absent; the time point if it is a number
     in [0, 2^53] (a date after the clock's last instant, in 2262 for
     libstdc++'s nanosecond clock, is that instant: `exp` 9999999999 never
-    expires); `token_error::invalid_claim_type` if it is not a number
-    (e.g. the string "1700000000"), `token_error::claim_out_of_range` if it
+    expires); `validation::error::invalid_claim_type` if it is not a number
+    (e.g. the string "1700000000"), `validation::error::claim_out_of_range` if it
     is negative or too large (J24).
 
     Complexity: linear in the number of claims. Exception safety: strong.
@@ -66,7 +67,7 @@ numeric_date_claim(boost::json::object const& claims, std::string_view name);
 /** Checks `exp`, `nbf`, `iat`, the lifetime and `aud` of a claims set at `now`.
 
     @return Nothing, or the first failure in this order: a claim of the wrong
-    type or range, `token_error::missing_expiry`, `token_expired` (`now` is
+    type or range, `validation::error::missing_expiry`, `token_expired` (`now` is
     at or after `exp + leeway`), `token_not_yet_valid` (`now + leeway` is
     before `nbf`), `issued_in_future` (`iat` after `now + leeway`),
     `lifetime_too_long`, `audience_mismatch`.
@@ -84,14 +85,14 @@ numeric_date_claim(boost::json::object const& claims, std::string_view name);
     or `scp` (an array of strings, or a string), in order, duplicates removed.
 
     @return The scopes (empty if neither claim is present), or
-    `token_error::invalid_claim_type` for any other JSON type.
+    `validation::error::invalid_claim_type` for any other JSON type.
 */
 [[nodiscard]] inline result<std::vector<std::string>> scope_claim(boost::json::object const& claims);
 
 /** The bindings and class of a claims set: `cls`, `model_id`, `instance`,
     `account`, `space` (see `token_bindings`).
 
-    @return `token_error::invalid_claim_type` for a claim of the wrong type
+    @return `validation::error::invalid_claim_type` for a claim of the wrong type
     or an unknown class name.
 */
 [[nodiscard]] inline result<std::pair<token_class, token_bindings>>

@@ -12,6 +12,7 @@
 */
 
 #include <modelauth/jose/json.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -298,7 +299,7 @@ struct Principal
 
     /** Sets the claims from the JSON text of an object.
 
-        @throws std::system_error (with a `jose_error`) if `json_text` is not
+        @throws std::system_error (with a `jose::error`) if `json_text` is not
         one strict JSON object.
     */
     void set_claims_json(std::string json_text) { claims_ = detail::lazy_json_object(std::move(json_text), true); }

@@ -53,6 +53,8 @@
 #include <modelauth/validation/token_cache.hpp>
 #include <modelauth/validation/token_store.hpp>
 #include <modelauth/validation/trusted_issuer.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <chrono>
 #include <memory>
@@ -114,7 +116,7 @@ public:
     /** Validates a JWT or an API key (told apart by the API key prefix).
 
         @return The principal, or an error whose condition is
-        `condition::unauthenticated` (see `jose_error`, `token_error`).
+        `condition::unauthenticated` (see `jose::error`, `validation::error`).
 
         Complexity: on a cache hit, linear in the credential's length with no
         allocation; otherwise one signature check or one store lookup.
@@ -147,7 +149,7 @@ public:
         issuer's one allowed algorithm, as at start-up (Microsoft Entra ID
         publishes none).
 
-        @return Nothing, or the JWKS's error (`key_error::invalid_jwks` for
+        @return Nothing, or the JWKS's error (`jose::key_error::invalid_jwks` for
         one without keys); on error the old keys stay.
         @throws configuration_error if no issuer is named `issuer`.
     */

@@ -9,6 +9,7 @@
 
 #include <modelauth/detail/ascii.hpp>
 #include <modelauth/router/query_view.hpp>
+#include <modelauth/http/error.hpp>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/type_traits.hpp>
@@ -90,18 +91,18 @@ inline result<credential> parse_authorization(std::string_view value, std::size_
     // then the end or SP. Anything else (an empty value, "Bearer\tx",
     // "Bearer,x", a quoted string) is not an Authorization value at all.
     if(i == 0 || (i < value.size() && value[i] != ' '))
-        return credential_error::malformed_authorization;
+        return http::error::malformed_authorization;
     if(! modelauth::detail::iequals_ascii(value.substr(0, i), "bearer"))
-        return credential_error::unsupported_scheme; // H10
+        return http::error::unsupported_scheme; // H10
     while(i < value.size() && value[i] == ' ')
         ++i; // H4: 1*SP
     std::string_view const token = value.substr(i);
     if(token.empty())
-        return credential_error::malformed_authorization; // H3
+        return http::error::malformed_authorization; // H3
     if(token.size() > max_bytes)
-        return credential_error::credential_too_large; // H11
+        return http::error::credential_too_large; // H11
     if(! is_b64token(token))
-        return credential_error::malformed_authorization; // H5, H8, H13
+        return http::error::malformed_authorization; // H5, H8, H13
     return credential{credential_source::authorization_bearer, token};
 }
 
@@ -109,12 +110,12 @@ inline result<credential> parse_api_key(std::string_view value, std::size_t max_
 {
     value = trim_ows(value);
     if(value.empty())
-        return credential_error::malformed_authorization;
+        return http::error::malformed_authorization;
     if(value.size() > max_bytes)
-        return credential_error::credential_too_large;
+        return http::error::credential_too_large;
     for(char c : value)
         if(is_field_control(c))
-            return credential_error::malformed_authorization; // H13
+            return http::error::malformed_authorization; // H13
     return credential{credential_source::api_key_header, value};
 }
 
@@ -122,12 +123,12 @@ inline result<credential> parse_query_credential(router::query_param const& para
 {
     std::string_view const value = param.value.encoded();
     if(value.empty())
-        return credential_error::malformed_authorization;
+        return http::error::malformed_authorization;
     if(value.size() > max_bytes)
-        return credential_error::credential_too_large;
+        return http::error::credential_too_large;
     // Percent-escapes and "+" (a space in form encoding) would need decoding.
     if(value.find('+') != std::string_view::npos || ! is_b64token(value))
-        return credential_error::malformed_authorization;
+        return http::error::malformed_authorization;
     return credential{credential_source::query_parameter, value};
 }
 
@@ -308,7 +309,7 @@ result<credential> extract_credential(
             api_key = detail::to_string_view(message[options.api_key_header]);
     }
     if(authorization_fields > 1)
-        return credential_error::multiple_authorization_headers; // H7
+        return http::error::multiple_authorization_headers; // H7
 
     router::query_view query;
     router::query_param query_credential;
@@ -329,7 +330,7 @@ result<credential> extract_credential(
 
     if(api_key_fields > 1 || query_credentials > 1
         || authorization_fields + (api_key_fields != 0) + (query_credentials != 0) > 1)
-        return credential_error::multiple_credentials; // H9
+        return http::error::multiple_credentials; // H9
 
     if(authorization_fields == 1)
         return detail::parse_authorization(detail::trim_ows(authorization), options.max_credential_bytes);
@@ -337,7 +338,7 @@ result<credential> extract_credential(
         return detail::parse_api_key(api_key, options.max_credential_bytes);
     if(query_credentials == 1)
         return detail::parse_query_credential(query_credential, options.max_credential_bytes);
-    return credential_error::missing_credentials; // H1
+    return http::error::missing_credentials; // H1
 }
 
 } // namespace http

@@ -8,6 +8,7 @@
 #define MODELAUTH_HTTP_IMPL_GUARD_HPP
 
 #include <boost/beast/http/field.hpp>
+#include <modelauth/router/error.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/type_traits.hpp>
 #include <boost/json/object.hpp>
@@ -170,7 +171,7 @@ auto basic_guard<Clock, Registry>::check(boost::beast::http::request<Body, Field
     auto endpoint = router_->match(*target);
     if(! endpoint)
     {
-        if(endpoint.error() == router_error::missing_trailing_slash)
+        if(endpoint.error() == router::error::missing_trailing_slash)
             return guard_failure{endpoint.error(), {}, target->redirect_location()};
         return guard_failure{endpoint.error(), {}, {}};
     }

@@ -8,6 +8,11 @@
 #define MODELAUTH_HTTP_IMPL_METRICS_HPP
 
 #include <algorithm>
+#include <modelauth/http/error.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/router/error.hpp>
+#include <modelauth/validation/error.hpp>
 #include <cstddef>
 
 namespace modelauth {
@@ -27,8 +32,8 @@ public:
 
     reason_table() noexcept
     {
-        std::error_category const* const categories[category_count] = {&router_category(), &jose_category(),
-            &key_category(), &token_category(), &credential_category(), &policy_category()};
+        std::error_category const* const categories[category_count] = {&router::error_category(), &jose::error_category(),
+            &jose::key_error_category(), &validation::error_category(), &http::error_category(), &policy::error_category()};
         std::size_t code_index = 0;
         for(std::size_t c = 0; c < category_count; ++c)
         {

@@ -12,6 +12,10 @@
 #include <modelauth/router/query_view.hpp>
 #include <modelauth/router/request_target.hpp>
 #include <modelauth/tokens/ttl.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/router/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
@@ -661,7 +665,7 @@ public:
                 policy::route_descriptor{route_.resource, route_.iam},
                 route_.access == rest_access::manage ? policy::ScopePolicy::tokens_manage : policy::ScopePolicy::models_read);
             bool const scope_decided_later = route_.access == rest_access::identified
-                && decision.error() == policy_error::missing_scope;
+                && decision.error() == policy::error::missing_scope;
             if(! decision && ! scope_decided_later)
                 return refuse(guard_failure{decision.error(), decision.required_scope(), {}});
         }
@@ -688,7 +692,7 @@ public:
         case rest_route::openid_configuration:
             return json(status::ok, service().issuer().discovery(api_.options().base_url));
         }
-        return fail(router_error::outside_mount_root);
+        return fail(router::error::outside_mount_root);
     }
 
 private:
@@ -754,7 +758,7 @@ private:
             return boost::json::object();
         auto parsed = jose::parse_json_object_strict(body);
         if(! parsed)
-            return make_error_code(lifecycle_error::invalid_request_body);
+            return make_error_code(tokens::error::invalid_request_body);
         return std::move(*parsed);
     }
 
@@ -762,7 +766,7 @@ private:
     // with GET, or JSON) and from the query; both must agree.
     result<std::int64_t> model_id() const
     {
-        auto const bad = make_error_code(lifecycle_error::invalid_request_body);
+        auto const bad = make_error_code(tokens::error::invalid_request_body);
         std::optional<std::int64_t> from_body;
         std::string_view const body = req_.body();
         if(! is_blank(body))
@@ -821,12 +825,12 @@ private:
         auto const email = fields.string("email");
         auto const password = fields.string("password");
         if(! fields.ok() || ! email || ! password)
-            return fail(lifecycle_error::invalid_request_body);
+            return fail(tokens::error::invalid_request_body);
         auto const pair = service().login(*email, *password, client_address_);
         if(pair)
             return token_pair_json(*pair);
         auto res = fail(pair.error());
-        if(pair.error() == lifecycle_error::too_many_attempts)
+        if(pair.error() == tokens::error::too_many_attempts)
         {
             // At least one second: the lock may end between the two calls.
             auto const wait = service().login_retry_after(*email, client_address_).count();
@@ -843,7 +847,7 @@ private:
         json_fields fields(*body);
         auto const from_body = fields.string("refresh");
         if(! fields.ok())
-            return fail(lifecycle_error::invalid_request_body);
+            return fail(tokens::error::invalid_request_body);
 
         // The Practicus sample also sends the refresh token as a Bearer token.
         std::optional<std::string_view> from_header;
@@ -853,13 +857,13 @@ private:
             if(credential->source == credential_source::authorization_bearer)
                 from_header = credential->value;
         }
-        else if(credential.error() != credential_error::missing_credentials)
+        else if(credential.error() != http::error::missing_credentials)
             return fail(credential.error());
 
         if(from_body && from_header && *from_body != *from_header)
-            return fail(credential_error::multiple_credentials);
+            return fail(http::error::multiple_credentials);
         if(! from_body && ! from_header)
-            return fail(credential_error::missing_credentials);
+            return fail(http::error::missing_credentials);
         auto const pair = service().refresh(from_body ? std::string_view(*from_body) : *from_header);
         if(! pair)
             return fail(pair.error());
@@ -970,13 +974,13 @@ private:
             return fail(body.error());
         // A `ttlDuration` that is not a lifetime string is a bad lifetime.
         if(auto const* ttl = body->if_contains("ttlDuration"); ttl && ! ttl->is_string() && ! ttl->is_null())
-            return fail(lifecycle_error::invalid_ttl);
+            return fail(tokens::error::invalid_ttl);
         json_fields fields(*body);
         auto name = fields.string("name");
         auto description = fields.string("description");
         auto const ttl_text = fields.string("ttlDuration");
         if(! fields.ok() || ! name)
-            return fail(lifecycle_error::invalid_request_body);
+            return fail(tokens::error::invalid_request_body);
         std::optional<std::chrono::seconds> ttl;
         if(ttl_text)
         {
@@ -1013,7 +1017,7 @@ private:
             auto const deleted = service().delete_instance_token(caller(), instance, id);
             return deleted ? no_content() : fail(deleted.error());
         }
-        result<std::shared_ptr<validation::stored_token const>> token = make_error_code(lifecycle_error::token_not_found);
+        result<std::shared_ptr<validation::stored_token const>> token = make_error_code(tokens::error::token_not_found);
         if(method == boost::beast::http::verb::patch)
         {
             auto body = body_object();
@@ -1023,7 +1027,7 @@ private:
             auto name = fields.string("name");
             auto description = fields.string("description");
             if(! fields.ok())
-                return fail(lifecycle_error::invalid_request_body);
+                return fail(tokens::error::invalid_request_body);
             token = service().update_instance_token(
                 caller(), instance, id, std::move(name), std::move(description));
         }
@@ -1068,7 +1072,7 @@ private:
         json_fields fields(*body);
         auto const permanent = fields.boolean("permanent");
         if(! fields.ok())
-            return fail(lifecycle_error::invalid_request_body);
+            return fail(tokens::error::invalid_request_body);
         auto const created
             = service().create_managed(caller(), kind, std::move(space), permanent.value_or(false));
         if(! created)
@@ -1097,7 +1101,7 @@ private:
         if(method == boost::beast::http::verb::delete_)
         {
             if(! query.ok())
-                return fail(lifecycle_error::invalid_request_body);
+                return fail(tokens::error::invalid_request_body);
             auto const deleted = service().delete_managed_many(caller(), permanent);
             return deleted ? no_content() : fail(deleted.error());
         }
@@ -1106,7 +1110,7 @@ private:
         auto const limit = query.number<std::size_t>("limit");
         auto const offset = query.number<std::size_t>("offset");
         if(! query.ok() || (limit && *limit == 0))
-            return fail(lifecycle_error::invalid_request_body);
+            return fail(tokens::error::invalid_request_body);
         // As Django REST framework's limit/offset pagination: no limit (or an
         // empty one) is NeuroIO's default page of 20, a limit over the
         // largest page is the largest page.
@@ -1139,7 +1143,7 @@ private:
             auto const deleted = service().delete_managed(caller(), id_or_key);
             return deleted ? no_content() : fail(deleted.error());
         }
-        result<std::shared_ptr<validation::stored_token const>> token = make_error_code(lifecycle_error::token_not_found);
+        result<std::shared_ptr<validation::stored_token const>> token = make_error_code(tokens::error::token_not_found);
         if(method == boost::beast::http::verb::patch)
         {
             auto body = body_object();
@@ -1148,7 +1152,7 @@ private:
             json_fields fields(*body);
             auto const active = fields.boolean("is_active");
             if(! fields.ok())
-                return fail(lifecycle_error::invalid_request_body);
+                return fail(tokens::error::invalid_request_body);
             token = active ? service().set_managed_active(caller(), id_or_key, *active)
                            : service().get_managed(caller(), id_or_key);
         }
@@ -1241,11 +1245,11 @@ auto rest_api<Clock>::handle(
     if(! target)
         return refuse(target.error());
     if(target->path_has_escapes())
-        return refuse(router_error::invalid_character);
+        return refuse(router::error::invalid_character);
 
     detail::path_segments segments;
     if(! detail::split_path(target->path(), segments))
-        return refuse(router_error::outside_mount_root);
+        return refuse(router::error::outside_mount_root);
     for(auto const& entry : detail::rest_routes)
     {
         detail::rest_params params;
@@ -1264,7 +1268,7 @@ auto rest_api<Clock>::handle(
                 "the request body is too large");
         return detail::rest_exchange<Clock, Fields>(*this, req, entry, params, *target, client_address).run();
     }
-    return refuse(router_error::outside_mount_root);
+    return refuse(router::error::outside_mount_root);
 }
 
 template<class Clock>
@@ -1276,7 +1280,7 @@ auto rest_api<Clock>::model_meta(
     namespace beast_http = boost::beast::http;
     auto const& endpoint = ctx.endpoint;
     if(! endpoint.has_model())
-        return guard_->render(req, guard_failure{router_error::unknown_model, {}, {}});
+        return guard_->render(req, guard_failure{router::error::unknown_model, {}, {}});
 
     auto const& model = endpoint.model();
     boost::json::array versions;

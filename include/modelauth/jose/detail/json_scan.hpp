@@ -15,6 +15,7 @@
 // grown, and about a fifth of the cost of building a boost::json::value.
 
 #include <modelauth/error.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/container/small_vector.hpp>
 #include <boost/json/array.hpp>
@@ -106,8 +107,8 @@ inline std::error_code strict_parse_outcome(boost::system::error_code const& ec,
     if(! ec && consumed == size && done)
         return {};
     if(ec == boost::json::error::too_deep)
-        return jose_error::json_too_deep;
-    return jose_error::invalid_json;
+        return jose::error::json_too_deep;
+    return jose::error::invalid_json;
 }
 
 // Name equality with the cheap tests first: most names differ in length or
@@ -396,9 +397,9 @@ result<void> scan_json_members(std::string_view text, member_names<N> const& wan
     boost::system::error_code ec;
     auto const consumed = parser.write_some(false, text.data(), text.size(), ec);
     if(parser.handler().duplicate())
-        return jose_error::duplicate_json_member;
+        return jose::error::duplicate_json_member;
     if(parser.handler().not_an_object())
-        return jose_error::not_a_json_object;
+        return jose::error::not_a_json_object;
     if(auto const outcome = strict_parse_outcome(ec, consumed, text.size(), parser.done()))
         return outcome;
     return {};

@@ -17,6 +17,7 @@
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/detail/key_impl.hpp>
 #include <modelauth/jose/detail/openssl.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -45,7 +46,7 @@ string_member(boost::json::object const& jwk, std::string_view name) noexcept
     if(! value)
         return optional_string{};
     if(! value->is_string())
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     auto const& s = value->get_string();
     return optional_string(std::string_view(s.data(), s.size()));
 }
@@ -54,10 +55,10 @@ string_member(boost::json::object const& jwk, std::string_view name) noexcept
 inline result<secret_bytes> decode_member(std::string_view text)
 {
     if(text.size() % 4 == 1)
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     secret_bytes out(base64url_decoded_size(text.size()));
     if(! base64url_decode(text, out.data(), out.size()))
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     return out;
 }
 
@@ -68,7 +69,7 @@ inline result<secret_bytes> required_bytes(boost::json::object const& jwk, std::
     if(! text)
         return text.error();
     if(! *text || (*text)->empty())
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     return decode_member(**text);
 }
 
@@ -81,7 +82,7 @@ inline result<secret_bytes> optional_bytes(boost::json::object const& jwk, std::
     if(! *text)
         return secret_bytes{};
     if((*text)->empty())
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     return decode_member(**text);
 }
 
@@ -118,22 +119,22 @@ inline result<jwk_usage> read_usage(boost::json::object const& jwk)
     if(! use)
         return use.error();
     if(*use && **use != "sig")
-        return key_error::key_use_mismatch;
+        return jose::key_error::key_use_mismatch;
     auto const* ops = jwk.if_contains("key_ops");
     if(! ops)
         return usage;
     if(! ops->is_array())
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     usage.has_key_ops = true;
     auto const& array = ops->get_array();
     for(std::size_t i = 0; i < array.size(); ++i)
     {
         if(! array[i].is_string())
-            return key_error::invalid_jwk;
+            return jose::key_error::invalid_jwk;
         // "Duplicate key operation values MUST NOT be present."
         for(std::size_t j = 0; j < i; ++j)
             if(array[j] == array[i])
-                return key_error::invalid_jwk;
+                return jose::key_error::invalid_jwk;
         auto const& op = array[i].get_string();
         if(op == "verify")
             usage.allows_verify = true;
@@ -153,7 +154,7 @@ inline result<std::optional<algorithm>> read_algorithm(boost::json::object const
         return std::optional<algorithm>{};
     auto alg = algorithm_from_name(**name);
     if(! alg)
-        return key_error::unsupported_algorithm;
+        return jose::key_error::unsupported_algorithm;
     return std::optional<algorithm>(*alg);
 }
 
@@ -169,14 +170,14 @@ inline result<algorithm> choose_algorithm(
     if(implied)
     {
         if(named && *named != *implied)
-            return key_error::algorithm_key_mismatch;
+            return jose::key_error::algorithm_key_mismatch;
         return *implied;
     }
     auto const alg = named ? named : default_alg;
     if(! alg)
-        return key_error::unsupported_algorithm;
+        return jose::key_error::unsupported_algorithm;
     if(family(*alg) != family_a && family(*alg) != family_b)
-        return key_error::algorithm_key_mismatch;
+        return jose::key_error::algorithm_key_mismatch;
     return *alg;
 }
 
@@ -184,7 +185,7 @@ inline result<std::shared_ptr<key_impl const>> rsa_key_from_jwk(
     boost::json::object const& jwk, algorithm alg, std::string kid)
 {
     if(jwk.contains("oth"))
-        return key_error::unsupported_key_type; // multi-prime RSA
+        return jose::key_error::unsupported_key_type; // multi-prime RSA
     auto n = required_bytes(jwk, "n");
     if(! n)
         return n.error();
@@ -212,7 +213,7 @@ inline result<std::shared_ptr<key_impl const>> rsa_key_from_jwk(
             ++crt_count;
     }
     if((crt_count != 0 && crt_count != 5) || (crt_count == 5 && d->empty()))
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
 
     bool const is_private = ! d->empty();
     param_bld_ptr builder(OSSL_PARAM_BLD_new());
@@ -222,28 +223,28 @@ inline result<std::shared_ptr<key_impl const>> rsa_key_from_jwk(
     if(! builder || ! numbers[0] || ! numbers[1]
        || OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_N, numbers[0].get()) != 1
        || OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_E, numbers[1].get()) != 1)
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     if(is_private)
     {
         numbers[2] = to_bignum(*d, true);
         if(! numbers[2]
            || OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_RSA_D, numbers[2].get()) != 1)
-            return key_error::invalid_jwk;
+            return jose::key_error::invalid_jwk;
         for(std::size_t i = 0; i < crt_count; ++i)
         {
             numbers[3 + i] = to_bignum(crt[i], true);
             if(! numbers[3 + i]
                || OSSL_PARAM_BLD_push_BN(builder.get(), crt_params[i], numbers[3 + i].get()) != 1)
-                return key_error::invalid_jwk;
+                return jose::key_error::invalid_jwk;
         }
     }
     params_ptr params(OSSL_PARAM_BLD_to_param(builder.get()));
     if(! params)
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     auto pkey = pkey_from_params(
         "RSA", is_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get());
     return key_impl::make_asymmetric(
-        alg, std::move(pkey), is_private, std::move(kid), key_error::invalid_jwk);
+        alg, std::move(pkey), is_private, std::move(kid), jose::key_error::invalid_jwk);
 }
 
 inline result<std::shared_ptr<key_impl const>> ec_key_from_jwk(
@@ -261,7 +262,7 @@ inline result<std::shared_ptr<key_impl const>> ec_key_from_jwk(
     // RFC 7518 sections 6.2.1.2, 6.2.1.3, 6.2.2.1: full-length octet strings.
     if(x->size() != curve.field_size || y->size() != curve.field_size
        || (! d->empty() && d->size() != curve.field_size))
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
 
     unsigned char point[1 + 2 * max_ecdsa_integer_size];
     point[0] = 0x04; // uncompressed
@@ -277,7 +278,7 @@ inline result<std::shared_ptr<key_impl const>> ec_key_from_jwk(
        || OSSL_PARAM_BLD_push_octet_string(
               builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * curve.field_size)
            != 1)
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     bignum_ptr private_scalar;
     if(is_private)
     {
@@ -286,15 +287,15 @@ inline result<std::shared_ptr<key_impl const>> ec_key_from_jwk(
            || OSSL_PARAM_BLD_push_BN(
                   builder.get(), OSSL_PKEY_PARAM_PRIV_KEY, private_scalar.get())
                != 1)
-            return key_error::invalid_jwk;
+            return jose::key_error::invalid_jwk;
     }
     params_ptr params(OSSL_PARAM_BLD_to_param(builder.get()));
     if(! params)
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     auto pkey = pkey_from_params(
         "EC", is_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params.get());
     return key_impl::make_asymmetric(
-        curve.alg, std::move(pkey), is_private, std::move(kid), key_error::invalid_jwk);
+        curve.alg, std::move(pkey), is_private, std::move(kid), jose::key_error::invalid_jwk);
 }
 
 inline result<std::shared_ptr<key_impl const>> ed25519_key_from_jwk(
@@ -307,7 +308,7 @@ inline result<std::shared_ptr<key_impl const>> ed25519_key_from_jwk(
     if(! d)
         return d.error();
     if(x->size() != ed25519_key_size || (! d->empty() && d->size() != ed25519_key_size))
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     bool const is_private = ! d->empty();
     OSSL_PARAM params[3];
     std::size_t count = 0;
@@ -320,7 +321,7 @@ inline result<std::shared_ptr<key_impl const>> ed25519_key_from_jwk(
     auto pkey = pkey_from_params(
         "ED25519", is_private ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY, params);
     return key_impl::make_asymmetric(
-        algorithm::eddsa, std::move(pkey), is_private, std::move(kid), key_error::invalid_jwk);
+        algorithm::eddsa, std::move(pkey), is_private, std::move(kid), jose::key_error::invalid_jwk);
 }
 
 inline result<std::shared_ptr<key_impl const>>
@@ -331,7 +332,7 @@ key_from_jwk(boost::json::object const& jwk, std::optional<algorithm> default_al
     if(! kty)
         return kty.error();
     if(! *kty)
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     auto kid = string_member(jwk, "kid");
     if(! kid)
         return kid.error();
@@ -347,7 +348,7 @@ key_from_jwk(boost::json::object const& jwk, std::optional<algorithm> default_al
     // key_ops must allow what this key is for: verifying, or signing when
     // the JWK carries a private key (J22).
     if(usage->has_key_ops && ! usage->allows_verify && ! (is_private && usage->allows_sign))
-        return key_error::key_use_mismatch;
+        return jose::key_error::key_use_mismatch;
     std::string key_id(kid->value_or(std::string_view{}));
 
     if(type == "oct")
@@ -360,9 +361,9 @@ key_from_jwk(boost::json::object const& jwk, std::optional<algorithm> default_al
         if(! k)
             return k.error();
         if(! *k)
-            return key_error::invalid_jwk;
+            return jose::key_error::invalid_jwk;
         if((*k)->empty())
-            return key_error::empty_key; // J5
+            return jose::key_error::empty_key; // J5
         auto secret = decode_member(**k);
         if(! secret)
             return secret.error();
@@ -382,7 +383,7 @@ key_from_jwk(boost::json::object const& jwk, std::optional<algorithm> default_al
         if(! crv)
             return crv.error();
         if(! *crv)
-            return key_error::invalid_jwk;
+            return jose::key_error::invalid_jwk;
         curve_info const* curve = nullptr;
         std::optional<algorithm> implied;
         if(type == "EC")
@@ -396,7 +397,7 @@ key_from_jwk(boost::json::object const& jwk, std::optional<algorithm> default_al
             implied = algorithm::eddsa;
         }
         if(! implied)
-            return key_error::unsupported_key_type; // secp256k1, Ed448, X25519, ...
+            return jose::key_error::unsupported_key_type; // secp256k1, Ed448, X25519, ...
         auto alg
             = choose_algorithm(*named, implied, default_alg, family(*implied), family(*implied));
         if(! alg)
@@ -405,7 +406,7 @@ key_from_jwk(boost::json::object const& jwk, std::optional<algorithm> default_al
             return ec_key_from_jwk(jwk, *curve, std::move(key_id));
         return ed25519_key_from_jwk(jwk, std::move(key_id));
     }
-    return key_error::unsupported_key_type;
+    return jose::key_error::unsupported_key_type;
 }
 
 } // namespace detail

@@ -29,6 +29,7 @@
 #include <modelauth/jose/detail/key_material.hpp>
 #include <modelauth/jose/detail/openssl.hpp>
 #include <modelauth/jose/detail/rsa_key_checks.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -135,7 +136,7 @@ inline std::string base64url_of_bignum(BIGNUM const* bn, std::size_t padded_size
    curve, the RSA checks' `weak_key`, or `invalid` when the public key fails
    OpenSSL's own validation.
 */
-inline result<void> check_key_for_algorithm(EVP_PKEY* pkey, algorithm alg, key_error invalid)
+inline result<void> check_key_for_algorithm(EVP_PKEY* pkey, algorithm alg, jose::key_error invalid)
 {
     bool const is_rsa = EVP_PKEY_is_a(pkey, "RSA") == 1;
     bool const is_ec = EVP_PKEY_is_a(pkey, "EC") == 1;
@@ -144,36 +145,36 @@ inline result<void> check_key_for_algorithm(EVP_PKEY* pkey, algorithm alg, key_e
     auto const fam = family(alg);
 
     if(fam == algorithm_family::hmac)
-        return key_error::algorithm_key_mismatch;
+        return jose::key_error::algorithm_key_mismatch;
     if(fam == algorithm_family::rsa_pkcs1_v1_5 || fam == algorithm_family::rsa_pss)
     {
         if(! is_rsa)
-            return known ? key_error::algorithm_key_mismatch : key_error::unsupported_key_type;
+            return known ? jose::key_error::algorithm_key_mismatch : jose::key_error::unsupported_key_type;
         return check_rsa_public_key(pkey);
     }
     if(fam == algorithm_family::eddsa)
     {
         if(! is_ed25519)
-            return known ? key_error::algorithm_key_mismatch : key_error::unsupported_key_type;
+            return known ? jose::key_error::algorithm_key_mismatch : jose::key_error::unsupported_key_type;
     }
     else
     {
         if(! is_ec)
-            return known ? key_error::algorithm_key_mismatch : key_error::unsupported_key_type;
+            return known ? jose::key_error::algorithm_key_mismatch : jose::key_error::unsupported_key_type;
         char text[64] = {};
         std::size_t length = 0;
         if(EVP_PKEY_get_utf8_string_param(
                pkey, OSSL_PKEY_PARAM_EC_ENCODING, text, sizeof text, &length) == 1
            && std::string_view(text, length) != OSSL_PKEY_EC_ENCODING_GROUP)
-            return key_error::unsupported_key_type; // explicit curve parameters
+            return jose::key_error::unsupported_key_type; // explicit curve parameters
         if(EVP_PKEY_get_utf8_string_param(
                pkey, OSSL_PKEY_PARAM_GROUP_NAME, text, sizeof text, &length) != 1)
-            return key_error::unsupported_key_type;
+            return jose::key_error::unsupported_key_type;
         auto const* curve = curve_by_openssl_name(std::string_view(text, length));
         if(! curve)
-            return key_error::unsupported_key_type;
+            return jose::key_error::unsupported_key_type;
         if(curve->alg != alg)
-            return key_error::algorithm_key_mismatch;
+            return jose::key_error::algorithm_key_mismatch;
     }
     // The point is on the curve, not at infinity, of the right order; for
     // Ed25519, the encoding is valid where OpenSSL checks it.
@@ -200,13 +201,13 @@ public:
     make_hmac(algorithm alg, secret_bytes const& secret, std::string kid)
     {
         if(! is_symmetric(alg))
-            return key_error::algorithm_key_mismatch;
+            return jose::key_error::algorithm_key_mismatch;
         if(secret.empty())
-            return key_error::empty_key;
+            return jose::key_error::empty_key;
         if(is_key_material(secret.view()))
-            return key_error::algorithm_key_mismatch;
+            return jose::key_error::algorithm_key_mismatch;
         if(secret.size() < hash_size(alg))
-            return key_error::weak_key;
+            return jose::key_error::weak_key;
 
         error_queue_guard guard;
         auto impl = std::make_shared<key_impl>();
@@ -216,16 +217,16 @@ public:
         impl->signature_size_ = hash_size(alg);
         impl->mac_.reset(EVP_MAC_fetch(nullptr, "HMAC", nullptr));
         if(! impl->mac_)
-            return key_error::unsupported_algorithm;
+            return jose::key_error::unsupported_algorithm;
         impl->mac_prototype_.reset(EVP_MAC_CTX_new(impl->mac_.get()));
         if(! impl->mac_prototype_)
-            return key_error::unsupported_algorithm;
+            return jose::key_error::unsupported_algorithm;
         OSSL_PARAM params[] = {
             OSSL_PARAM_construct_utf8_string(
                 OSSL_MAC_PARAM_DIGEST, const_cast<char*>(digest_name(alg)), 0),
             OSSL_PARAM_construct_end()};
         if(EVP_MAC_init(impl->mac_prototype_.get(), secret.data(), secret.size(), params) != 1)
-            return key_error::unsupported_algorithm;
+            return jose::key_error::unsupported_algorithm;
         impl->mac_restart_works_ = impl->mac_restart_self_test();
 
         impl->thumbprint_ = thumbprint_of_secret(secret);
@@ -234,10 +235,10 @@ public:
     }
 
     /* A key of an asymmetric algorithm. `invalid` is the error for key
-       material that OpenSSL refuses (key_error::invalid_pem or invalid_jwk).
+       material that OpenSSL refuses (jose::key_error::invalid_pem or invalid_jwk).
     */
     static result<std::shared_ptr<key_impl const>> make_asymmetric(
-        algorithm alg, evp_pkey_ptr pkey, bool is_private, std::string kid, key_error invalid)
+        algorithm alg, evp_pkey_ptr pkey, bool is_private, std::string kid, jose::key_error invalid)
     {
         if(! pkey)
             return invalid;
@@ -290,9 +291,9 @@ public:
     result<void> verify(std::string_view input, std::string_view signature) const noexcept
     {
         if(signature.empty())
-            return jose_error::empty_signature;
+            return jose::error::empty_signature;
         if(signature.size() != signature_size_)
-            return jose_error::invalid_signature_length;
+            return jose::error::invalid_signature_length;
         switch(family(alg_))
         {
         case algorithm_family::hmac:
@@ -307,12 +308,12 @@ public:
     result<std::string> sign(std::string_view input) const
     {
         if(! has_private_)
-            return key_error::not_a_private_key;
+            return jose::key_error::not_a_private_key;
         if(family(alg_) == algorithm_family::hmac)
         {
             unsigned char tag[EVP_MAX_MD_SIZE];
             if(! compute_hmac(input, tag))
-                return key_error::signing_failed;
+                return jose::key_error::signing_failed;
             std::string signature(reinterpret_cast<char const*>(tag), signature_size_);
             OPENSSL_cleanse(tag, sizeof tag);
             return signature;
@@ -479,13 +480,13 @@ private:
     {
         unsigned char tag[EVP_MAX_MD_SIZE];
         if(! compute_hmac(input, tag))
-            return jose_error::signature_mismatch;
+            return jose::error::signature_mismatch;
         // Constant time in the position of the first difference (J28).
         bool const equal = CRYPTO_memcmp(tag, signature.data(), signature_size_) == 0;
         // The tag is the valid MAC of attacker-chosen input: never leave it around.
         OPENSSL_cleanse(tag, sizeof tag);
         if(! equal)
-            return jose_error::signature_mismatch;
+            return jose::error::signature_mismatch;
         return {};
     }
 
@@ -494,7 +495,7 @@ private:
         error_queue_guard guard;
         pooled_context<verify_context> context(pool_, [this] { return make_verify_context(); });
         if(! context)
-            return jose_error::signature_mismatch;
+            return jose::error::signature_mismatch;
         unsigned char digest[EVP_MAX_MD_SIZE];
         unsigned digest_size = 0;
         if(EVP_DigestInit_ex2(context->md.get(), md_.get(), nullptr) != 1
@@ -502,7 +503,7 @@ private:
            || EVP_DigestFinal_ex(context->md.get(), digest, &digest_size) != 1)
         {
             context.discard();
-            return jose_error::signature_mismatch;
+            return jose::error::signature_mismatch;
         }
         unsigned char const* sig = bytes(signature);
         std::size_t sig_size = signature.size();
@@ -517,7 +518,7 @@ private:
         if(verified < 0)
             context.discard();
         if(! succeeded(verified))
-            return jose_error::signature_mismatch;
+            return jose::error::signature_mismatch;
         return {};
     }
 
@@ -526,7 +527,7 @@ private:
         error_queue_guard guard;
         pooled_context<verify_context> context(pool_, [this] { return make_verify_context(); });
         if(! context)
-            return jose_error::signature_mismatch;
+            return jose::error::signature_mismatch;
         EVP_MD_CTX* md = context->md.get();
         // Restart the operation with the same key (OpenSSL >= 3.0.1); else
         // start again from the prepared prototype.
@@ -534,14 +535,14 @@ private:
            && EVP_MD_CTX_copy_ex(md, eddsa_prototype_.get()) != 1)
         {
             context.discard();
-            return jose_error::signature_mismatch;
+            return jose::error::signature_mismatch;
         }
         int const verified
             = EVP_DigestVerify(md, bytes(signature), signature.size(), bytes(input), input.size());
         if(verified < 0)
             context.discard();
         if(! succeeded(verified))
-            return jose_error::signature_mismatch;
+            return jose::error::signature_mismatch;
         return {};
     }
 
@@ -555,30 +556,30 @@ private:
         if(! ctx
            || EVP_DigestSignInit_ex(ctx.get(), &pctx, md, nullptr, nullptr, pkey_.get(), nullptr)
                != 1)
-            return key_error::signing_failed;
+            return jose::key_error::signing_failed;
         if(fam == algorithm_family::rsa_pkcs1_v1_5
            && EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) != 1)
-            return key_error::signing_failed;
+            return jose::key_error::signing_failed;
         if(fam == algorithm_family::rsa_pss && ! set_pss_parameters(pctx))
-            return key_error::signing_failed;
+            return jose::key_error::signing_failed;
 
         std::size_t size = 0;
         if(EVP_DigestSign(ctx.get(), nullptr, &size, bytes(input), input.size()) != 1)
-            return key_error::signing_failed;
+            return jose::key_error::signing_failed;
         std::string signature(size, '\0');
         auto* out = reinterpret_cast<unsigned char*>(signature.data());
         if(EVP_DigestSign(ctx.get(), out, &size, bytes(input), input.size()) != 1)
-            return key_error::signing_failed;
+            return jose::key_error::signing_failed;
         signature.resize(size);
         if(fam != algorithm_family::ecdsa)
         {
             if(signature.size() != signature_size_)
-                return key_error::signing_failed;
+                return jose::key_error::signing_failed;
             return signature;
         }
         std::string raw(signature_size_, '\0');
         if(! ecdsa_der_to_raw(out, size, reinterpret_cast<unsigned char*>(raw.data()), raw.size()))
-            return key_error::signing_failed;
+            return jose::key_error::signing_failed;
         return raw;
     }
 

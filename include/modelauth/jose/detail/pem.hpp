@@ -16,6 +16,7 @@
 #include <modelauth/error.hpp>
 #include <modelauth/jose/detail/key_material.hpp>
 #include <modelauth/jose/detail/openssl.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <climits>
 #include <cstring>
@@ -39,11 +40,11 @@ struct pem_key
 inline result<pem_key> read_pem_key(std::string_view pem)
 {
     if(pem.empty() || pem.size() > max_pem_size)
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
     error_queue_guard guard;
     bio_ptr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     if(! bio)
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
 
     char* name_raw = nullptr;
     char* header_raw = nullptr;
@@ -60,9 +61,9 @@ inline result<pem_key> read_pem_key(std::string_view pem)
         OPENSSL_clear_free(data_raw, size > 0 ? static_cast<std::size_t>(size) : 0);
     }
     if(read != 1 || ! name || der.empty())
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
     if(header && header.get()[0] != '\0')
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
 
     // Nothing but white space may follow the block.
     char rest[256];
@@ -72,7 +73,7 @@ inline result<pem_key> read_pem_key(std::string_view pem)
         if(n <= 0)
             break;
         if(! trim_space(std::string_view(rest, static_cast<std::size_t>(n))).empty())
-            return key_error::invalid_pem;
+            return jose::key_error::invalid_pem;
     }
 
     std::string_view const label(name.get());
@@ -91,7 +92,7 @@ inline result<pem_key> read_pem_key(std::string_view pem)
         key.is_private = true;
     }
     if(! key.pkey || p != der.data() + der.size())
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
     return key;
 }
 

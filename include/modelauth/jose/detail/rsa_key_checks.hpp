@@ -23,6 +23,7 @@
 
 #include <modelauth/error.hpp>
 #include <modelauth/jose/detail/openssl.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <array>
 #include <cstddef>
@@ -125,7 +126,7 @@ inline bool has_roca_fingerprint(BIGNUM const* n) noexcept
 
 /* Checks an RSA key's public half (J7).
 
-   @return `key_error::weak_key` for a short, even, small-factor or ROCA
+   @return `jose::key_error::weak_key` for a short, even, small-factor or ROCA
    modulus or a bad exponent; `unsupported_key_type` above 16384 bits.
 */
 inline result<void> check_rsa_public_key(EVP_PKEY const* pkey) noexcept
@@ -137,21 +138,21 @@ inline result<void> check_rsa_public_key(EVP_PKEY const* pkey) noexcept
     bool const got_e = EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e_raw) == 1;
     bignum_ptr e(e_raw);
     if(! got_n || ! got_e)
-        return key_error::unsupported_key_type;
+        return jose::key_error::unsupported_key_type;
 
     int const bits = BN_num_bits(n.get());
     if(bits > max_rsa_modulus_bits)
-        return key_error::unsupported_key_type;
+        return jose::key_error::unsupported_key_type;
     if(bits < min_rsa_modulus_bits || ! BN_is_odd(n.get()))
-        return key_error::weak_key;
+        return jose::key_error::weak_key;
 
     int const e_bits = BN_num_bits(e.get());
     if(! BN_is_odd(e.get()) || e_bits < 2 || e_bits > max_rsa_exponent_bits)
-        return key_error::weak_key;
+        return jose::key_error::weak_key;
 
     auto const screen = screen_rsa_modulus(n.get());
     if(screen.small_factor || screen.roca_fingerprint)
-        return key_error::weak_key;
+        return jose::key_error::weak_key;
     return {};
 }
 

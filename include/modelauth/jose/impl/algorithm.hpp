@@ -122,8 +122,8 @@ inline result<algorithm> algorithm_from_name(std::string_view name) noexcept
         if(entry.name == name)
             return entry.alg;
     if(detail::equals_none_ignoring_case(name))
-        return jose_error::algorithm_none;
-    return jose_error::unsupported_algorithm;
+        return jose::error::algorithm_none;
+    return jose::error::unsupported_algorithm;
 }
 
 inline std::string_view algorithm_name(algorithm alg) noexcept

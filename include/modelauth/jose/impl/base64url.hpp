@@ -8,6 +8,7 @@
 #define MODELAUTH_JOSE_IMPL_BASE64URL_HPP
 
 #include <array>
+#include <modelauth/jose/error.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -400,20 +401,20 @@ inline result<std::size_t>
 base64url_decode(std::string_view in, unsigned char* out, std::size_t out_capacity) noexcept
 {
     if(in.size() % 4 == 1)
-        return jose_error::invalid_base64url;
+        return jose::error::invalid_base64url;
     auto const needed = base64url_decoded_size(in.size());
     if(out_capacity < needed || ! detail::base64url_decode_into(in, out))
-        return jose_error::invalid_base64url;
+        return jose::error::invalid_base64url;
     return needed;
 }
 
 inline result<std::string> base64url_decode(std::string_view in)
 {
     if(in.size() % 4 == 1)
-        return jose_error::invalid_base64url;
+        return jose::error::invalid_base64url;
     std::string bytes(base64url_decoded_size(in.size()), '\0');
     if(! detail::base64url_decode_into(in, reinterpret_cast<unsigned char*>(bytes.data())))
-        return jose_error::invalid_base64url;
+        return jose::error::invalid_base64url;
     return bytes;
 }
 

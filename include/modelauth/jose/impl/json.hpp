@@ -8,6 +8,7 @@
 #define MODELAUTH_JOSE_IMPL_JSON_HPP
 
 #include <modelauth/jose/detail/json_scan.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/value_stack.hpp>
@@ -182,7 +183,7 @@ parse_json_strict(std::string_view text, boost::json::storage_ptr sp, std::size_
         return outcome;
     auto value = parser.handler().stack().release();
     if(! parser.handler().members_intact(value))
-        return jose_error::duplicate_json_member;
+        return jose::error::duplicate_json_member;
     return value;
 }
 
@@ -193,7 +194,7 @@ parse_json_object_strict(std::string_view text, boost::json::storage_ptr sp, std
     if(! parsed)
         return parsed.error();
     if(! parsed->is_object())
-        return jose_error::not_a_json_object;
+        return jose::error::not_a_json_object;
     return std::move(parsed->get_object());
 }
 

@@ -9,6 +9,7 @@
 
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/detail/json_scan.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/serialize.hpp>
 
@@ -30,9 +31,9 @@ inline constexpr std::size_t max_signature_bytes = 2048;
 inline result<compact_jws> split_compact_jws(std::string_view token, jws_limits const& limits) noexcept
 {
     if(token.size() > limits.max_token_bytes)
-        return jose_error::token_too_large;
+        return jose::error::token_too_large;
     if(! token.empty() && token.front() == '{')
-        return jose_error::json_serialization_not_supported;
+        return jose::error::json_serialization_not_supported;
 
     // Only the dots are looked for here (memchr, fast); every character of
     // every part is checked when the part is decoded, which each consumer
@@ -46,13 +47,13 @@ inline result<compact_jws> split_compact_jws(std::string_view token, jws_limits 
             break;
         dots[count++] = static_cast<std::size_t>(dot - token.data());
         if(count == 5)
-            return jose_error::malformed_compact_serialization;
+            return jose::error::malformed_compact_serialization;
         p = dot + 1;
     }
     if(count == 4)
-        return jose_error::encrypted_token_not_supported;
+        return jose::error::encrypted_token_not_supported;
     if(count != 2)
-        return jose_error::malformed_compact_serialization;
+        return jose::error::malformed_compact_serialization;
 
     compact_jws parts;
     parts.header = token.substr(0, dots[0]);
@@ -61,9 +62,9 @@ inline result<compact_jws> split_compact_jws(std::string_view token, jws_limits 
     parts.signing_input = token.substr(0, dots[1]);
     // RFC 7515 allows an empty payload; a JWT then fails on its claims.
     if(parts.header.empty())
-        return jose_error::malformed_compact_serialization;
+        return jose::error::malformed_compact_serialization;
     if(parts.signature.empty())
-        return jose_error::empty_signature;
+        return jose::error::empty_signature;
     return parts;
 }
 
@@ -88,7 +89,7 @@ inline result<header_fields> scan_jws_header(std::string_view decoded, std::size
     auto const& [alg, kid, typ, cty, crit, b64] = v;
 
     if(! alg.is_string())
-        return jose_error::missing_algorithm;
+        return jose::error::missing_algorithm;
     header_fields fields;
     auto parsed_alg = algorithm_from_name(alg.string);
     if(! parsed_alg)
@@ -96,13 +97,13 @@ inline result<header_fields> scan_jws_header(std::string_view decoded, std::size
     fields.alg = *parsed_alg;
     for(auto const* p : {&kid, &typ, &cty})
         if(p->present() && ! p->is_string())
-            return jose_error::invalid_header_parameter;
+            return jose::error::invalid_header_parameter;
     // No extension is understood, so any critical one is unknown; an
     // unencoded payload (RFC 7797 b64: false) is not supported either.
     if(crit.present())
-        return jose_error::unknown_critical_header;
+        return jose::error::unknown_critical_header;
     if(b64.present() && ! (b64.type == scanned_value::kind::boolean && b64.boolean))
-        return jose_error::unknown_critical_header;
+        return jose::error::unknown_critical_header;
     if(kid.present())
         fields.kid = kid.string;
     if(typ.present())
@@ -120,10 +121,10 @@ inline boost::json::object jws_header::json() const
 inline result<jws_header> parse_jws_header(std::string_view header_b64, jws_limits const& limits)
 {
     if(header_b64.size() % 4 == 1)
-        return jose_error::invalid_base64url;
+        return jose::error::invalid_base64url;
     auto const decoded_size = base64url_decoded_size(header_b64.size());
     if(decoded_size > limits.max_header_bytes)
-        return jose_error::header_too_large;
+        return jose::error::header_too_large;
     jws_header header;
     auto decoded = base64url_decode(header_b64);
     if(! decoded)
@@ -143,9 +144,9 @@ inline result<jws_header> parse_jws_header(std::string_view header_b64, jws_limi
 inline result<void> verify_jws_signature(compact_jws const& parts, key const& k) noexcept
 {
     if(parts.signature.size() % 4 == 1)
-        return jose_error::invalid_base64url;
+        return jose::error::invalid_base64url;
     if(base64url_decoded_size(parts.signature.size()) > detail::max_signature_bytes)
-        return jose_error::invalid_signature_length;
+        return jose::error::invalid_signature_length;
     std::array<unsigned char, detail::max_signature_bytes> signature;
     auto size = base64url_decode(parts.signature, signature.data(), signature.size());
     if(! size)
@@ -163,7 +164,7 @@ inline result<std::string> verify_compact_jws(std::string_view token, key const&
     if(! header)
         return header.error();
     if(header->alg() != k.alg())
-        return jose_error::key_algorithm_mismatch;
+        return jose::error::key_algorithm_mismatch;
     auto verified = verify_jws_signature(*parts, k);
     if(! verified)
         return verified.error();

@@ -11,6 +11,7 @@
 #include <modelauth/jose/detail/key_impl.hpp>
 #include <modelauth/jose/detail/openssl.hpp>
 #include <modelauth/jose/detail/pem.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
@@ -39,11 +40,11 @@ inline result<std::string> pkcs8_pem_of(EVP_PKEY const* pkey)
     std::unique_ptr<OSSL_ENCODER_CTX, encoder_ctx_deleter> ctx(OSSL_ENCODER_CTX_new_for_pkey(
         pkey, EVP_PKEY_KEYPAIR, "PEM", "PrivateKeyInfo", nullptr));
     if(! ctx || OSSL_ENCODER_CTX_get_num_encoders(ctx.get()) == 0)
-        return key_error::unsupported_key_type;
+        return jose::key_error::unsupported_key_type;
     unsigned char* data = nullptr;
     std::size_t size = 0;
     if(OSSL_ENCODER_to_data(ctx.get(), &data, &size) != 1 || ! data)
-        return key_error::unsupported_key_type;
+        return jose::key_error::unsupported_key_type;
     std::unique_ptr<unsigned char, openssl_free_deleter> owned(data);
     std::string pem;
     try
@@ -79,12 +80,12 @@ inline result<key> key::from_secret(std::string_view secret, algorithm alg, std:
 inline result<key> key::from_pem(std::string_view pem, algorithm alg, std::string kid)
 {
     if(is_symmetric(alg))
-        return key_error::algorithm_key_mismatch; // an HMAC key is never PEM (J4)
+        return jose::key_error::algorithm_key_mismatch; // an HMAC key is never PEM (J4)
     auto parsed = detail::read_pem_key(pem);
     if(! parsed)
         return parsed.error();
     return wrap(detail::key_impl::make_asymmetric(
-        alg, std::move(parsed->pkey), parsed->is_private, std::move(kid), key_error::invalid_pem));
+        alg, std::move(parsed->pkey), parsed->is_private, std::move(kid), jose::key_error::invalid_pem));
 }
 
 inline result<key>
@@ -96,11 +97,11 @@ key::from_jwk(boost::json::object const& jwk, std::optional<algorithm> default_a
 inline result<key> key::from_jwk(std::string_view json_text, std::optional<algorithm> default_alg)
 {
     if(json_text.size() > detail::max_jwk_text_size)
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     boost::system::error_code ec;
     auto const json = boost::json::parse(json_text, ec);
     if(ec || ! json.is_object())
-        return key_error::invalid_jwk;
+        return jose::key_error::invalid_jwk;
     return from_jwk(json.get_object(), default_alg);
 }
 
@@ -112,7 +113,7 @@ inline result<key> key::generate(algorithm alg, std::string kid)
         if(RAND_bytes(secret.data(), static_cast<int>(secret.size())) != 1)
         {
             ERR_clear_error();
-            return key_error::key_generation_failed;
+            return jose::key_error::key_generation_failed;
         }
         return wrap(detail::key_impl::make_hmac(alg, secret, std::move(kid)));
     }
@@ -135,9 +136,9 @@ inline result<key> key::generate(algorithm alg, std::string kid)
         }
     }
     if(! pkey)
-        return key_error::key_generation_failed;
+        return jose::key_error::key_generation_failed;
     auto made = detail::key_impl::make_asymmetric(
-        alg, std::move(pkey), true, std::move(kid), key_error::key_generation_failed);
+        alg, std::move(pkey), true, std::move(kid), jose::key_error::key_generation_failed);
     return wrap(std::move(made));
 }
 
@@ -172,7 +173,7 @@ inline result<void> key::verify(algorithm token_alg,
                                std::string_view signature) const noexcept
 {
     if(token_alg != impl_->alg())
-        return jose_error::key_algorithm_mismatch;
+        return jose::error::key_algorithm_mismatch;
     return impl_->verify(signing_input, signature);
 }
 
@@ -194,7 +195,7 @@ inline boost::json::object key::public_jwk() const
 inline result<std::string> key::private_pem() const
 {
     if(! impl_->has_private_key() || is_symmetric(impl_->alg()))
-        return key_error::not_a_private_key;
+        return jose::key_error::not_a_private_key;
     return detail::pkcs8_pem_of(impl_->pkey());
 }
 

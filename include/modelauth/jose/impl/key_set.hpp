@@ -8,6 +8,7 @@
 #define MODELAUTH_JOSE_IMPL_KEY_SET_HPP
 
 #include <modelauth/jose/detail/key_impl.hpp>
+#include <modelauth/jose/error.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/parse.hpp>
@@ -67,7 +68,7 @@ inline bool is_skipped_jwk(boost::json::object const& jwk) noexcept
             if(text == name)
                 return true;
         auto const alg = algorithm_from_name(text);
-        if(! alg && alg.error() == jose_error::unsupported_algorithm)
+        if(! alg && alg.error() == jose::error::unsupported_algorithm)
             return true; // e.g. ES256K, or a name from another registry
     }
     if(! string_member_is(jwk, "kty", &text))
@@ -89,7 +90,7 @@ inline bool is_skipped_jwk(boost::json::object const& jwk) noexcept
 inline result<key_set> key_set::from_keys(std::vector<key> keys)
 {
     if(keys.size() > std::numeric_limits<std::uint32_t>::max())
-        return key_error::invalid_jwks;
+        return jose::key_error::invalid_jwks;
     key_set set;
     set.by_kid_.resize(keys.size());
     for(std::size_t i = 0; i < keys.size(); ++i)
@@ -99,11 +100,11 @@ inline result<key_set> key_set::from_keys(std::vector<key> keys)
     });
     for(std::size_t i = 1; i < set.by_kid_.size(); ++i)
         if(keys[set.by_kid_[i - 1]].kid() == keys[set.by_kid_[i]].kid())
-            return key_error::duplicate_key_id;
+            return jose::key_error::duplicate_key_id;
     auto const secrets = std::count_if(
         keys.begin(), keys.end(), [](key const& k) { return is_symmetric(k.alg()); });
     if(secrets != 0 && static_cast<std::size_t>(secrets) != keys.size())
-        return key_error::mixed_key_set;
+        return jose::key_error::mixed_key_set;
     set.keys_ = std::move(keys);
     return set;
 }
@@ -112,16 +113,16 @@ inline result<key_set>
 key_set::from_jwks(boost::json::value const& jwks, std::optional<algorithm> default_alg)
 {
     if(! jwks.is_object())
-        return key_error::invalid_jwks;
+        return jose::key_error::invalid_jwks;
     auto const* entries = jwks.get_object().if_contains("keys");
     if(! entries || ! entries->is_array())
-        return key_error::invalid_jwks;
+        return jose::key_error::invalid_jwks;
     std::vector<key> keys;
     keys.reserve(entries->get_array().size());
     for(auto const& entry : entries->get_array())
     {
         if(! entry.is_object())
-            return key_error::invalid_jwk;
+            return jose::key_error::invalid_jwk;
         auto const& jwk = entry.get_object();
         if(detail::is_skipped_jwk(jwk))
             continue;
@@ -137,11 +138,11 @@ inline result<key_set>
 key_set::from_jwks(std::string_view json_text, std::optional<algorithm> default_alg)
 {
     if(json_text.size() > max_jwks_size)
-        return key_error::invalid_jwks;
+        return jose::key_error::invalid_jwks;
     boost::system::error_code ec;
     auto const json = boost::json::parse(json_text, ec);
     if(ec)
-        return key_error::invalid_jwks;
+        return jose::key_error::invalid_jwks;
     return from_jwks(json, default_alg);
 }
 

@@ -8,6 +8,7 @@
 #define MODELAUTH_POLICY_IMPL_SCOPE_POLICY_HPP
 
 #include <modelauth/detail/path_grammar.hpp>
+#include <modelauth/policy/error.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -221,24 +222,24 @@ policy_decision ScopePolicy::decide(compiled_scopes const& scopes, validation::P
     router::basic_model_endpoint<Registry> const& endpoint, action_id action) const
 {
     if(! class_enabled(principal.cls))
-        return policy_decision::deny(policy_error::inactive);
+        return policy_decision::deny(policy::error::inactive);
 
     validation::token_bindings const& b = principal.bindings;
     if(principal.cls == validation::token_class::manager)
-        return policy_decision::deny(policy_error::class_forbidden);
+        return policy_decision::deny(policy::error::class_forbidden);
     // Tenancy: a token held to an account never reaches, nor learns of,
     // another account's model (review F4). Account and space tokens are
     // always held to theirs; the others when `isolate_accounts` is on.
     if(! b.account.empty() && endpoint.has_model() && ! endpoint.account().empty()
        && b.account != endpoint.account()
        && (isolate_accounts_ || principal.cls == validation::token_class::account || principal.cls == validation::token_class::space))
-        return policy_decision::deny(policy_error::other_account);
+        return policy_decision::deny(policy::error::other_account);
 
     bool bound_here = true;
     switch(principal.cls)
     {
     case validation::token_class::manager:
-        return policy_decision::deny(policy_error::class_forbidden);
+        return policy_decision::deny(policy::error::class_forbidden);
     case validation::token_class::model_session:
         bound_here = b.model_id.has_value();
         break;
@@ -260,7 +261,7 @@ policy_decision ScopePolicy::decide(compiled_scopes const& scopes, validation::P
     if(b.model_id && (! endpoint.has_model() || *b.model_id != endpoint.model_id()))
         bound_here = false;
     if(! bound_here)
-        return policy_decision::deny(policy_error::binding_mismatch);
+        return policy_decision::deny(policy::error::binding_mismatch);
 
     std::string_view const pieces[3] = {endpoint.prefix(), endpoint.name(), endpoint.version()};
     std::size_t const piece_count = endpoint.has_model() ? 3 : 0;
@@ -283,21 +284,21 @@ inline policy_decision ScopePolicy::decide(compiled_scopes const& scopes, valida
     route_descriptor const& route, action_id action) const
 {
     if(! class_enabled(principal.cls))
-        return policy_decision::deny(policy_error::inactive);
+        return policy_decision::deny(policy::error::inactive);
     switch(principal.cls)
     {
     case validation::token_class::manager:
         if(! route.iam)
-            return policy_decision::deny(policy_error::class_forbidden);
+            return policy_decision::deny(policy::error::class_forbidden);
         break;
     case validation::token_class::model_session:
     case validation::token_class::instance:
-        return policy_decision::deny(policy_error::class_forbidden);
+        return policy_decision::deny(policy::error::class_forbidden);
     default:
         break;
     }
     if(principal.bindings.model_id)
-        return policy_decision::deny(policy_error::binding_mismatch);
+        return policy_decision::deny(policy::error::binding_mismatch);
 
     if(granted(scopes, principal, action, &route.resource, route.resource.empty() ? 0 : 1))
         return policy_decision::allow();

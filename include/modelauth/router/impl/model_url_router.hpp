@@ -8,6 +8,7 @@
 #define MODELAUTH_ROUTER_IMPL_MODEL_URL_ROUTER_HPP
 
 #include <modelauth/detail/path_grammar.hpp>
+#include <modelauth/router/error.hpp>
 
 #include <algorithm>
 #include <array>
@@ -137,10 +138,10 @@ result<std::size_t> find_name_segment(Registry const& registry, std::size_t pref
 {
     std::string_view const name = modelauth::detail::decoded_key(raw, escapes, buffer);
     if(! is_valid_model_name(name))
-        return router_error::invalid_model_name;
+        return router::error::invalid_model_name;
     std::size_t const model = registry.find_model(prefix, name);
     if(model == Registry::npos)
-        return router_error::unknown_model;
+        return router::error::unknown_model;
     return model;
 }
 
@@ -151,10 +152,10 @@ result<std::size_t> find_version_segment(Registry const& registry, std::size_t m
 {
     std::string_view const version = modelauth::detail::decoded_key(raw, escapes, buffer);
     if(! is_valid_model_version(version))
-        return router_error::invalid_version;
+        return router::error::invalid_version;
     std::size_t const index = registry.find_version(model, version);
     if(index == Registry::npos)
-        return router_error::unknown_version;
+        return router::error::unknown_version;
     return index;
 }
 
@@ -222,9 +223,9 @@ auto basic_model_url_router<Registry>::match(request_target const& target) const
             return match_kserve(kserve_rest, ended, escapes);
     }
     if(! detail::consume_segments(rest, mount_segments_, escapes, ended))
-        return router_error::outside_mount_root;
+        return router::error::outside_mount_root;
     if(ended) // the mount root itself, without "/"
-        return router_error::unknown_prefix;
+        return router::error::unknown_prefix;
     return match_models(rest, escapes);
 }
 
@@ -234,7 +235,7 @@ auto basic_model_url_router<Registry>::match_models(std::string_view rest, bool 
 {
     detail::segment_list const segments(rest);
     if(segments.count == 0)
-        return router_error::unknown_prefix;
+        return router::error::unknown_prefix;
 
     registry_ptr registry = snapshot_.load();
     detail::key_buffer buffer;
@@ -252,7 +253,7 @@ auto basic_model_url_router<Registry>::match_models(std::string_view rest, bool 
             break;
     }
     if(prefix == Registry::npos)
-        return router_error::unknown_prefix;
+        return router::error::unknown_prefix;
 
     auto const model = detail::find_name_segment(*registry, prefix, segments[depth], escapes, buffer);
     if(! model)
@@ -266,11 +267,11 @@ auto basic_model_url_router<Registry>::match_models(std::string_view rest, bool 
         if(! named)
             return named.error();
         if(after_name >= 2)
-            return router_error::unexpected_segment;
+            return router::error::unexpected_segment;
         version = *named;
     }
     if(! segments.trailing_slash)
-        return options_.strict_slash ? router_error::trailing_slash_required : router_error::missing_trailing_slash;
+        return options_.strict_slash ? router::error::trailing_slash_required : router::error::missing_trailing_slash;
     return endpoint_type(std::move(registry), *model, version, after_name >= 1);
 }
 
@@ -286,7 +287,7 @@ auto basic_model_url_router<Registry>::match_kserve(std::string_view rest, bool 
         return detail::segment_is(segments[i], literal, escapes);
     };
     if(segments.count == 0)
-        return router_error::unexpected_segment;
+        return router::error::unexpected_segment;
 
     if(is(0, "health"))
     {
@@ -297,17 +298,17 @@ auto basic_model_url_router<Registry>::match_kserve(std::string_view rest, bool 
             if(is(1, "ready"))
                 return endpoint_type(snapshot_.load(), Registry::npos, 0, false, kserve_operation::server_ready);
         }
-        return router_error::unexpected_segment;
+        return router::error::unexpected_segment;
     }
     if(! is(0, "models") || segments.count < 2)
-        return router_error::unexpected_segment;
+        return router::error::unexpected_segment;
 
     registry_ptr registry = snapshot_.load();
     detail::key_buffer buffer;
 
     std::size_t const prefix = registry->find_prefix(options_.kserve.prefix);
     if(prefix == Registry::npos)
-        return router_error::unknown_prefix;
+        return router::error::unknown_prefix;
     auto const model = detail::find_name_segment(*registry, prefix, segments[1], escapes, buffer);
     if(! model)
         return model.error();
@@ -318,7 +319,7 @@ auto basic_model_url_router<Registry>::match_kserve(std::string_view rest, bool 
     if(segments.count > next && is(next, "versions"))
     {
         if(segments.count == next + 1)
-            return router_error::unexpected_segment;
+            return router::error::unexpected_segment;
         auto const named = detail::find_version_segment(*registry, *model, segments[next + 1], escapes, buffer);
         if(! named)
             return named.error();
@@ -331,17 +332,17 @@ auto basic_model_url_router<Registry>::match_kserve(std::string_view rest, bool 
     if(segments.count > next)
     {
         if(segments.count > next + 1)
-            return router_error::unexpected_segment;
+            return router::error::unexpected_segment;
         if(is(next, "infer"))
             operation = kserve_operation::infer;
         else if(is(next, "ready"))
             operation = kserve_operation::model_ready;
         else
-            return router_error::unexpected_segment;
+            return router::error::unexpected_segment;
     }
     // KServe URLs do not end in "/".
     if(segments.trailing_slash)
-        return router_error::unexpected_segment;
+        return router::error::unexpected_segment;
     return endpoint_type(std::move(registry), *model, version, explicit_version, operation);
 }
 
@@ -351,7 +352,7 @@ auto basic_model_url_router<Registry>::find(std::int64_t model_id) const noexcep
     registry_ptr registry = snapshot_.load();
     std::size_t const model = registry->find_model_id(model_id);
     if(model == Registry::npos)
-        return router_error::unknown_model;
+        return router::error::unknown_model;
     std::size_t const version = registry->default_version_index(model);
     return endpoint_type(std::move(registry), model, version, false);
 }
@@ -363,12 +364,12 @@ auto basic_model_url_router<Registry>::find(std::int64_t model_id, std::string_v
     registry_ptr registry = snapshot_.load();
     std::size_t const model = registry->find_model_id(model_id);
     if(model == Registry::npos)
-        return router_error::unknown_model;
+        return router::error::unknown_model;
     if(! is_valid_model_version(version))
-        return router_error::invalid_version;
+        return router::error::invalid_version;
     std::size_t const index = registry->find_version(model, version);
     if(index == Registry::npos)
-        return router_error::unknown_version;
+        return router::error::unknown_version;
     return endpoint_type(std::move(registry), model, index, true);
 }
 

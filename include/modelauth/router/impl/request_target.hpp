@@ -8,6 +8,7 @@
 #define MODELAUTH_ROUTER_IMPL_REQUEST_TARGET_HPP
 
 #include <modelauth/detail/path_grammar.hpp>
+#include <modelauth/router/error.hpp>
 
 namespace modelauth {
 inline namespace v0 {
@@ -28,16 +29,16 @@ inline result<request_target> parse_request_target(
 {
     // U11: the size first, so an over-long target costs nothing more.
     if(target.size() > max_target_bytes)
-        return router_error::target_too_long;
+        return router::error::target_too_long;
     // U15: absolute-form ("http://h/x"), authority-form ("h:443") and "*".
     if(target.empty() || target.front() != '/')
-        return router_error::not_origin_form;
+        return router::error::not_origin_form;
 
     std::size_t const question = target.find('?');
     std::size_t const path_size = question == std::string_view::npos ? target.size() : question;
 
     bool escapes = false;
-    if(auto const e = modelauth::detail::check_path(target.substr(0, path_size), escapes); e != router_error{})
+    if(auto const e = modelauth::detail::check_path(target.substr(0, path_size), escapes); e != router::error{})
         return e;
 
     // The query is repeated in a redirect's Location: only visible ASCII, and
@@ -48,12 +49,12 @@ inline result<request_target> parse_request_target(
         if(c > 0x20 && c < 0x7F)
         {
             if(c == '#')
-                return router_error::encoded_delimiter;
+                return router::error::encoded_delimiter;
             continue;
         }
         if(c == 0x20)
-            return router_error::invalid_character;
-        return c < 0x80 ? router_error::control_character : router_error::non_ascii;
+            return router::error::invalid_character;
+        return c < 0x80 ? router::error::control_character : router::error::non_ascii;
     }
     return request_target(target, path_size, escapes);
 }

@@ -8,6 +8,8 @@
 #define MODELAUTH_TOKENS_IMPL_API_KEY_SOURCE_HPP
 
 #include <modelauth/detail/posix_io.hpp>
+#include <modelauth/http/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <atomic>
 #include <cerrno>
@@ -48,12 +50,12 @@ inline std::string_view trim_api_key(std::string_view text) noexcept
 inline result<void> check_api_key_text(std::string_view key) noexcept
 {
     if(key.empty())
-        return credential_error::missing_credentials;
+        return http::error::missing_credentials;
     if(key.size() > max_api_key_bytes)
-        return credential_error::credential_too_large;
+        return http::error::credential_too_large;
     for(char c : key)
         if(c < '!' || c > '~')
-            return token_error::malformed_api_key;
+            return validation::error::malformed_api_key;
     return {};
 }
 
@@ -146,10 +148,10 @@ inline result<std::string> read_api_key_file(std::filesystem::path const& path)
 {
     std::ifstream file(path, std::ios::binary);
     if(! file)
-        return credential_error::missing_credentials;
+        return http::error::missing_credentials;
     std::string line;
     if(! detail::read_bounded_line(file, line, detail::api_key_line_limit))
-        return credential_error::credential_too_large;
+        return http::error::credential_too_large;
     return detail::api_key_from_text(line);
 }
 
@@ -166,19 +168,19 @@ inline result<std::string> find_api_key(api_key_source_options const& options)
     if(path)
     {
         auto key = read_api_key_file(*path);
-        if(key || key.error() != credential_error::missing_credentials)
+        if(key || key.error() != http::error::missing_credentials)
             return key;
     }
 
     // 3. The prompt; what it gets is saved for next time.
     if(! options.interactive)
-        return credential_error::missing_credentials;
+        return http::error::missing_credentials;
     std::istream& in = options.in ? *options.in : std::cin;
     std::ostream& out = options.out ? *options.out : std::cout;
     out << "Enter API key: " << std::flush;
     std::string line;
     if(! detail::read_bounded_line(in, line, detail::api_key_line_limit))
-        return credential_error::credential_too_large;
+        return http::error::credential_too_large;
     auto key = detail::api_key_from_text(line);
     if(! key)
         return key;

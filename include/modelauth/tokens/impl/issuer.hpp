@@ -11,6 +11,8 @@
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/json.hpp>
 #include <modelauth/jose/jws.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
@@ -95,7 +97,7 @@ inline result<std::string> random_base64url(std::size_t bytes)
     if(bytes > sizeof buffer || RAND_bytes(buffer, static_cast<int>(bytes)) != 1)
     {
         ERR_clear_error();
-        return lifecycle_error::random_failure;
+        return tokens::error::random_failure;
     }
     std::string text(jose::base64url_encoded_size(bytes), '\0');
     jose::base64url_encode(buffer, bytes, text.data());
@@ -146,9 +148,9 @@ retired_keys_kept(issuer_state const& state, std::chrono::system_clock::time_poi
 inline result<void> check_issuer_key(jose::key const& signing, jose::algorithm alg) noexcept
 {
     if(! signing.has_private_key())
-        return key_error::not_a_private_key;
+        return jose::key_error::not_a_private_key;
     if(signing.alg() != alg)
-        return key_error::algorithm_key_mismatch;
+        return jose::key_error::algorithm_key_mismatch;
     return {};
 }
 
@@ -219,7 +221,7 @@ key_file_string(boost::json::object const& entry, std::string_view name) noexcep
 {
     auto const* value = entry.if_contains(name);
     if(! value || ! value->is_string())
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
     return &value->get_string();
 }
 
@@ -228,7 +230,7 @@ parse_key_file_entry(boost::json::value const& value, jose::algorithm alg, bool 
 {
     auto const* entry = value.if_object();
     if(! entry)
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
     auto alg_name = key_file_string(*entry, "alg");
     if(! alg_name)
         return alg_name.error();
@@ -240,16 +242,16 @@ parse_key_file_entry(boost::json::value const& value, jose::algorithm alg, bool 
         return pem.error();
     auto const named = jose::algorithm_from_name(**alg_name);
     if(! named)
-        return key_error::unsupported_algorithm;
+        return jose::key_error::unsupported_algorithm;
     if(*named != alg)
-        return key_error::algorithm_key_mismatch;
+        return jose::key_error::algorithm_key_mismatch;
 
     std::chrono::system_clock::time_point until{};
     if(retired)
     {
         auto const* seconds = entry->if_contains("until");
         if(! seconds || ! seconds->is_int64() || seconds->get_int64() < 0)
-            return key_error::invalid_pem;
+            return jose::key_error::invalid_pem;
         until = std::chrono::system_clock::time_point(std::chrono::seconds(seconds->get_int64()));
     }
 
@@ -257,7 +259,7 @@ parse_key_file_entry(boost::json::value const& value, jose::algorithm alg, bool 
     if(! signing)
         return signing.error();
     if(! signing->has_private_key())
-        return key_error::not_a_private_key;
+        return jose::key_error::not_a_private_key;
     return make_issuer_key(std::move(*signing), until);
 }
 
@@ -267,7 +269,7 @@ inline result<std::shared_ptr<issuer_state const>> parse_issuer_state(
 {
     auto parsed = jose::parse_json_object_strict(text);
     if(! parsed)
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
     struct wipe_on_exit
     {
         boost::json::object& file;
@@ -277,7 +279,7 @@ inline result<std::shared_ptr<issuer_state const>> parse_issuer_state(
     auto const* current_value = parsed->if_contains("current");
     auto const* retired_value = parsed->if_contains("retired");
     if(! current_value || ! retired_value || ! retired_value->is_array())
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
     auto current = parse_key_file_entry(*current_value, alg, false);
     if(! current)
         return current.error();
@@ -344,7 +346,7 @@ inline result<void> write_file_atomically(std::filesystem::path const& file, std
     file_descriptor fd(::open(temporary.c_str(),
                               O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
     if(! fd)
-        return lifecycle_error::storage_failure;
+        return tokens::error::storage_failure;
     // The mode is 0600 whatever the umask (which can only have narrowed it).
     bool written = ::fchmod(fd.get(), 0600) == 0 && modelauth::detail::write_all(fd.get(), text)
         && ::fsync(fd.get()) == 0;
@@ -352,11 +354,11 @@ inline result<void> write_file_atomically(std::filesystem::path const& file, std
     if(! written || ::rename(temporary.c_str(), file.c_str()) != 0)
     {
         (void)::unlink(temporary.c_str());
-        return lifecycle_error::storage_failure;
+        return tokens::error::storage_failure;
     }
     auto const directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
     if(! sync_directory(directory))
-        return lifecycle_error::storage_failure;
+        return tokens::error::storage_failure;
     return {};
 }
 
@@ -370,13 +372,13 @@ inline result<std::optional<std::string>> read_key_file(std::filesystem::path co
     {
         if(errno == ENOENT)
             return std::optional<std::string>();
-        return lifecycle_error::storage_failure;
+        return tokens::error::storage_failure;
     }
     struct stat info = {};
     if(::fstat(fd.get(), &info) != 0 || ! S_ISREG(info.st_mode))
-        return lifecycle_error::storage_failure;
+        return tokens::error::storage_failure;
     if(static_cast<std::uint64_t>(info.st_size) > max_issuer_key_file_size)
-        return key_error::invalid_pem;
+        return jose::key_error::invalid_pem;
     std::string text(static_cast<std::size_t>(info.st_size), '\0');
     std::size_t size = 0;
     while(size < text.size())
@@ -387,7 +389,7 @@ inline result<std::optional<std::string>> read_key_file(std::filesystem::path co
         if(got < 0)
         {
             OPENSSL_cleanse(text.data(), text.size());
-            return lifecycle_error::storage_failure;
+            return tokens::error::storage_failure;
         }
         if(got == 0)
             break; // the file shrank meanwhile: parse what is there
@@ -492,7 +494,7 @@ auto token_issuer<Clock>::load(std::filesystem::path const& file,
     if(! text)
         return text.error();
     if(! *text)
-        return lifecycle_error::storage_failure; // no such file
+        return tokens::error::storage_failure; // no such file
     return from_key_file(**text, std::move(options), retain_old_keys, std::move(clock));
 }
 
@@ -536,18 +538,18 @@ template<class Clock>
 auto token_issuer<Clock>::issue(jwt_request const& request) const -> result<issued_jwt>
 {
     if(request.subject.empty())
-        return lifecycle_error::invalid_request_body;
+        return tokens::error::invalid_request_body;
     if(request.lifetime.count() <= 0 || request.lifetime > retain_)
-        return lifecycle_error::invalid_ttl;
+        return tokens::error::invalid_ttl;
     auto const class_name = validation::token_class_name(request.cls);
     if(! validation::token_class_from_name(class_name))
-        return lifecycle_error::invalid_request_body;
+        return tokens::error::invalid_request_body;
     for(auto const& scope : request.scopes)
         if(! detail::is_scope_token(scope))
-            return lifecycle_error::invalid_request_body;
+            return tokens::error::invalid_request_body;
     for(auto const& member : request.extra)
         if(detail::is_issuer_claim(member.key()))
-            return lifecycle_error::invalid_request_body;
+            return tokens::error::invalid_request_body;
 
     auto jti = detail::random_base64url(16);
     if(! jti)

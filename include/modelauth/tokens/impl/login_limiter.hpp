@@ -8,6 +8,7 @@
 #define MODELAUTH_TOKENS_IMPL_LOGIN_LIMITER_HPP
 
 #include <modelauth/configuration_error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <utility>
 
@@ -32,7 +33,7 @@ template<class Clock>
 result<void> login_limiter<Clock>::check(std::string_view account_key) const
 {
     if(retry_after(account_key) > std::chrono::seconds::zero())
-        return lifecycle_error::too_many_attempts;
+        return tokens::error::too_many_attempts;
     return {};
 }
 
@@ -43,7 +44,7 @@ result<void> login_limiter<Clock>::try_acquire(std::string_view account_key)
     auto const now = clock_.now();
     std::lock_guard<std::mutex> lock(mutex_);
     if(! count_failure(key, now))
-        return lifecycle_error::too_many_attempts;
+        return tokens::error::too_many_attempts;
     return {};
 }
 

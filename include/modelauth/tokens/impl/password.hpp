@@ -8,6 +8,8 @@
 #define MODELAUTH_TOKENS_IMPL_PASSWORD_HPP
 
 #include <modelauth/validation/api_key.hpp> // validation::detail::base62_alphabet
+#include <modelauth/http/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -197,17 +199,17 @@ inline std::string encode_password_hash(unsigned iterations, std::string_view sa
 inline result<std::string> hash_password(std::string_view password, unsigned iterations)
 {
     if(iterations < min_password_iterations || iterations > max_password_iterations)
-        return lifecycle_error::invalid_password_hash;
+        return tokens::error::invalid_password_hash;
     if(password.size() > max_password_bytes)
-        return credential_error::credential_too_large;
+        return http::error::credential_too_large;
 
     std::string salt;
     if(! detail::make_password_salt(salt))
-        return lifecycle_error::random_failure;
+        return tokens::error::random_failure;
 
     unsigned char derived[password_hash::hash_bytes];
     if(! detail::pbkdf2_hmac_sha256(password, salt, iterations, derived, sizeof derived))
-        return lifecycle_error::random_failure; // OpenSSL is unusable: no secret can be made
+        return tokens::error::random_failure; // OpenSSL is unusable: no secret can be made
     auto encoded = detail::encode_password_hash(iterations, salt, derived);
     OPENSSL_cleanse(derived, sizeof derived);
     return encoded;
@@ -219,20 +221,20 @@ inline result<password_hash> password_hash::parse(std::string_view encoded)
     std::string_view algorithm, iterations, salt;
     if(! detail::take_field(rest, algorithm) || ! detail::take_field(rest, iterations)
        || ! detail::take_field(rest, salt))
-        return lifecycle_error::invalid_password_hash;
+        return tokens::error::invalid_password_hash;
     // `rest` is the hash: a `$` in it means a fifth field (or a `$` in the salt).
     if(algorithm != password_hash_algorithm || rest.find('$') != std::string_view::npos)
-        return lifecycle_error::invalid_password_hash;
+        return tokens::error::invalid_password_hash;
 
     password_hash h;
     h.iterations_ = detail::parse_password_iterations(iterations);
     if(h.iterations_ == 0 || salt.empty())
-        return lifecycle_error::invalid_password_hash;
+        return tokens::error::invalid_password_hash;
     for(char c : salt)
         if(! detail::is_password_salt_char(c))
-            return lifecycle_error::invalid_password_hash;
+            return tokens::error::invalid_password_hash;
     if(! detail::base64_decode_exact(rest, h.hash_.data(), h.hash_.size()))
-        return lifecycle_error::invalid_password_hash;
+        return tokens::error::invalid_password_hash;
     h.salt_ = std::string(salt);
     return h;
 }

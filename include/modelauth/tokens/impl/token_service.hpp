@@ -12,6 +12,8 @@
 #include <modelauth/validation/api_key.hpp>
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/tokens/ttl.hpp>
+#include <modelauth/policy/error.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <openssl/err.h>
 #include <openssl/rand.h>
@@ -61,7 +63,7 @@ inline result<std::string> random_uuid()
     if(RAND_bytes(bytes, sizeof bytes) != 1)
     {
         ERR_clear_error();
-        return lifecycle_error::random_failure;
+        return tokens::error::random_failure;
     }
     bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
     bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
@@ -83,7 +85,7 @@ inline result<std::string> new_secret(std::string_view prefix)
 {
     auto secret = validation::generate_api_key(prefix);
     if(! secret)
-        return lifecycle_error::random_failure;
+        return tokens::error::random_failure;
     return std::move(*secret);
 }
 
@@ -155,13 +157,13 @@ inline result<void> check_token_text(std::optional<std::string> const& name,
     {
         auto const length = text_length(*name, false);
         if(! length || *length == 0 || *length > max_token_name_chars)
-            return lifecycle_error::invalid_request_body;
+            return tokens::error::invalid_request_body;
     }
     if(description)
     {
         auto const length = text_length(*description, true);
         if(! length || *length > max_token_description_chars)
-            return lifecycle_error::invalid_request_body;
+            return tokens::error::invalid_request_body;
     }
     return {};
 }
@@ -184,7 +186,7 @@ inline bool has_expired(validation::stored_token const& token, std::chrono::syst
     return token.expires && *token.expires <= now;
 }
 
-inline bool is_lifecycle_error(std::error_code const& ec, lifecycle_error e) noexcept
+inline bool is_lifecycle_error(std::error_code const& ec, tokens::error e) noexcept
 {
     return ec == make_error_code(e);
 }
@@ -472,11 +474,11 @@ template<class Clock>
 auto token_service<Clock>::console_user(validation::Principal const& caller) const -> result<user_ref>
 {
     if(! is_console_user(caller))
-        return lifecycle_error::not_permitted;
+        return tokens::error::not_permitted;
     user_ref ref{directory_.load(), nullptr};
     ref.user = ref.directory->find_user(caller.subject);
     if(! ref.user)
-        return lifecycle_error::not_permitted;
+        return tokens::error::not_permitted;
     return ref;
 }
 
@@ -488,7 +490,7 @@ auto token_service<Clock>::key_owner(validation::Principal const& caller) const 
         user_ref ref{directory_.load(), nullptr};
         ref.user = ref.directory->find_user(caller.subject);
         if(! ref.user)
-            return lifecycle_error::not_permitted;
+            return tokens::error::not_permitted;
         return ref;
     }
     return console_user(caller);
@@ -499,14 +501,14 @@ auto token_service<Clock>::instance_manager(validation::Principal const& caller,
     -> result<user_ref>
 {
     if(! is_console_user(caller))
-        return lifecycle_error::not_permitted;
+        return tokens::error::not_permitted;
     user_ref ref{directory_.load(), nullptr};
     if(! ref.directory->has_instance(instance))
-        return lifecycle_error::unknown_instance;
+        return tokens::error::unknown_instance;
     ref.user = ref.directory->find_user(caller.subject);
     if(! ref.user
        || std::find(ref.user->instances.begin(), ref.user->instances.end(), instance) == ref.user->instances.end())
-        return lifecycle_error::not_permitted;
+        return tokens::error::not_permitted;
     return ref;
 }
 
@@ -522,7 +524,7 @@ auto token_service<Clock>::management_scope_of(validation::Principal const& call
     }
     // NeuroIO tokens are the store's API keys, never JWTs of some issuer.
     if(caller.kind != validation::credential_kind::api_key || caller.bindings.account.empty())
-        return lifecycle_error::not_permitted;
+        return tokens::error::not_permitted;
     switch(caller.cls)
     {
     case validation::token_class::account:
@@ -530,10 +532,10 @@ auto token_service<Clock>::management_scope_of(validation::Principal const& call
         return management_scope{caller.cls, caller.bindings.account, {}};
     case validation::token_class::space:
         if(caller.bindings.space.empty())
-            return lifecycle_error::not_permitted;
+            return tokens::error::not_permitted;
         return management_scope{validation::token_class::space, caller.bindings.account, caller.bindings.space};
     default:
-        return lifecycle_error::not_permitted;
+        return tokens::error::not_permitted;
     }
 }
 
@@ -603,7 +605,7 @@ result<token_pair> token_service<Clock>::refuse_reused(std::string_view family)
     auto revoked = store_->revoke_family(family);
     if(! revoked)
         return revoked.error();
-    return lifecycle_error::refresh_token_reused;
+    return tokens::error::refresh_token_reused;
 }
 
 //----------------------------------------------------------------------------
@@ -631,7 +633,7 @@ result<token_pair> token_service<Clock>::login(std::string_view email, std::stri
     // the directory's usual cost (F7).
     bool const verified = (user ? user->password : dummy_hash()).verify(password) && user != nullptr;
     if(! verified)
-        return lifecycle_error::invalid_credentials; // the attempt is counted
+        return tokens::error::invalid_credentials; // the attempt is counted
     limiter_.record_success(pair_key);
     if(! client_address.empty())
         address_limiter_.refund(client_address);
@@ -660,17 +662,17 @@ template<class Clock>
 result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
 {
     if(! validation::check_api_key(refresh_token, options_.refresh_token_prefix))
-        return lifecycle_error::invalid_refresh_token;
+        return tokens::error::invalid_refresh_token;
     auto const record = store_->find_refresh(validation::hash_secret(refresh_token));
     if(! record)
-        return lifecycle_error::invalid_refresh_token;
+        return tokens::error::invalid_refresh_token;
     // A rotated token presented again was stolen or replayed: whoever holds
     // the family's current token may be the thief, so the family goes.
     if(record->rotated)
         return refuse_reused(record->family);
     auto const at = now();
     if(at >= record->expires)
-        return lifecycle_error::invalid_refresh_token;
+        return tokens::error::invalid_refresh_token;
     auto const directory = directory_.load();
     user_record const* const user = directory->find_user(record->owner);
     if(! user)
@@ -678,7 +680,7 @@ result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
         // The user is gone: so is every token of theirs.
         if(auto revoked = store_->revoke_family(record->family); ! revoked)
             return revoked.error();
-        return lifecycle_error::invalid_refresh_token;
+        return tokens::error::invalid_refresh_token;
     }
 
     // Everything that can fail without touching the store comes first, so
@@ -694,7 +696,7 @@ result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
     if(auto rotated = store_->rotate_refresh(record->id, std::move(next->record), limits); ! rotated)
     {
         // A concurrent refresh of the same token won: this one is a reuse.
-        if(detail::is_lifecycle_error(rotated.error(), lifecycle_error::refresh_token_reused))
+        if(detail::is_lifecycle_error(rotated.error(), tokens::error::refresh_token_reused))
             return refuse_reused(record->family);
         return rotated.error();
     }
@@ -703,11 +705,11 @@ result<token_pair> token_service<Clock>::refresh(std::string_view refresh_token)
     {
         // The family was revoked between the rotation and now (a reuse of
         // this token raced us): the new access token is never handed out.
-        if(detail::is_lifecycle_error(recorded.error(), lifecycle_error::invalid_refresh_token))
+        if(detail::is_lifecycle_error(recorded.error(), tokens::error::invalid_refresh_token))
         {
             if(auto revoked = store_->revoke(access->jti, revoke_until); ! revoked)
                 return revoked.error();
-            return lifecycle_error::refresh_token_reused;
+            return tokens::error::refresh_token_reused;
         }
         return recorded.error();
     }
@@ -722,7 +724,7 @@ result<issued_jwt> token_service<Clock>::model_session(validation::Principal con
         return user.error();
     auto endpoint = router_->find(model_id);
     if(! endpoint)
-        return lifecycle_error::unknown_model;
+        return tokens::error::unknown_model;
 
     // Allowed if the caller may read or infer any version of the model (a
     // scope narrowed to one version allows a session for that version).
@@ -734,12 +736,12 @@ result<issued_jwt> token_service<Clock>::model_session(validation::Principal con
         router::ModelEndpoint const version(endpoint->registry(), endpoint->model_index(), v, true);
         auto const read = policy_->decide(compiled, caller, version, policy::ScopePolicy::models_read);
         // Another account's model does not exist for this caller (tenancy, F4).
-        if(read.error() == policy_error::other_account)
-            return lifecycle_error::unknown_model;
+        if(read.error() == policy::error::other_account)
+            return tokens::error::unknown_model;
         allowed = read.allowed() || policy_->decide(compiled, caller, version, policy::ScopePolicy::models_infer).allowed();
     }
     if(! allowed)
-        return lifecycle_error::not_permitted;
+        return tokens::error::not_permitted;
 
     jwt_request request;
     request.subject = caller.subject;
@@ -761,8 +763,8 @@ result<issued_jwt> token_service<Clock>::model_session(validation::Principal con
            ! recorded)
         {
             // The family was revoked since the caller's token was checked.
-            if(detail::is_lifecycle_error(recorded.error(), lifecycle_error::invalid_refresh_token))
-                return lifecycle_error::not_permitted;
+            if(detail::is_lifecycle_error(recorded.error(), tokens::error::invalid_refresh_token))
+                return tokens::error::not_permitted;
             return recorded.error();
         }
     }
@@ -779,7 +781,7 @@ auto token_service<Clock>::find_instance_token(std::string_view instance, std::s
     auto token = store_->find_by_id(id);
     if(! token || token->cls != validation::token_class::instance || token->bindings.instance != instance
        || detail::has_expired(*token, now()))
-        return lifecycle_error::token_not_found;
+        return tokens::error::token_not_found;
     return token;
 }
 
@@ -793,7 +795,7 @@ result<created_token> token_service<Clock>::create_instance_token(validation::Pr
     if(auto checked = detail::check_token_text(name, description); ! checked)
         return checked.error();
     if(ttl && (*ttl <= std::chrono::seconds::zero() || *ttl > max_ttl))
-        return lifecycle_error::invalid_ttl;
+        return tokens::error::invalid_ttl;
 
     validation::stored_token token;
     token.owner = caller.subject;
@@ -909,7 +911,7 @@ auto token_service<Clock>::api_key_info(validation::Principal const& caller) con
     filter.cls = validation::token_class::personal_key;
     auto keys = store_->list(filter);
     if(keys.empty())
-        return lifecycle_error::token_not_found;
+        return tokens::error::token_not_found;
     return keys.back();
 }
 
@@ -926,7 +928,7 @@ result<void> token_service<Clock>::delete_api_key(validation::Principal const& c
     if(! erased)
         return erased.error();
     if(*erased == 0)
-        return lifecycle_error::token_not_found;
+        return tokens::error::token_not_found;
     return {};
 }
 
@@ -950,7 +952,7 @@ auto token_service<Clock>::find_managed(validation::Principal const& caller, std
         token = store_->find_by_id(id_or_key);
     if(! token || token->cls != scope->cls || token->bindings.account != scope->account
        || token->bindings.space != scope->space || detail::has_expired(*token, now()))
-        return lifecycle_error::token_not_found;
+        return tokens::error::token_not_found;
     return token;
 }
 
@@ -964,7 +966,7 @@ result<created_token> token_service<Clock>::create_managed(validation::Principal
     // A temporary token makes no permanent one: a leaked 24-hour token must
     // not become lasting access (review F12).
     if(permanent && caller.kind == validation::credential_kind::api_key && caller.expires_at)
-        return lifecycle_error::not_permitted;
+        return tokens::error::not_permitted;
     management_scope target = *scope;
     switch(kind)
     {
@@ -975,23 +977,23 @@ result<created_token> token_service<Clock>::create_managed(validation::Principal
         // Space tokens come from the account's authority: a console user or
         // an account token.
         if(scope->cls != validation::token_class::account)
-            return lifecycle_error::not_permitted;
+            return tokens::error::not_permitted;
         if(! space || space->empty())
-            return lifecycle_error::invalid_request_body;
+            return tokens::error::invalid_request_body;
         auto const directory = directory_.load();
         auto const* account = directory->find_account(scope->account);
         if(! account || std::find(account->spaces.begin(), account->spaces.end(), *space) == account->spaces.end())
-            return lifecycle_error::unknown_space;
+            return tokens::error::unknown_space;
         target = management_scope{validation::token_class::space, scope->account, std::move(*space)};
         break;
     }
     case managed_kind::manager:
         if(scope->cls != validation::token_class::account)
-            return lifecycle_error::not_permitted;
+            return tokens::error::not_permitted;
         target = management_scope{validation::token_class::manager, scope->account, {}};
         break;
     default:
-        return lifecycle_error::invalid_request_body;
+        return tokens::error::invalid_request_body;
     }
 
     validation::stored_token token;
@@ -1066,7 +1068,7 @@ auto token_service<Clock>::set_managed_active(validation::Principal const& calle
         return changed.error();
     auto updated = store_->find_by_id((*token)->id);
     if(! updated)
-        return lifecycle_error::token_not_found;
+        return tokens::error::token_not_found;
     return updated;
 }
 
@@ -1101,7 +1103,7 @@ auto token_service<Clock>::whoami(validation::Principal const& caller) const -> 
 {
     if(caller.cls != validation::token_class::manager || caller.kind != validation::credential_kind::api_key
        || caller.bindings.account.empty())
-        return lifecycle_error::not_permitted;
+        return tokens::error::not_permitted;
     return std::pair<std::string, validation::token_class>(caller.bindings.account, validation::token_class::manager);
 }
 

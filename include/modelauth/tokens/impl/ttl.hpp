@@ -8,6 +8,7 @@
 #define MODELAUTH_TOKENS_IMPL_TTL_HPP
 
 #include <cstdint>
+#include <modelauth/tokens/error.hpp>
 #include <stdexcept>
 
 namespace modelauth {
@@ -30,14 +31,14 @@ inline result<std::chrono::seconds> parse_ttl(std::string_view text) noexcept
 {
     // At least one digit and the unit; the first digit is not 0.
     if(text.size() < 2 || text.front() < '1' || text.front() > '9')
-        return lifecycle_error::invalid_ttl;
+        return tokens::error::invalid_ttl;
 
     std::int64_t unit_seconds = 0;
     for(auto const& unit : detail::ttl_units)
         if(text.back() == unit.symbol)
             unit_seconds = unit.seconds;
     if(unit_seconds == 0)
-        return lifecycle_error::invalid_ttl;
+        return tokens::error::invalid_ttl;
 
     // No count above max_ttl in seconds can be valid in any unit, so the
     // accumulator stops there and never overflows: it stays below 10 * max + 10.
@@ -46,14 +47,14 @@ inline result<std::chrono::seconds> parse_ttl(std::string_view text) noexcept
     for(char c : text.substr(0, text.size() - 1))
     {
         if(c < '0' || c > '9')
-            return lifecycle_error::invalid_ttl;
+            return tokens::error::invalid_ttl;
         count = count * 10 + (c - '0');
         if(count > limit)
-            return lifecycle_error::invalid_ttl;
+            return tokens::error::invalid_ttl;
     }
     // count <= limit and unit_seconds <= 86400: the product fits in 64 bits.
     if(count * unit_seconds > limit)
-        return lifecycle_error::invalid_ttl;
+        return tokens::error::invalid_ttl;
     return std::chrono::seconds(count * unit_seconds);
 }
 

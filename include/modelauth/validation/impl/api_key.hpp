@@ -8,6 +8,8 @@
 #define MODELAUTH_VALIDATION_IMPL_API_KEY_HPP
 
 #include <boost/crc.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -68,7 +70,7 @@ inline result<std::string> generate_api_key(std::string_view prefix)
     while(key.size() < prefix.size() + 1 + api_key_random_chars)
     {
         if(RAND_bytes(bytes, sizeof bytes) != 1)
-            return key_error::signing_failed;
+            return jose::key_error::signing_failed;
         for(unsigned char b : bytes)
             if(b < 248 && key.size() < prefix.size() + 1 + api_key_random_chars)
                 key += detail::base62_alphabet[b % 62];
@@ -91,21 +93,21 @@ inline result<void> check_api_key(std::string_view key, std::string_view prefix)
 {
     auto const expected_size = prefix.size() + 2 + api_key_random_chars + api_key_checksum_chars;
     if(key.size() != expected_size || ! has_api_key_prefix(key, prefix))
-        return token_error::malformed_api_key;
+        return validation::error::malformed_api_key;
     auto const random_begin = prefix.size() + 1;
     auto const checksum_begin = random_begin + api_key_random_chars + 1;
     if(key[checksum_begin - 1] != '_')
-        return token_error::malformed_api_key;
+        return validation::error::malformed_api_key;
     for(std::size_t i = random_begin; i < key.size(); ++i)
         if(i != checksum_begin - 1 && ! detail::is_base62(key[i]))
-            return token_error::malformed_api_key;
+            return validation::error::malformed_api_key;
 
     char checksum[api_key_checksum_chars];
     detail::api_key_checksum(key.substr(0, checksum_begin - 1), checksum);
     if(key.compare(checksum_begin, api_key_checksum_chars,
                    std::string_view(checksum, api_key_checksum_chars))
        != 0)
-        return token_error::api_key_checksum_mismatch;
+        return validation::error::api_key_checksum_mismatch;
     return {};
 }
 

@@ -8,6 +8,7 @@
 #define MODELAUTH_VALIDATION_IMPL_JWT_CLAIMS_HPP
 
 #include <modelauth/detail/ascii.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <algorithm>
 #include <array>
@@ -117,7 +118,7 @@ inline result<std::string_view> optional_string(scanned_value const& v) noexcept
     if(! v.present())
         return std::string_view{};
     if(! v.is_string())
-        return token_error::invalid_claim_type;
+        return validation::error::invalid_claim_type;
     return v.string;
 }
 
@@ -146,17 +147,17 @@ inline result<std::optional<std::chrono::system_clock::time_point>> numeric_date
     // double (which would round 2^53 + 1 down into the range).
     case kind::int64:
         if(v.int64 < 0 || static_cast<std::uint64_t>(v.int64) > max_whole)
-            return token_error::claim_out_of_range;
+            return validation::error::claim_out_of_range;
         return at(static_cast<std::uint64_t>(v.int64));
     case kind::uint64:
         if(v.uint64 > max_whole)
-            return token_error::claim_out_of_range;
+            return validation::error::claim_out_of_range;
         return at(v.uint64);
     case kind::number_double:
         if(! std::isfinite(v.number) || v.number < 0 || v.number > max_numeric_date)
-            return token_error::claim_out_of_range;
+            return validation::error::claim_out_of_range;
         return at(static_cast<std::uint64_t>(std::floor(v.number)));
-    default: return token_error::invalid_claim_type;
+    default: return validation::error::invalid_claim_type;
     }
 }
 
@@ -195,23 +196,23 @@ inline result<claim_dates> check_claims(claim_set const& claims, claim_rules con
         return iat.error();
 
     if(! *exp && rules.require_expiry)
-        return token_error::missing_expiry;
+        return validation::error::missing_expiry;
     auto const valid_until
         = *exp ? saturating_add(**exp, rules.leeway) : std::chrono::system_clock::time_point::max();
     if(now >= valid_until)
-        return token_error::token_expired;
+        return validation::error::token_expired;
     auto const later = saturating_add(now, rules.leeway);
     if(*nbf && later < **nbf)
-        return token_error::token_not_yet_valid;
+        return validation::error::token_not_yet_valid;
     if(*iat && **iat > later)
-        return token_error::issued_in_future;
+        return validation::error::issued_in_future;
     if(rules.max_lifetime)
     {
         if(! *exp)
-            return token_error::lifetime_too_long; // unbounded lifetime
+            return validation::error::lifetime_too_long; // unbounded lifetime
         auto const start = *iat ? **iat : now;
         if(**exp - start > *rules.max_lifetime)
-            return token_error::lifetime_too_long;
+            return validation::error::lifetime_too_long;
     }
 
     if(! rules.audiences.empty())
@@ -224,21 +225,21 @@ inline result<claim_dates> check_claims(claim_set const& claims, claim_rules con
         };
         auto const& aud = claims[claim_aud];
         if(! aud.present())
-            return token_error::audience_mismatch;
+            return validation::error::audience_mismatch;
         if(aud.is_string())
         {
             if(! accepted(aud.string))
-                return token_error::audience_mismatch;
+                return validation::error::audience_mismatch;
         }
         else
         {
             if(aud.type != scanned_value::kind::array || ! aud.all_strings)
-                return token_error::invalid_claim_type;
+                return validation::error::invalid_claim_type;
             bool any = false;
             for(auto name : aud.strings)
                 any = any || accepted(name);
             if(! any)
-                return token_error::audience_mismatch;
+                return validation::error::audience_mismatch;
         }
     }
     return claim_dates{*exp, *iat, valid_until};
@@ -274,7 +275,7 @@ inline result<void> scopes_into(claim_set const& claims, std::vector<std::string
     if(scope.present())
     {
         if(! scope.is_string())
-            return token_error::invalid_claim_type;
+            return validation::error::invalid_claim_type;
         std::string_view rest = scope.string;
         while(! rest.empty())
         {
@@ -288,12 +289,12 @@ inline result<void> scopes_into(claim_set const& claims, std::vector<std::string
     else if(scp.type == scanned_value::kind::array)
     {
         if(! scp.all_strings)
-            return token_error::invalid_claim_type;
+            return validation::error::invalid_claim_type;
         for(auto s : scp.strings)
             add(s);
     }
     else if(scp.present())
-        return token_error::invalid_claim_type;
+        return validation::error::invalid_claim_type;
     out.resize(count);
     return {};
 }
@@ -320,7 +321,7 @@ inline result<void> bindings_into(claim_set const& claims, token_class& cls, tok
     {
         auto parsed = token_class_from_name(*cls_name);
         if(! parsed)
-            return token_error::invalid_claim_type;
+            return validation::error::invalid_claim_type;
         cls = *parsed;
     }
 
@@ -331,7 +332,7 @@ inline result<void> bindings_into(claim_set const& claims, token_class& cls, tok
     else if(model_id.type == scanned_value::kind::uint64 && model_id.uint64 <= static_cast<std::uint64_t>(INT64_MAX))
         out.model_id = static_cast<std::int64_t>(model_id.uint64);
     else if(model_id.present())
-        return token_error::invalid_claim_type;
+        return validation::error::invalid_claim_type;
     for(auto index : {claim_instance, claim_account, claim_space})
     {
         auto& member = index == claim_instance ? out.instance
@@ -344,7 +345,7 @@ inline result<void> bindings_into(claim_set const& claims, token_class& cls, tok
             continue;
         }
         if(! v.is_string())
-            return token_error::invalid_claim_type;
+            return validation::error::invalid_claim_type;
         member.assign(v.string.data(), v.string.size());
     }
     return {};

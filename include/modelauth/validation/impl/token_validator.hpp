@@ -9,6 +9,8 @@
 
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/detail/json_scan.hpp>
+#include <modelauth/jose/error.hpp>
+#include <modelauth/validation/error.hpp>
 
 #include <algorithm>
 
@@ -41,10 +43,10 @@ inline result<jose::detail::header_fields const*> read_jws_header(std::string_vi
         return &memo.fields;
 
     if(header_b64.size() % 4 == 1)
-        return jose_error::invalid_base64url;
+        return jose::error::invalid_base64url;
     auto const size = jose::base64url_decoded_size(header_b64.size());
     if(size > limits.max_header_bytes)
-        return jose_error::header_too_large;
+        return jose::error::header_too_large;
     // Decoded on the stack for usual sizes; a larger configured limit uses the heap.
     unsigned char stack_bytes[1024];
     std::string heap_bytes;
@@ -197,7 +199,7 @@ result<principal_ptr> basic_token_validator<Clock>::verify_jwt(
     // Their text goes to the Principal, which builds a JSON object from it
     // only if the application asks.
     if(parts->payload.size() % 4 == 1)
-        return jose_error::invalid_base64url;
+        return jose::error::invalid_base64url;
     // The principal is taken first so that the claims are decoded straight
     // into its (possibly reused) claims buffer.
     auto principal = detail::principal_recycling::acquire();
@@ -218,28 +220,28 @@ result<principal_ptr> basic_token_validator<Clock>::verify_jwt(
 
     auto const& iss = claims[detail::claim_iss];
     if(! iss.present())
-        return token_error::untrusted_issuer;
+        return validation::error::untrusted_issuer;
     if(! iss.is_string())
-        return token_error::invalid_claim_type;
+        return validation::error::invalid_claim_type;
 
     auto const* const issuers = issuers_.load_cached();
     auto const entry = std::find_if(issuers->begin(), issuers->end(),
                                     [&](issuer_entry const& e) { return e.config.issuer == iss.string; });
     if(entry == issuers->end())
-        return token_error::untrusted_issuer;
+        return validation::error::untrusted_issuer;
     auto const& trusted = entry->config;
 
     auto const alg = (*header)->alg;
     if(! trusted.algorithms.empty()
        && std::find(trusted.algorithms.begin(), trusted.algorithms.end(), alg) == trusted.algorithms.end())
-        return jose_error::unsupported_algorithm;
+        return jose::error::unsupported_algorithm;
 
     auto const& kid = (*header)->kid;
     jose::key const* key = kid ? trusted.keys.find(*kid) : trusted.keys.only_key();
     if(! key)
-        return jose_error::unknown_key;
+        return jose::error::unknown_key;
     if(key->alg() != alg)
-        return jose_error::key_algorithm_mismatch;
+        return jose::error::key_algorithm_mismatch;
     auto verified = jose::verify_jws_signature(*parts, *key);
     if(! verified)
         return verified.error();
@@ -248,7 +250,7 @@ result<principal_ptr> basic_token_validator<Clock>::verify_jwt(
     {
         auto const& typ = (*header)->typ;
         if(! typ || ! media_type_matches(*typ, *trusted.required_type))
-            return token_error::type_mismatch;
+            return validation::error::type_mismatch;
     }
     auto checked = detail::check_claims(claims, entry->rules, now);
     if(! checked)
@@ -261,7 +263,7 @@ result<principal_ptr> basic_token_validator<Clock>::verify_jwt(
     if(! jti)
         return jti.error();
     if(store_ && ! jti->empty() && store_->is_revoked(*jti))
-        return token_error::token_revoked;
+        return validation::error::token_revoked;
     auto scopes = detail::scopes_into(claims, principal->scopes);
     if(! scopes)
         return scopes.error();
@@ -290,16 +292,16 @@ result<principal_ptr> basic_token_validator<Clock>::verify_api_key(
     if(! checked)
         return checked.error();
     if(! store_)
-        return token_error::unknown_api_key;
+        return validation::error::unknown_api_key;
     auto const stored = store_->find_by_secret(hash_secret(key));
     if(! stored)
-        return token_error::unknown_api_key;
+        return validation::error::unknown_api_key;
     if(! stored->active)
-        return token_error::token_inactive;
+        return validation::error::token_inactive;
     if(stored->expires && now >= *stored->expires)
-        return token_error::token_expired;
+        return validation::error::token_expired;
     if(store_->is_revoked(stored->id))
-        return token_error::token_revoked;
+        return validation::error::token_revoked;
 
     auto principal = std::make_shared<Principal>();
     principal->subject = stored->owner;
@@ -369,7 +371,7 @@ result<void> basic_token_validator<Clock>::set_issuer_jwks(std::string_view issu
     if(! keys)
         return keys.error();
     if(keys->size() == 0) // a set that verifies nothing never replaces one that does
-        return key_error::invalid_jwks;
+        return jose::key_error::invalid_jwks;
     set_issuer_keys(issuer, std::move(*keys));
     return {};
 }
