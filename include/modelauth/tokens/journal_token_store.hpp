@@ -53,6 +53,7 @@
 #endif
 
 #include <modelauth/jose/json.hpp>
+#include <modelauth/tokens/detail/store_core.hpp>
 #include <modelauth/tokens/managed_token_store.hpp>
 #include <modelauth/tokens/error.hpp>
 
@@ -152,9 +153,11 @@ class file_journal;
     compaction replaces it), and tries again if not, so that a second
     store can never run on a journal a compaction left behind.
 
+    The epoch (`TokenStore::epoch`) starts above 0 at every open.
+
     Thread safety: safe to share between threads.
 */
-class JournalTokenStore final : public ManagedTokenStore
+class JournalTokenStore final : public detail::managed_store::store_overrides<JournalTokenStore>
 {
 public:
     /// The journal's file name inside the state directory.
@@ -185,28 +188,6 @@ public:
 
     ~JournalTokenStore() override;
 
-    JournalTokenStore(JournalTokenStore const&) = delete;
-    JournalTokenStore& operator=(JournalTokenStore const&) = delete;
-
-    /** The token whose secret has `digest`, or null; an all-zero digest
-        never matches.
-
-        Complexity: constant on average. Exception safety: no-throw.
-    */
-    [[nodiscard]] token_ptr find_by_secret(validation::secret_digest const& digest) const override
-    {
-        return core_.find_by_secret(digest);
-    }
-
-    /// Whether `token_id` (a JWT's `jti` or a token's id) is revoked.
-    [[nodiscard]] bool is_revoked(std::string_view token_id) const override
-    {
-        return core_.is_revoked(token_id);
-    }
-
-    /// The epoch: see `TokenStore::epoch`. Starts above 0 at every open.
-    [[nodiscard]] std::uint64_t epoch() const noexcept override { return core_.epoch(); }
-
     /** Rewrites the journal as the current state: to
         `<state_dir>/tokens.journal.tmp`, fsync, rename over the journal,
         fsync of the directory. Writers wait meanwhile; readers do not.
@@ -235,31 +216,11 @@ public:
 private:
     explicit JournalTokenStore(std::unique_ptr<detail::managed_store::file_journal> journal);
 
-    // The ManagedTokenStore operations, on core_ with journal_ (defined
-    // below, once detail::managed_store::file_journal is complete).
-    token_ptr do_find_by_id(std::string_view id) const override;
-    std::vector<token_ptr> do_list(token_filter const& filter) const override;
-    std::size_t do_count(token_filter const& filter) const noexcept override;
-    refresh_ptr do_find_refresh(validation::secret_digest const& digest) const noexcept override;
-    std::string do_find_family_of(std::string_view jti) const override;
-    std::vector<std::pair<std::string, std::string>> do_family_owners() const override;
-    bool do_healthy() const noexcept override;
-    result<void> do_insert(validation::stored_token token, insert_limits limits) override;
-    result<std::vector<std::string>> do_replace_owned(validation::stored_token token, insert_limits limits) override;
-    result<void> do_update(std::string_view id, std::function<void(validation::stored_token&)> const& change) override;
-    result<void> do_erase(std::string_view id) override;
-    result<std::size_t> do_erase_if(token_filter const& filter) override;
-    result<void> do_revoke(std::string jti, std::optional<clock::time_point> until) override;
-    result<void> do_erase_revocation(std::string_view jti) override;
-    result<std::size_t> do_prune(clock::time_point now) override;
-    result<void> do_insert_refresh(refresh_token_record record, family_limits limits) override;
-    result<void> do_rotate_refresh(std::string_view old_id, refresh_token_record next,
-                                   family_limits limits) override;
-    result<std::size_t> do_revoke_family(std::string_view family, std::vector<revocation> jtis) override;
-    result<void> do_add_family_access(std::string_view family, std::string jti, clock::time_point expires,
-                                      family_limits limits) override;
+    friend class detail::managed_store::store_overrides<JournalTokenStore>;
 
-    detail::managed_store::store_core core_;
+    detail::managed_store::file_journal& journal() noexcept;
+    bool do_healthy() const noexcept override;
+
     std::unique_ptr<detail::managed_store::file_journal> journal_;
 };
 
@@ -1300,98 +1261,9 @@ inline bool JournalTokenStore::do_healthy() const noexcept
     return journal_->durable();
 }
 
-inline std::string JournalTokenStore::do_find_family_of(std::string_view jti) const
+inline detail::managed_store::file_journal& JournalTokenStore::journal() noexcept
 {
-    return core_.find_family_of(jti);
-}
-
-inline std::vector<std::pair<std::string, std::string>> JournalTokenStore::do_family_owners() const
-{
-    return core_.family_owners();
-}
-
-inline ManagedTokenStore::token_ptr JournalTokenStore::do_find_by_id(std::string_view id) const
-{
-    return core_.find_by_id(id);
-}
-
-inline std::vector<ManagedTokenStore::token_ptr> JournalTokenStore::do_list(token_filter const& filter) const
-{
-    return core_.list(filter);
-}
-
-inline std::size_t JournalTokenStore::do_count(token_filter const& filter) const noexcept
-{
-    return core_.count(filter);
-}
-
-inline ManagedTokenStore::refresh_ptr JournalTokenStore::do_find_refresh(validation::secret_digest const& digest) const noexcept
-{
-    return core_.find_refresh(digest);
-}
-
-inline result<void> JournalTokenStore::do_insert(validation::stored_token token, insert_limits limits)
-{
-    return core_.insert(*journal_, std::move(token), limits);
-}
-
-inline result<std::vector<std::string>> JournalTokenStore::do_replace_owned(validation::stored_token token, insert_limits limits)
-{
-    return core_.replace_owned(*journal_, std::move(token), limits);
-}
-
-inline result<void> JournalTokenStore::do_update(std::string_view id,
-                                                 std::function<void(validation::stored_token&)> const& change)
-{
-    return core_.update(*journal_, id, change);
-}
-
-inline result<void> JournalTokenStore::do_erase(std::string_view id)
-{
-    return core_.erase(*journal_, id);
-}
-
-inline result<std::size_t> JournalTokenStore::do_erase_if(token_filter const& filter)
-{
-    return core_.erase_if(*journal_, filter);
-}
-
-inline result<void> JournalTokenStore::do_revoke(std::string jti, std::optional<clock::time_point> until)
-{
-    return core_.revoke(*journal_, std::move(jti), until);
-}
-
-inline result<void> JournalTokenStore::do_erase_revocation(std::string_view jti)
-{
-    return core_.erase_revocation(*journal_, jti);
-}
-
-inline result<std::size_t> JournalTokenStore::do_prune(clock::time_point now)
-{
-    return core_.prune(*journal_, now);
-}
-
-inline result<void> JournalTokenStore::do_insert_refresh(refresh_token_record record, family_limits limits)
-{
-    return core_.insert_refresh(*journal_, std::move(record), limits);
-}
-
-inline result<void> JournalTokenStore::do_rotate_refresh(std::string_view old_id, refresh_token_record next,
-                                                         family_limits limits)
-{
-    return core_.rotate_refresh(*journal_, old_id, std::move(next), limits);
-}
-
-inline result<std::size_t> JournalTokenStore::do_revoke_family(std::string_view family,
-                                                               std::vector<revocation> jtis)
-{
-    return core_.revoke_family(*journal_, family, std::move(jtis));
-}
-
-inline result<void> JournalTokenStore::do_add_family_access(std::string_view family, std::string jti,
-                                                            clock::time_point expires, family_limits limits)
-{
-    return core_.add_family_access(*journal_, family, std::move(jti), expires, limits);
+    return *journal_;
 }
 
 } // namespace tokens

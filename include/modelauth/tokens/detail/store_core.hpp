@@ -1,0 +1,554 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef MODELAUTH_TOKENS_DETAIL_STORE_CORE_HPP
+#define MODELAUTH_TOKENS_DETAIL_STORE_CORE_HPP
+
+// The engine of a managed token store (`store_core`: the state, the write
+// lock, the epoch and every operation, over a journal the store supplies),
+// and `store_overrides`, the ManagedTokenStore overrides every store built on
+// it writes the same.
+
+#include <modelauth/detail/snapshot.hpp>
+#include <modelauth/error.hpp>
+#include <modelauth/tokens/detail/store_ops.hpp>
+#include <modelauth/tokens/detail/store_state.hpp>
+#include <modelauth/tokens/error.hpp>
+#include <modelauth/tokens/managed_token_store.hpp>
+#include <modelauth/validation/token_store.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace modelauth {
+inline namespace v0 {
+namespace tokens {
+namespace detail {
+namespace managed_store { // distinct names: detail is shared by every header
+
+//----------------------------------------------------------------------------
+// The store's engine
+
+// The journal of a store that keeps nothing: every change is durable at once.
+struct null_journal
+{
+    result<void> stage(token_op&) noexcept { return {}; }
+    result<void> commit() noexcept { return {}; }
+    void diverged() noexcept {}
+    void published(token_state const&) noexcept {}
+};
+
+/*  The state of a managed store and its operations, for a store to forward
+    to. Each mutation takes the store's journal, an object with
+        result<void> stage(token_op& op);  // may rewrite op as it will be replayed
+        result<void> commit();             // makes the staged op durable
+        void diverged();                   // memory now holds a change the journal lacks
+        void published(token_state const&);// the state after a durable change
+    all called under the write lock: stage before the op is applied to a
+    copy of the state, commit after it applied cleanly and before the copy
+    is published, published after it. When stage or commit fails with
+    `storage_failure` for an op that only takes credentials away
+    (`fails_closed`), the op is published all the same, the journal is told
+    it diverged, and the mutation answers `storage_failure`.
+*/
+class store_core
+{
+public:
+    store_core() : state_(std::make_shared<token_state const>()) {}
+
+    //------------------------------------------------------------------------
+    // Reads
+
+    std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
+
+    std::shared_ptr<token_state const> load() const noexcept { return state_.load(); }
+
+    token_ptr find_by_secret(validation::secret_digest const& digest) const noexcept
+    {
+        if(is_zero_digest(digest))
+            return nullptr;
+        auto const s = state_.load();
+        auto it = s->tokens->by_secret.find(digest);
+        return it == s->tokens->by_secret.end() ? nullptr : it->second;
+    }
+
+    bool is_revoked(std::string_view jti) const
+    {
+        auto const s = state_.load();
+        return ! s->revocations->empty() && find_key(*s->revocations, jti) != s->revocations->end();
+    }
+
+    token_ptr find_by_id(std::string_view id) const
+    {
+        auto const s = state_.load();
+        auto it = find_key(s->tokens->by_id, id);
+        return it == s->tokens->by_id.end() ? nullptr : it->second;
+    }
+
+    std::vector<token_ptr> tokens() const
+    {
+        auto const s = state_.load();
+        std::vector<token_ptr> out;
+        out.reserve(s->tokens->by_id.size());
+        for(auto const& entry : s->tokens->by_id)
+            out.push_back(entry.second);
+        return out;
+    }
+
+    std::vector<token_ptr> list(token_filter const& filter) const
+    {
+        auto const s = state_.load();
+        std::vector<token_ptr> out;
+        for(auto const& entry : s->tokens->by_id)
+            if(filter.matches(*entry.second))
+                out.push_back(entry.second);
+        std::sort(out.begin(), out.end(), [](token_ptr const& a, token_ptr const& b) {
+            return std::tie(a->created, a->id) < std::tie(b->created, b->id);
+        });
+        return out;
+    }
+
+    std::size_t count(token_filter const& filter) const noexcept
+    {
+        auto const s = state_.load();
+        std::size_t n = 0;
+        for(auto const& entry : s->tokens->by_id)
+            n += filter.matches(*entry.second);
+        return n;
+    }
+
+    refresh_ptr find_refresh(validation::secret_digest const& digest) const noexcept
+    {
+        if(is_zero_digest(digest))
+            return nullptr;
+        auto const s = state_.load();
+        auto it = s->refresh->by_secret.find(digest);
+        return it == s->refresh->by_secret.end() ? nullptr : it->second;
+    }
+
+    std::string find_family_of(std::string_view jti) const
+    {
+        auto const s = state_.load();
+        auto it = find_key(s->refresh->access_family, jti);
+        return it == s->refresh->access_family.end() ? std::string() : it->second;
+    }
+
+    std::vector<std::pair<std::string, std::string>> family_owners() const
+    {
+        auto const s = state_.load();
+        std::vector<std::pair<std::string, std::string>> out;
+        out.reserve(s->refresh->families.size());
+        for(auto const& entry : s->refresh->families)
+            out.emplace_back(entry.first, entry.second.owner);
+        return out;
+    }
+
+    //------------------------------------------------------------------------
+    // Mutations
+
+    template<class Journal>
+    result<void> insert(Journal& journal, validation::stored_token token, insert_limits limits)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(! is_storable(token))
+                return make_lifecycle_error(tokens::error::invalid_request_body);
+            if(is_taken(s.tokens(), token))
+                return make_lifecycle_error(tokens::error::duplicate_token);
+            if(auto ec = quota_error(s.tokens(), token, limits))
+                return ec;
+            return token_op(insert_op{std::move(token)});
+        }));
+    }
+
+    template<class Journal>
+    result<std::vector<std::string>> replace_owned(Journal& journal, validation::stored_token token, insert_limits limits)
+    {
+        std::vector<std::string> erased;
+        auto r = write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            for(auto const& entry : s.tokens().by_id)
+                if(entry.second->owner == token.owner && entry.second->cls == token.cls)
+                    erased.push_back(entry.first);
+            std::sort(erased.begin(), erased.end());
+            if(! is_storable(token))
+                return make_lifecycle_error(tokens::error::invalid_request_body);
+            if(is_taken(s.tokens(), token, erased))
+                return make_lifecycle_error(tokens::error::duplicate_token);
+            if(auto ec = quota_error(s.tokens(), token, limits, erased))
+                return ec;
+            return token_op(replace_owned_op{erased, std::move(token)});
+        });
+        if(! r)
+            return r.error();
+        return erased;
+    }
+
+    template<class Journal>
+    result<void> update(Journal& journal, std::string_view id, std::function<void(validation::stored_token&)> const& change)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            auto it = find_key(s.tokens().by_id, id);
+            if(it == s.tokens().by_id.end())
+                return make_lifecycle_error(tokens::error::token_not_found);
+            auto next = *it->second;
+            if(change)
+                change(next);
+            if(! same_identity(*it->second, next) || ! is_storable(next))
+                return make_lifecycle_error(tokens::error::invalid_request_body);
+            if(same_mutable_fields(*it->second, next))
+                return std::nullopt;
+            return token_op(update_op{std::move(next)});
+        }));
+    }
+
+    template<class Journal>
+    result<void> erase(Journal& journal, std::string_view id)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(find_key(s.tokens().by_id, id) == s.tokens().by_id.end())
+                return make_lifecycle_error(tokens::error::token_not_found);
+            return token_op(erase_op{{std::string(id)}});
+        }));
+    }
+
+    template<class Journal>
+    result<std::size_t> erase_if(Journal& journal, token_filter const& filter)
+    {
+        return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            std::vector<std::string> ids;
+            for(auto const& entry : s.tokens().by_id)
+                if(filter.matches(*entry.second))
+                    ids.push_back(entry.first);
+            if(ids.empty())
+                return std::nullopt;
+            std::sort(ids.begin(), ids.end());
+            return token_op(erase_op{std::move(ids)});
+        });
+    }
+
+    template<class Journal>
+    result<void> revoke(Journal& journal, std::string jti, std::optional<token_time> until)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(jti.empty())
+                return make_lifecycle_error(tokens::error::invalid_request_body);
+            if(! extends_revocation(s.revocations(), jti, until))
+                return std::nullopt;
+            return token_op(revoke_op{std::move(jti), until});
+        }));
+    }
+
+    template<class Journal>
+    result<void> erase_revocation(Journal& journal, std::string_view jti)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(find_key(s.revocations(), jti) == s.revocations().end())
+                return make_lifecycle_error(tokens::error::token_not_found);
+            return token_op(erase_revocation_op{std::string(jti)});
+        }));
+    }
+
+    template<class Journal>
+    result<std::size_t> prune(Journal& journal, token_time now)
+    {
+        return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(prunable_count(s, now) == 0)
+                return std::nullopt;
+            return token_op(prune_op{now});
+        });
+    }
+
+    template<class Journal>
+    result<void> insert_refresh(Journal& journal, refresh_token_record record, family_limits limits)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(! is_storable(record))
+                return make_lifecycle_error(tokens::error::invalid_request_body);
+            if(is_taken(s.refresh(), record))
+                return make_lifecycle_error(tokens::error::duplicate_token);
+            std::vector<std::string> evict;
+            if(! record.rotated && limits.max_families_per_owner
+               && find_key(s.refresh().families, record.family) == s.refresh().families.end())
+                evict = families_to_evict(s.refresh(), record.owner, *limits.max_families_per_owner);
+            return token_op(insert_refresh_op{std::move(record), std::move(evict)});
+        }));
+    }
+
+    template<class Journal>
+    result<void> rotate_refresh(Journal& journal, std::string_view old_id, refresh_token_record next,
+                                family_limits limits)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(auto ec = check_rotation(s.refresh(), old_id, next))
+                return ec;
+            auto const& family = find_key(s.refresh().families, next.family)->second;
+            if(limits.max_tokens_per_family)
+            {
+                auto const live = std::count_if(family.access.begin(), family.access.end(),
+                    [&](std::pair<std::string, token_time> const& a) { return a.second > next.issued; });
+                if(static_cast<std::size_t>(live) >= *limits.max_tokens_per_family)
+                    return make_lifecycle_error(tokens::error::token_quota);
+            }
+            if(limits.max_rotated_per_family)
+            {
+                auto const remembered = std::count_if(family.rotated.begin(), family.rotated.end(),
+                    [&](refresh_ptr const& r) { return r->expires > next.issued; });
+                if(static_cast<std::size_t>(remembered) >= *limits.max_rotated_per_family)
+                    return make_lifecycle_error(tokens::error::token_quota);
+            }
+            return token_op(rotate_refresh_op{std::string(old_id), std::move(next)});
+        }));
+    }
+
+    template<class Journal>
+    result<std::size_t> revoke_family(Journal& journal, std::string_view family, std::vector<revocation> jtis)
+    {
+        return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            for(auto const& jti : jtis)
+                if(jti.first.empty())
+                    return make_lifecycle_error(tokens::error::invalid_request_body);
+            bool const known = find_key(s.refresh().families, family) != s.refresh().families.end();
+            bool const revokes = std::any_of(jtis.begin(), jtis.end(), [&](revocation const& r) {
+                return extends_revocation(s.revocations(), r.first, r.second);
+            });
+            if(! known && ! revokes)
+                return std::nullopt;
+            return token_op(revoke_family_op{std::string(family), std::move(jtis)});
+        });
+    }
+
+    template<class Journal>
+    result<void> add_family_access(Journal& journal, std::string_view family, std::string jti, token_time expires,
+                                   family_limits limits)
+    {
+        return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            if(jti.empty())
+                return make_lifecycle_error(tokens::error::invalid_request_body);
+            auto it = find_key(s.refresh().families, family);
+            if(it == s.refresh().families.end())
+                return make_lifecycle_error(tokens::error::invalid_refresh_token);
+            bool known = false;
+            for(auto const& a : it->second.access)
+            {
+                if(a.first == jti && a.second >= expires)
+                    return std::nullopt;
+                known = known || a.first == jti;
+            }
+            if(! known && limits.max_tokens_per_family && it->second.access.size() >= *limits.max_tokens_per_family)
+                return make_lifecycle_error(tokens::error::token_quota);
+            return token_op(add_family_access_op{std::string(family), std::move(jti), expires});
+        }));
+    }
+
+    //------------------------------------------------------------------------
+    // For a persistent store
+
+    // Calls `f(state)` under the write lock, with the current state.
+    template<class F>
+    decltype(auto) with_write_lock(F&& f)
+    {
+        std::lock_guard<std::mutex> lock(write_mutex_);
+        auto const s = state_.load();
+        return std::forward<F>(f)(*s);
+    }
+
+    // Publishes what `editor` built (a replayed journal), advancing the epoch.
+    void publish(state_editor const& editor)
+    {
+        auto next = editor.build();
+        std::lock_guard<std::mutex> lock(write_mutex_);
+        state_.store(std::move(next));
+        epoch_.fetch_add(1, std::memory_order_acq_rel);
+    }
+
+private:
+    static result<void> done(result<std::size_t> const& r)
+    {
+        if(! r)
+            return r.error();
+        return {};
+    }
+
+    // Plans a change with `plan(editor)` (an op, or none when there is
+    // nothing to change), stages it in the journal, applies it to a copy of
+    // the state, commits the journal, and publishes the copy; then advances
+    // the epoch if a token or a revocation changed. All under the write lock.
+    // Returns what `apply_change` counted, or 0 when there was nothing to change.
+    template<class Journal, class Plan>
+    result<std::size_t> write(Journal& journal, Plan&& plan)
+    {
+        std::lock_guard<std::mutex> lock(write_mutex_);
+        state_editor editor(*state_.load());
+        auto planned = plan(static_cast<state_editor const&>(editor));
+        if(! planned)
+            return planned.error();
+        if(! *planned)
+            return std::size_t(0);
+        token_op& op = **planned;
+        bool const closing = fails_closed(editor, op);
+        auto const storage_failed = [](std::error_code const& ec) {
+            return ec == make_lifecycle_error(tokens::error::storage_failure);
+        };
+        auto staged = journal.stage(op);
+        if(! staged && ! (closing && storage_failed(staged.error())))
+            return staged.error();
+        auto applied = apply_change(editor, op);
+        if(! applied)
+            return applied.error();
+        auto next = editor.build();
+        std::error_code not_durable;
+        if(! staged)
+            not_durable = staged.error();
+        else if(auto committed = journal.commit(); ! committed)
+        {
+            if(! (closing && storage_failed(committed.error())))
+                return committed.error();
+            not_durable = committed.error();
+        }
+        // Fail closed: a credential taken away stops working now, durable or not.
+        if(not_durable)
+            journal.diverged();
+        state_.store(next);
+        if(editor.changes_credentials())
+            epoch_.fetch_add(1, std::memory_order_acq_rel);
+        if(not_durable)
+            return not_durable;
+        journal.published(*next);
+        return applied;
+    }
+
+    modelauth::detail::snapshot<token_state> state_;
+    std::atomic<std::uint64_t> epoch_{1};
+    std::mutex write_mutex_;
+};
+
+//----------------------------------------------------------------------------
+// The overrides a store built on store_core forwards to it
+
+/*  The ManagedTokenStore overrides of a store that keeps its state in a
+    `store_core`: every operation forwards to `core_` with the store's
+    journal. `Derived` derives from `store_overrides<Derived>` and gives it
+    (as a friend) `journal()`, returning the `Journal` of `store_core`'s
+    mutations; it is called only from the overrides, so `Derived` need not be
+    complete where this class is instantiated. `Derived` may override
+    `do_healthy` (by default always healthy).
+*/
+template<class Derived>
+class store_overrides : public ManagedTokenStore
+{
+public:
+    store_overrides(store_overrides const&) = delete;
+    store_overrides& operator=(store_overrides const&) = delete;
+
+    /** The token whose secret has `digest`, or null; an all-zero digest
+        never matches.
+
+        Complexity: constant on average. Exception safety: no-throw.
+    */
+    [[nodiscard]] token_ptr find_by_secret(validation::secret_digest const& digest) const override
+    {
+        return core_.find_by_secret(digest);
+    }
+
+    /** Whether `token_id` (a JWT's `jti` or a token's id) is revoked.
+
+        Complexity: constant on average; allocates a copy of `token_id` in
+        C++17 when any id is revoked, nothing in C++20.
+    */
+    [[nodiscard]] bool is_revoked(std::string_view token_id) const override
+    {
+        return core_.is_revoked(token_id);
+    }
+
+    /// The epoch: see `TokenStore::epoch`. Above 0 from the start.
+    [[nodiscard]] std::uint64_t epoch() const noexcept override { return core_.epoch(); }
+
+protected:
+    store_overrides() = default;
+    ~store_overrides() override = default;
+
+    store_core core_;
+
+private:
+    decltype(auto) journal() { return static_cast<Derived&>(*this).journal(); }
+
+    token_ptr do_find_by_id(std::string_view id) const override { return core_.find_by_id(id); }
+    std::vector<token_ptr> do_list(token_filter const& filter) const override { return core_.list(filter); }
+    std::size_t do_count(token_filter const& filter) const noexcept override { return core_.count(filter); }
+    refresh_ptr do_find_refresh(validation::secret_digest const& digest) const noexcept override
+    {
+        return core_.find_refresh(digest);
+    }
+    std::string do_find_family_of(std::string_view jti) const override { return core_.find_family_of(jti); }
+    std::vector<std::pair<std::string, std::string>> do_family_owners() const override
+    {
+        return core_.family_owners();
+    }
+    result<void> do_insert(validation::stored_token token, insert_limits limits) override
+    {
+        return core_.insert(journal(), std::move(token), limits);
+    }
+    result<std::vector<std::string>> do_replace_owned(validation::stored_token token, insert_limits limits) override
+    {
+        return core_.replace_owned(journal(), std::move(token), limits);
+    }
+    result<void> do_update(std::string_view id, std::function<void(validation::stored_token&)> const& change) override
+    {
+        return core_.update(journal(), id, change);
+    }
+    result<void> do_erase(std::string_view id) override { return core_.erase(journal(), id); }
+    result<std::size_t> do_erase_if(token_filter const& filter) override
+    {
+        return core_.erase_if(journal(), filter);
+    }
+    result<void> do_revoke(std::string jti, std::optional<clock::time_point> until) override
+    {
+        return core_.revoke(journal(), std::move(jti), until);
+    }
+    result<void> do_erase_revocation(std::string_view jti) override
+    {
+        return core_.erase_revocation(journal(), jti);
+    }
+    result<std::size_t> do_prune(clock::time_point now) override { return core_.prune(journal(), now); }
+    result<void> do_insert_refresh(refresh_token_record record, family_limits limits) override
+    {
+        return core_.insert_refresh(journal(), std::move(record), limits);
+    }
+    result<void> do_rotate_refresh(std::string_view old_id, refresh_token_record next,
+                                   family_limits limits) override
+    {
+        return core_.rotate_refresh(journal(), old_id, std::move(next), limits);
+    }
+    result<std::size_t> do_revoke_family(std::string_view family, std::vector<revocation> jtis) override
+    {
+        return core_.revoke_family(journal(), family, std::move(jtis));
+    }
+    result<void> do_add_family_access(std::string_view family, std::string jti, clock::time_point expires,
+                                      family_limits limits) override
+    {
+        return core_.add_family_access(journal(), family, std::move(jti), expires, limits);
+    }
+};
+
+
+} // namespace managed_store
+} // namespace detail
+} // namespace tokens
+} // namespace v0
+} // namespace modelauth
+
+#endif

@@ -1,0 +1,640 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef MODELAUTH_TOKENS_DETAIL_STORE_OPS_HPP
+#define MODELAUTH_TOKENS_DETAIL_STORE_OPS_HPP
+
+// The mutations of a managed token store as values (`token_op`), the checks
+// they share, and `apply_change`, which applies one to a state.
+//
+// Every mutation is planned into one op (its checks, against the current
+// state), then applied to a copy of the state; a journal records that op
+// before the new state is published. Replaying a journal applies the same
+// ops in the same order, so it rebuilds the same state: `apply_change`
+// re-checks everything and refuses an op that does not fit.
+
+#include <modelauth/error.hpp>
+#include <modelauth/tokens/detail/store_state.hpp>
+#include <modelauth/tokens/error.hpp>
+#include <modelauth/tokens/managed_token_store.hpp>
+#include <modelauth/validation/token_store.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace modelauth {
+inline namespace v0 {
+namespace tokens {
+namespace detail {
+namespace managed_store { // distinct names: detail is shared by every header
+
+//----------------------------------------------------------------------------
+// Ops: one per mutation, what a journal records
+
+struct insert_op { validation::stored_token token; };
+struct replace_owned_op { std::vector<std::string> erase; validation::stored_token token; };
+struct update_op { validation::stored_token token; };
+struct erase_op { std::vector<std::string> ids; };
+struct revoke_op { std::string jti; std::optional<token_time> until; };
+struct erase_revocation_op { std::string jti; };
+struct prune_op { token_time now; };
+// `evict`: the owner's families a new family ends first (family_limits).
+struct insert_refresh_op { refresh_token_record record; std::vector<std::string> evict; };
+struct rotate_refresh_op { std::string old_id; refresh_token_record next; };
+struct revoke_family_op { std::string family; std::vector<revocation> jtis; };
+struct add_family_access_op { std::string family; std::string jti; token_time expires; };
+
+using token_op = std::variant<insert_op, replace_owned_op, update_op, erase_op, revoke_op,
+    erase_revocation_op, prune_op, insert_refresh_op, rotate_refresh_op, revoke_family_op,
+    add_family_access_op>;
+
+//----------------------------------------------------------------------------
+// Checks shared by planning and applying
+
+inline std::error_code make_lifecycle_error(tokens::error e) noexcept
+{
+    return make_error_code(e);
+}
+
+inline bool contains(std::vector<std::string> const& ids, std::string_view id) noexcept
+{
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
+
+// A token the store can hold: an id, a digest, and no expiry if permanent.
+inline bool is_storable(validation::stored_token const& t) noexcept
+{
+    return ! t.id.empty() && ! is_zero_digest(t.secret_hash) && ! (t.permanent && t.expires);
+}
+
+// Whether another token than those of `spared` has the id or digest of `t`.
+inline bool is_taken(token_table const& table, validation::stored_token const& t,
+                     std::vector<std::string> const& spared = {})
+{
+    auto by_id = find_key(table.by_id, t.id);
+    if(by_id != table.by_id.end() && ! contains(spared, by_id->first))
+        return true;
+    auto by_secret = table.by_secret.find(t.secret_hash);
+    return by_secret != table.by_secret.end() && ! contains(spared, by_secret->second->id);
+}
+
+// How many tokens of `table` satisfy `counted`, but those of `spared`.
+template<class Predicate>
+std::size_t count_tokens(token_table const& table, std::vector<std::string> const& spared, Predicate counted)
+{
+    std::size_t n = 0;
+    for(auto const& entry : table.by_id)
+        if(counted(*entry.second) && ! contains(spared, entry.second->id))
+            ++n;
+    return n;
+}
+
+// Whether `other` has the class, account and space of `t`.
+inline bool same_holder(validation::stored_token const& other, validation::stored_token const& t) noexcept
+{
+    return other.cls == t.cls && other.bindings.account == t.bindings.account
+        && other.bindings.space == t.bindings.space;
+}
+
+// Whether `other` has not expired when `t` is created.
+inline bool live_at_creation(validation::stored_token const& other, validation::stored_token const& t) noexcept
+{
+    return ! (other.expires && *other.expires <= t.created);
+}
+
+// The permanent tokens of the class, account and space of `t`, but those of `spared`.
+inline std::size_t permanent_count(token_table const& table, validation::stored_token const& t,
+                                   std::vector<std::string> const& spared = {})
+{
+    return count_tokens(table, spared,
+                        [&](validation::stored_token const& other) { return other.permanent && same_holder(other, t); });
+}
+
+// The temporary tokens of the class, account and space of `t` that have
+// not expired at its creation, but those of `spared`.
+inline std::size_t temporary_count(token_table const& table, validation::stored_token const& t,
+                                   std::vector<std::string> const& spared = {})
+{
+    return count_tokens(table, spared, [&](validation::stored_token const& other) {
+        return ! other.permanent && same_holder(other, t) && live_at_creation(other, t);
+    });
+}
+
+// The instance tokens of the instance of `t` that have not expired at its
+// creation, but those of `spared`.
+inline std::size_t instance_count(token_table const& table, validation::stored_token const& t,
+                                  std::vector<std::string> const& spared = {})
+{
+    return count_tokens(table, spared, [&](validation::stored_token const& other) {
+        return other.cls == validation::token_class::instance && other.bindings.instance == t.bindings.instance
+            && live_at_creation(other, t);
+    });
+}
+
+// The quota `t` would exceed, or no error.
+inline std::error_code quota_error(token_table const& table, validation::stored_token const& t, insert_limits const& limits,
+                                   std::vector<std::string> const& spared = {})
+{
+    if(t.permanent && limits.max_permanent && permanent_count(table, t, spared) >= *limits.max_permanent)
+        return make_lifecycle_error(tokens::error::permanent_token_quota);
+    if(! t.permanent && limits.max_temporary && temporary_count(table, t, spared) >= *limits.max_temporary)
+        return make_lifecycle_error(tokens::error::token_quota);
+    if(t.cls == validation::token_class::instance && limits.max_per_instance
+       && instance_count(table, t, spared) >= *limits.max_per_instance)
+        return make_lifecycle_error(tokens::error::token_quota);
+    return {};
+}
+
+// Whether `next` differs from `current` only in what `update` may change.
+inline bool same_identity(validation::stored_token const& current, validation::stored_token const& next) noexcept
+{
+    return current.id == next.id && validation::digest_equal(current.secret_hash, next.secret_hash)
+        && current.hint == next.hint && current.owner == next.owner && current.cls == next.cls
+        && current.bindings == next.bindings && current.permanent == next.permanent
+        && current.created == next.created;
+}
+
+inline bool same_mutable_fields(validation::stored_token const& a, validation::stored_token const& b) noexcept
+{
+    return a.name == b.name && a.description == b.description && a.active == b.active
+        && a.scopes == b.scopes && a.expires == b.expires;
+}
+
+inline bool is_storable(refresh_token_record const& r) noexcept
+{
+    return ! r.id.empty() && ! r.family.empty() && ! is_zero_digest(r.secret_hash);
+}
+
+inline bool is_taken(refresh_table const& table, refresh_token_record const& r)
+{
+    return find_key(table.by_id, r.id) != table.by_id.end()
+        || table.by_secret.find(r.secret_hash) != table.by_secret.end();
+}
+
+// Whether recording `until` for `jti` would change the revocations: a
+// revocation is never shortened.
+inline bool extends_revocation(revocation_table const& table, std::string_view jti,
+                               std::optional<token_time> until)
+{
+    auto it = find_key(table, jti);
+    if(it == table.end())
+        return true;
+    return it->second && (! until || *until > *it->second);
+}
+
+inline bool add_revocation(state_editor& s, std::string jti, std::optional<token_time> until)
+{
+    if(! extends_revocation(s.revocations(), jti, until))
+        return false;
+    s.edit_revocations()[std::move(jti)] = until;
+    return true;
+}
+
+// What `prune(now)` drops.
+inline bool prunable_token(validation::stored_token const& t, token_time now) noexcept
+{
+    return ! t.permanent && t.expires && *t.expires <= now;
+}
+
+inline bool prunable_revocation(std::optional<token_time> const& until, token_time now) noexcept
+{
+    return until && *until < now;
+}
+
+// What `prune(now)` drops of the refresh tokens: expired records (live
+// and rotated), expired access ids, and families without a live record.
+inline std::size_t prunable_refresh_count(refresh_table const& table, token_time now)
+{
+    std::size_t n = 0;
+    for(auto const& entry : table.by_id)
+        n += entry.second->expires <= now;
+    for(auto const& entry : table.families)
+    {
+        n += entry.second.records.empty();
+        for(auto const& rotated : entry.second.rotated)
+            n += rotated->expires <= now;
+        for(auto const& access : entry.second.access)
+            n += access.second <= now;
+    }
+    return n;
+}
+
+inline std::size_t prunable_count(state_editor const& s, token_time now)
+{
+    std::size_t n = 0;
+    for(auto const& entry : s.tokens().by_id)
+        n += prunable_token(*entry.second, now);
+    for(auto const& entry : s.revocations())
+        n += prunable_revocation(entry.second, now);
+    return n + prunable_refresh_count(s.refresh(), now);
+}
+
+// Whether `op`, applied to `s`, only takes a credential away (a revocation,
+// a deletion, a deactivation, a family's revocation): such a change takes
+// effect in memory even when the journal cannot make it durable.
+inline bool fails_closed(state_editor const& s, token_op const& op)
+{
+    if(std::holds_alternative<revoke_op>(op) || std::holds_alternative<erase_op>(op)
+       || std::holds_alternative<revoke_family_op>(op))
+        return true;
+    auto const* update = std::get_if<update_op>(&op);
+    if(! update || update->token.active)
+        return false;
+    auto it = find_key(s.tokens().by_id, update->token.id);
+    if(it == s.tokens().by_id.end() || ! it->second->active)
+        return false;
+    auto deactivated = *it->second;
+    deactivated.active = false;
+    return same_identity(deactivated, update->token) && same_mutable_fields(deactivated, update->token);
+}
+
+//----------------------------------------------------------------------------
+// Applying ops; each returns how many entries it changed
+
+inline void put_token(token_table& table, validation::stored_token token)
+{
+    auto p = std::make_shared<validation::stored_token const>(std::move(token));
+    table.by_secret[p->secret_hash] = p;
+    table.by_id[p->id] = std::move(p);
+}
+
+// Removes the token `id` if it is there (an op read from a damaged journal
+// may name one twice).
+inline void remove_token(token_table& table, std::string_view id)
+{
+    auto it = find_key(table.by_id, id);
+    if(it == table.by_id.end())
+        return;
+    table.by_secret.erase(it->second->secret_hash);
+    table.by_id.erase(it);
+}
+
+inline void put_refresh(refresh_table& table, refresh_token_record record)
+{
+    auto p = std::make_shared<refresh_token_record const>(std::move(record));
+    table.by_secret[p->secret_hash] = p;
+    table.by_id[p->id] = std::move(p);
+}
+
+// Forgets the access id `jti` of the family `name` in the index.
+inline void forget_access(refresh_table& table, std::string const& jti, std::string const& name)
+{
+    auto it = find_key(table.access_family, jti);
+    if(it != table.access_family.end() && it->second == name)
+        table.access_family.erase(it);
+}
+
+// Forgets what of the family `name` expired by `now`: its rotated records
+// (they can no longer be presented) and its access ids (they need no
+// revocation any more). Returns how many.
+inline std::size_t forget_expired(refresh_table& table, std::string const& name, refresh_family& family,
+                                  token_time now)
+{
+    auto const kept_rotated = std::remove_if(family.rotated.begin(), family.rotated.end(), [&](refresh_ptr const& r) {
+        if(r->expires > now)
+            return false;
+        table.by_secret.erase(r->secret_hash);
+        return true;
+    });
+    auto const kept_access = std::remove_if(family.access.begin(), family.access.end(),
+        [&](std::pair<std::string, token_time> const& a) {
+            if(a.second > now)
+                return false;
+            forget_access(table, a.first, name);
+            return true;
+        });
+    auto const n = static_cast<std::size_t>((family.rotated.end() - kept_rotated) + (family.access.end() - kept_access));
+    family.rotated.erase(kept_rotated, family.rotated.end());
+    family.access.erase(kept_access, family.access.end());
+    return n;
+}
+
+// Deletes the family `it` and its records (live and rotated); moves its
+// access ids to `access` and returns how many records it deleted.
+inline std::size_t remove_family(refresh_table& table, string_map<refresh_family>::iterator it,
+                                 std::vector<std::pair<std::string, token_time>>& access)
+{
+    auto& family = it->second;
+    for(auto const& id : family.records)
+    {
+        auto record = find_key(table.by_id, id);
+        if(record == table.by_id.end())
+            continue;
+        table.by_secret.erase(record->second->secret_hash);
+        table.by_id.erase(record);
+    }
+    for(auto const& rotated : family.rotated)
+        table.by_secret.erase(rotated->secret_hash);
+    for(auto const& a : family.access)
+        forget_access(table, a.first, it->first);
+    std::size_t const deleted = family.records.size() + family.rotated.size();
+    std::move(family.access.begin(), family.access.end(), std::back_inserter(access));
+    table.families.erase(it);
+    return deleted;
+}
+
+// The most recent `issued` of the family's live records: when it was last used.
+inline token_time last_used(refresh_table const& table, refresh_family const& family)
+{
+    auto latest = token_time::min();
+    for(auto const& id : family.records)
+    {
+        auto it = find_key(table.by_id, id);
+        if(it != table.by_id.end())
+            latest = std::max(latest, it->second->issued);
+    }
+    return latest;
+}
+
+// The families of `owner` a new family must end first so that the owner
+// keeps at most `most` families: the least recently used ones.
+inline std::vector<std::string> families_to_evict(refresh_table const& table, std::string const& owner,
+                                                  std::size_t most)
+{
+    std::vector<std::pair<token_time, std::string>> owned;
+    for(auto const& entry : table.families)
+        if(entry.second.owner == owner)
+            owned.emplace_back(last_used(table, entry.second), entry.first);
+    std::vector<std::string> evict;
+    if(owned.size() < most)
+        return evict;
+    std::sort(owned.begin(), owned.end());
+    auto const n = owned.size() - most + (most > 0 ? 1 : 0);
+    for(std::size_t i = 0; i < n && i < owned.size(); ++i)
+        evict.push_back(std::move(owned[i].second));
+    return evict;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, insert_op const& op)
+{
+    if(! is_storable(op.token))
+        return make_lifecycle_error(tokens::error::invalid_request_body);
+    if(is_taken(s.tokens(), op.token))
+        return make_lifecycle_error(tokens::error::duplicate_token);
+    put_token(s.edit_tokens(), op.token);
+    return 1;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, replace_owned_op const& op)
+{
+    for(auto const& id : op.erase)
+    {
+        auto it = find_key(s.tokens().by_id, id);
+        if(it == s.tokens().by_id.end())
+            return make_lifecycle_error(tokens::error::token_not_found);
+        if(it->second->owner != op.token.owner || it->second->cls != op.token.cls)
+            return make_lifecycle_error(tokens::error::invalid_request_body);
+    }
+    if(! is_storable(op.token))
+        return make_lifecycle_error(tokens::error::invalid_request_body);
+    if(is_taken(s.tokens(), op.token, op.erase))
+        return make_lifecycle_error(tokens::error::duplicate_token);
+    auto& table = s.edit_tokens();
+    for(auto const& id : op.erase)
+        remove_token(table, id);
+    put_token(table, op.token);
+    return op.erase.size() + 1;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, update_op const& op)
+{
+    auto it = find_key(s.tokens().by_id, op.token.id);
+    if(it == s.tokens().by_id.end())
+        return make_lifecycle_error(tokens::error::token_not_found);
+    if(! same_identity(*it->second, op.token) || ! is_storable(op.token))
+        return make_lifecycle_error(tokens::error::invalid_request_body);
+    put_token(s.edit_tokens(), op.token);
+    return 1;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, erase_op const& op)
+{
+    for(auto const& id : op.ids)
+        if(find_key(s.tokens().by_id, id) == s.tokens().by_id.end())
+            return make_lifecycle_error(tokens::error::token_not_found);
+    auto& table = s.edit_tokens();
+    for(auto const& id : op.ids)
+        remove_token(table, id);
+    return op.ids.size();
+}
+
+inline result<std::size_t> apply_op(state_editor& s, revoke_op const& op)
+{
+    if(op.jti.empty())
+        return make_lifecycle_error(tokens::error::invalid_request_body);
+    return add_revocation(s, op.jti, op.until) ? 1 : 0;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, erase_revocation_op const& op)
+{
+    if(find_key(s.revocations(), op.jti) == s.revocations().end())
+        return make_lifecycle_error(tokens::error::token_not_found);
+    auto& table = s.edit_revocations();
+    table.erase(find_key(table, op.jti));
+    return 1;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
+{
+    std::size_t n = 0;
+    std::vector<std::string> ids;
+    for(auto const& entry : s.tokens().by_id)
+        if(prunable_token(*entry.second, op.now))
+            ids.push_back(entry.first);
+    if(! ids.empty())
+    {
+        auto& table = s.edit_tokens();
+        for(auto const& id : ids)
+            remove_token(table, id);
+        n += ids.size();
+    }
+
+    ids.clear();
+    for(auto const& entry : s.revocations())
+        if(prunable_revocation(entry.second, op.now))
+            ids.push_back(entry.first);
+    if(! ids.empty())
+    {
+        auto& table = s.edit_revocations();
+        for(auto const& id : ids)
+            table.erase(find_key(table, id));
+        n += ids.size();
+    }
+
+    if(prunable_refresh_count(s.refresh(), op.now) == 0)
+        return n;
+    auto& refresh = s.edit_refresh();
+    for(auto family = refresh.families.begin(); family != refresh.families.end();)
+    {
+        auto& records = family->second.records;
+        auto const kept_records = std::remove_if(records.begin(), records.end(), [&](std::string const& id) {
+            auto it = find_key(refresh.by_id, id);
+            if(it == refresh.by_id.end())
+                return true;
+            if(it->second->expires > op.now)
+                return false;
+            refresh.by_secret.erase(it->second->secret_hash);
+            refresh.by_id.erase(it);
+            return true;
+        });
+        n += static_cast<std::size_t>(records.end() - kept_records);
+        records.erase(kept_records, records.end());
+
+        n += forget_expired(refresh, family->first, family->second, op.now);
+
+        if(records.empty())
+        {
+            // Forgotten with their family: its remembered rotated records
+            // and access ids (the family, with no refresh token, can never
+            // be revoked by a reuse again).
+            std::vector<std::pair<std::string, token_time>> forgotten;
+            n += remove_family(refresh, family++, forgotten) + forgotten.size();
+        }
+        else
+            ++family;
+    }
+    return n;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, insert_refresh_op const& op)
+{
+    if(! is_storable(op.record))
+        return make_lifecycle_error(tokens::error::invalid_request_body);
+    if(is_taken(s.refresh(), op.record))
+        return make_lifecycle_error(tokens::error::duplicate_token);
+    for(auto const& name : op.evict)
+    {
+        auto it = find_key(s.refresh().families, name);
+        if(name == op.record.family || it == s.refresh().families.end() || it->second.owner != op.record.owner)
+            return make_lifecycle_error(tokens::error::invalid_refresh_token);
+    }
+    auto& table = s.edit_refresh();
+    std::size_t n = 1;
+    std::vector<std::pair<std::string, token_time>> access;
+    for(auto const& name : op.evict)
+        n += remove_family(table, find_key(table.families, name), access);
+    auto& family = table.families[op.record.family];
+    if(family.owner.empty())
+        family.owner = op.record.owner;
+    auto p = std::make_shared<refresh_token_record const>(op.record);
+    table.by_secret[p->secret_hash] = p;
+    if(p->rotated)
+        family.rotated.push_back(std::move(p));
+    else
+    {
+        family.records.push_back(p->id);
+        table.by_id[p->id] = std::move(p);
+    }
+    for(auto& a : access)
+        add_revocation(s, std::move(a.first), a.second);
+    return n;
+}
+
+// The checks of a rotation, shared by planning and applying.
+inline std::error_code check_rotation(refresh_table const& table, std::string_view old_id,
+                                      refresh_token_record const& next)
+{
+    auto old = find_key(table.by_id, old_id);
+    if(old == table.by_id.end())
+    {
+        auto family = find_key(table.families, next.family);
+        if(family != table.families.end()
+           && std::any_of(family->second.rotated.begin(), family->second.rotated.end(),
+                          [&](refresh_ptr const& r) { return r->id == old_id; }))
+            return make_lifecycle_error(tokens::error::refresh_token_reused);
+        return make_lifecycle_error(tokens::error::invalid_refresh_token);
+    }
+    if(old->second->rotated)
+        return make_lifecycle_error(tokens::error::refresh_token_reused);
+    if(! is_storable(next) || next.rotated || next.family != old->second->family)
+        return make_lifecycle_error(tokens::error::invalid_request_body);
+    if(is_taken(table, next))
+        return make_lifecycle_error(tokens::error::duplicate_token);
+    return {};
+}
+
+inline result<std::size_t> apply_op(state_editor& s, rotate_refresh_op const& op)
+{
+    if(auto ec = check_rotation(s.refresh(), op.old_id, op.next))
+        return ec;
+    auto& table = s.edit_refresh();
+    auto const old = find_key(table.by_id, op.old_id);
+    auto rotated = std::make_shared<refresh_token_record>(*old->second);
+    rotated->rotated = true;
+    table.by_id.erase(old);
+    table.by_secret[rotated->secret_hash] = rotated;
+    auto& family = table.families[op.next.family];
+    family.records.erase(std::remove(family.records.begin(), family.records.end(), op.old_id),
+                         family.records.end());
+    forget_expired(table, op.next.family, family, op.next.issued);
+    family.rotated.push_back(std::move(rotated));
+    family.records.push_back(op.next.id);
+    put_refresh(table, op.next);
+    return 2;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, revoke_family_op const& op)
+{
+    for(auto const& jti : op.jtis)
+        if(jti.first.empty())
+            return make_lifecycle_error(tokens::error::invalid_request_body);
+    std::size_t deleted = 0;
+    if(find_key(s.refresh().families, op.family) != s.refresh().families.end())
+    {
+        auto& table = s.edit_refresh();
+        std::vector<std::pair<std::string, token_time>> access;
+        deleted = remove_family(table, find_key(table.families, op.family), access);
+        for(auto& a : access)
+            add_revocation(s, std::move(a.first), a.second);
+    }
+    for(auto const& jti : op.jtis)
+        add_revocation(s, jti.first, jti.second);
+    return deleted;
+}
+
+inline result<std::size_t> apply_op(state_editor& s, add_family_access_op const& op)
+{
+    if(op.jti.empty())
+        return make_lifecycle_error(tokens::error::invalid_request_body);
+    if(find_key(s.refresh().families, op.family) == s.refresh().families.end())
+        return make_lifecycle_error(tokens::error::invalid_refresh_token);
+    auto& table = s.edit_refresh();
+    auto& access = find_key(table.families, op.family)->second.access;
+    auto same = std::find_if(access.begin(), access.end(),
+        [&](std::pair<std::string, token_time> const& a) { return a.first == op.jti; });
+    if(same != access.end())
+    {
+        same->second = std::max(same->second, op.expires);
+        return 1;
+    }
+    // Every id is kept until it expires: a full family refuses new ids
+    // (family_limits) instead of forgetting live ones.
+    access.emplace_back(op.jti, op.expires);
+    table.access_family[op.jti] = op.family;
+    return 1;
+}
+
+inline result<std::size_t> apply_change(state_editor& s, token_op const& op)
+{
+    return std::visit([&](auto const& o) { return apply_op(s, o); }, op);
+}
+
+} // namespace managed_store
+} // namespace detail
+} // namespace tokens
+} // namespace v0
+} // namespace modelauth
+
+#endif
