@@ -61,7 +61,7 @@ foreach(expected "modelauth/http/guard.hpp" "modelauth/validation/token_validato
 endforeach()
 string(REGEX REPLACE "[ \t\r\n]+" ";" deps "${deps}")
 foreach(dep IN LISTS deps)
-  if(dep MATCHES "/modelauth/(tokens/|tokens\\.hpp$|http/(impl/)?rest_api\\.hpp$|detail/posix_io\\.hpp$)")
+  if(dep MATCHES "/modelauth/(tokens/|tokens\\.hpp$|http/(impl/)?rest_api\\.hpp$|detail/durable_file\\.hpp$)")
     list(APPEND failures "modelauth.hpp reaches the lifecycle or its file I/O: ${dep}")
   elseif(dep MATCHES "/(fstream|filesystem|fcntl\\.h|sys/socket\\.h|netinet/[^/]+|boost/asio/(ip|ssl|local)/[^/]+|boost/asio/basic_socket[^/]*)$")
     list(APPEND failures "modelauth.hpp reaches an I/O header: ${dep}")

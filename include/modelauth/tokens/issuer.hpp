@@ -365,14 +365,14 @@ public:
         private key.
 
         The text is written to a new file beside `file` (mode 0600, opened
-        with `O_CREAT | O_EXCL`), synced, renamed over `file`, and the
-        directory synced; a crash leaves the old file or the new one, never
-        a torn one. The file holds the private keys: keep its directory
-        private too.
+        with `O_CREAT | O_EXCL`, named `.<name>.tmp-<pid>-<n>`), synced,
+        renamed over `file`, and the directory synced; a crash leaves the
+        old file or the new one, never a torn one. The file holds the
+        private keys: keep its directory private too.
 
         @return Nothing, or `tokens::error::storage_failure` (nothing
         could be written, synced or renamed; `file` is unchanged unless only
-        the directory sync failed), `tokens::error::random_failure`, or
+        the directory sync failed), or
         `jose::key_error::unsupported_key_type` (a key made from a JWK, which
         cannot be exported; see `jose::key::private_pem`).
         Thread safety: takes no lock, and concurrent saves to one file

@@ -7,20 +7,14 @@
 #ifndef MODELAUTH_TOKENS_IMPL_API_KEY_SOURCE_HPP
 #define MODELAUTH_TOKENS_IMPL_API_KEY_SOURCE_HPP
 
-#include <modelauth/detail/posix_io.hpp>
+#include <modelauth/detail/durable_file.hpp>
 #include <modelauth/http/error.hpp>
 #include <modelauth/validation/error.hpp>
 
-#include <atomic>
-#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <system_error>
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace modelauth {
 inline namespace v0 {
@@ -93,43 +87,6 @@ inline std::optional<std::string> read_environment(api_key_source_options const&
     if(char const* value = std::getenv(name))
         return std::string(value);
     return std::nullopt;
-}
-
-inline std::error_code last_system_error() noexcept
-{
-    return std::error_code(errno, std::generic_category());
-}
-
-// Makes a new file next to `path`, mode 0600, exclusively (never an existing
-// file or a symbolic link). Returns its descriptor, or -1 with errno set.
-inline int create_temporary_file(std::filesystem::path const& path, std::filesystem::path& temporary)
-{
-    static std::atomic<unsigned> counter{0};
-    int fd = -1;
-    for(int attempt = 0; attempt < 100; ++attempt)
-    {
-        temporary = path;
-        temporary.replace_filename("." + path.filename().string() + ".tmp-"
-                                   + std::to_string(::getpid()) + "-"
-                                   + std::to_string(counter.fetch_add(1)));
-        fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-                    S_IRUSR | S_IWUSR);
-        if(fd >= 0 || errno != EEXIST)
-            break;
-    }
-    return fd;
-}
-
-// Syncs the directory holding `path`, so a rename into it is durable.
-// Best effort: a file system that cannot sync directories loses nothing else.
-inline void sync_parent_directory(std::filesystem::path const& path) noexcept
-{
-    auto const dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-    int const fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if(fd < 0)
-        return;
-    (void)::fsync(fd);
-    ::close(fd);
 }
 
 } // namespace detail
@@ -216,29 +173,15 @@ inline result<void> write_api_key_file(std::filesystem::path const& path, std::s
         }
     }
 
-    fs::path temporary;
-    int fd = detail::create_temporary_file(path, temporary);
-    if(fd < 0)
-        return detail::last_system_error();
     std::string contents;
     contents.reserve(key.size() + 1);
     contents.append(key);
     contents += '\n';
-    // fchmod: the mode is exactly 0600 whatever the umask took away.
-    bool const written = ::fchmod(fd, S_IRUSR | S_IWUSR) == 0 && modelauth::detail::write_all(fd, contents)
-                      && ::fsync(fd) == 0;
-    if(! written)
-        ec = detail::last_system_error();
-    if(::close(fd) != 0 && ! ec)
-        ec = detail::last_system_error();
-    if(! ec && ::rename(temporary.c_str(), path.c_str()) != 0)
-        ec = detail::last_system_error();
-    if(ec)
-    {
-        ::unlink(temporary.c_str());
-        return ec;
-    }
-    detail::sync_parent_directory(path);
+    // A new file beside it, mode 0600 whatever the umask took away, renamed
+    // over it; syncing the directory is best effort.
+    if(int const error = modelauth::detail::write_file_atomically(path, contents,
+                                                                  modelauth::detail::directory_sync::best_effort))
+        return std::error_code(error, std::generic_category());
     return {};
 }
 

@@ -7,7 +7,7 @@
 #ifndef MODELAUTH_TOKENS_IMPL_ISSUER_HPP
 #define MODELAUTH_TOKENS_IMPL_ISSUER_HPP
 
-#include <modelauth/detail/posix_io.hpp>
+#include <modelauth/detail/durable_file.hpp>
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/json.hpp>
 #include <modelauth/jose/jws.hpp>
@@ -30,9 +30,6 @@
 #include <type_traits>
 #include <utility>
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace modelauth {
 inline namespace v0 {
@@ -295,108 +292,23 @@ inline result<std::shared_ptr<issuer_state const>> parse_issuer_state(
     return make_issuer_state(std::move(*current), std::move(retired));
 }
 
-// Closes a POSIX file descriptor once.
-class file_descriptor
-{
-public:
-    explicit file_descriptor(int fd) noexcept : fd_(fd) {}
-    file_descriptor(file_descriptor const&) = delete;
-    file_descriptor& operator=(file_descriptor const&) = delete;
-    ~file_descriptor()
-    {
-        if(fd_ >= 0)
-            (void)::close(fd_);
-    }
-
-    int get() const noexcept { return fd_; }
-    explicit operator bool() const noexcept { return fd_ >= 0; }
-
-    /// Closes now; false if close() reports an error (a failed write-back).
-    bool close() noexcept
-    {
-        int const fd = fd_;
-        fd_ = -1;
-        return fd < 0 || ::close(fd) == 0;
-    }
-
-private:
-    int fd_;
-};
-
-inline bool sync_directory(std::filesystem::path const& directory) noexcept
-{
-    file_descriptor dir(::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if(! dir)
-        return false;
-    // Some file systems cannot sync a directory (EINVAL): nothing more to do there.
-    return ::fsync(dir.get()) == 0 || errno == EINVAL;
-}
-
-/* Replaces `file` with `text` atomically and durably: a new file beside it
-   (mode 0600, O_CREAT | O_EXCL, a random name), written, fsynced, renamed
-   over `file`, then the directory fsynced.
-*/
-inline result<void> write_file_atomically(std::filesystem::path const& file, std::string_view text)
-{
-    auto suffix = random_base64url(9);
-    if(! suffix)
-        return suffix.error();
-    std::filesystem::path temporary = file;
-    temporary += ".tmp-" + *suffix;
-    file_descriptor fd(::open(temporary.c_str(),
-                              O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if(! fd)
-        return tokens::error::storage_failure;
-    // The mode is 0600 whatever the umask (which can only have narrowed it).
-    bool written = ::fchmod(fd.get(), 0600) == 0 && modelauth::detail::write_all(fd.get(), text)
-        && ::fsync(fd.get()) == 0;
-    written = fd.close() && written;
-    if(! written || ::rename(temporary.c_str(), file.c_str()) != 0)
-    {
-        (void)::unlink(temporary.c_str());
-        return tokens::error::storage_failure;
-    }
-    auto const directory = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
-    if(! sync_directory(directory))
-        return tokens::error::storage_failure;
-    return {};
-}
-
 /* The whole text of the key file `file`; empty when there is no such file.
    The caller wipes the text.
 */
 inline result<std::optional<std::string>> read_key_file(std::filesystem::path const& file)
 {
-    file_descriptor fd(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-    if(! fd)
+    std::string text;
+    switch(modelauth::detail::read_file(file, max_issuer_key_file_size, text))
     {
-        if(errno == ENOENT)
-            return std::optional<std::string>();
-        return tokens::error::storage_failure;
-    }
-    struct stat info = {};
-    if(::fstat(fd.get(), &info) != 0 || ! S_ISREG(info.st_mode))
-        return tokens::error::storage_failure;
-    if(static_cast<std::uint64_t>(info.st_size) > max_issuer_key_file_size)
+    case 0:
+        return std::optional<std::string>(std::move(text));
+    case ENOENT:
+        return std::optional<std::string>();
+    case EFBIG:
         return jose::key_error::invalid_pem;
-    std::string text(static_cast<std::size_t>(info.st_size), '\0');
-    std::size_t size = 0;
-    while(size < text.size())
-    {
-        auto const got = ::read(fd.get(), text.data() + size, text.size() - size);
-        if(got < 0 && errno == EINTR)
-            continue;
-        if(got < 0)
-        {
-            OPENSSL_cleanse(text.data(), text.size());
-            return tokens::error::storage_failure;
-        }
-        if(got == 0)
-            break; // the file shrank meanwhile: parse what is there
-        size += static_cast<std::size_t>(got);
+    default:
+        return tokens::error::storage_failure;
     }
-    text.resize(size);
-    return std::optional<std::string>(std::move(text));
 }
 
 } // namespace detail
@@ -722,9 +634,12 @@ result<void> token_issuer<Clock>::save(std::filesystem::path const& file) const
     auto text = detail::serialize_issuer_state(*state);
     if(! text)
         return text.error();
-    auto written = detail::write_file_atomically(file, *text);
+    // A new file beside it, renamed over it, the directory synced too.
+    int const error = modelauth::detail::write_file_atomically(file, *text);
     OPENSSL_cleanse(text->data(), text->size());
-    return written;
+    if(error != 0)
+        return tokens::error::storage_failure;
+    return {};
 }
 
 template<class Clock>
