@@ -10,10 +10,10 @@
 // tests/client includes this file with MODELAUTH_CLIENT_NO_MAIN defined and
 // drives `client::run` with its own streams and environment.
 
+#include "api_key_source.hpp"
 #include "http_client.hpp"
 
 #include <modelauth/validation/api_key.hpp>
-#include <modelauth/tokens/api_key_source.hpp>
 #include <modelauth/http/error.hpp>
 
 #include <boost/json/object.hpp>
@@ -320,9 +320,9 @@ inline int practicus(session& s, arguments const& a)
 }
 
 /// Where find_api_key looks: the session's environment and streams (the prompt on `err`).
-inline modelauth::tokens::api_key_source_options key_sources(session& s)
+inline api_key_source_options key_sources(session& s)
 {
-    modelauth::tokens::api_key_source_options options;
+    api_key_source_options options;
     options.in = &s.in;
     options.out = &s.err;
     options.getenv = s.env;
@@ -333,12 +333,12 @@ inline modelauth::tokens::api_key_source_options key_sources(session& s)
 inline int infer_with_api_key(session& s, arguments const& a)
 {
     auto options = key_sources(s);
-    auto key = modelauth::tokens::find_api_key(options);
+    auto key = find_api_key(options);
     if(! key && key.error() == modelauth::http::error::missing_credentials && a.options.count("--interactive"))
     {
         echo_off quiet(&s.in == &std::cin); // the key is a secret too
         options.interactive = true;
-        key = modelauth::tokens::find_api_key(options);
+        key = find_api_key(options);
         s.err << "\n";
     }
     if(key)
@@ -351,7 +351,7 @@ inline int infer_with_api_key(session& s, arguments const& a)
 // Log in, regenerate the personal key (the old one stops working), save it, show its last 4 characters.
 inline int regenerate_api_key(session& s, arguments const& a)
 {
-    auto const path = modelauth::tokens::api_key_file_path(key_sources(s));
+    auto const path = api_key_file_path(key_sources(s));
     if(! path)
     {
         say(s.err, "HOME is not set: nowhere to save the key");
@@ -367,7 +367,7 @@ inline int regenerate_api_key(session& s, arguments const& a)
     auto const key = secret(s, "api-key", regenerated, "secret_key");
     if(! key)
         return refused;
-    if(auto saved = modelauth::tokens::write_api_key_file(*path, *key); ! saved)
+    if(auto saved = write_api_key_file(*path, *key); ! saved)
     {
         say(s.err, "the new key could not be saved to ", path->string(), " (", saved.error().message(),
             "); the old key no longer works: fix that and run api-key again");

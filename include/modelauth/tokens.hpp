@@ -21,7 +21,6 @@
 #include <modelauth/modelauth.hpp>
 
 #include <modelauth/http/rest_api.hpp>
-#include <modelauth/tokens/api_key_source.hpp>
 #include <modelauth/tokens/error.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
 #include <modelauth/tokens/issuer.hpp>

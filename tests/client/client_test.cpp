@@ -542,7 +542,7 @@ TEST_CASE("infer sends the API key from the environment before the key file, as 
 {
     canned_server server;
     temporary_home home;
-    REQUIRE(modelauth::tokens::write_api_key_file(home.key_file(), "mak_from_the_file"));
+    REQUIRE(client::write_api_key_file(home.key_file(), "mak_from_the_file"));
     auto const o = run_client(infer_args(server.base_url()),
                               {{"MODELON_IMPACT_CLIENT_API_KEY", api_key}, {"HOME", home.dir.string()}});
     CHECK(o.code == 0);
@@ -560,7 +560,7 @@ TEST_CASE("infer takes the key from ~/.impact/api.key when the environment has n
 {
     canned_server server;
     temporary_home home;
-    REQUIRE(modelauth::tokens::write_api_key_file(home.key_file(), api_key));
+    REQUIRE(client::write_api_key_file(home.key_file(), api_key));
     auto const o = run_client(infer_args(server.base_url()),
                               {{"MODELON_IMPACT_CLIENT_API_KEY", "  "}, {"HOME", home.dir.string()}});
     CHECK(o.code == 0);
@@ -644,7 +644,7 @@ TEST_CASE("api-key regenerates the key, saves it with mode 0600 and shows only i
 {
     canned_server server;
     temporary_home home;
-    REQUIRE(modelauth::tokens::write_api_key_file(home.key_file(), "mak_the_old_key"));
+    REQUIRE(client::write_api_key_file(home.key_file(), "mak_the_old_key"));
     auto const o = run_client({"--base-url", server.base_url(), "api-key", "--email", email},
                               {{"MODELAUTH_PASSWORD", password}, {"HOME", home.dir.string()}});
     CHECK(o.code == 0);

@@ -4,7 +4,9 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
-#include <modelauth/tokens/api_key_source.hpp>
+// examples/client/api_key_source.hpp: the client side of personal API keys.
+#include "../../examples/client/api_key_source.hpp"
+
 #include <modelauth/http/error.hpp>
 #include <modelauth/validation/error.hpp>
 
@@ -102,15 +104,15 @@ TEST_CASE("the environment variable comes first")
     fake_env env;
     env.vars = {{env_var, "key-from-env"}, {"HOME", dir.path.string()}};
     write_file(dir.path / ".impact" / "api.key", "key-from-file\n");
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
-    auto key = ma::tokens::find_api_key(options);
+    auto key = client::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "key-from-env");
 
     // Surrounding white space is dropped.
     env.vars[env_var] = "  key-from-env\r\n";
-    key = ma::tokens::find_api_key(options);
+    key = client::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "key-from-env");
 }
@@ -119,17 +121,17 @@ TEST_CASE("the environment variable's name is configurable")
 {
     fake_env env;
     env.vars = {{env_var, "default-name"}, {"MY_KEY", "my-name"}};
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
     options.env_var = "MY_KEY";
     options.key_file = fs::path("/nonexistent/modelauth/api.key");
-    auto key = ma::tokens::find_api_key(options);
+    auto key = client::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "my-name");
 
     // No name: the environment is not read at all.
     options.env_var.clear();
-    key = ma::tokens::find_api_key(options);
+    key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::http::error::missing_credentials);
 }
@@ -140,18 +142,18 @@ TEST_CASE("an empty or blank variable falls through to $HOME/.impact/api.key")
     fake_env env;
     env.vars = {{"HOME", dir.path.string()}};
     write_file(dir.path / ".impact" / "api.key", "  key-from-file \r\nsecond line\n");
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
     for(char const* value : {"unset", "", " \t\r\n"})
     {
         CAPTURE(value);
         if(std::string(value) != "unset")
             env.vars[env_var] = value;
-        auto key = ma::tokens::find_api_key(options);
+        auto key = client::find_api_key(options);
         REQUIRE(key);
         CHECK(*key == "key-from-file");
     }
-    auto path = ma::tokens::api_key_file_path(options);
+    auto path = client::api_key_file_path(options);
     REQUIRE(path);
     CHECK(*path == dir.path / ".impact" / "api.key");
 }
@@ -163,10 +165,10 @@ TEST_CASE("a configured key file replaces the default one")
     env.vars = {{"HOME", dir.path.string()}};
     write_file(dir.path / ".impact" / "api.key", "default-file\n");
     write_file(dir.path / "elsewhere" / "key.txt", "configured-file");
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "elsewhere" / "key.txt";
-    auto key = ma::tokens::find_api_key(options);
+    auto key = client::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "configured-file");
 }
@@ -175,25 +177,25 @@ TEST_CASE("an empty, blank or missing key file counts as no key")
 {
     temp_dir dir;
     fake_env env;
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "api.key";
     for(char const* contents : {"", "\n", "   \r\n", "\nkey-on-the-second-line\n"})
     {
         CAPTURE(contents);
         write_file(*options.key_file, contents);
-        auto key = ma::tokens::find_api_key(options);
+        auto key = client::find_api_key(options);
         REQUIRE(key.has_error());
         CHECK(key.error() == ma::http::error::missing_credentials);
     }
     fs::remove(*options.key_file);
-    auto key = ma::tokens::find_api_key(options);
+    auto key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::http::error::missing_credentials);
 
     // A directory where the file should be reads as nothing too.
     options.key_file = dir.path;
-    key = ma::tokens::find_api_key(options);
+    key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::http::error::missing_credentials);
 }
@@ -201,12 +203,12 @@ TEST_CASE("an empty, blank or missing key file counts as no key")
 TEST_CASE("without HOME and a configured file there is no file source")
 {
     fake_env env;
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
-    CHECK_FALSE(ma::tokens::api_key_file_path(options));
+    CHECK_FALSE(client::api_key_file_path(options));
     env.vars["HOME"] = "";
-    CHECK_FALSE(ma::tokens::api_key_file_path(options));
-    auto key = ma::tokens::find_api_key(options);
+    CHECK_FALSE(client::api_key_file_path(options));
+    auto key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::http::error::missing_credentials);
 }
@@ -218,13 +220,13 @@ TEST_CASE("the prompt asks, and the key entered is saved with mode 0600")
     env.vars = {{"HOME", dir.path.string()}};
     std::istringstream in("  typed-key \r\nnot read\n");
     std::ostringstream out;
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
     options.interactive = true;
     options.in = &in;
     options.out = &out;
 
-    auto key = ma::tokens::find_api_key(options);
+    auto key = client::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "typed-key");
     CHECK(out.str() == "Enter API key: ");
@@ -238,7 +240,7 @@ TEST_CASE("the prompt asks, and the key entered is saved with mode 0600")
     // Next time the file answers and the prompt stays quiet.
     std::ostringstream quiet;
     options.out = &quiet;
-    key = ma::tokens::find_api_key(options);
+    key = client::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "typed-key");
     CHECK(quiet.str().empty());
@@ -251,11 +253,11 @@ TEST_CASE("the prompt is used only when enabled, and a blank answer is no key")
     env.vars = {{"HOME", dir.path.string()}};
     std::istringstream in("typed-key\n");
     std::ostringstream out;
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
     options.in = &in;
     options.out = &out;
-    auto key = ma::tokens::find_api_key(options);
+    auto key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::http::error::missing_credentials);
     CHECK(out.str().empty());
@@ -266,7 +268,7 @@ TEST_CASE("the prompt is used only when enabled, and a blank answer is no key")
         CAPTURE(answer);
         std::istringstream blank(answer);
         options.in = &blank;
-        key = ma::tokens::find_api_key(options);
+        key = client::find_api_key(options);
         REQUIRE(key.has_error());
         CHECK(key.error() == ma::http::error::missing_credentials);
     }
@@ -280,13 +282,13 @@ TEST_CASE("a key that cannot be saved is still returned, with a warning")
     fake_env env;
     std::istringstream in("typed-key\n");
     std::ostringstream out;
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "not-a-dir" / "api.key";
     options.interactive = true;
     options.in = &in;
     options.out = &out;
-    auto key = ma::tokens::find_api_key(options);
+    auto key = client::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "typed-key");
     CHECK(out.str().rfind("Enter API key: warning: the API key could not be saved to ", 0) == 0);
@@ -298,7 +300,7 @@ TEST_CASE("a key that cannot be saved is still returned, with a warning")
     options.key_file.reset();
     options.in = &again;
     options.out = &said;
-    key = ma::tokens::find_api_key(options);
+    key = client::find_api_key(options);
     REQUIRE(key);
     CHECK(*key == "typed-key");
     CHECK(said.str() == "Enter API key: warning: the API key was not saved: HOME is not set\n");
@@ -307,30 +309,30 @@ TEST_CASE("a key that cannot be saved is still returned, with a warning")
 TEST_CASE("keys over 4096 bytes are refused from every source")
 {
     temp_dir dir;
-    std::string const longest(ma::tokens::max_api_key_bytes, 'k');
-    std::string const too_long(ma::tokens::max_api_key_bytes + 1, 'k');
+    std::string const longest(client::max_api_key_bytes, 'k');
+    std::string const too_long(client::max_api_key_bytes + 1, 'k');
     fake_env env;
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "api.key";
 
     env.vars[env_var] = longest;
-    CHECK(ma::tokens::find_api_key(options).value() == longest);
+    CHECK(client::find_api_key(options).value() == longest);
     env.vars[env_var] = too_long;
-    auto key = ma::tokens::find_api_key(options);
+    auto key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::http::error::credential_too_large);
     env.vars.clear();
 
     write_file(*options.key_file, " " + longest + "\r\n");
-    CHECK(ma::tokens::find_api_key(options).value() == longest);
+    CHECK(client::find_api_key(options).value() == longest);
     write_file(*options.key_file, too_long + "\n");
-    key = ma::tokens::find_api_key(options);
+    key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::http::error::credential_too_large);
     // A line far too long (here with no newline at all) is not read to its end.
     write_file(*options.key_file, std::string(1 << 20, 'k'));
-    key = ma::tokens::find_api_key(options);
+    key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::http::error::credential_too_large);
     fs::remove(*options.key_file);
@@ -340,7 +342,7 @@ TEST_CASE("keys over 4096 bytes are refused from every source")
     options.out = &out;
     std::istringstream in(too_long + "\n");
     options.in = &in;
-    key = ma::tokens::find_api_key(options);
+    key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::http::error::credential_too_large);
     CHECK_FALSE(fs::exists(*options.key_file));
@@ -350,7 +352,7 @@ TEST_CASE("a key with a byte outside visible ASCII is an error, not skipped")
 {
     temp_dir dir;
     fake_env env;
-    ma::tokens::api_key_source_options options;
+    client::api_key_source_options options;
     options.getenv = env.getenv();
     options.key_file = dir.path / "api.key";
     write_file(*options.key_file, "good-key\n");
@@ -358,13 +360,13 @@ TEST_CASE("a key with a byte outside visible ASCII is an error, not skipped")
     {
         CAPTURE(value);
         env.vars[env_var] = value;
-        auto key = ma::tokens::find_api_key(options);
+        auto key = client::find_api_key(options);
         REQUIRE(key.has_error());
         CHECK(key.error() == ma::validation::error::malformed_api_key);
     }
     env.vars.clear();
     write_file(*options.key_file, "bad\x01key\n");
-    auto key = ma::tokens::find_api_key(options);
+    auto key = client::find_api_key(options);
     REQUIRE(key.has_error());
     CHECK(key.error() == ma::validation::error::malformed_api_key);
 }
@@ -373,15 +375,15 @@ TEST_CASE("write_api_key_file replaces the file atomically, mode 0600")
 {
     temp_dir dir;
     auto const file = dir.path / "deep" / "er" / "api.key";
-    REQUIRE(ma::tokens::write_api_key_file(file, "first-key"));
+    REQUIRE(client::write_api_key_file(file, "first-key"));
     CHECK(read_file(file) == "first-key\n");
     CHECK(mode_of(file) == (fs::perms::owner_read | fs::perms::owner_write));
-    CHECK(ma::tokens::read_api_key_file(file).value() == "first-key");
+    CHECK(client::read_api_key_file(file).value() == "first-key");
 
     // An existing file with a looser mode is replaced by a 0600 one.
     fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read
                               | fs::perms::others_read);
-    REQUIRE(ma::tokens::write_api_key_file(file, "second-key"));
+    REQUIRE(client::write_api_key_file(file, "second-key"));
     CHECK(read_file(file) == "second-key\n");
     CHECK(mode_of(file) == (fs::perms::owner_read | fs::perms::owner_write));
     CHECK(files_in(file.parent_path()) == 1);
@@ -398,25 +400,25 @@ TEST_CASE("write_api_key_file checks the key and reports system errors")
     };
     row const rows[] = {
         {"", ma::http::error::missing_credentials},
-        {std::string(ma::tokens::max_api_key_bytes + 1, 'k'), ma::http::error::credential_too_large},
+        {std::string(client::max_api_key_bytes + 1, 'k'), ma::http::error::credential_too_large},
         {"two\nlines", ma::validation::error::malformed_api_key},
         {" padded", ma::validation::error::malformed_api_key},
     };
     for(auto const& r : rows)
     {
         CAPTURE(r.expected.message());
-        auto written = ma::tokens::write_api_key_file(file, r.key);
+        auto written = client::write_api_key_file(file, r.key);
         REQUIRE(written.has_error());
         CHECK(written.error() == r.expected);
     }
     CHECK(files_in(dir.path) == 0);
 
     write_file(dir.path / "a-file", "x");
-    auto written = ma::tokens::write_api_key_file(dir.path / "a-file" / "api.key", "key");
+    auto written = client::write_api_key_file(dir.path / "a-file" / "api.key", "key");
     REQUIRE(written.has_error());
     CHECK(written.error() == std::errc::not_a_directory);
 
-    written = ma::tokens::write_api_key_file(dir.path / "sub" / "", "key");
+    written = client::write_api_key_file(dir.path / "sub" / "", "key");
     REQUIRE(written.has_error());
     CHECK(written.error() == std::errc::is_a_directory);
 }
