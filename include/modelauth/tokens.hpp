@@ -12,7 +12,8 @@
     (`<modelauth/modelauth.hpp>`, included too): the token issuer (keys,
     rotation, JWKS), the managed token stores (in memory; a journal file on
     Linux), passwords and the login limiter, the token service of the four
-    flows and their mountable REST routes.
+    flows and their mountable REST routes, and the trusted issuers' key
+    files (`config/jwks_files.hpp`).
 
     `journal_token_store.hpp` uses Linux file I/O: off Linux, include the
     headers you need instead of this one and implement `ManagedTokenStore`.
@@ -20,6 +21,7 @@
 
 #include <modelauth/modelauth.hpp>
 
+#include <modelauth/config/jwks_files.hpp>
 #include <modelauth/http/rest_api.hpp>
 #include <modelauth/tokens/api_key_source.hpp>
 #include <modelauth/tokens/error.hpp>
