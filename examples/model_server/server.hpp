@@ -62,6 +62,8 @@
 */
 
 #include "config.hpp"
+
+#include <modelauth/config/guard.hpp>
 #include "models.hpp"
 
 #include <modelauth/clock.hpp>
@@ -316,55 +318,6 @@ inline std::string base_url_of(asio::ip::address const& address, unsigned short 
     return "http://" + host + ":" + std::to_string(port);
 }
 
-// The validator's view of one `trusted_issuers[]` entry; throws naming the field.
-inline modelauth::validation::trusted_issuer trusted_issuer_of(trusted_issuer_config const& config, std::string const& at)
-{
-    namespace jose = modelauth::jose;
-    modelauth::validation::trusted_issuer issuer;
-    issuer.issuer = config.issuer;
-    issuer.audiences = config.audiences;
-    issuer.leeway = config.leeway;
-    for(std::size_t i = 0; i < config.algorithms.size(); ++i)
-    {
-        auto const alg = jose::algorithm_from_name(config.algorithms[i]);
-        if(! alg)
-            throw modelauth::configuration_error(at + ".algorithms[" + std::to_string(i) + "]",
-                "is not an algorithm modelauth implements");
-        issuer.algorithms.push_back(*alg);
-    }
-    std::optional<jose::algorithm> default_alg;
-    if(issuer.algorithms.size() == 1)
-        default_alg = issuer.algorithms.front();
-    auto keys = config.jwks ? jose::key_set::from_jwks(json::value(*config.jwks), default_alg)
-                            : jose::load_jwks_file(config.jwks_file->string(), default_alg);
-    if(! keys)
-        throw modelauth::configuration_error(at + (config.jwks ? ".jwks" : ".jwks_file"),
-            "does not load: " + keys.error().message());
-    issuer.keys = std::move(*keys);
-    return issuer;
-}
-
-// The token service's directory: users (with parsed hashes), accounts, instances.
-inline modelauth::tokens::user_directory directory_of(server_config const& config)
-{
-    modelauth::tokens::user_directory directory;
-    for(auto const& a : config.accounts)
-        directory.accounts.push_back(modelauth::tokens::account_record{a.id, a.spaces});
-    for(auto const& i : config.instances)
-        directory.instances.push_back(i.key());
-    for(std::size_t i = 0; i < config.users.size(); ++i)
-    {
-        auto const& u = config.users[i];
-        auto hash = modelauth::tokens::password_hash::parse(u.password);
-        if(! hash)
-            throw modelauth::configuration_error("users[" + std::to_string(i) + "].password",
-                "must be a password hash pbkdf2_sha256$<iterations>$<salt>$<hash> with at least 100000 "
-                "iterations (model_server hash-password prints one)");
-        directory.users.push_back(modelauth::tokens::user_record{u.email, std::move(*hash), u.account, u.scopes, u.instances});
-    }
-    return directory;
-}
-
 /** Everything a request needs, built once by `start` and shared by every
     connection. Thread safety: `handle` and the counters may be used from
     any thread at once.
@@ -388,63 +341,33 @@ public:
         // a restart on another port, or by another replica, stay valid.
         modelauth::tokens::issuer_options issuer_options;
         issuer_options.issuer = issuer_name_;
-        auto const retain = modelauth::tokens::longest_jwt_lifetime(config.lifetimes);
+        auto tokens = cfg::make_token_stack(issuer_options, config.state_dir, config.lifetimes, clock, journal_options);
+        journal_ = tokens.journal;
+        issuer_ = tokens.issuer;
 
-        std::shared_ptr<modelauth::tokens::ManagedTokenStore> store;
-        std::optional<issuer_type> issuer;
-        if(config.state_dir)
-        {
-            std::string why;
-            auto journal = modelauth::tokens::JournalTokenStore::open(*config.state_dir, journal_options, &why);
-            if(! journal)
-                throw modelauth::configuration_error("state_dir", "the token journal cannot be opened: " + why);
-            journal_ = *journal;
-            store = std::move(*journal);
-            auto const key_file = *config.state_dir / std::string(issuer_key_file_name);
-            auto loaded = issuer_type::load_or_create(key_file, issuer_options, retain, clock);
-            if(! loaded)
-                throw modelauth::configuration_error("state_dir",
-                    key_file.string() + " cannot be loaded or created: " + loaded.error().message());
-            issuer.emplace(std::move(*loaded));
-        }
-        else
-        {
-            store = std::make_shared<modelauth::tokens::InMemoryTokenStore>();
-            auto generated = issuer_type::generate(issuer_options, retain, clock);
-            if(! generated)
-                throw modelauth::configuration_error("issuer", "no signing key: " + generated.error().message());
-            issuer.emplace(std::move(*generated));
-        }
-        issuer_ = std::make_shared<issuer_type const>(std::move(*issuer));
-
-        std::vector<modelauth::validation::trusted_issuer> trusted{issuer_->trusted()};
-        for(std::size_t i = 0; i < config.trusted_issuers.size(); ++i)
-            trusted.push_back(trusted_issuer_of(config.trusted_issuers[i], "trusted_issuers[" + std::to_string(i) + "]"));
-        validator_ = std::make_shared<validator_type const>(
-            std::move(trusted), modelauth::validation::token_validator_options{}, store, clock);
-
-        std::vector<modelauth::router::model_description> descriptions;
-        for(auto const& m : config.models)
-        {
-            descriptions.push_back(model_description_of(m));
-            models_.emplace(m.model_id, m);
-        }
+        cfg::basic_guard_stack_options<Clock> stack_options(clock);
+        stack_options.issuers.push_back(issuer_->trusted());
+        stack_options.store = tokens.store;
         modelauth::router::router_options router_options;
         router_options.strict_slash = config.strict_slash;
         router_options.max_target_bytes = config.limits.target_bytes;
-        router_ = std::make_shared<modelauth::router::ModelUrlRouter const>(
-            modelauth::router::model_registry(std::move(descriptions)), router_options);
-        auto const policy = std::make_shared<modelauth::policy::ScopePolicy const>();
-
         modelauth::http::guard_options guard_options;
         guard_options.realm = std::string(auth_realm);
         guard_options.credentials.api_key_header = std::string(api_key_header);
-        guard_ = std::make_shared<guard_type const>(validator_, router_, policy, guard_options);
+        auto stack = cfg::make_guard(config.trusted_issuers, config.models, router_options,
+            modelauth::policy::ScopePolicy(), guard_options, std::move(stack_options));
+        validator_ = stack.validator;
+        router_ = stack.router;
+        guard_ = stack.guard;
+        for(auto const& m : config.models.models())
+            models_.emplace(m.model_id, toy_model_of(cfg::json_reader(*m.metadata)));
+        auto const& policy = stack.policy;
+        auto store = std::move(tokens.store);
 
         modelauth::tokens::token_service_options service_options;
         service_options.lifetimes = config.lifetimes;
         service_ = std::make_shared<service_type>(
-            directory_of(config), router_, issuer_, std::move(store), policy, service_options, clock);
+            config.directory, router_, issuer_, std::move(store), policy, service_options, clock);
         // F5: what users minted under the grants of an older config is held
         // to the grants of this one (removed users' tokens go, narrowed
         // scopes narrow the tokens).
@@ -637,7 +560,8 @@ private:
         auto const found = models_.find(ctx.endpoint.model_id());
         if(found == models_.end()) // the router and the toy models come from one config
             return guard_->render(req, {modelauth::router::error::unknown_model, {}, {}});
-        auto const model = toy_model_of(found->second, ctx.endpoint.version());
+        auto model = found->second;
+        model.version = std::string(ctx.endpoint.version());
 
         switch(req.method())
         {
@@ -684,7 +608,7 @@ private:
     std::shared_ptr<guard_type const> guard_;
     std::shared_ptr<service_type> service_;
     std::optional<modelauth::http::rest_api<Clock>> api_;
-    std::unordered_map<std::int64_t, model_config> models_;
+    std::unordered_map<std::int64_t, toy_model> models_;
     mutable modelauth::http::guard_metrics guard_metrics_;
     mutable request_counters counters_;
     mutable std::atomic<std::size_t> pending_logins_{0};
