@@ -152,3 +152,55 @@ TEST_CASE("scalars: booleans, bounded integers, numbers and durations in seconds
         == fault{"limits.l", "must be an integer from 1 to 30"});
     CHECK(fault_of([&] { root.fail("is wrong"); }) == fault{"limits", "is wrong"});
 }
+
+TEST_CASE("a reader given a json_fault records the first fault and never throws")
+{
+    auto const doc = cfg::parse_document(R"({"name": 7, "n": "x", "list": [1, "a"], "o": 3, "extra": true})");
+    cfg::json_fault recorded;
+    cfg::json_reader const body(doc, {}, &recorded);
+    CHECK_FALSE(recorded);
+    CHECK(body["name"].text().empty());
+    CHECK(recorded.field == "name");
+    CHECK(recorded.problem == "must be a string");
+
+    // Later faults leave the first in place; every accessor returns an empty value.
+    CHECK(body["missing"].string().empty());
+    CHECK(body["n"].integer<int>(3, 9) == 3);
+    CHECK(body["n"].number() == 0);
+    CHECK_FALSE(body["n"].boolean());
+    CHECK(body["o"].object().empty());
+    CHECK(body["o"]["deep"].value().is_null());
+    CHECK(body["o"].array().empty());
+    CHECK(body["list"].elements(3).size() == 2);
+    CHECK(body["list"].texts().size() == 2);
+    body.allow_only({"name"});
+    CHECK(body.one_of({"name", "n"}, "x") == "name");
+    CHECK(recorded.field == "name");
+    CHECK(recorded.problem == "must be a string");
+
+    // Each kind of fault, recorded with its path.
+    struct row
+    {
+        char const* json;
+        fault expected;
+    };
+    row const rows[] = {
+        {R"({"a": 1})", {"a", "is not a known key; expected one of: b"}},
+        {R"({"b": [1]})", {"b[0]", "must be a string"}},
+        {R"({"b": ["x", ""]})", {"b[1]", "must not be empty"}},
+        {R"([])", {"(config)", "must be a JSON object"}},
+    };
+    for(auto const& r : rows)
+    {
+        CAPTURE(r.json);
+        auto const v = cfg::parse_document(r.json);
+        cfg::json_fault f;
+        cfg::json_reader const root(v, {}, &f);
+        root.allow_only({"b"});
+        if(auto const b = root.find("b"))
+            (void)b->texts();
+        CHECK(fault{f.field, f.problem} == r.expected);
+    }
+    // fail() throws all the same: it is for the caller's own checks at start-up.
+    CHECK(fault_of([&] { body["n"].fail("is wrong"); }) == fault{"n", "is wrong"});
+}

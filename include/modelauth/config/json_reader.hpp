@@ -28,8 +28,26 @@
     @endcode
 
     A reader is a view: it borrows the `boost::json::value` it reads, which
-    must outlive it and every reader made from it. Not thread-safe to share
-    while copying; cheap to copy (one string, the path).
+    must outlive it and every reader made from it. Cheap to copy (one
+    string, the path); a `const` reader may be shared between threads unless
+    it records faults (below).
+
+    ### Recording instead of throwing
+    Where bad input is not a configuration error (a request body, a record
+    of a journal file), give the reader a `json_fault` to fill: accessors then
+    never throw (but `std::bad_alloc`); the first fault is recorded with its
+    path, and an accessor that failed returns an empty value (an empty
+    string, object or array, `false`, `low`, 0) so that reading can go on.
+    Check the fault once after reading:
+
+    @code
+    modelauth::config::json_fault fault;
+    modelauth::config::json_reader const body(value, {}, &fault);
+    auto const name = body.find_non_null("name");                 // absent or null: none
+    std::string_view const text = name ? name->text(256) : "";
+    if(fault)
+        return bad_request(fault.field + ": " + fault.problem);   // "name: must be a string"
+    @endcode
 */
 
 #include <boost/json/array.hpp>
@@ -89,6 +107,19 @@ inline constexpr std::size_t default_max_text_bytes = 64 * 1024;
 [[nodiscard]] inline boost::json::value parse_document(std::string_view text, std::string const& name = "(config)",
     std::size_t max_depth = default_max_document_depth);
 
+/** The first fault a recording `json_reader` met (see the file comment). */
+struct json_fault
+{
+    /// The key path of the bad value (`(config)` for the document itself).
+    std::string field;
+
+    /// What is wrong with it: `must be a string`.
+    std::string problem;
+
+    /// Whether a fault was recorded.
+    explicit operator bool() const noexcept { return ! field.empty(); }
+};
+
 /** A value of a configuration document and its key path.
 
     Each accessor checks the value's kind (and range) and returns it, or
@@ -100,9 +131,14 @@ class json_reader
 {
 public:
     /** Reads `value`, found at `path` (empty: the document itself).
-        @pre `value` outlives this reader and the readers made from it.
+
+        @param faults Null (the default): a fault throws `configuration_error`.
+        Else the first fault is recorded there and nothing throws; the readers
+        made from this one record there too.
+        @pre `value`, and `*faults` if given, outlive this reader and the
+        readers made from it.
     */
-    explicit json_reader(boost::json::value const& value, std::string path = {});
+    explicit json_reader(boost::json::value const& value, std::string path = {}, json_fault* faults = nullptr);
 
     /// The value read.
     [[nodiscard]] boost::json::value const& value() const noexcept { return *value_; }
@@ -110,10 +146,16 @@ public:
     /// Its key path; empty for the document itself.
     [[nodiscard]] std::string const& path() const noexcept { return path_; }
 
-    /** Throws `configuration_error(path(), problem)`; the document itself
-        (empty path) is named `(config)`.
+    /** Throws `configuration_error(path(), problem)`, whether or not this
+        reader records faults; the document itself (empty path) is named
+        `(config)`. For the caller's own checks at start-up.
     */
     [[noreturn]] void fail(std::string_view problem) const;
+
+    /** Reports a fault at `path()`: throws as `fail`, or when this reader
+        records faults, records it (if it is the first) and returns.
+    */
+    void report(std::string_view problem) const;
 
     //------------------------------------------------------------------
     // Objects
@@ -191,8 +233,15 @@ public:
     [[nodiscard]] std::chrono::seconds seconds(std::chrono::seconds low, std::chrono::seconds high) const;
 
 private:
+    // Reports `problem` at `path` (see `report`).
+    void report_at(std::string path, std::string_view problem) const;
+
+    // A reader of `v` at `path` that records where this one does.
+    json_reader child(boost::json::value const& v, std::string path) const;
+
     boost::json::value const* value_;
     std::string path_;
+    json_fault* faults_;
 };
 
 } // namespace config

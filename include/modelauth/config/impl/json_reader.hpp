@@ -125,9 +125,34 @@ inline boost::json::value parse_document(std::string_view text, std::string cons
 
 //----------------------------------------------------------------------------
 
-inline json_reader::json_reader(boost::json::value const& value, std::string path)
+namespace detail {
+
+// What a recording reader reads in place of a value that is absent or of the
+// wrong kind.
+inline boost::json::value const& null_value() noexcept
+{
+    static boost::json::value const v;
+    return v;
+}
+
+inline boost::json::object const& empty_object() noexcept
+{
+    static boost::json::object const o;
+    return o;
+}
+
+inline boost::json::array const& empty_array() noexcept
+{
+    static boost::json::array const a;
+    return a;
+}
+
+} // namespace detail
+
+inline json_reader::json_reader(boost::json::value const& value, std::string path, json_fault* faults)
     : value_(&value)
     , path_(std::move(path))
+    , faults_(faults)
 {
 }
 
@@ -136,11 +161,35 @@ inline void json_reader::fail(std::string_view problem) const
     throw configuration_error(path_.empty() ? std::string("(config)") : path_, problem);
 }
 
+inline void json_reader::report(std::string_view problem) const
+{
+    report_at(path_, problem);
+}
+
+inline void json_reader::report_at(std::string path, std::string_view problem) const
+{
+    if(path.empty())
+        path = "(config)";
+    if(faults_ == nullptr)
+        throw configuration_error(std::move(path), problem);
+    if(! *faults_)
+    {
+        faults_->field = std::move(path);
+        faults_->problem = std::string(problem);
+    }
+}
+
+inline json_reader json_reader::child(boost::json::value const& v, std::string path) const
+{
+    return json_reader(v, std::move(path), faults_);
+}
+
 inline boost::json::object const& json_reader::object() const
 {
-    if(! value_->is_object())
-        fail(path_.empty() ? "must be a JSON object" : "must be an object");
-    return value_->get_object();
+    if(value_->is_object())
+        return value_->get_object();
+    report(path_.empty() ? "must be a JSON object" : "must be an object");
+    return detail::empty_object();
 }
 
 inline void json_reader::allow_only(std::initializer_list<std::string_view> known) const
@@ -149,8 +198,7 @@ inline void json_reader::allow_only(std::initializer_list<std::string_view> know
     {
         std::string_view const key(member.key().data(), member.key().size());
         if(std::find(known.begin(), known.end(), key) == known.end())
-            throw configuration_error(
-                member_path(path_, key), "is not a known key; expected one of: " + detail::joined(known));
+            return report_at(member_path(path_, key), "is not a known key; expected one of: " + detail::joined(known));
     }
 }
 
@@ -158,8 +206,11 @@ inline json_reader json_reader::operator[](std::string_view key) const
 {
     auto const* v = object().if_contains(key);
     if(v == nullptr)
-        throw configuration_error(member_path(path_, key), "is required");
-    return json_reader(*v, member_path(path_, key));
+    {
+        report_at(member_path(path_, key), "is required");
+        v = &detail::null_value();
+    }
+    return child(*v, member_path(path_, key));
 }
 
 inline std::optional<json_reader> json_reader::find(std::string_view key) const
@@ -167,7 +218,7 @@ inline std::optional<json_reader> json_reader::find(std::string_view key) const
     auto const* v = object().if_contains(key);
     if(v == nullptr)
         return std::nullopt;
-    return json_reader(*v, member_path(path_, key));
+    return child(*v, member_path(path_, key));
 }
 
 inline std::optional<json_reader> json_reader::find_non_null(std::string_view key) const
@@ -175,7 +226,7 @@ inline std::optional<json_reader> json_reader::find_non_null(std::string_view ke
     auto const* v = object().if_contains(key);
     if(v == nullptr || v->is_null())
         return std::nullopt;
-    return json_reader(*v, member_path(path_, key));
+    return child(*v, member_path(path_, key));
 }
 
 inline std::string_view json_reader::one_of(
@@ -187,20 +238,24 @@ inline std::string_view json_reader::one_of(
         if(object().if_contains(key) == nullptr)
             continue;
         if(! given.empty())
-            throw configuration_error(member_path(path_, key), "cannot be given together with " + std::string(given)
+        {
+            report_at(member_path(path_, key), "cannot be given together with " + std::string(given)
                     + ": give exactly one of " + detail::joined(keys));
+            return given;
+        }
         given = key;
     }
     if(given.empty() && required)
-        fail("needs exactly one of " + detail::joined(keys) + ": " + std::string(what));
+        report("needs exactly one of " + detail::joined(keys) + ": " + std::string(what));
     return given;
 }
 
 inline boost::json::array const& json_reader::array() const
 {
-    if(! value_->is_array())
-        fail("must be an array");
-    return value_->get_array();
+    if(value_->is_array())
+        return value_->get_array();
+    report("must be an array");
+    return detail::empty_array();
 }
 
 inline std::vector<json_reader> json_reader::elements(
@@ -208,14 +263,14 @@ inline std::vector<json_reader> json_reader::elements(
 {
     auto const& list = array();
     if(list.size() < min_items)
-        fail(min_items == 1 ? "must list at least one " + std::string(what)
-                            : "must list at least " + std::to_string(min_items) + " " + std::string(what) + "s");
+        report(min_items == 1 ? "must list at least one " + std::string(what)
+                              : "must list at least " + std::to_string(min_items) + " " + std::string(what) + "s");
     if(list.size() > max_items)
-        fail("must list at most " + std::to_string(max_items) + " " + std::string(what) + "s");
+        report("must list at most " + std::to_string(max_items) + " " + std::string(what) + "s");
     std::vector<json_reader> out;
     out.reserve(list.size());
     for(std::size_t i = 0; i < list.size(); ++i)
-        out.emplace_back(list[i], index_path(path_, i));
+        out.push_back(child(list[i], index_path(path_, i)));
     return out;
 }
 
@@ -231,7 +286,10 @@ inline std::vector<std::string> json_reader::texts(
 inline std::string_view json_reader::string() const
 {
     if(! value_->is_string())
-        fail("must be a string");
+    {
+        report("must be a string");
+        return {};
+    }
     auto const& s = value_->get_string();
     return std::string_view(s.data(), s.size());
 }
@@ -239,20 +297,27 @@ inline std::string_view json_reader::string() const
 inline std::string_view json_reader::text(std::size_t max_bytes) const
 {
     std::string_view const s = string();
+    if(! value_->is_string())
+        return {};
+    std::string problem;
     if(s.empty())
-        fail("must not be empty");
-    if(s.size() > max_bytes)
-        fail("must be at most " + std::to_string(max_bytes) + " bytes");
-    if(std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }))
-        fail("must not contain control characters");
-    return s;
+        problem = "must not be empty";
+    else if(s.size() > max_bytes)
+        problem = "must be at most " + std::to_string(max_bytes) + " bytes";
+    else if(std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7F; }))
+        problem = "must not contain control characters";
+    if(problem.empty())
+        return s;
+    report(problem);
+    return {};
 }
 
 inline bool json_reader::boolean() const
 {
-    if(! value_->is_bool())
-        fail("must be true or false");
-    return value_->get_bool();
+    if(value_->is_bool())
+        return value_->get_bool();
+    report("must be true or false");
+    return false;
 }
 
 template<class Int>
@@ -261,7 +326,10 @@ Int json_reader::integer(Int low, Int high) const
     static_assert(std::is_integral<Int>::value && ! std::is_same<Int, bool>::value,
         "json_reader::integer: Int must be an integer type other than bool");
     if(! value_->is_int64() && ! value_->is_uint64())
-        fail("must be an integer");
+    {
+        report("must be an integer");
+        return low;
+    }
     bool in_range = false;
     if(value_->is_int64())
     {
@@ -281,7 +349,10 @@ Int json_reader::integer(Int low, Int high) const
             in_range = x >= low && x <= high;
     }
     if(! in_range)
-        fail("must be an integer from " + std::to_string(low) + " to " + std::to_string(high));
+    {
+        report("must be an integer from " + std::to_string(low) + " to " + std::to_string(high));
+        return low;
+    }
     return value_->is_int64() ? static_cast<Int>(value_->get_int64()) : static_cast<Int>(value_->get_uint64());
 }
 
@@ -293,7 +364,8 @@ inline double json_reader::number() const
         return static_cast<double>(value_->get_uint64());
     if(value_->is_double() && std::isfinite(value_->get_double()))
         return value_->get_double();
-    fail("must be a number");
+    report("must be a number");
+    return 0;
 }
 
 inline std::chrono::seconds json_reader::seconds(std::chrono::seconds low, std::chrono::seconds high) const
