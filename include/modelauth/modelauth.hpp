@@ -10,9 +10,9 @@
 /** @file
     The request path in one include: JOSE, validation, the router, the scope
     policy and the Beast guard, and their building from configuration JSON
-    (`config/`: one strict reader, issuers, router, policy, `make_guard`). What a server includes to answer, per
-    request, *who is calling, which model endpoint do they want, and may
-    they?*
+    (`config/`: one strict reader, issuers, router, policy, `make_guard`).
+    What a server includes to answer, per request, *who is calling, which
+    model endpoint do they want, and may they?*
 
     It holds nothing of the token lifecycle (issuing, stores, login and the
     token routes: `<modelauth/tokens.hpp>`) and no header that does file

@@ -40,9 +40,6 @@ namespace modelauth {
 inline namespace v0 {
 namespace config {
 
-/// The least PBKDF2 iteration count a configured password hash may have.
-inline constexpr std::uint64_t min_password_iterations = 100000;
-
 /// How `user_directory_from_json` reads passwords.
 struct user_directory_options
 {

@@ -111,7 +111,7 @@ inline tokens::password_hash password_of(json_reader const& r, user_directory_op
     std::uint64_t const count = digits ? std::stoull(std::string(iterations)) : 0; // 10 digits fit
     if(! digits || count > static_cast<std::uint64_t>((std::numeric_limits<int>::max)()))
         r.fail("has an iteration count that is not a positive integer below 2^31");
-    if(count < min_password_iterations)
+    if(count < tokens::min_password_iterations)
         r.fail("has fewer than 100000 PBKDF2 iterations");
     if(fields[2].empty())
         r.fail("has an empty salt");
