@@ -18,20 +18,17 @@
     srv.wait();                               // until stop() (or a signal, if asked for)
     @endcode
 
-    What `start` wires from a `server_config`:
-    - a `token_issuer` named `issuer_of(config)` (the config's `issuer`, or
-      `http://` + `listen` as written, never the port bound): loaded from (or
-      created in) `<state_dir>/issuer_keys.json` when a state directory is
-      configured, else generated for this run;
-    - a `JournalTokenStore` in the state directory, else an
-      `InMemoryTokenStore`;
-    - a `TokenValidator` trusting the issuer and the config's
-      `trusted_issuers`, reading API keys and revocations from the store;
-    - a `ModelUrlRouter` over the config's models (`strict_slash`,
-      `limits.target_bytes`), the default `ScopePolicy`, a guard (realm
-      `models`, API-key header `impact-api-key`);
-    - a `token_service` over the config's users, accounts and instances, and
-      the `rest_api` mounting every token route;
+    What `start` wires from a `server_config`, with `modelauth/config/`:
+    - `config::make_token_stack`: a `token_issuer` named `issuer_of(config)`
+      (never the port bound) and a token store: a journal and the issuer's
+      keys in `state_dir`, else both in memory for this run;
+    - `config::make_guard`: a validator trusting that issuer and the
+      config's `trusted_issuers` (API keys and revocations from the store), a
+      router over the config's models (`strict_slash`, `limits.target_bytes`),
+      the default `ScopePolicy` and a guard (realm `models`, API-key header
+      `impact-api-key`);
+    - a `token_service` over the config's user directory, and the
+      `rest_api` mounting every token route;
     - `guard_metrics` and request counters for `/metrics`.
     - a maintenance timer on the acceptor's strand, every
       `start_options::maintenance_interval` (60 s), stopped at shutdown:
@@ -62,29 +59,21 @@
 */
 
 #include "config.hpp"
-
-#include <modelauth/config/guard.hpp>
 #include "models.hpp"
 
 #include <modelauth/clock.hpp>
+#include <modelauth/config/guard.hpp>
+#include <modelauth/config/token_stack.hpp>
 #include <modelauth/configuration_error.hpp>
-#include <modelauth/error.hpp>
 #include <modelauth/http/guard.hpp>
 #include <modelauth/http/metrics.hpp>
 #include <modelauth/http/rest_api.hpp>
-#include <modelauth/jose/algorithm.hpp>
-#include <modelauth/jose/jwks_file.hpp>
-#include <modelauth/jose/key_set.hpp>
-#include <modelauth/router/model_registry.hpp>
-#include <modelauth/router/model_url_router.hpp>
 #include <modelauth/policy/scope_policy.hpp>
-#include <modelauth/validation/token_validator.hpp>
-#include <modelauth/tokens/in_memory_token_store.hpp>
-#include <modelauth/tokens/issuer.hpp>
-#include <modelauth/tokens/journal_token_store.hpp>
-#include <modelauth/tokens/password.hpp>
-#include <modelauth/tokens/token_service.hpp>
 #include <modelauth/router/error.hpp>
+#include <modelauth/router/model_url_router.hpp>
+#include <modelauth/tokens/journal_token_store.hpp>
+#include <modelauth/tokens/token_service.hpp>
+#include <modelauth/validation/token_validator.hpp>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -123,7 +112,6 @@
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -148,9 +136,6 @@ inline constexpr std::size_t header_limit_bytes = 8 * 1024;
 
 /// The most logins waiting for the login pool at once; more get 503.
 inline constexpr std::size_t max_pending_logins = 64;
-
-/// The issuer's key file inside the state directory.
-inline constexpr std::string_view issuer_key_file_name = "issuer_keys.json";
 
 /// How `basic_server::start` behaves beyond the configuration.
 struct start_options
@@ -361,13 +346,11 @@ public:
         guard_ = stack.guard;
         for(auto const& m : config.models.models())
             models_.emplace(m.model_id, toy_model_of(cfg::json_reader(*m.metadata)));
-        auto const& policy = stack.policy;
-        auto store = std::move(tokens.store);
 
         modelauth::tokens::token_service_options service_options;
         service_options.lifetimes = config.lifetimes;
         service_ = std::make_shared<service_type>(
-            config.directory, router_, issuer_, std::move(store), policy, service_options, clock);
+            config.directory, router_, issuer_, std::move(tokens.store), stack.policy, service_options, clock);
         // F5: what users minted under the grants of an older config is held
         // to the grants of this one (removed users' tokens go, narrowed
         // scopes narrow the tokens).

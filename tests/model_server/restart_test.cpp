@@ -234,7 +234,7 @@ TEST_CASE("server restart: tokens, deletions, deactivations and revocations surv
         first.stop();
     }
     // The issuer's private key is kept for the owner only.
-    auto const key_file = dir.path / std::string(model_server::issuer_key_file_name);
+    auto const key_file = dir.path / std::string(modelauth::config::issuer_key_file_name);
     REQUIRE(std::filesystem::exists(key_file));
     CHECK((std::filesystem::status(key_file).permissions()
               & (std::filesystem::perms::group_all | std::filesystem::perms::others_all))
