@@ -75,13 +75,22 @@ inline constexpr std::size_t max_guard_credential_bytes = 64 * 1024;
     return out;
 }
 
-/// What `make_guard` builds: the guard and the parts it holds.
+/** What `make_guard` builds: the guard and the parts it holds, each
+    immutable and safe to share between threads.
+*/
 template<class Clock = system_clock_source>
 struct basic_guard_stack
 {
+    /// The validator of every trusted issuer.
     std::shared_ptr<validation::basic_token_validator<Clock> const> validator;
+
+    /// The router over the models.
     std::shared_ptr<router::ModelUrlRouter const> router;
+
+    /// The scope policy.
     std::shared_ptr<policy::ScopePolicy const> policy;
+
+    /// The guard over the three.
     std::shared_ptr<http::basic_guard<Clock> const> guard;
 };
 
@@ -123,6 +132,8 @@ struct basic_guard_stack_options
     @param guard_opts The guard's options; faults are named under `guard_path`.
 
     @throws configuration_error naming the bad field.
+    Complexity: what the components' constructors take (linear in the
+    models and keys). Exception safety: strong.
 */
 template<class Clock>
 [[nodiscard]] basic_guard_stack<Clock> make_guard(std::vector<validation::trusted_issuer> issuers,

@@ -124,8 +124,16 @@ struct json_fault
 
     Each accessor checks the value's kind (and range) and returns it, or
     throws `configuration_error(path(), problem)` with one of the problems
-    listed at the accessor. Problems are phrased to follow the path:
-    `issuers[0].leeway_s: must be an integer from 0 to 3600`.
+    listed at the accessor (or records it, see the file comment). Problems
+    are phrased to follow the path: `issuers[0].leeway_s: must be an integer
+    from 0 to 3600`.
+
+    Complexity: an accessor is constant but for the path it builds (linear
+    in its length), `allow_only` (members times known keys), `elements` and
+    `texts` (linear in the array), `text` (linear in the string).
+    Exception safety: strong; throws `configuration_error` (unless
+    recording) and `std::bad_alloc`. Thread safety: a reader that records
+    faults writes its `json_fault`: one per thread.
 */
 class json_reader
 {
