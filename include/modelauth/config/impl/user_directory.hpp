@@ -20,14 +20,11 @@ inline namespace v0 {
 namespace config {
 namespace detail {
 
-inline constexpr char const* label_rule =
-    "1 to 128 characters of [A-Za-z0-9._-], the first a letter or a digit, the last not '.'";
-
 inline std::string label(json_reader const& r, char const* what)
 {
     std::string_view const s = r.string();
     if(! router::is_valid_model_name(s))
-        r.fail(std::string("is not a valid ") + what + ": " + label_rule);
+        r.fail(std::string("is not a valid ") + what + ": 1 to 128 " + router::detail::label_rule);
     return std::string(s);
 }
 
