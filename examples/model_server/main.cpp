@@ -7,6 +7,7 @@
 // model_server: the reference model server of api.md (see README.md here).
 //
 //   model_server [--config PATH] [--listen HOST:PORT] [--state-dir DIR]
+//   model_server --print-default-config            (the embedded demo config)
 //   model_server hash-password [--iterations N]     (reads the password from stdin)
 //
 // Without --config it serves the embedded demo config: user demo@example.com,
@@ -17,7 +18,6 @@
 // naming the field on stderr and exit status 2.
 
 #include "config.hpp"
-#include "default_config.hpp"
 #include "server.hpp"
 
 #include <modelauth/configuration_error.hpp>
@@ -41,7 +41,7 @@ namespace {
 constexpr int exit_usage = 2;
 
 constexpr char const* usage_text =
-    "usage: model_server [--config PATH] [--listen HOST:PORT] [--state-dir DIR]\n"
+    "usage: model_server [--config PATH] [--listen HOST:PORT] [--state-dir DIR] | --print-default-config\n"
     "       model_server hash-password [--iterations N]   (reads the password from stdin)\n";
 
 // The value after the option at `args[i]`; throws naming the option if none.
@@ -105,41 +105,38 @@ int serve_command(std::vector<std::string_view> const& args)
             listen = option_value(args, i);
         else if(args[i] == "--state-dir")
             state_dir = option_value(args, i);
+        else if(args[i] == "--print-default-config")
+            return std::cout << model_server::default_config_text(), 0;
         else if(args[i] == "--help" || args[i] == "-h")
             return std::cout << usage_text, 0;
         else
             throw modelauth::configuration_error(std::string(args[i]), "is not an option (see --help)");
     }
 
-    model_server::server_config config
-        = config_path ? model_server::load_config_file(*config_path) : model_server::default_config();
+    // The demo user's password, for the embedded config only.
+    std::optional<std::string> generated;
+    model_server::parse_config_options parse_options;
+    if(! config_path)
+    {
+        char const* env = std::getenv("MODELAUTH_DEMO_PASSWORD");
+        std::string const password = env != nullptr && *env != '\0' ? std::string(env) : *(generated = generate_password());
+        auto hash = modelauth::tokens::hash_password(password);
+        if(! hash)
+            throw modelauth::configuration_error("MODELAUTH_DEMO_PASSWORD", hash.error().message());
+        parse_options.demo_password = modelauth::tokens::password_hash::parse(*hash).value();
+    }
+    model_server::server_config config = config_path
+        ? model_server::load_config_file(*config_path)
+        : model_server::parse_config(model_server::default_config_text(), parse_options);
     if(listen)
-        config.listen = model_server::detail::read_listen(boost::json::value(*listen), "--listen");
+        config.listen = model_server::parse_listen(modelauth::config::json_reader(boost::json::value(*listen), "--listen"));
     if(state_dir)
     {
         if(state_dir->empty())
             throw modelauth::configuration_error("--state-dir", "must not be empty");
         config.state_dir = *state_dir;
     }
-
-    // The demo user's password: only the embedded config has the placeholder.
-    std::optional<std::string> generated;
-    std::string demo_user;
-    for(auto& user : config.users)
-    {
-        if(user.password != model_server::demo_password_placeholder)
-            continue;
-        std::string password;
-        if(char const* env = std::getenv("MODELAUTH_DEMO_PASSWORD"); env != nullptr && *env != '\0')
-            password = env;
-        else
-            password = *(generated = generate_password());
-        auto hash = modelauth::tokens::hash_password(password);
-        if(! hash)
-            throw modelauth::configuration_error("MODELAUTH_DEMO_PASSWORD", hash.error().message());
-        user.password = std::move(*hash);
-        demo_user = user.email;
-    }
+    std::string const demo_user = config_path ? std::string() : config.directory.users.front().email;
 
     model_server::start_options options;
     options.stop_on_signals = true;

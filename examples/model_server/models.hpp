@@ -21,8 +21,6 @@
     model takes 2`) and never echoes text from the request.
 */
 
-#include <modelauth/router/model_registry.hpp>
-
 #include <boost/assert/source_location.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -140,19 +138,6 @@ using result = boost::system::result<T, input_error>;
 */
 [[nodiscard]] inline boost::json::object inference_response(toy_model const& model, std::vector<double> const& outputs);
 
-/** The answer of `GET <model url>?get_meta=true`:
-    `{"model_id", "prefix", "name", "versions", "default_version",
-    "version", "kind", "features"}`, where `version` is the one the URL
-    resolved to (`model.version`) and `features` the number of weights.
-
-    @pre `description.model_id == model.model_id`.
-
-    Exception safety: strong; throws only `std::bad_alloc`.
-*/
-template<class Metadata>
-[[nodiscard]] boost::json::object model_meta(
-    modelauth::router::basic_model_description<Metadata> const& description, toy_model const& model);
-
 //----------------------------------------------------------------------------
 
 namespace detail {
@@ -254,25 +239,6 @@ inline boost::json::object inference_response(toy_model const& model, std::vecto
     answer["version"] = model.version;
     answer["outputs"] = std::move(values);
     return answer;
-}
-
-template<class Metadata>
-boost::json::object model_meta(modelauth::router::basic_model_description<Metadata> const& description, toy_model const& model)
-{
-    boost::json::array versions;
-    versions.reserve(description.versions.size());
-    for(auto const& v : description.versions)
-        versions.emplace_back(v);
-    boost::json::object meta;
-    meta["model_id"] = description.model_id;
-    meta["prefix"] = description.prefix;
-    meta["name"] = description.name;
-    meta["versions"] = std::move(versions);
-    meta["default_version"] = description.default_version;
-    meta["version"] = model.version;
-    meta["kind"] = to_string(model.kind);
-    meta["features"] = static_cast<std::uint64_t>(model.weights.size());
-    return meta;
 }
 
 } // namespace model_server

@@ -18,20 +18,17 @@
     srv.wait();                               // until stop() (or a signal, if asked for)
     @endcode
 
-    What `start` wires from a `server_config`:
-    - a `token_issuer` named `issuer_of(config)` (the config's `issuer`, or
-      `http://` + `listen` as written, never the port bound): loaded from (or
-      created in) `<state_dir>/issuer_keys.json` when a state directory is
-      configured, else generated for this run;
-    - a `JournalTokenStore` in the state directory, else an
-      `InMemoryTokenStore`;
-    - a `TokenValidator` trusting the issuer and the config's
-      `trusted_issuers`, reading API keys and revocations from the store;
-    - a `ModelUrlRouter` over the config's models (`strict_slash`,
-      `limits.target_bytes`), the default `ScopePolicy`, a guard (realm
-      `models`, API-key header `impact-api-key`);
-    - a `token_service` over the config's users, accounts and instances, and
-      the `rest_api` mounting every token route;
+    What `start` wires from a `server_config`, with `modelauth/config/`:
+    - `config::make_token_stack`: a `token_issuer` named `issuer_of(config)`
+      (never the port bound) and a token store: a journal and the issuer's
+      keys in `state_dir`, else both in memory for this run;
+    - `config::make_guard`: a validator trusting that issuer and the
+      config's `trusted_issuers` (API keys and revocations from the store), a
+      router over the config's models (`strict_slash`, `limits.target_bytes`),
+      the default `ScopePolicy` and a guard (realm `models`, API-key header
+      `impact-api-key`);
+    - a `token_service` over the config's user directory, and the
+      `rest_api` mounting every token route;
     - `guard_metrics` and request counters for `/metrics`.
     - a maintenance timer on the acceptor's strand, every
       `start_options::maintenance_interval` (60 s), stopped at shutdown:
@@ -65,24 +62,18 @@
 #include "models.hpp"
 
 #include <modelauth/clock.hpp>
+#include <modelauth/config/guard.hpp>
+#include <modelauth/config/token_stack.hpp>
 #include <modelauth/configuration_error.hpp>
-#include <modelauth/error.hpp>
 #include <modelauth/http/guard.hpp>
 #include <modelauth/http/metrics.hpp>
 #include <modelauth/http/rest_api.hpp>
-#include <modelauth/jose/algorithm.hpp>
-#include <modelauth/jose/jwks_file.hpp>
-#include <modelauth/jose/key_set.hpp>
-#include <modelauth/router/model_registry.hpp>
-#include <modelauth/router/model_url_router.hpp>
 #include <modelauth/policy/scope_policy.hpp>
-#include <modelauth/validation/token_validator.hpp>
-#include <modelauth/tokens/in_memory_token_store.hpp>
-#include <modelauth/tokens/issuer.hpp>
-#include <modelauth/tokens/journal_token_store.hpp>
-#include <modelauth/tokens/password.hpp>
-#include <modelauth/tokens/token_service.hpp>
 #include <modelauth/router/error.hpp>
+#include <modelauth/router/model_url_router.hpp>
+#include <modelauth/tokens/journal_token_store.hpp>
+#include <modelauth/tokens/token_service.hpp>
+#include <modelauth/validation/token_validator.hpp>
 
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
@@ -121,7 +112,6 @@
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -146,9 +136,6 @@ inline constexpr std::size_t header_limit_bytes = 8 * 1024;
 
 /// The most logins waiting for the login pool at once; more get 503.
 inline constexpr std::size_t max_pending_logins = 64;
-
-/// The issuer's key file inside the state directory.
-inline constexpr std::string_view issuer_key_file_name = "issuer_keys.json";
 
 /// How `basic_server::start` behaves beyond the configuration.
 struct start_options
@@ -316,55 +303,6 @@ inline std::string base_url_of(asio::ip::address const& address, unsigned short 
     return "http://" + host + ":" + std::to_string(port);
 }
 
-// The validator's view of one `trusted_issuers[]` entry; throws naming the field.
-inline modelauth::validation::trusted_issuer trusted_issuer_of(trusted_issuer_config const& config, std::string const& at)
-{
-    namespace jose = modelauth::jose;
-    modelauth::validation::trusted_issuer issuer;
-    issuer.issuer = config.issuer;
-    issuer.audiences = config.audiences;
-    issuer.leeway = config.leeway;
-    for(std::size_t i = 0; i < config.algorithms.size(); ++i)
-    {
-        auto const alg = jose::algorithm_from_name(config.algorithms[i]);
-        if(! alg)
-            throw modelauth::configuration_error(at + ".algorithms[" + std::to_string(i) + "]",
-                "is not an algorithm modelauth implements");
-        issuer.algorithms.push_back(*alg);
-    }
-    std::optional<jose::algorithm> default_alg;
-    if(issuer.algorithms.size() == 1)
-        default_alg = issuer.algorithms.front();
-    auto keys = config.jwks ? jose::key_set::from_jwks(json::value(*config.jwks), default_alg)
-                            : jose::load_jwks_file(config.jwks_file->string(), default_alg);
-    if(! keys)
-        throw modelauth::configuration_error(at + (config.jwks ? ".jwks" : ".jwks_file"),
-            "does not load: " + keys.error().message());
-    issuer.keys = std::move(*keys);
-    return issuer;
-}
-
-// The token service's directory: users (with parsed hashes), accounts, instances.
-inline modelauth::tokens::user_directory directory_of(server_config const& config)
-{
-    modelauth::tokens::user_directory directory;
-    for(auto const& a : config.accounts)
-        directory.accounts.push_back(modelauth::tokens::account_record{a.id, a.spaces});
-    for(auto const& i : config.instances)
-        directory.instances.push_back(i.key());
-    for(std::size_t i = 0; i < config.users.size(); ++i)
-    {
-        auto const& u = config.users[i];
-        auto hash = modelauth::tokens::password_hash::parse(u.password);
-        if(! hash)
-            throw modelauth::configuration_error("users[" + std::to_string(i) + "].password",
-                "must be a password hash pbkdf2_sha256$<iterations>$<salt>$<hash> with at least 100000 "
-                "iterations (model_server hash-password prints one)");
-        directory.users.push_back(modelauth::tokens::user_record{u.email, std::move(*hash), u.account, u.scopes, u.instances});
-    }
-    return directory;
-}
-
 /** Everything a request needs, built once by `start` and shared by every
     connection. Thread safety: `handle` and the counters may be used from
     any thread at once.
@@ -388,63 +326,31 @@ public:
         // a restart on another port, or by another replica, stay valid.
         modelauth::tokens::issuer_options issuer_options;
         issuer_options.issuer = issuer_name_;
-        auto const retain = modelauth::tokens::longest_jwt_lifetime(config.lifetimes);
+        auto tokens = cfg::make_token_stack(issuer_options, config.state_dir, config.lifetimes, clock, journal_options);
+        journal_ = tokens.journal;
+        issuer_ = tokens.issuer;
 
-        std::shared_ptr<modelauth::tokens::ManagedTokenStore> store;
-        std::optional<issuer_type> issuer;
-        if(config.state_dir)
-        {
-            std::string why;
-            auto journal = modelauth::tokens::JournalTokenStore::open(*config.state_dir, journal_options, &why);
-            if(! journal)
-                throw modelauth::configuration_error("state_dir", "the token journal cannot be opened: " + why);
-            journal_ = *journal;
-            store = std::move(*journal);
-            auto const key_file = *config.state_dir / std::string(issuer_key_file_name);
-            auto loaded = issuer_type::load_or_create(key_file, issuer_options, retain, clock);
-            if(! loaded)
-                throw modelauth::configuration_error("state_dir",
-                    key_file.string() + " cannot be loaded or created: " + loaded.error().message());
-            issuer.emplace(std::move(*loaded));
-        }
-        else
-        {
-            store = std::make_shared<modelauth::tokens::InMemoryTokenStore>();
-            auto generated = issuer_type::generate(issuer_options, retain, clock);
-            if(! generated)
-                throw modelauth::configuration_error("issuer", "no signing key: " + generated.error().message());
-            issuer.emplace(std::move(*generated));
-        }
-        issuer_ = std::make_shared<issuer_type const>(std::move(*issuer));
-
-        std::vector<modelauth::validation::trusted_issuer> trusted{issuer_->trusted()};
-        for(std::size_t i = 0; i < config.trusted_issuers.size(); ++i)
-            trusted.push_back(trusted_issuer_of(config.trusted_issuers[i], "trusted_issuers[" + std::to_string(i) + "]"));
-        validator_ = std::make_shared<validator_type const>(
-            std::move(trusted), modelauth::validation::token_validator_options{}, store, clock);
-
-        std::vector<modelauth::router::model_description> descriptions;
-        for(auto const& m : config.models)
-        {
-            descriptions.push_back(model_description_of(m));
-            models_.emplace(m.model_id, m);
-        }
+        cfg::basic_guard_stack_options<Clock> stack_options(clock);
+        stack_options.issuers.push_back(issuer_->trusted());
+        stack_options.store = tokens.store;
         modelauth::router::router_options router_options;
         router_options.strict_slash = config.strict_slash;
         router_options.max_target_bytes = config.limits.target_bytes;
-        router_ = std::make_shared<modelauth::router::ModelUrlRouter const>(
-            modelauth::router::model_registry(std::move(descriptions)), router_options);
-        auto const policy = std::make_shared<modelauth::policy::ScopePolicy const>();
-
         modelauth::http::guard_options guard_options;
         guard_options.realm = std::string(auth_realm);
         guard_options.credentials.api_key_header = std::string(api_key_header);
-        guard_ = std::make_shared<guard_type const>(validator_, router_, policy, guard_options);
+        auto stack = cfg::make_guard(config.trusted_issuers, config.models, router_options,
+            modelauth::policy::ScopePolicy(), guard_options, std::move(stack_options));
+        validator_ = stack.validator;
+        router_ = stack.router;
+        guard_ = stack.guard;
+        for(auto const& m : config.models.models())
+            models_.emplace(m.model_id, toy_model_of(cfg::json_reader(*m.metadata)));
 
         modelauth::tokens::token_service_options service_options;
         service_options.lifetimes = config.lifetimes;
         service_ = std::make_shared<service_type>(
-            directory_of(config), router_, issuer_, std::move(store), policy, service_options, clock);
+            config.directory, router_, issuer_, std::move(tokens.store), stack.policy, service_options, clock);
         // F5: what users minted under the grants of an older config is held
         // to the grants of this one (removed users' tokens go, narrowed
         // scopes narrow the tokens).
@@ -637,7 +543,8 @@ private:
         auto const found = models_.find(ctx.endpoint.model_id());
         if(found == models_.end()) // the router and the toy models come from one config
             return guard_->render(req, {modelauth::router::error::unknown_model, {}, {}});
-        auto const model = toy_model_of(found->second, ctx.endpoint.version());
+        auto model = found->second;
+        model.version = std::string(ctx.endpoint.version());
 
         switch(req.method())
         {
@@ -684,7 +591,7 @@ private:
     std::shared_ptr<guard_type const> guard_;
     std::shared_ptr<service_type> service_;
     std::optional<modelauth::http::rest_api<Clock>> api_;
-    std::unordered_map<std::int64_t, model_config> models_;
+    std::unordered_map<std::int64_t, toy_model> models_;
     mutable modelauth::http::guard_metrics guard_metrics_;
     mutable request_counters counters_;
     mutable std::atomic<std::size_t> pending_logins_{0};

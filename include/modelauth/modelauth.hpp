@@ -9,9 +9,10 @@
 
 /** @file
     The request path in one include: JOSE, validation, the router, the scope
-    policy and the Beast guard. What a server includes to answer, per
-    request, *who is calling, which model endpoint do they want, and may
-    they?*
+    policy and the Beast guard, and their building from configuration JSON
+    (`config/`: one strict reader, issuers, router, policy, `make_guard`).
+    What a server includes to answer, per request, *who is calling, which
+    model endpoint do they want, and may they?*
 
     It holds nothing of the token lifecycle (issuing, stores, login and the
     token routes: `<modelauth/tokens.hpp>`) and no header that does file
@@ -21,6 +22,10 @@
 */
 
 #include <modelauth/clock.hpp>
+#include <modelauth/config/guard.hpp>
+#include <modelauth/config/json_reader.hpp>
+#include <modelauth/config/router.hpp>
+#include <modelauth/config/trusted_issuer.hpp>
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/error.hpp>
 #include <modelauth/http/credentials.hpp>

@@ -12,7 +12,9 @@
     (`<modelauth/modelauth.hpp>`, included too): the token issuer (keys,
     rotation, JWKS), the managed token stores (in memory; a journal file on
     Linux), passwords and the login limiter, the token service of the four
-    flows and their mountable REST routes.
+    flows and their mountable REST routes, and their building from configuration
+    (`config/`: the user directory, token lifetimes, the issuer and store of
+    a state directory, the trusted issuers' key files).
 
     `journal_token_store.hpp` uses Linux file I/O: off Linux, include the
     headers you need instead of this one and implement `ManagedTokenStore`.
@@ -20,6 +22,9 @@
 
 #include <modelauth/modelauth.hpp>
 
+#include <modelauth/config/jwks_files.hpp>
+#include <modelauth/config/token_stack.hpp>
+#include <modelauth/config/user_directory.hpp>
 #include <modelauth/http/rest_api.hpp>
 #include <modelauth/tokens/error.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>

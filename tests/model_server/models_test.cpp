@@ -166,25 +166,13 @@ TEST_CASE("value() on a refusal throws its message")
     CHECK_THROWS_WITH_AS((void)outputs.value(), "inputs[0] has 1 number, the model takes 2", std::invalid_argument);
 }
 
-TEST_CASE("the inference answer and the meta answer")
+TEST_CASE("the inference answer")
 {
     auto const model = diamond();
     auto const answer = ms::inference_response(model, {3770.0, -250.0});
     CHECK(answer == json::parse(R"({"model_id": 1, "version": "2", "outputs": [3770.0, -250.0]})").as_object());
     CHECK(answer.at("model_id").is_int64());
 
-    modelauth::router::model_description description;
-    description.model_id = 1;
-    description.prefix = "models/practicus";
-    description.name = "diamond-price";
-    description.versions = {"1", "2"};
-    description.default_version = "2";
-    auto resolved = model;
-    resolved.version = "1";
-    auto const meta = ms::model_meta(description, resolved);
-    CHECK(meta == json::parse(R"({"model_id": 1, "prefix": "models/practicus", "name": "diamond-price",
-        "versions": ["1", "2"], "default_version": "2", "version": "1", "kind": "linear", "features": 2})").as_object());
-    CHECK(ms::model_meta(description, churn()).at("kind") == "logistic");
 }
 
 TEST_CASE("model kinds spell as in the config")

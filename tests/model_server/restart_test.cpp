@@ -234,7 +234,7 @@ TEST_CASE("server restart: tokens, deletions, deactivations and revocations surv
         first.stop();
     }
     // The issuer's private key is kept for the owner only.
-    auto const key_file = dir.path / std::string(model_server::issuer_key_file_name);
+    auto const key_file = dir.path / std::string(modelauth::config::issuer_key_file_name);
     REQUIRE(std::filesystem::exists(key_file));
     CHECK((std::filesystem::status(key_file).permissions()
               & (std::filesystem::perms::group_all | std::filesystem::perms::others_all))
@@ -439,8 +439,8 @@ TEST_CASE("F5 server restart: a user narrowed or removed in the config loses wha
     {
         // alice may only read now and no longer manages the instance.
         auto narrowed = restart_config(dir.path, 0);
-        narrowed.users[0].scopes = {"models:read"};
-        narrowed.users[0].instances.clear();
+        narrowed.directory.users[0].scopes = {"models:read"};
+        narrowed.directory.users[0].instances.clear();
         model_server::server second;
         second.start(narrowed);
         client const c(second.port());
@@ -454,7 +454,7 @@ TEST_CASE("F5 server restart: a user narrowed or removed in the config loses wha
     {
         // alice is gone: everything she minted is refused, her session too.
         auto removed = restart_config(dir.path, 0);
-        removed.users.clear();
+        removed.directory.users.clear();
         model_server::server third;
         third.start(removed);
         client const c(third.port());

@@ -110,7 +110,7 @@ struct config_options
     in space `labs` on the other; the outside provider is trusted for
     audience `models`. Small limits so that 413 and 414 are cheap.
 */
-model_server::server_config test_config(config_options const& o = {})
+json::object test_config_json(config_options const& o = {})
 {
     json::object users_alice{{"email", alice}, {"password", password_hash()}, {"account", "demo"},
         {"scopes", json::array{"models:read", "models:infer", "tokens:manage"}},
@@ -144,7 +144,12 @@ model_server::server_config test_config(config_options const& o = {})
         config["limits"].as_object()["max_connections"] = *o.max_connections;
     if(o.header_timeout_s)
         config["limits"].as_object()["header_timeout_s"] = *o.header_timeout_s;
-    return model_server::parse_config(json::serialize(config));
+    return config;
+}
+
+model_server::server_config test_config(config_options const& o = {})
+{
+    return model_server::parse_config(json::serialize(test_config_json(o)));
 }
 
 // ---------------------------------------------------------------------------
@@ -1405,34 +1410,31 @@ std::string const shared_model = "/models/shared/echo/";
 
 model_server::server_config tenancy_config()
 {
-    auto config = test_config();
-    config.accounts.push_back({"globex", {"default"}});
-    config.instances.push_back({"globex", "eu01", "g"});
-    model_server::user_config user;
-    user.email = gina;
-    user.password = password_hash();
-    user.account = "globex";
-    user.scopes = {"models:read", "models:infer", "tokens:manage"};
-    user.instances = {"globex/eu01/g"};
-    config.users.push_back(user);
-    auto model = config.models.front(); // diamond-price's shape: two features
-    model.model_id = 3;
-    model.prefix = "models/globex";
-    model.name = "forecast";
-    model.versions = {"1"};
-    model.default_version = "1";
-    model.account = "globex";
-    model.space = "default";
-    model.instance = "globex/eu01/g";
-    config.models.push_back(model);
-    model.model_id = 4;
-    model.prefix = "models/shared";
-    model.name = "echo";
-    model.account.clear();
-    model.space.clear();
-    model.instance.clear();
-    config.models.push_back(model);
-    return config;
+    auto config = test_config_json();
+    config["accounts"].as_array().push_back(json::object{{"id", "globex"}, {"spaces", json::array{"default"}}});
+    config["instances"].as_array().push_back(json::object{{"project", "globex"}, {"region", "eu01"}, {"id", "g"}});
+    config["users"].as_array().push_back(json::object{{"email", gina}, {"password", password_hash()},
+        {"account", "globex"}, {"scopes", json::array{"models:read", "models:infer", "tokens:manage"}},
+        {"instances", json::array{"globex/eu01/g"}}});
+    auto& models = config["models"].as_array();
+    auto model = models.front().as_object(); // diamond-price's shape: two features
+    model["model_id"] = 3;
+    model["prefix"] = "models/globex";
+    model["name"] = "forecast";
+    model["versions"] = json::array{"1"};
+    model["default_version"] = "1";
+    model["account"] = "globex";
+    model["space"] = "default";
+    model["instance"] = "globex/eu01/g";
+    models.push_back(model);
+    model["model_id"] = 4;
+    model["prefix"] = "models/shared";
+    model["name"] = "echo";
+    model.erase("account");
+    model.erase("space");
+    model.erase("instance");
+    models.push_back(model);
+    return model_server::parse_config(json::serialize(config));
 }
 
 // The model ids a listing answers, in order.

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # run_replay.sh MODEL_SERVER REPLAY_SCRIPT: the ctest driver of the REST replay.
 #
-# Starts MODEL_SERVER (examples/model_server) with a temporary config on
-# 127.0.0.1:0 and a temporary state directory, reads the port from its
-# `listening on http://...` line, runs REPLAY_SCRIPT (practicus_rest_sample.py,
+# Starts MODEL_SERVER (examples/model_server) with its demo config
+# (--print-default-config) on 127.0.0.1:0 and a temporary state directory,
+# reads the port from its `listening on http://...` line, runs REPLAY_SCRIPT (practicus_rest_sample.py,
 # Python standard library only) against it with /usr/bin/python3, then stops
 # the server with SIGTERM and expects it to exit with status 0.
 # Exits non-zero if any step fails; the server's stderr is shown then.
@@ -37,29 +37,20 @@ password=replay-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
 hash=$(printf '%s\n' "$password" | "$server" hash-password --iterations 100000) \
   || fail "hash-password failed"
 
-# The embedded demo config (api.md, "Config file"), on a free port.
-cat >"$work/config.json" <<JSON
-{
-  "listen": "127.0.0.1:0",
-  "threads": 2,
-  "state_dir": "$work/state",
-  "limits": {"body_bytes": 1048576, "target_bytes": 2048, "read_timeout_s": 30},
-  "accounts": [{"id": "demo", "spaces": ["default"]}],
-  "instances": [{"project": "demo", "region": "eu01", "id": "demo"}],
-  "users": [{"email": "$email", "password": "$hash",
-             "account": "demo", "scopes": ["models:read", "models:infer", "tokens:manage"],
-             "instances": ["demo/eu01/demo"]}],
-  "models": [{"model_id": 1, "prefix": "models/practicus", "name": "diamond-price",
-              "versions": ["1", "2"], "default_version": "2", "kind": "linear",
-              "weights": [3900.0, 60.0], "bias": -250.0,
-              "account": "demo", "space": "default", "instance": "demo/eu01/demo"},
-             {"model_id": 2, "prefix": "models/practicus", "name": "churn",
-              "versions": ["1"], "default_version": "1", "kind": "logistic",
-              "weights": [0.8, -0.05, 1.2], "bias": -0.5,
-              "account": "demo", "space": "default", "instance": "demo/eu01/demo"}],
-  "trusted_issuers": []
-}
-JSON
+# The embedded demo config (api.md, "Config file"), as the server prints it,
+# on a free port, with a state directory and the fresh password's hash.
+"$server" --print-default-config >"$work/default.json" || fail "--print-default-config failed"
+"$python" - "$work/default.json" "$work/config.json" "$work/state" "$email" "$hash" <<'PY' \
+  || fail "the demo config could not be adapted"
+import json, sys
+source, target, state, email, password = sys.argv[1:]
+config = json.load(open(source))
+config.update({"listen": "127.0.0.1:0", "threads": 2, "state_dir": state})
+[user] = config["users"]
+assert user["email"] == email
+user["password"] = password
+json.dump(config, open(target, "w"))
+PY
 
 # The server's standard output goes through a FIFO that stays open, so the
 # first line is read as soon as it is written, without polling.

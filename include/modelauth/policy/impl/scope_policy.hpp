@@ -7,6 +7,7 @@
 #ifndef MODELAUTH_POLICY_IMPL_SCOPE_POLICY_HPP
 #define MODELAUTH_POLICY_IMPL_SCOPE_POLICY_HPP
 
+#include <modelauth/config/json_reader.hpp>
 #include <modelauth/detail/path_grammar.hpp>
 #include <modelauth/policy/error.hpp>
 
@@ -313,84 +314,40 @@ inline policy_decision ScopePolicy::decide(
 
 //----------------------------------------------------------------------------
 
-namespace detail {
-
-inline std::string scope_policy_field(std::string_view path, std::string_view member)
-{
-    std::string field(path);
-    if(! field.empty() && ! member.empty() && member.front() != '[')
-        field += '.';
-    field += member;
-    return field;
-}
-
-} // namespace detail
-
 inline ScopePolicy ScopePolicy::from_json(boost::json::value const& config, std::string_view field_path)
 {
-    using detail::scope_policy_field;
-    auto const* object = config.if_object();
-    if(object == nullptr)
-        throw configuration_error(std::string(field_path), "must be an object");
+    modelauth::config::json_reader const policy(config, std::string(field_path));
+    policy.allow_only({"actions", "disabled_classes", "isolate_accounts"});
 
     builder b;
-    for(auto const& member : *object)
+    if(auto const actions = policy.find("actions"))
     {
-        std::string_view const key(member.key().data(), member.key().size());
-        std::string const field = scope_policy_field(field_path, key);
-        auto const* list = member.value().if_array();
-        if(key == "actions")
+        for(auto const& action : actions->elements())
         {
-            if(list == nullptr)
-                throw configuration_error(field, "must be an array of action names");
-            for(std::size_t i = 0; i < list->size(); ++i)
+            try
             {
-                std::string const element = router::detail::element_field(field, i);
-                auto const* name = (*list)[i].if_string();
-                if(name == nullptr)
-                    throw configuration_error(element, "must be a string");
-                try
-                {
-                    b.add_action(std::string_view(name->data(), name->size()));
-                }
-                catch(configuration_error const& e)
-                {
-                    // The builder names "actions[N]"; put our path in front.
-                    throw configuration_error(element, std::string_view(e.what()).substr(e.field().size() + 2));
-                }
+                b.add_action(action.string());
             }
-        }
-        else if(key == "disabled_classes")
-        {
-            if(list == nullptr)
-                throw configuration_error(field, "must be an array of token class names");
-            for(std::size_t i = 0; i < list->size(); ++i)
+            catch(configuration_error const& e)
             {
-                std::string const element = router::detail::element_field(field, i);
-                auto const* name = (*list)[i].if_string();
-                if(name == nullptr)
-                    throw configuration_error(element, "must be a string");
-                auto const cls = validation::token_class_from_name(std::string_view(name->data(), name->size()));
-                if(! cls)
-                    throw configuration_error(element,
-                        "is not a token class: one of user, model_session, instance, personal_key, "
-                        "account, space, manager");
-                b.disable_class(*cls);
+                // The builder names "actions[N]"; our path goes in its place.
+                action.fail(std::string_view(e.what()).substr(e.field().size() + 2));
             }
-        }
-        else if(key == "isolate_accounts")
-        {
-            auto const* flag = member.value().if_bool();
-            if(flag == nullptr)
-                throw configuration_error(field, "must be true or false");
-            b.isolate_accounts(*flag);
-        }
-        else
-        {
-            throw configuration_error(field,
-                "is not a known member: actions, disabled_classes or isolate_accounts");
         }
     }
+    if(auto const classes = policy.find("disabled_classes"))
+    {
+        for(auto const& name : classes->elements())
+        {
+            auto const cls = validation::token_class_from_name(name.string());
+            if(! cls)
+                name.fail("is not a token class: one of user, model_session, instance, personal_key, "
+                          "account, space, manager");
+            b.disable_class(*cls);
+        }
+    }
+    if(auto const isolate = policy.find("isolate_accounts"))
+        b.isolate_accounts(isolate->boolean());
     return b.build();
 }
 

@@ -7,6 +7,7 @@
 #ifndef MODELAUTH_ROUTER_IMPL_MODEL_REGISTRY_HPP
 #define MODELAUTH_ROUTER_IMPL_MODEL_REGISTRY_HPP
 
+#include <modelauth/config/json_reader.hpp>
 #include <modelauth/detail/path_grammar.hpp>
 
 #include <boost/json/array.hpp>
@@ -15,6 +16,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 #include <string>
 
 namespace modelauth {
@@ -262,22 +264,12 @@ std::size_t basic_model_registry<Metadata>::find_version(std::size_t model_index
 
 namespace detail {
 
-// The string member `key` of `entry`: required, or optional (absent or null
-// reads as empty).
-inline std::string json_string_member(boost::json::object const& entry, std::string_view key,
-    std::string_view list, std::size_t index, bool required)
+// The string member `key` of a model entry: required, or optional (absent or
+// null reads as empty).
+inline std::string json_string_member(modelauth::config::json_reader const& entry, std::string_view key, bool required)
 {
-    auto const* v = entry.if_contains(key);
-    if(v == nullptr || v->is_null())
-    {
-        if(required)
-            throw configuration_error(element_field(list, index, key), "is required");
-        return {};
-    }
-    auto const* s = v->if_string();
-    if(s == nullptr)
-        throw configuration_error(element_field(list, index, key), "must be a string");
-    return std::string(s->data(), s->size());
+    auto const member = required ? std::optional<modelauth::config::json_reader>(entry[key]) : entry.find_non_null(key);
+    return member ? std::string(member->string()) : std::string();
 }
 
 struct keep_json_entry
@@ -298,61 +290,30 @@ std::vector<basic_model_description<Metadata>> model_descriptions_from_json(
         "model_descriptions_from_json: map_metadata must be callable as "
         "map_metadata(boost::json::object const&) and return the registry's Metadata type");
 
-    using detail::element_field;
-    auto const* array = models.if_array();
-    if(array == nullptr)
-        throw configuration_error(std::string(field_path), "must be an array");
-
+    modelauth::config::json_reader const list(models, std::string(field_path));
     std::vector<basic_model_description<Metadata>> descriptions;
-    descriptions.reserve(array->size());
-    for(std::size_t i = 0; i < array->size(); ++i)
+    for(auto const& entry : list.elements())
     {
-        auto const* entry = (*array)[i].if_object();
-        if(entry == nullptr)
-            throw configuration_error(element_field(field_path, i), "must be an object");
-
         basic_model_description<Metadata> d;
-        auto const* id = entry->if_contains("model_id");
-        if(id == nullptr)
-            throw configuration_error(element_field(field_path, i, "model_id"), "is required");
-        if(id->is_int64())
-            d.model_id = id->get_int64();
-        else if(id->is_uint64() && id->get_uint64() <= static_cast<std::uint64_t>((std::numeric_limits<std::int64_t>::max)()))
-            d.model_id = static_cast<std::int64_t>(id->get_uint64());
-        else
-            throw configuration_error(element_field(field_path, i, "model_id"), "must be an integer");
-
-        d.prefix = detail::json_string_member(*entry, "prefix", field_path, i, true);
-        d.name = detail::json_string_member(*entry, "name", field_path, i, true);
-        d.default_version = detail::json_string_member(*entry, "default_version", field_path, i, false);
-        d.instance = detail::json_string_member(*entry, "instance", field_path, i, false);
-        d.account = detail::json_string_member(*entry, "account", field_path, i, false);
-        d.space = detail::json_string_member(*entry, "space", field_path, i, false);
-
-        auto const* versions = entry->if_contains("versions");
-        if(versions == nullptr)
-            throw configuration_error(element_field(field_path, i, "versions"), "is required");
-        auto const* list = versions->if_array();
-        if(list == nullptr)
-            throw configuration_error(element_field(field_path, i, "versions"), "must be an array of strings");
-        for(std::size_t j = 0; j < list->size(); ++j)
-        {
-            auto const* v = (*list)[j].if_string();
-            if(v == nullptr)
-                throw configuration_error(
-                    element_field(field_path, i, "versions[" + std::to_string(j) + "]"), "must be a string");
-            d.versions.emplace_back(v->data(), v->size());
-        }
+        d.model_id = entry["model_id"].template integer<std::int64_t>();
+        d.prefix = detail::json_string_member(entry, "prefix", true);
+        d.name = detail::json_string_member(entry, "name", true);
+        d.default_version = detail::json_string_member(entry, "default_version", false);
+        d.instance = detail::json_string_member(entry, "instance", false);
+        d.account = detail::json_string_member(entry, "account", false);
+        d.space = detail::json_string_member(entry, "space", false);
+        for(auto const& version : entry["versions"].elements())
+            d.versions.emplace_back(version.string());
 
         try
         {
-            d.metadata.emplace(map_metadata(*entry));
+            d.metadata.emplace(map_metadata(entry.object()));
         }
         catch(configuration_error const& e)
         {
             // Put the entry's path in front of the mapper's own field.
             std::string_view const problem = std::string_view(e.what()).substr(e.field().size() + 2);
-            throw configuration_error(element_field(field_path, i, e.field()), problem);
+            throw configuration_error(detail::element_field(field_path, descriptions.size(), e.field()), problem);
         }
         descriptions.push_back(std::move(d));
     }
