@@ -226,11 +226,14 @@ void strip_credentials(boost::beast::http::request<Body, Fields>& req, credentia
        must be an API key; a bearer token may be a JWT or an API key);
     4. the router matches the target: 404, or 308 with `location`;
     5. the policy decides: 403 (with `required_scope` for `missing_scope`)
-       or 401 (`inactive`).
+       or 401 (`inactive`). It compiles the principal's scopes on its first
+       decision about it and keeps them in the principal, which the
+       validator's cache shares between the requests of a token.
 
-    `check` is `authenticate` (steps 2 and 3) between the router's two
-    steps: the target is parsed before anything else and matched only for
-    an authenticated caller, so an unknown model is no oracle.
+    `check` is `authenticate` (steps 2 and 3, one private function both
+    call) between the router's two steps: the target is parsed before
+    anything else and matched only for an authenticated caller, so an
+    unknown model is no oracle.
 
     Thread safety: safe to share between threads; `check` and `render` are
     const and take no lock. The validator, router and policy are held by
@@ -358,6 +361,11 @@ public:
     void strip_credentials(boost::beast::http::request<Body, Fields>& req) const;
 
 private:
+    // What `authenticate` is, as a plain result: the one credential of
+    // `req`, validated. `check` runs it between the router's two steps.
+    template<class Body, class Fields>
+    result<validation::principal_ptr> authenticated_principal(boost::beast::http::request<Body, Fields> const& req) const;
+
     // Validates `c` as its source allows: the API-key header only API keys.
     result<validation::principal_ptr> validate_credential(credential const& c) const;
 

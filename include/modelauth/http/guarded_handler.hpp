@@ -204,6 +204,12 @@ public:
         boost::beast::http::request<Body, Fields>&& req, policy::action_id action) const;
 
 private:
+    // The refusal of `req` for `failure`, in the handler's response type;
+    // out of line, so that the allowed path stays small.
+    template<class ResponseBody, class ResponseFields, class Body, class Fields>
+    boost::beast::http::response<ResponseBody, ResponseFields> refuse(
+        boost::beast::http::request<Body, Fields> const& req, guard_failure const& failure) const;
+
     std::shared_ptr<guard_type const> guard_;
     Handler handler_;
     guarded_handler_options options_;

@@ -135,9 +135,9 @@ auto basic_guard<Clock, Registry>::check(boost::beast::http::request<Body, Field
     if(! target)
         return guard_failure{target.error(), {}, {}};
 
-    auto authenticated = authenticate(req);
-    if(! authenticated)
-        return authenticated.failure();
+    auto principal = authenticated_principal(req);
+    if(! principal)
+        return guard_failure{principal.error(), {}, {}};
 
     auto endpoint = router_->match(*target);
     if(! endpoint)
@@ -147,11 +147,11 @@ auto basic_guard<Clock, Registry>::check(boost::beast::http::request<Body, Field
         return guard_failure{endpoint.error(), {}, {}};
     }
 
-    auto const decision = policy_->decide(*authenticated.principal(), *endpoint, action);
+    auto const decision = policy_->decide(**principal, *endpoint, action);
     if(! decision)
         return guard_failure{decision.error(), decision.required_scope(), {}};
 
-    return context_type{std::move(authenticated).principal(), std::move(*endpoint), action};
+    return context_type{std::move(*principal), std::move(*endpoint), action};
 }
 
 template<class Clock, class Registry>
@@ -166,13 +166,21 @@ template<class Body, class Fields>
 authentication_result basic_guard<Clock, Registry>::authenticate(
     boost::beast::http::request<Body, Fields> const& req) const
 {
-    auto const credential = extract_credential(req, options_.credentials);
-    if(! credential)
-        return guard_failure{credential.error(), {}, {}};
-    auto principal = validate_credential(*credential);
+    auto principal = authenticated_principal(req);
     if(! principal)
         return guard_failure{principal.error(), {}, {}};
     return authentication_result(std::move(*principal));
+}
+
+template<class Clock, class Registry>
+template<class Body, class Fields>
+result<validation::principal_ptr> basic_guard<Clock, Registry>::authenticated_principal(
+    boost::beast::http::request<Body, Fields> const& req) const
+{
+    auto const credential = extract_credential(req, options_.credentials);
+    if(! credential)
+        return credential.error();
+    return validate_credential(*credential);
 }
 
 template<class Clock, class Registry>

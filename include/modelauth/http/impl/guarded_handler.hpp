@@ -8,6 +8,7 @@
 #define MODELAUTH_HTTP_IMPL_GUARDED_HANDLER_HPP
 
 #include <boost/asio/buffer.hpp>
+#include <boost/config.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/optional/optional.hpp>
 
@@ -97,11 +98,18 @@ auto guarded_handler<Clock, Registry, Handler>::operator()(
         options_.metrics->record(checked);
     }
     if(! checked)
-        return convert_refusal<typename response::body, typename response::fields>(
-            guard_->render(req, checked.failure()));
+        return refuse<typename response::body, typename response::fields>(req, checked.failure());
     if(options_.strip_credentials)
         guard_->strip_credentials(req);
     return handler_(checked.context(), std::move(req));
+}
+
+template<class Clock, class Registry, class Handler>
+template<class ResponseBody, class ResponseFields, class Body, class Fields>
+BOOST_NOINLINE boost::beast::http::response<ResponseBody, ResponseFields> guarded_handler<Clock, Registry, Handler>::refuse(
+    boost::beast::http::request<Body, Fields> const& req, guard_failure const& failure) const
+{
+    return convert_refusal<ResponseBody, ResponseFields>(guard_->render(req, failure));
 }
 
 template<class Clock, class Registry, class Handler>
