@@ -11,6 +11,7 @@
 #include "alloc_counter.hpp"
 
 #include <modelauth/http/guard.hpp>
+#include <modelauth/http/guarded_handler.hpp>
 #include <modelauth/jose/jws.hpp>
 
 #include <boost/beast/http/string_body.hpp>
@@ -104,5 +105,55 @@ void BM_guard_check_hs256_uncached(benchmark::State& state)
     run_guard(state, c);
 }
 BENCHMARK(BM_guard_check_hs256_uncached);
+
+// What a whole guarded request adds to a server's work: the same handler
+// (minimal_guard's shape: a JSON answer built from the request) called on a
+// fresh copy of the request, behind `guarded()` (check, strip_credentials,
+// the context) or directly. The difference is the guard's added CPU per
+// request that scripts/bench-http measures on a real server, warm here.
+http::response<http::string_body> model_handler(ma::http::AuthContext const&, request&& req)
+{
+    http::response<http::string_body> res{http::status::ok, req.version()};
+    res.body() = R"({"outputs":[10,26]})";
+    res.set(http::field::content_type, "application/json");
+    res.keep_alive(req.keep_alive());
+    res.prepare_payload();
+    return res;
+}
+
+request const& served_request()
+{
+    static guard_case const c(true);
+    return c.req;
+}
+
+void BM_guard_baseline_unguarded_request(benchmark::State& state)
+{
+    request const& prepared = served_request();
+    modelauth_bench::alloc_scope allocs;
+    for(auto _ : state)
+    {
+        auto res = model_handler({}, request(prepared));
+        benchmark::DoNotOptimize(res);
+    }
+    allocs.report(state);
+}
+BENCHMARK(BM_guard_baseline_unguarded_request);
+
+void BM_guard_guarded_request(benchmark::State& state)
+{
+    static guard_case const c(true);
+    auto const handler = ma::http::guarded(c.guard, &model_handler);
+    if(handler(request(c.req)).result() != http::status::ok)
+        state.SkipWithError("the request should be allowed");
+    modelauth_bench::alloc_scope allocs;
+    for(auto _ : state)
+    {
+        auto res = handler(request(c.req));
+        benchmark::DoNotOptimize(res);
+    }
+    allocs.report(state);
+}
+BENCHMARK(BM_guard_guarded_request);
 
 } // namespace

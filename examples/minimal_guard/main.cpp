@@ -119,10 +119,9 @@ try
 
     // The guard: tokens of one issuer under one key, one deployed model, the default scope policy.
     auto const key = modelauth::jose::key::generate(modelauth::jose::algorithm::hs256, "demo").value();
-    modelauth::validation::trusted_issuer idp;
-    idp.issuer = "minimal-guard";
-    idp.keys = modelauth::jose::key_set::from_keys({key}).value();
-    idp.audiences = {"models"};
+    modelauth::validation::trusted_issuer const idp = modelauth::validation::trusted_issuer::named("minimal-guard")
+        .audience("models")
+        .keys(modelauth::jose::key_set::from_keys({key}).value());
     auto const models = json::parse(R"([{"model_id":1,"prefix":"models/demo","name":"echo","versions":["1"]}])");
     auto const guard = std::make_shared<modelauth::http::Guard const>(
         std::make_shared<modelauth::validation::TokenValidator const>(std::vector{idp}),

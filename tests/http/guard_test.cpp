@@ -423,19 +423,26 @@ TEST_CASE("the guard works with any body and fields type")
     CHECK(r.context().action == ma::policy::ScopePolicy::models_read);
 }
 
-TEST_CASE("compiled scopes are cached per principal and give the same decisions")
+TEST_CASE("a cached principal keeps each guard's compiled scopes and gives the same decisions")
 {
     fixture f;
-    auto const principal = f.validator->validate(f.token("models:infer:models/practicus/churn")).value();
-    auto const& first = f.guard->compiled_scopes_for(principal);
-    CHECK(first.size() == 1);
-    CHECK(&f.guard->compiled_scopes_for(principal) == &first);
+    std::string const token = f.token("models:infer:models/practicus/churn");
+    auto const principal = f.validator->validate(token).value();
+    CHECK(f.validator->validate(token).value() == principal); // the cache shares one principal
 
-    // Another policy's guard recompiles in the same slot, and the first one again after it.
-    auto const other_policy = std::make_shared<ma::policy::ScopePolicy const>(ma::policy::ScopePolicy::builder().build());
+    // Two guards over two policies decide on the one principal, in turn.
+    auto const other_policy = std::make_shared<ma::policy::ScopePolicy const>(
+        ma::policy::ScopePolicy::builder().add_action("reports:export").build());
     guard_type other(f.validator, f.router, other_policy);
-    CHECK(other.compiled_scopes_for(principal).compiled_for(*other_policy));
-    CHECK(f.guard->compiled_scopes_for(principal).compiled_for(*f.policy));
+    auto const churn = fixture::make(bhttp::verb::post, "/models/practicus/churn/", token);
+    auto const read = fixture::make(bhttp::verb::get, "/models/practicus/churn/", token);
+    for(int i = 0; i < 3; ++i)
+    {
+        CHECK(f.guard->check(churn).context().principal == principal);
+        CHECK(other.check(churn));
+        CHECK(f.guard->check(read).failure().required_scope == "models:read:models/practicus/churn");
+        CHECK(other.check(read).error() == ma::policy::error::missing_scope);
+    }
 
     std::string const churn_token = f.token("models:infer:models/practicus/churn");
     std::string const read_token = f.token("models:read");

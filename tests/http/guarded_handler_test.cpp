@@ -13,7 +13,9 @@
 #include <modelauth/jose/key_set.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
 
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/vector_body.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -24,6 +26,8 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -62,7 +66,8 @@ auto recording_handler(seen& s)
     };
 }
 
-std::string header(response const& res, bhttp::field f)
+template<class Body>
+std::string header(bhttp::response<Body> const& res, bhttp::field f)
 {
     auto const v = res[f];
     return std::string(v.data(), v.size());
@@ -206,4 +211,71 @@ TEST_CASE("a copy of the wrapper shares the guard")
     CHECK(&copy.guard() == f.guard.get());
     CHECK(copy(fixture::make(bhttp::verb::post, diamond, f.token())).result_int() == 200);
     CHECK(s.calls == 1);
+}
+
+TEST_CASE("the wrapper answers with the handler's response type, whatever its body")
+{
+    fixture f;
+    using vector_response = bhttp::response<bhttp::vector_body<char>>;
+    auto const handler = ma::http::guarded(f.guard, [](ma::http::AuthContext const& ctx, request&& req) {
+        vector_response res{bhttp::status::ok, req.version()};
+        res.body().assign(ctx.principal->subject.begin(), ctx.principal->subject.end());
+        res.prepare_payload();
+        return res;
+    });
+    static_assert(std::is_same<decltype(handler(std::declval<request>())), vector_response>::value);
+
+    auto const allowed = handler(fixture::make(bhttp::verb::post, diamond, f.token()));
+    CHECK(allowed.result_int() == 200);
+    CHECK(std::string(allowed.body().begin(), allowed.body().end()) == "alice");
+
+    SUBCASE("a refusal keeps its status, fields and body")
+    {
+        auto const res = handler(fixture::make(bhttp::verb::post, diamond));
+        std::string const body = R"({"error":"missing_credentials","error_description":"the request has no credentials"})";
+        CHECK(res.result_int() == 401);
+        CHECK(header(res, bhttp::field::www_authenticate) == "Bearer realm=\"models\"");
+        CHECK(header(res, bhttp::field::content_type) == "application/json; charset=utf-8");
+        CHECK(header(res, bhttp::field::content_length) == std::to_string(body.size()));
+        CHECK(std::string(res.body().begin(), res.body().end()) == body);
+        CHECK(res.keep_alive());
+    }
+    SUBCASE("a HEAD refusal has no body and the Content-Length of a GET")
+    {
+        auto const res = handler(fixture::make(bhttp::verb::head, "/models/practicus/nope/", f.token()));
+        CHECK(res.result_int() == 404);
+        CHECK(res.body().empty());
+        CHECK(header(res, bhttp::field::content_length)
+            == std::to_string(std::string_view(R"({"error":"not_found","error_description":"no such model"})").size()));
+    }
+}
+
+TEST_CASE("a refusal in a body type that takes no bytes is empty with Content-Length 0")
+{
+    fixture f;
+    auto const handler = ma::http::guarded(f.guard, [](ma::http::AuthContext const&, request&& req) {
+        bhttp::response<bhttp::empty_body> res{bhttp::status::no_content, req.version()};
+        res.prepare_payload();
+        return res;
+    });
+    CHECK(handler(fixture::make(bhttp::verb::post, diamond, f.token())).result_int() == 204);
+    auto const res = handler(fixture::make(bhttp::verb::post, diamond, f.token("models:read")));
+    CHECK(res.result_int() == 403);
+    CHECK(header(res, bhttp::field::content_length) == "0");
+    CHECK(header(res, bhttp::field::content_type) == "application/json; charset=utf-8");
+    CHECK(header(res, bhttp::field::www_authenticate)
+        == "Bearer realm=\"models\", error=\"insufficient_scope\", "
+           "error_description=\"the token lacks the scope for this request\", "
+           "scope=\"models:infer:models/practicus/diamond-price\"");
+}
+
+TEST_CASE("whether a handler can be guarded is a trait")
+{
+    using registry = ma::router::model_registry;
+    auto const string_handler = [](ma::http::AuthContext const&, request&&) { return response{}; };
+    auto const not_a_response = [](ma::http::AuthContext const&, request&&) { return 42; };
+    auto const wrong_arguments = [](request&&) { return response{}; };
+    CHECK(ma::http::is_guarded_model_handler<decltype(string_handler), registry, bhttp::string_body, bhttp::fields>::value);
+    CHECK_FALSE(ma::http::is_guarded_model_handler<decltype(not_a_response), registry, bhttp::string_body, bhttp::fields>::value);
+    CHECK_FALSE(ma::http::is_guarded_model_handler<decltype(wrong_arguments), registry, bhttp::string_body, bhttp::fields>::value);
 }

@@ -9,6 +9,7 @@
 // the token it was made for before, and a principal still referenced must
 // never be refilled.
 
+#include <modelauth/validation/detail/principal_pool.hpp>
 #include <modelauth/validation/token_validator.hpp>
 
 #include <boost/json/serialize.hpp>

@@ -4,6 +4,7 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 //
 
+#include <modelauth/validation/detail/principal_pool.hpp>
 #include <modelauth/validation/principal.hpp>
 
 #include <doctest/doctest.h>

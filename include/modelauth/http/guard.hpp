@@ -18,9 +18,12 @@
     auto const checked = guard->check(req);      // action from the method
     if(! checked)
         return send(guard->render(req, checked.failure()));
-    modelauth::http::strip_credentials(req, guard->options().credentials);
-    handle_model(req, checked.context().endpoint, *checked.context().principal);
+    guard->strip_credentials(req);
+    auto const& ctx = checked.context();
+    handle_model(req, ctx.endpoint, ctx.principal->subject);
     @endcode
+
+    `guarded()` (`guarded_handler.hpp`) does the same around any handler.
 
     The guard composes `extract_credential` (`credentials.hpp`), a
     `TokenValidator`, a `basic_model_url_router` and a `ScopePolicy`. It has
@@ -71,7 +74,8 @@ namespace http {
 template<class Registry = router::model_registry>
 struct basic_auth_context
 {
-    /// The validated caller.
+    /// The validated caller, never null in a context `check` returned:
+    /// `ctx.principal->subject`. Shared with the validator's cache.
     validation::principal_ptr principal;
 
     /// The model endpoint the request targets.
@@ -128,6 +132,8 @@ public:
 protected:
     [[nodiscard]] T const& value() const noexcept { return *std::get_if<0>(&outcome_); }
 
+    [[nodiscard]] T& mutable_value() noexcept { return *std::get_if<0>(&outcome_); }
+
 private:
     std::variant<T, guard_failure> outcome_;
 };
@@ -165,8 +171,12 @@ class authentication_result : public detail::guard_outcome<validation::principal
 public:
     using detail::guard_outcome<validation::principal_ptr>::guard_outcome;
 
-    /// The caller. Precondition: `has_value()`.
-    [[nodiscard]] validation::principal_ptr const& principal() const noexcept { return value(); }
+    /// The caller, never null: `auth.principal()->subject`.
+    /// Precondition: `has_value()`.
+    [[nodiscard]] validation::principal_ptr const& principal() const& noexcept { return value(); }
+
+    /// The caller, moved out of the result. Precondition: `has_value()`.
+    [[nodiscard]] validation::principal_ptr principal() && noexcept { return std::move(this->mutable_value()); }
 };
 
 /** Settings of a `basic_guard`. Checked by its constructor. */
@@ -180,11 +190,6 @@ struct guard_options
     /// Where credentials are looked for (`extract_credential`).
     credential_options credentials;
 };
-
-/** The number of slots of each thread's compiled-scope cache (see
-    `basic_guard::compiled_scopes_for`).
-*/
-inline constexpr std::size_t compiled_scope_cache_slots = 256;
 
 /** The action a request needs by its method, for `basic_guard::check(req)`.
 
@@ -221,20 +226,14 @@ void strip_credentials(boost::beast::http::request<Body, Fields>& req, credentia
        must be an API key; a bearer token may be a JWT or an API key);
     4. the router matches the target: 404, or 308 with `location`;
     5. the policy decides: 403 (with `required_scope` for `missing_scope`)
-       or 401 (`inactive`).
+       or 401 (`inactive`). It compiles the principal's scopes on its first
+       decision about it and keeps them in the principal, which the
+       validator's cache shares between the requests of a token.
 
-    ### Compiled scopes
-    The policy decides on compiled scopes, which `check` never compiles per
-    request: each thread keeps a direct-mapped cache of
-    `compiled_scope_cache_slots` entries, each holding a `principal_ptr` (a
-    copy of the shared pointer, so the principal's address cannot be reused
-    by another principal while it is cached) and its `compiled_scopes`. The
-    slot is chosen from the principal's address; a miss (another principal
-    in the slot, or scopes compiled by another policy) compiles and replaces
-    the slot. The validator's cache hands out the same principal for the
-    same token, so a busy token compiles once per thread. The cache is
-    shared by all guards of a thread; it keeps at most that many principals
-    alive per thread, until they are evicted or the thread ends.
+    `check` is `authenticate` (steps 2 and 3, one private function both
+    call) between the router's two steps: the target is parsed before
+    anything else and matched only for an authenticated caller, so an
+    unknown model is no oracle.
 
     Thread safety: safe to share between threads; `check` and `render` are
     const and take no lock. The validator, router and policy are held by
@@ -303,8 +302,8 @@ public:
         @return The auth context, or the first failure.
 
         Complexity: linear in the target and credential sizes; on a token
-        cache hit and a compiled-scope cache hit it allocates nothing but a
-        failure's strings.
+        cache hit it allocates nothing but a failure's strings (the policy's
+        compiled scopes are kept with the cached principal).
         Exception safety: strong; throws only `std::bad_alloc`.
     */
     template<class Body, class Fields>
@@ -361,18 +360,12 @@ public:
     template<class Body, class Fields>
     void strip_credentials(boost::beast::http::request<Body, Fields>& req) const;
 
-    /** The compiled scopes of `principal` for this guard's policy, from the
-        calling thread's cache (see the class comment), compiled on a miss.
-
-        Lifetime: the reference is valid until the calling thread's next call
-        of this function (from any guard).
-        Precondition: `principal` is not null.
-        Complexity: constant on a hit; a compilation on a miss.
-        Exception safety: strong; throws only `std::bad_alloc` on a miss.
-    */
-    [[nodiscard]] policy::compiled_scopes const& compiled_scopes_for(validation::principal_ptr const& principal) const;
-
 private:
+    // What `authenticate` is, as a plain result: the one credential of
+    // `req`, validated. `check` runs it between the router's two steps.
+    template<class Body, class Fields>
+    result<validation::principal_ptr> authenticated_principal(boost::beast::http::request<Body, Fields> const& req) const;
+
     // Validates `c` as its source allows: the API-key header only API keys.
     result<validation::principal_ptr> validate_credential(credential const& c) const;
 

@@ -28,10 +28,10 @@
     auto res = handler(std::move(req));   // 200 from the handler, or 401/403/404/...
     @endcode
 
-    The wrapper's response type is always
-    `boost::beast::http::response<boost::beast::http::string_body>`, the type
-    `basic_guard::render` returns. A handler answering with another body type
-    (a file, a buffer) calls `check` and `render` itself, as `guard.hpp` shows.
+    The wrapper answers with the handler's own response type, whatever its
+    body: `response<string_body>`, `response<vector_body<char>>`,
+    `response<dynamic_body>`, `response<file_body>`, ... A refusal is
+    `basic_guard::render`'s answer in that type (see `guarded_handler`).
 */
 
 #include <modelauth/http/guard.hpp>
@@ -40,6 +40,7 @@
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/type_traits.hpp>
 
 #include <memory>
 #include <type_traits>
@@ -62,16 +63,80 @@ struct guarded_handler_options
     guard_metrics* metrics = nullptr;
 };
 
+namespace detail {
+
+template<class T>
+struct is_response : std::false_type
+{
+};
+
+template<class Body, class Fields>
+struct is_response<boost::beast::http::response<Body, Fields>> : std::true_type
+{
+};
+
+template<class Handler, class Registry, class Body, class Fields, class = void>
+struct guarded_response
+{
+};
+
+template<class Handler, class Registry, class Body, class Fields>
+struct guarded_response<Handler, Registry, Body, Fields,
+    std::void_t<std::invoke_result_t<Handler const&, basic_auth_context<Registry> const&,
+        boost::beast::http::request<Body, Fields>&&>>>
+{
+    using type = std::invoke_result_t<Handler const&, basic_auth_context<Registry> const&,
+        boost::beast::http::request<Body, Fields>&&>;
+};
+
+template<class Response>
+struct response_type_of;
+
+template<class Body, class Fields>
+struct response_type_of<boost::beast::http::response<Body, Fields>>
+{
+    using body = Body;
+    using fields = Fields;
+};
+
+} // namespace detail
+
 /** Whether `Handler` can serve an allowed request: callable as `const` with
     `(basic_auth_context<Registry> const&, request<Body, Fields>&&)` and
-    returning a `response<string_body>`.
+    returning a `boost::beast::http::response<ResponseBody, ResponseFields>`
+    of any body and fields.
+*/
+template<class Handler, class Registry, class Body, class Fields, class = void>
+struct is_guarded_model_handler : std::false_type
+{
+};
+
+template<class Handler, class Registry, class Body, class Fields>
+struct is_guarded_model_handler<Handler, Registry, Body, Fields,
+    std::void_t<typename detail::guarded_response<Handler, Registry, Body, Fields>::type>>
+    : detail::is_response<typename detail::guarded_response<Handler, Registry, Body, Fields>::type>
+{
+};
+
+/** The response type of a `guarded_handler` serving `request<Body, Fields>`:
+    the handler's.
 */
 template<class Handler, class Registry, class Body, class Fields>
-using is_guarded_model_handler = std::is_invocable_r<
-    boost::beast::http::response<boost::beast::http::string_body>,
-    Handler const&,
-    basic_auth_context<Registry> const&,
-    boost::beast::http::request<Body, Fields>&&>;
+using guarded_response_t = typename detail::guarded_response<Handler, Registry, Body, Fields>::type;
+
+/** `res`, a refusal from `basic_guard::render`, as a response with
+    `Body` and `Fields`: the status, version and fields as they are; the
+    body's bytes written with `Body::reader` (string, vector, dynamic and
+    flat bodies take them; `Content-Length` is kept for a HEAD request's
+    empty body). A body that has no reader, or whose reader refuses them (a
+    `file_body` with no open file), stays empty with `Content-Length: 0`.
+
+    Exception safety: strong; throws only `std::bad_alloc` (or what
+    `Body::reader` throws).
+*/
+template<class Body, class Fields>
+[[nodiscard]] boost::beast::http::response<Body, Fields> convert_refusal(
+    boost::beast::http::response<boost::beast::http::string_body>&& res);
 
 /** A handler behind a guard: calling it checks the request, answers a
     refusal with `basic_guard::render` and passes an allowed request, with
@@ -83,7 +148,8 @@ using is_guarded_model_handler = std::is_invocable_r<
 
     @tparam Clock The guard's clock.
     @tparam Registry The guard's registry type.
-    @tparam Handler The wrapped handler (see `is_guarded_model_handler`).
+    @tparam Handler The wrapped handler (see `is_guarded_model_handler`):
+    its response type, deduced for each request type, is the wrapper's.
 */
 template<class Clock, class Registry, class Handler>
 class guarded_handler
@@ -91,9 +157,6 @@ class guarded_handler
 public:
     /// The guard type.
     using guard_type = basic_guard<Clock, Registry>;
-
-    /// What every call returns.
-    using response_type = boost::beast::http::response<boost::beast::http::string_body>;
 
     /** Wraps `handler` behind `guard`.
 
@@ -120,14 +183,16 @@ public:
 
     /** Serves `req` for the action its method needs (`action_for_method`). */
     template<class Body, class Fields>
-    [[nodiscard]] response_type operator()(boost::beast::http::request<Body, Fields>&& req) const;
+    [[nodiscard]] guarded_response_t<Handler, Registry, Body, Fields> operator()(
+        boost::beast::http::request<Body, Fields>&& req) const;
 
     /** Serves `req` if it may perform `action`.
 
         1. `guard().check(req, action)`, timed and recorded in
            `options().metrics` when it is set;
-        2. on failure, returns `guard().render(req, failure)`; the handler is
-           not called;
+        2. on failure, returns `guard().render(req, failure)` in the
+           handler's response type (`convert_refusal`; no conversion for
+           `response<string_body>`); the handler is not called;
         3. on success, strips the credentials if `options().strip_credentials`
            and returns `handler(context, std::move(req))`.
 
@@ -135,9 +200,16 @@ public:
         `std::bad_alloc`. The decision is recorded before the handler runs.
     */
     template<class Body, class Fields>
-    [[nodiscard]] response_type operator()(boost::beast::http::request<Body, Fields>&& req, policy::action_id action) const;
+    [[nodiscard]] guarded_response_t<Handler, Registry, Body, Fields> operator()(
+        boost::beast::http::request<Body, Fields>&& req, policy::action_id action) const;
 
 private:
+    // The refusal of `req` for `failure`, in the handler's response type;
+    // out of line, so that the allowed path stays small.
+    template<class ResponseBody, class ResponseFields, class Body, class Fields>
+    boost::beast::http::response<ResponseBody, ResponseFields> refuse(
+        boost::beast::http::request<Body, Fields> const& req, guard_failure const& failure) const;
+
     std::shared_ptr<guard_type const> guard_;
     Handler handler_;
     guarded_handler_options options_;

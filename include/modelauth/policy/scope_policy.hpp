@@ -16,11 +16,9 @@
         .add_action("reports:export")
         .build();
 
-    // Once per principal (the guard keeps it next to the principal).
-    auto const scopes = policy.compile(principal->scopes);
-
-    // Per request: no parsing, no allocation.
-    auto const d = policy.decide(scopes, *principal, endpoint, modelauth::policy::ScopePolicy::models_infer);
+    // Per request: the first decision about a principal compiles its scopes
+    // and keeps them in it; the next ones parse nothing and allocate nothing.
+    auto const d = policy.decide(*principal, endpoint, modelauth::policy::ScopePolicy::models_infer);
     if(! d)
         return deny(d.error(), d.required_scope()); // 403 insufficient_scope, scope="..."
     @endcode
@@ -231,9 +229,9 @@ class ScopePolicy;
     id and a checked path, so a decision compares integers and bytes and
     parses nothing.
 
-    Made by `ScopePolicy::compile`, once per principal (the verified-token
-    cache keeps a principal for many requests; keep its compiled scopes
-    beside it). Unknown and malformed scopes are not in it.
+    Made by `ScopePolicy::compile`; `ScopePolicy::decide` makes them once
+    per principal and keeps them in it, so a caller need not hold them.
+    Unknown and malformed scopes are not in it.
 
     Thread safety: immutable after construction; safe to share.
 */
@@ -255,9 +253,6 @@ public:
         return entries_.empty();
     }
 
-    /// Whether these were compiled by `policy` (or a copy of it).
-    [[nodiscard]] bool compiled_for(ScopePolicy const& policy) const noexcept;
-
 private:
     friend class ScopePolicy;
 
@@ -270,7 +265,6 @@ private:
 
     std::vector<entry> entries_;
     std::string paths_;
-    std::uint64_t policy_id_ = 0;
 };
 
 //----------------------------------------------------------------------------
@@ -386,30 +380,23 @@ public:
     template<class Range>
     [[nodiscard]] compiled_scopes compile(Range const& scopes) const;
 
-    /** Decides whether `principal`, holding `scopes`, may perform `action`
-        on `endpoint` (see the class comment for the rules).
+    /** Decides whether `principal` may perform `action` on `endpoint` (see
+        the class comment for the rules).
 
-        The request path: it parses nothing and allocates nothing, as long as
-        `scopes` were compiled by this policy (or a copy). If they were not
-        (the policy was replaced since), the principal's scopes are compiled
-        on the fly, so the answer is always right but slower.
+        The first decision about a principal compiles its scopes (`compile`)
+        and keeps them in the principal, keyed by this policy (a copy of the
+        policy shares them); every later decision, from any thread, parses
+        nothing and allocates nothing. The validator's cache shares one
+        principal between the requests of a token, so a busy token is
+        compiled once.
 
-        Precondition: `scopes` were compiled from `principal.scopes`.
+        Precondition: `principal.scopes` has not changed since a policy
+        first decided about `principal` (see `validation::Principal`).
 
         Complexity: linear in the number of scopes.
-        Exception safety: no-throw on the request path; may throw
-        `std::bad_alloc` only when recompiling.
-    */
-    template<class Registry>
-    [[nodiscard]] policy_decision decide(compiled_scopes const& scopes, validation::Principal const& principal,
-        router::basic_model_endpoint<Registry> const& endpoint, action_id action) const;
-
-    /** Decides as above, compiling `principal.scopes` first.
-
-        Convenient in tests and tools; on the request path compile once per
-        principal and call the overload taking `compiled_scopes`.
-
-        Exception safety: strong; allocates.
+        Exception safety: no-throw once the principal's scopes are kept;
+        the first decision may throw `std::bad_alloc` (strong).
+        Thread safety: may be called for one principal from many threads.
     */
     template<class Registry>
     [[nodiscard]] policy_decision decide(
@@ -421,24 +408,23 @@ public:
         Rules as for endpoints, with the route's `resource` as the resource
         and `route.iam` deciding manager tokens; account and space tokens
         are not narrowed here (which tokens they manage is the token
-        service's business).
+        service's business). Compiled scopes are kept as by the endpoint
+        overload.
 
         Complexity: linear in the number of scopes.
         Exception safety: as the endpoint overload.
     */
-    [[nodiscard]] policy_decision decide(compiled_scopes const& scopes, validation::Principal const& principal,
-        route_descriptor const& route, action_id action) const;
-
-    /// Decides as above, compiling `principal.scopes` first (allocates).
     [[nodiscard]] policy_decision decide(
         validation::Principal const& principal, route_descriptor const& route, action_id action) const;
 
 private:
-    friend class compiled_scopes;
+    // Whether the principal's scopes, compiled by this policy (kept in the
+    // principal, compiled and kept on the first call), grant as below.
+    bool granted(validation::Principal const& principal, action_id action,
+        std::string_view const* pieces, std::size_t piece_count) const;
 
-    // Whether `scopes` grant as below; if they were compiled by another
-    // policy, the principal's scopes compiled by this one (allocates).
-    bool granted(compiled_scopes const& scopes, validation::Principal const& principal, action_id action,
+    // `granted` when the principal keeps no scopes of this policy yet.
+    bool granted_first(validation::Principal const& principal, action_id action,
         std::string_view const* pieces, std::size_t piece_count) const;
 
     // Whether a scope with `action` covers the resource made of `pieces`

@@ -22,7 +22,7 @@
       its table behind until then), so give a cache to long-lived threads
       such as an io_context pool.
     - *A different token never hits.* An entry matches only if the 64-bit
-      hash of the credential's length and last 64 bytes (a JWT's signature,
+      hash of the credential's length and last 32 bytes (a JWT's signature,
       an API key's random tail: unpredictable, and cheap to hash whatever the
       token's size), its length and all its bytes are equal. The bytes are
       compared only after the hash matched, so a timing difference can only

@@ -27,11 +27,10 @@
     Both kinds go through the verified-token cache first (`token_cache.hpp`).
 
     @code
-    modelauth::validation::trusted_issuer idp;
-    idp.issuer = "https://login.example.com";
-    idp.keys = modelauth::jose::key_set::from_jwks(jwks_json).value();
-    idp.audiences = {"models"};
-    modelauth::validation::TokenValidator validator({idp});
+    modelauth::validation::TokenValidator validator({
+        modelauth::validation::trusted_issuer::named("https://login.example.com")
+            .audience("models")
+            .keys(modelauth::jose::key_set::from_jwks(jwks_json).value())});
 
     auto principal = validator.validate(token);
     if(! principal)

@@ -12,6 +12,24 @@
     keys and rules. Its own header so that what describes an issuer (the
     validator's configuration, a token issuer's `trusted()`) needs nothing of
     the validator itself.
+
+    Described in one expression, as jwt-cpp's `verify().with_issuer(...)`:
+    @code
+    modelauth::validation::trusted_issuer const idp = modelauth::validation::trusted_issuer::named("https://login.example.com")
+        .audience("models")
+        .keys(std::move(key_set))            // a jose::key_set: no file I/O here
+        .leeway(std::chrono::seconds(60));
+    modelauth::validation::TokenValidator validator({idp});
+    @endcode
+    or member by member, as an aggregate:
+    @code
+    modelauth::validation::trusted_issuer idp;
+    idp.issuer = "https://login.example.com";
+    idp.audiences = {"models"};
+    idp.keys = std::move(key_set);
+    @endcode
+    Either way the validator's constructor checks it and throws a
+    `configuration_error` naming the field (`trusted_issuers[0].keys`).
 */
 
 #include <modelauth/jose/algorithm.hpp>
@@ -20,15 +38,27 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace modelauth {
 inline namespace v0 {
 namespace validation {
 
-/** An issuer whose JWTs are accepted, with its own keys and rules. */
+/** An issuer whose JWTs are accepted, with its own keys and rules.
+
+    An aggregate; `named` starts a fluent description of one.
+*/
 struct trusted_issuer
 {
+    class builder;
+
+    /** Starts describing the issuer whose `iss` is `issuer`, with the
+        defaults of the members below; the builder converts to a
+        `trusted_issuer`.
+    */
+    [[nodiscard]] static builder named(std::string issuer);
+
     /// The exact `iss` value (compared byte for byte).
     std::string issuer;
 
@@ -55,6 +85,89 @@ struct trusted_issuer
     /// `media_type_matches` does.
     std::optional<std::string> required_type;
 };
+
+/** A fluent description of a `trusted_issuer` (see `trusted_issuer::named`):
+    each call sets or adds one member and returns the builder.
+
+    Checks nothing itself: the validator's constructor checks the issuer.
+    One per thread; converts to a `trusted_issuer` (a copy) as often as
+    asked.
+*/
+class trusted_issuer::builder
+{
+public:
+    /// Describes the issuer `issuer` (`trusted_issuer::named`).
+    explicit builder(std::string issuer) { issuer_.issuer = std::move(issuer); }
+
+    /// Adds `audience` to the accepted audiences (`trusted_issuer::audiences`).
+    builder& audience(std::string audience)
+    {
+        issuer_.audiences.push_back(std::move(audience));
+        return *this;
+    }
+
+    /// Sets the issuer's keys (`trusted_issuer::keys`).
+    builder& keys(jose::key_set keys) noexcept
+    {
+        issuer_.keys = std::move(keys);
+        return *this;
+    }
+
+    /// Adds `alg` to the accepted algorithms (`trusted_issuer::algorithms`).
+    builder& algorithm(jose::algorithm alg)
+    {
+        issuer_.algorithms.push_back(alg);
+        return *this;
+    }
+
+    /// Sets the clock skew tolerated (`trusted_issuer::leeway`).
+    builder& leeway(std::chrono::seconds leeway) noexcept
+    {
+        issuer_.leeway = leeway;
+        return *this;
+    }
+
+    /// Accepts tokens without `exp` (`trusted_issuer::require_expiry` false).
+    builder& allow_missing_expiry() noexcept
+    {
+        issuer_.require_expiry = false;
+        return *this;
+    }
+
+    /// Sets the longest lifetime accepted (`trusted_issuer::max_lifetime`).
+    builder& max_lifetime(std::chrono::seconds lifetime) noexcept
+    {
+        issuer_.max_lifetime = lifetime;
+        return *this;
+    }
+
+    /// Requires the header `typ` (`trusted_issuer::required_type`), e.g. `at+jwt`.
+    builder& required_type(std::string type)
+    {
+        issuer_.required_type = std::move(type);
+        return *this;
+    }
+
+    /// The issuer described so far.
+    [[nodiscard]] trusted_issuer const& get() const& noexcept { return issuer_; }
+
+    /// The issuer described, moved out of the builder.
+    [[nodiscard]] trusted_issuer get() && noexcept { return std::move(issuer_); }
+
+    /// The issuer described so far (a copy).
+    operator trusted_issuer() const& { return issuer_; }
+
+    /// The issuer described, moved out of the builder.
+    operator trusted_issuer() && noexcept { return std::move(issuer_); }
+
+private:
+    trusted_issuer issuer_;
+};
+
+inline trusted_issuer::builder trusted_issuer::named(std::string issuer)
+{
+    return builder(std::move(issuer));
+}
 
 } // namespace validation
 } // namespace v0

@@ -14,8 +14,6 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <array>
-#include <cstdint>
 #include <utility>
 
 namespace modelauth {
@@ -59,29 +57,6 @@ inline std::string_view fallback_error_code(std::error_code const& ec, unsigned 
     default:
         return error_name(ec);
     }
-}
-
-struct compiled_scope_slot
-{
-    validation::principal_ptr principal;
-    policy::compiled_scopes scopes;
-};
-
-// The calling thread's compiled-scope cache: direct-mapped, keyed by the
-// principal's address.
-inline std::array<compiled_scope_slot, compiled_scope_cache_slots>& compiled_scope_cache() noexcept
-{
-    static thread_local std::array<compiled_scope_slot, compiled_scope_cache_slots> cache;
-    return cache;
-}
-
-inline std::size_t compiled_scope_slot_of(validation::Principal const* principal) noexcept
-{
-    static_assert((compiled_scope_cache_slots & (compiled_scope_cache_slots - 1)) == 0,
-        "compiled_scope_cache_slots must be a power of two");
-    // Fibonacci hashing of the address; the low bits are alignment.
-    auto const address = static_cast<std::uint64_t>(reinterpret_cast<std::uintptr_t>(principal));
-    return static_cast<std::size_t>((address * 0x9E3779B97F4A7C15ull) >> 32) & (compiled_scope_cache_slots - 1);
 }
 
 inline void check_realm(std::string_view realm)
@@ -160,11 +135,7 @@ auto basic_guard<Clock, Registry>::check(boost::beast::http::request<Body, Field
     if(! target)
         return guard_failure{target.error(), {}, {}};
 
-    auto const credential = extract_credential(req, options_.credentials);
-    if(! credential)
-        return guard_failure{credential.error(), {}, {}};
-
-    auto principal = validate_credential(*credential);
+    auto principal = authenticated_principal(req);
     if(! principal)
         return guard_failure{principal.error(), {}, {}};
 
@@ -176,7 +147,7 @@ auto basic_guard<Clock, Registry>::check(boost::beast::http::request<Body, Field
         return guard_failure{endpoint.error(), {}, {}};
     }
 
-    auto const decision = policy_->decide(compiled_scopes_for(*principal), **principal, *endpoint, action);
+    auto const decision = policy_->decide(**principal, *endpoint, action);
     if(! decision)
         return guard_failure{decision.error(), decision.required_scope(), {}};
 
@@ -195,13 +166,21 @@ template<class Body, class Fields>
 authentication_result basic_guard<Clock, Registry>::authenticate(
     boost::beast::http::request<Body, Fields> const& req) const
 {
-    auto const credential = extract_credential(req, options_.credentials);
-    if(! credential)
-        return guard_failure{credential.error(), {}, {}};
-    auto principal = validate_credential(*credential);
+    auto principal = authenticated_principal(req);
     if(! principal)
         return guard_failure{principal.error(), {}, {}};
     return authentication_result(std::move(*principal));
+}
+
+template<class Clock, class Registry>
+template<class Body, class Fields>
+result<validation::principal_ptr> basic_guard<Clock, Registry>::authenticated_principal(
+    boost::beast::http::request<Body, Fields> const& req) const
+{
+    auto const credential = extract_credential(req, options_.credentials);
+    if(! credential)
+        return credential.error();
+    return validate_credential(*credential);
 }
 
 template<class Clock, class Registry>
@@ -261,19 +240,6 @@ template<class Body, class Fields>
 void basic_guard<Clock, Registry>::strip_credentials(boost::beast::http::request<Body, Fields>& req) const
 {
     http::strip_credentials(req, options_.credentials);
-}
-
-template<class Clock, class Registry>
-policy::compiled_scopes const& basic_guard<Clock, Registry>::compiled_scopes_for(validation::principal_ptr const& principal) const
-{
-    auto& slot = detail::compiled_scope_cache()[detail::compiled_scope_slot_of(principal.get())];
-    if(slot.principal != principal || ! slot.scopes.compiled_for(*policy_))
-    {
-        auto scopes = policy_->compile(principal->scopes);
-        slot.principal = principal;
-        slot.scopes = std::move(scopes);
-    }
-    return slot.scopes;
 }
 
 } // namespace http

@@ -661,7 +661,7 @@ public:
                 return refuse(auth.failure());
             principal_ = auth.principal();
             auto const& policy = api_.guard().policy();
-            auto const decision = policy.decide(api_.guard().compiled_scopes_for(principal_), *principal_,
+            auto const decision = policy.decide(*principal_,
                 policy::route_descriptor{route_.resource, route_.iam},
                 route_.access == rest_access::manage ? policy::ScopePolicy::tokens_manage : policy::ScopePolicy::models_read);
             bool const scope_decided_later = route_.access == rest_access::identified
@@ -872,8 +872,7 @@ private:
 
     // Whether the caller may read `model` in some version (`models:read`).
     template<class Registry>
-    bool may_read(std::shared_ptr<Registry const> const& registry, std::size_t model_index,
-        policy::compiled_scopes const& scopes) const
+    bool may_read(std::shared_ptr<Registry const> const& registry, std::size_t model_index) const
     {
         auto const& policy = api_.guard().policy();
         auto const& model = registry->models()[model_index];
@@ -881,7 +880,7 @@ private:
         for(std::size_t v = 0; v < model.versions.size(); ++v)
         {
             router::basic_model_endpoint<Registry> const endpoint(registry, model_index, v, v != default_version);
-            if(policy.decide(scopes, caller(), endpoint, policy::ScopePolicy::models_read))
+            if(policy.decide(caller(), endpoint, policy::ScopePolicy::models_read))
                 return true;
         }
         return false;
@@ -891,10 +890,9 @@ private:
     template<class Registry>
     std::vector<std::size_t> readable_models(std::shared_ptr<Registry const> const& registry) const
     {
-        auto const& scopes = api_.guard().compiled_scopes_for(principal_);
         std::vector<std::size_t> readable;
         for(std::size_t i = 0; i < registry->size(); ++i)
-            if(may_read(registry, i, scopes))
+            if(may_read(registry, i))
                 readable.push_back(i);
         return readable;
     }

@@ -16,6 +16,7 @@
 #include <boost/json/string.hpp>
 
 #include <atomic>
+#include <memory>
 #include <limits>
 #include <type_traits>
 #include <utility>
@@ -138,10 +139,21 @@ inline std::string policy_decision::required_scope() const
 
 //----------------------------------------------------------------------------
 
-inline bool compiled_scopes::compiled_for(ScopePolicy const& policy) const noexcept
+namespace detail {
+
+// A principal's scopes compiled by one policy, kept in the principal.
+struct compiled_scopes_memo final : validation::detail::memo_node
 {
-    return policy_id_ == policy.id_;
-}
+    compiled_scopes_memo(std::uint64_t policy_id, compiled_scopes&& s) noexcept
+        : memo_node(policy_id)
+        , scopes(std::move(s))
+    {
+    }
+
+    compiled_scopes scopes;
+};
+
+} // namespace detail
 
 //----------------------------------------------------------------------------
 
@@ -174,7 +186,6 @@ template<class Range>
 compiled_scopes ScopePolicy::compile(Range const& scopes) const
 {
     compiled_scopes compiled;
-    compiled.policy_id_ = id_;
     for(auto const& element : scopes)
     {
         static_assert(std::is_convertible<decltype(element), std::string_view>::value,
@@ -194,12 +205,24 @@ compiled_scopes ScopePolicy::compile(Range const& scopes) const
     return compiled;
 }
 
-inline bool ScopePolicy::granted(compiled_scopes const& scopes, validation::Principal const& principal, action_id action,
+inline bool ScopePolicy::granted(validation::Principal const& principal, action_id action,
     std::string_view const* pieces, std::size_t piece_count) const
 {
-    if(scopes.compiled_for(*this))
-        return granted(scopes, action, pieces, piece_count);
-    return granted(compile(principal.scopes), action, pieces, piece_count);
+    auto const* kept = validation::detail::principal_memo_access::of(principal).find(id_);
+    if(kept == nullptr)
+        return granted_first(principal, action, pieces, piece_count);
+    return granted(static_cast<detail::compiled_scopes_memo const*>(kept)->scopes, action, pieces, piece_count);
+}
+
+inline bool ScopePolicy::granted_first(validation::Principal const& principal, action_id action,
+    std::string_view const* pieces, std::size_t piece_count) const
+{
+    std::unique_ptr<validation::detail::memo_node> fresh =
+        std::make_unique<detail::compiled_scopes_memo>(id_, compile(principal.scopes));
+    auto const* kept = validation::detail::principal_memo_access::of(principal).publish(fresh);
+    if(kept == nullptr) // the principal keeps no more: decide on our own copy
+        kept = fresh.get();
+    return granted(static_cast<detail::compiled_scopes_memo const*>(kept)->scopes, action, pieces, piece_count);
 }
 
 inline bool ScopePolicy::granted(compiled_scopes const& scopes, action_id action,
@@ -219,7 +242,7 @@ inline bool ScopePolicy::granted(compiled_scopes const& scopes, action_id action
 }
 
 template<class Registry>
-policy_decision ScopePolicy::decide(compiled_scopes const& scopes, validation::Principal const& principal,
+policy_decision ScopePolicy::decide(validation::Principal const& principal,
     router::basic_model_endpoint<Registry> const& endpoint, action_id action) const
 {
     if(! class_enabled(principal.cls))
@@ -266,7 +289,7 @@ policy_decision ScopePolicy::decide(compiled_scopes const& scopes, validation::P
 
     std::string_view const pieces[3] = {endpoint.prefix(), endpoint.name(), endpoint.version()};
     std::size_t const piece_count = endpoint.has_model() ? 3 : 0;
-    if(granted(scopes, principal, action, pieces, piece_count))
+    if(granted(principal, action, pieces, piece_count))
         return policy_decision::allow();
     if(! endpoint.has_model())
         return policy_decision::missing_scope(action_name(action));
@@ -274,15 +297,8 @@ policy_decision ScopePolicy::decide(compiled_scopes const& scopes, validation::P
         endpoint.explicit_version() ? pieces[2] : std::string_view());
 }
 
-template<class Registry>
-policy_decision ScopePolicy::decide(
-    validation::Principal const& principal, router::basic_model_endpoint<Registry> const& endpoint, action_id action) const
-{
-    return decide(compile(principal.scopes), principal, endpoint, action);
-}
-
-inline policy_decision ScopePolicy::decide(compiled_scopes const& scopes, validation::Principal const& principal,
-    route_descriptor const& route, action_id action) const
+inline policy_decision ScopePolicy::decide(
+    validation::Principal const& principal, route_descriptor const& route, action_id action) const
 {
     if(! class_enabled(principal.cls))
         return policy_decision::deny(policy::error::inactive);
@@ -301,15 +317,9 @@ inline policy_decision ScopePolicy::decide(compiled_scopes const& scopes, valida
     if(principal.bindings.model_id)
         return policy_decision::deny(policy::error::binding_mismatch);
 
-    if(granted(scopes, principal, action, &route.resource, route.resource.empty() ? 0 : 1))
+    if(granted(principal, action, &route.resource, route.resource.empty() ? 0 : 1))
         return policy_decision::allow();
     return policy_decision::missing_scope(action_name(action), route.resource);
-}
-
-inline policy_decision ScopePolicy::decide(
-    validation::Principal const& principal, route_descriptor const& route, action_id action) const
-{
-    return decide(compile(principal.scopes), principal, route, action);
 }
 
 //----------------------------------------------------------------------------

@@ -729,16 +729,15 @@ result<issued_jwt> token_service<Clock>::model_session(validation::Principal con
     // Allowed if the caller may read or infer any version of the model (a
     // scope narrowed to one version allows a session for that version).
     auto const& model = endpoint->model();
-    auto const compiled = policy_->compile(caller.scopes);
     bool allowed = false;
     for(std::size_t v = 0; v < model.versions.size() && ! allowed; ++v)
     {
         router::ModelEndpoint const version(endpoint->registry(), endpoint->model_index(), v, true);
-        auto const read = policy_->decide(compiled, caller, version, policy::ScopePolicy::models_read);
+        auto const read = policy_->decide(caller, version, policy::ScopePolicy::models_read);
         // Another account's model does not exist for this caller (tenancy, F4).
         if(read.error() == policy::error::other_account)
             return tokens::error::unknown_model;
-        allowed = read.allowed() || policy_->decide(compiled, caller, version, policy::ScopePolicy::models_infer).allowed();
+        allowed = read.allowed() || policy_->decide(caller, version, policy::ScopePolicy::models_infer).allowed();
     }
     if(! allowed)
         return tokens::error::not_permitted;

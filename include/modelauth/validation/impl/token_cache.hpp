@@ -8,6 +8,7 @@
 #define MODELAUTH_VALIDATION_IMPL_TOKEN_CACHE_HPP
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
 #include <utility>
 
@@ -66,13 +67,25 @@ inline verified_token_cache::verified_token_cache(token_cache_options options)
 
 inline std::uint64_t verified_token_cache::hash_of(std::string_view credential) noexcept
 {
-    // The last 64 bytes and the length: a JWT's signature, an API key's
+    // The last 32 bytes and the length: a JWT's signature, an API key's
     // random part and checksum. Hashing the whole token would cost a pass
     // over it on every request for nothing: an entry matches only if all
-    // its bytes are equal anyway.
-    auto const tail = credential.size() < 64 ? credential : credential.substr(credential.size() - 64);
-    return static_cast<std::uint64_t>(std::hash<std::string_view>{}(tail))
-        ^ (static_cast<std::uint64_t>(credential.size()) << 48);
+    // its bytes are equal anyway. Four 8-byte words through a multiply-xorshift
+    // mix (a few ns, against some 15 ns for std::hash over 64 bytes).
+    auto const n = credential.size();
+    if(n < 32)
+        return static_cast<std::uint64_t>(std::hash<std::string_view>{}(credential))
+            ^ (static_cast<std::uint64_t>(n) << 48);
+    std::uint64_t h = 0x9E3779B97F4A7C15ull ^ static_cast<std::uint64_t>(n);
+    for(std::size_t at = n - 32; at < n; at += 8)
+    {
+        std::uint64_t word;
+        std::memcpy(&word, credential.data() + at, sizeof word);
+        h = (h ^ word) * 0xFF51AFD7ED558CCDull;
+        h ^= h >> 32;
+    }
+    h *= 0xC4CEB9FE1A85EC53ull;
+    return h ^ (h >> 29);
 }
 
 inline bool verified_token_cache::same_credential(

@@ -10,6 +10,7 @@
 #include <modelauth/jose/base64url.hpp>
 #include <modelauth/jose/detail/json_scan.hpp>
 #include <modelauth/jose/error.hpp>
+#include <modelauth/validation/detail/principal_pool.hpp>
 #include <modelauth/validation/error.hpp>
 
 #include <algorithm>

@@ -1,0 +1,138 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#include <modelauth/validation/trusted_issuer.hpp>
+
+#include <modelauth/clock.hpp>
+#include <modelauth/configuration_error.hpp>
+#include <modelauth/jose/jws.hpp>
+#include <modelauth/jose/key.hpp>
+#include <modelauth/validation/error.hpp>
+#include <modelauth/validation/token_validator.hpp>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace {
+
+namespace ma = modelauth;
+namespace jose = modelauth::jose;
+using ma::validation::trusted_issuer;
+using namespace std::chrono_literals;
+
+jose::key hs_key()
+{
+    return jose::key::from_secret("0123456789abcdef0123456789abcdef", jose::algorithm::hs256, "k1").value();
+}
+
+jose::key_set keys()
+{
+    return jose::key_set::from_keys({hs_key()}).value();
+}
+
+} // namespace
+
+TEST_CASE("trusted_issuer stays an aggregate")
+{
+    static_assert(std::is_aggregate<trusted_issuer>::value);
+    trusted_issuer idp;
+    idp.issuer = "https://login.example.com";
+    idp.keys = keys();
+    idp.audiences = {"models"};
+    CHECK(idp.issuer == "https://login.example.com");
+    CHECK(idp.audiences == std::vector<std::string>{"models"});
+    CHECK(idp.keys.size() == 1);
+    CHECK(idp.leeway == 60s);
+    CHECK(idp.require_expiry);
+}
+
+TEST_CASE("named() starts from the aggregate's defaults")
+{
+    trusted_issuer const described = trusted_issuer::named("https://login.example.com");
+    trusted_issuer plain;
+    plain.issuer = "https://login.example.com";
+    CHECK(described.issuer == plain.issuer);
+    CHECK(described.keys.size() == 0);
+    CHECK(described.audiences.empty());
+    CHECK(described.algorithms.empty());
+    CHECK(described.leeway == plain.leeway);
+    CHECK(described.require_expiry == plain.require_expiry);
+    CHECK_FALSE(described.max_lifetime);
+    CHECK_FALSE(described.required_type);
+}
+
+TEST_CASE("each call of the fluent description sets its member")
+{
+    trusted_issuer const idp = trusted_issuer::named("https://login.example.com")
+        .audience("models")
+        .audience("reports")
+        .keys(keys())
+        .algorithm(jose::algorithm::hs256)
+        .leeway(30s)
+        .allow_missing_expiry()
+        .max_lifetime(3600s)
+        .required_type("at+jwt");
+    CHECK(idp.issuer == "https://login.example.com");
+    CHECK(idp.audiences == std::vector<std::string>{"models", "reports"});
+    REQUIRE(idp.keys.size() == 1);
+    CHECK(idp.keys.find("k1") != nullptr);
+    CHECK(idp.algorithms == std::vector<jose::algorithm>{jose::algorithm::hs256});
+    CHECK(idp.leeway == 30s);
+    CHECK_FALSE(idp.require_expiry);
+    CHECK(idp.max_lifetime == std::chrono::seconds(3600));
+    CHECK(idp.required_type == std::string("at+jwt"));
+
+    SUBCASE("the builder converts as often as asked, and moves out once")
+    {
+        auto b = trusted_issuer::named("iss").audience("models");
+        trusted_issuer const first = b;
+        trusted_issuer const second = b.get();
+        CHECK(first.audiences == second.audiences);
+        trusted_issuer const moved = std::move(b).get();
+        CHECK(moved.issuer == "iss");
+    }
+}
+
+TEST_CASE("a validator built from a fluent description accepts its tokens and refuses another audience")
+{
+    ma::manual_clock clock;
+    clock.set(std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000)));
+    ma::validation::basic_token_validator<ma::manual_clock_ref> const validator(
+        {trusted_issuer::named("https://login.example.com").audience("models").keys(keys()).leeway(5s)}, {}, nullptr,
+        ma::manual_clock_ref(clock));
+    auto token = [&](char const* audience, std::int64_t exp) {
+        boost::json::object const claims{{"iss", "https://login.example.com"}, {"sub", "alice"}, {"aud", audience},
+            {"exp", exp}};
+        return jose::sign_compact_jws(boost::json::serialize(claims), hs_key()).value();
+    };
+    auto const p = validator.validate(token("models", 1'800'000'600));
+    REQUIRE(p);
+    CHECK((*p)->subject == "alice");
+    CHECK(validator.validate(token("other", 1'800'000'600)).error() == ma::validation::error::audience_mismatch);
+    // Expired 4 s ago: inside the 5 s leeway.
+    CHECK(validator.validate(token("models", 1'799'999'996)));
+    CHECK(validator.validate(token("models", 1'799'999'990)).error() == ma::validation::error::token_expired);
+}
+
+TEST_CASE("a fluent description without keys is refused by the validator, naming the field")
+{
+    try
+    {
+        ma::validation::TokenValidator const validator({trusted_issuer::named("https://login.example.com")});
+        FAIL("no configuration_error");
+    }
+    catch(ma::configuration_error const& e)
+    {
+        CHECK(e.field() == "trusted_issuers[0].keys");
+    }
+}
