@@ -50,7 +50,7 @@
 #include "models.hpp"
 
 #include <modelauth/configuration_error.hpp>
-#include <modelauth/http/rest_api.hpp>
+#include <modelauth/http/token_routes.hpp>
 #include <modelauth/router/model_registry.hpp>
 #include <modelauth/tokens/issuer.hpp>
 #include <modelauth/tokens/ttl.hpp>
@@ -782,7 +782,7 @@ inline listen_address read_listen(value const& v, std::string const& path)
 }
 
 // `issuer`: an http:// or https:// URL naming a host, without a final '/',
-// a query or a fragment (what `rest_api_options::base_url` accepts).
+// a query or a fragment (what `token_routes_options::base_url` accepts).
 inline std::string read_issuer(value const& v, std::string const& path)
 {
     std::string_view const url = as_string(v, path);
