@@ -74,24 +74,28 @@ inline bool split_path(std::string_view path, path_segments& out) noexcept
     return true;
 }
 
-// Whether `path` matches `pattern`; appends the `{}` segments to `params`.
-inline bool match_pattern(std::string_view pattern, path_segments const& path,
-                          std::vector<std::string_view>* params) noexcept
+// Whether `path` matches `pattern`.
+inline bool match_pattern(std::string_view pattern, path_segments const& path) noexcept
 {
     path_segments expected;
     if(! split_path(pattern, expected) || expected.size != path.size)
         return false;
     for(std::size_t i = 0; i < path.size; ++i)
-    {
-        if(expected.items[i] == "{}")
-        {
-            if(params)
-                params->push_back(path.items[i]);
-        }
-        else if(expected.items[i] != path.items[i])
+        if(expected.items[i] != "{}" && expected.items[i] != path.items[i])
             return false;
-    }
     return true;
+}
+
+// The `{}` segments of `path`, which matches `pattern`.
+inline std::vector<std::string_view> pattern_params(std::string_view pattern, path_segments const& path)
+{
+    path_segments expected;
+    split_path(pattern, expected);
+    std::vector<std::string_view> params;
+    for(std::size_t i = 0; i < path.size; ++i)
+        if(expected.items[i] == "{}")
+            params.push_back(path.items[i]);
+    return params;
 }
 
 // Why `pattern` cannot be a route's; empty if it can.
@@ -560,7 +564,7 @@ bool token_routes<Clock>::owns(std::string_view target) const noexcept
     if(! detail::split_path(path, segments))
         return false;
     for(auto const& route : routes_)
-        if(detail::match_pattern(route.pattern, segments, nullptr))
+        if(detail::match_pattern(route.pattern, segments))
             return true;
     return false;
 }
@@ -593,8 +597,7 @@ auto token_routes<Clock>::handle(request const& req, std::string_view client_add
         return refuse(router::error::outside_mount_root);
     for(auto const& route : routes_)
     {
-        std::vector<std::string_view> params;
-        if(! detail::match_pattern(route.pattern, segments, &params))
+        if(! detail::match_pattern(route.pattern, segments))
             continue;
         if((detail::method_bit(req.method()) & route.methods) == 0)
         {
@@ -606,7 +609,8 @@ auto token_routes<Clock>::handle(request const& req, std::string_view client_add
         if(req.body().size() > options_.max_body_bytes)
             return detail::status_answer(req, beast_http::status::payload_too_large, "content_too_large",
                 "the request body is too large");
-        token_exchange<Clock> exchange(*guard_, options_, req, route, std::move(params), *target, client_address);
+        token_exchange<Clock> exchange(*guard_, options_, req, route, detail::pattern_params(route.pattern, segments),
+            *target, client_address);
         if(auto refused = exchange.admit())
             return std::move(*refused);
         return route.handler(exchange);

@@ -17,7 +17,7 @@
     auto console = std::make_shared<modelauth::tokens::flows::console_session<>>(context);
     auto pair = console->login(email, password, client_address);
     auto session = console->model_session(*principal, 42);
-    routes_group = modelauth::tokens::flows::make_routes(console); // for http::token_routes
+    auto routes = modelauth::tokens::flows::make_routes(console); // for http::token_routes
     @endcode
 */
 
