@@ -1194,6 +1194,60 @@ TEST_CASE("a path parameter is one opaque segment: odd ids are 404, never a cras
     }
 }
 
+TEST_CASE("a flow's routes are mounted at the paths the server gives, and an empty path is not mounted")
+{
+    rest_stack s;
+    namespace flows = ma::tokens::flows;
+    flows::console_session_paths console_paths;
+    console_paths.owned_prefix = "/session/";
+    console_paths.login = "/session/login";
+    console_paths.refresh = {};
+    flows::managed_token_paths managed_paths;
+    managed_paths.owned_prefix = {};
+    managed_paths.tokens = "/keys/";
+    managed_paths.token = "/keys/{}/";
+    api_type routes(s.guard, {base_url},
+        {flows::make_routes(std::make_shared<flows::console_session<clock_ref>>(s.context), console_paths),
+            flows::make_routes(std::make_shared<flows::managed_tokens<clock_ref>>(s.context), managed_paths)});
+
+    auto const login = routes.handle(rest_stack::make_json(bhttp::verb::post, "/session/login", {},
+        json::object{{"email", alice}, {"password", password}}));
+    REQUIRE(login);
+    check_json_answer(*login, 200);
+    auto const access = str(parse(login->body()).at("access"));
+    CHECK_FALSE(routes.owns("/console/api/auth/"));
+    // The refresh route is not mounted: a 404 of the owned prefix.
+    auto const refresh = routes.handle(rest_stack::make(bhttp::verb::post, "/session/refresh/"));
+    REQUIRE(refresh);
+    check_json_answer(*refresh, 404);
+
+    // Paged links follow the mounted path; without an owned prefix, only the
+    // routes' own paths are the table's.
+    auto const created = routes.handle(rest_stack::make_json(bhttp::verb::post, "/keys/", access, json::object{}));
+    REQUIRE(created);
+    check_json_answer(*created, 201);
+    (void)routes.handle(rest_stack::make_json(bhttp::verb::post, "/keys/", access, json::object{}));
+    auto const page = routes.handle(rest_stack::make(bhttp::verb::get, "/keys/?limit=1", access));
+    REQUIRE(page);
+    check_json_answer(*page, 200);
+    CHECK(str(parse(page->body()).at("next")) == base_url + "/keys/?limit=1&offset=1");
+    CHECK(routes.owns("/keys/x/"));
+    CHECK_FALSE(routes.owns("/keys/x/y/"));
+    CHECK_FALSE(routes.owns("/api/v1/tokens/"));
+}
+
+TEST_CASE("model_meta names the model in the table's model-id header, and in none by default")
+{
+    rest_stack s(ma::http::token_routes_options{base_url});
+    auto req = rest_stack::make(bhttp::verb::get, diamond + "?get_meta=true", s.access());
+    auto const checked = s.guard->check(req);
+    REQUIRE(checked);
+    auto const res = s.api->model_meta(req, checked.context());
+    check_json_answer(res, 200);
+    CHECK(res.count("x-prt-model-id") == 0);
+    CHECK(parse(res.body()).at("model_id") == 1);
+}
+
 TEST_CASE("a flow not mounted is not routed")
 {
     mounts mounted;
