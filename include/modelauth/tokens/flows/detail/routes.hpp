@@ -11,6 +11,7 @@
 
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/http/token_routes.hpp>
+#include <modelauth/tokens/error.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -81,6 +82,31 @@ template<class Clock>
 http::token_response deleted(http::token_exchange<Clock> const& x, result<void> const& r)
 {
     return r ? x.no_content() : x.fail(r.error());
+}
+
+// The answer of a route on one stored token: DELETE is `erase()` (204),
+// PATCH `patch(fields)` over the body's JSON members, GET `get()`; either
+// of the last two answers 200 with `to_json(token)`. `patch` answers
+// `tokens::error::invalid_request_body` for a member of the wrong type.
+template<class Clock, class Erase, class Patch, class Get, class ToJson>
+http::token_response token_item_answer(http::token_exchange<Clock>& x, Erase erase, Patch patch, Get get,
+                                       ToJson to_json)
+{
+    auto const method = x.request().method();
+    if(method == boost::beast::http::verb::delete_)
+        return deleted(x, erase());
+    result<std::shared_ptr<validation::stored_token const>> token = make_error_code(tokens::error::token_not_found);
+    if(method == boost::beast::http::verb::patch)
+    {
+        auto body = x.body_object();
+        if(! body)
+            return x.fail(body.error());
+        http::json_fields fields(*body);
+        token = patch(fields);
+    }
+    else
+        token = get();
+    return answer(x, token, [&](auto const& t) { return x.json(boost::beast::http::status::ok, to_json(*t)); });
 }
 
 } // namespace detail

@@ -341,26 +341,16 @@ template<class Clock>
 http::token_response managed_item_route(managed_tokens<Clock>& flow, http::token_exchange<Clock>& x)
 {
     auto const id_or_key = x.params().front();
-    auto const method = x.request().method();
-    if(method == boost::beast::http::verb::delete_)
-        return deleted(x, flow.erase(x.caller(), id_or_key));
-    result<std::shared_ptr<validation::stored_token const>> token = make_error_code(tokens::error::token_not_found);
-    if(method == boost::beast::http::verb::patch)
-    {
-        auto body = x.body_object();
-        if(! body)
-            return x.fail(body.error());
-        http::json_fields fields(*body);
-        auto const active = fields.boolean("is_active");
-        if(! fields.ok())
-            return x.fail(tokens::error::invalid_request_body);
-        token = active ? flow.set_active(x.caller(), id_or_key, *active) : flow.get(x.caller(), id_or_key);
-    }
-    else
-        token = flow.get(x.caller(), id_or_key);
-    return answer(x, token, [&](auto const& t) {
-        return x.json(boost::beast::http::status::ok, managed_token_json(*t));
-    });
+    return token_item_answer(
+        x, [&] { return flow.erase(x.caller(), id_or_key); },
+        [&](http::json_fields& fields) -> result<std::shared_ptr<validation::stored_token const>> {
+            auto const active = fields.boolean("is_active");
+            if(! fields.ok())
+                return tokens::error::invalid_request_body;
+            return active ? flow.set_active(x.caller(), id_or_key, *active) : flow.get(x.caller(), id_or_key);
+        },
+        [&] { return flow.get(x.caller(), id_or_key); },
+        [](validation::stored_token const& t) { return managed_token_json(t); });
 }
 
 template<class Clock>

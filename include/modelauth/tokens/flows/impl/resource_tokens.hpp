@@ -322,28 +322,17 @@ http::token_response resource_item_route(resource_tokens<Clock>& flow, http::tok
     auto const& params = x.params();
     auto const instance = instance_of(params, params.size() - 1);
     auto const id = params.back();
-    auto const method = x.request().method();
-    if(method == boost::beast::http::verb::delete_)
-        return deleted(x, flow.erase(x.caller(), instance, id));
-    result<std::shared_ptr<validation::stored_token const>> token = make_error_code(tokens::error::token_not_found);
-    if(method == boost::beast::http::verb::patch)
-    {
-        auto body = x.body_object();
-        if(! body)
-            return x.fail(body.error());
-        http::json_fields fields(*body);
-        auto name = fields.string("name");
-        auto description = fields.string("description");
-        if(! fields.ok())
-            return x.fail(tokens::error::invalid_request_body);
-        token = flow.update(x.caller(), instance, id, std::move(name), std::move(description));
-    }
-    else
-        token = flow.get(x.caller(), instance, id);
-    auto const now = flow.context().clock().now();
-    return answer(x, token, [&](auto const& t) {
-        return x.json(boost::beast::http::status::ok, resource_token_json(*t, now));
-    });
+    return token_item_answer(
+        x, [&] { return flow.erase(x.caller(), instance, id); },
+        [&](http::json_fields& fields) -> result<std::shared_ptr<validation::stored_token const>> {
+            auto name = fields.string("name");
+            auto description = fields.string("description");
+            if(! fields.ok())
+                return tokens::error::invalid_request_body;
+            return flow.update(x.caller(), instance, id, std::move(name), std::move(description));
+        },
+        [&] { return flow.get(x.caller(), instance, id); },
+        [&](validation::stored_token const& t) { return resource_token_json(t, flow.context().clock().now()); });
 }
 
 } // namespace detail
