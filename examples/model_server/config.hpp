@@ -34,7 +34,7 @@
 #include <modelauth/config/router.hpp>
 #include <modelauth/config/token_stack.hpp>
 #include <modelauth/config/user_directory.hpp>
-#include <modelauth/http/rest_api.hpp>
+#include <modelauth/http/token_routes.hpp>
 
 #include <boost/asio/ip/address.hpp>
 

@@ -27,8 +27,9 @@
       router over the config's models (`strict_slash`, `limits.target_bytes`),
       the default `ScopePolicy` and a guard (realm `models`, API-key header
       `impact-api-key`);
-    - a `token_service` over the config's user directory, and the
-      `rest_api` mounting every token route;
+    - the four token flows over one `flow_context` of the config's users,
+      accounts and instances, and the `token_routes` table mounting them
+      all at api.md's paths, plus the issuer's well-known documents;
     - `guard_metrics` and request counters for `/metrics`.
     - a maintenance timer on the acceptor's strand, every
       `start_options::maintenance_interval` (60 s), stopped at shutdown:
@@ -38,7 +39,7 @@
       store cannot make changes durable.
 
     Routes, in this order: `/healthz`, `/metrics`, the token routes
-    (`rest_api::handle`), then model URLs through the guard. A model URL
+    (`token_routes::handle`), then model URLs through the guard. A model URL
     answers GET / HEAD with its metadata (with or without `?get_meta=true`),
     POST with an inference of its toy model, anything else 405. A path
     under no model prefix is 404 without authentication.
@@ -67,12 +68,16 @@
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/http/guard.hpp>
 #include <modelauth/http/metrics.hpp>
-#include <modelauth/http/rest_api.hpp>
+#include <modelauth/http/token_routes.hpp>
 #include <modelauth/policy/scope_policy.hpp>
 #include <modelauth/router/error.hpp>
 #include <modelauth/router/model_url_router.hpp>
 #include <modelauth/tokens/journal_token_store.hpp>
-#include <modelauth/tokens/token_service.hpp>
+#include <modelauth/tokens/flows/console_session.hpp>
+#include <modelauth/tokens/flows/flow_context.hpp>
+#include <modelauth/tokens/flows/managed_tokens.hpp>
+#include <modelauth/tokens/flows/personal_api_key.hpp>
+#include <modelauth/tokens/flows/resource_tokens.hpp>
 #include <modelauth/validation/token_validator.hpp>
 
 #include <boost/asio/bind_executor.hpp>
@@ -158,7 +163,7 @@ enum class route_kind : std::uint8_t
 {
     health,  ///< `/healthz`
     metrics, ///< `/metrics`
-    tokens,  ///< a route of `rest_api`
+    tokens,  ///< a route of `token_routes`
     models,  ///< a model URL (the guard decided)
     unknown, ///< a path under no route: 404
     refused  ///< refused before routing: parser errors, 414, 503
@@ -312,7 +317,7 @@ class server_core
 {
 public:
     using guard_type = modelauth::http::basic_guard<Clock>;
-    using service_type = modelauth::tokens::token_service<Clock>;
+    using service_type = modelauth::tokens::flows::flow_context<Clock>;
     using issuer_type = modelauth::tokens::token_issuer<Clock>;
     using validator_type = modelauth::validation::basic_token_validator<Clock>;
 
@@ -347,7 +352,7 @@ public:
         for(auto const& m : config.models.models())
             models_.emplace(m.model_id, toy_model_of(cfg::json_reader(*m.metadata)));
 
-        modelauth::tokens::token_service_options service_options;
+        modelauth::tokens::flows::flow_options service_options;
         service_options.lifetimes = config.lifetimes;
         service_ = std::make_shared<service_type>(
             config.directory, router_, issuer_, std::move(tokens.store), stack.policy, service_options, clock);
@@ -358,10 +363,20 @@ public:
             throw modelauth::configuration_error("state_dir", "the token store refused a change: "
                 + applied.error().message());
 
-        modelauth::http::rest_api_options api_options;
+        // The route table: every flow at api.md's paths (Practicus console,
+        // STACKIT instance tokens, Modelon API key, NeuroIO tokens), the
+        // issuer's documents, and Practicus's model-id header.
+        namespace flows = modelauth::tokens::flows;
+        modelauth::http::token_routes_options api_options;
         api_options.base_url = issuer_name_;
         api_options.max_body_bytes = config.limits.body_bytes;
-        api_.emplace(service_, guard_, std::move(api_options));
+        api_options.model_id_header = "x-prt-model-id";
+        api_.emplace(guard_, std::move(api_options), std::vector<modelauth::http::route_group<Clock>>{
+            flows::make_routes(std::make_shared<flows::console_session<Clock>>(service_)),
+            flows::make_routes(std::make_shared<flows::resource_tokens<Clock>>(service_)),
+            flows::make_routes(std::make_shared<flows::personal_api_key<Clock>>(service_)),
+            flows::make_routes(std::make_shared<flows::managed_tokens<Clock>>(service_)),
+            modelauth::http::well_known_routes(issuer_)});
     }
 
     server_core(server_core const&) = delete;
@@ -590,7 +605,7 @@ private:
     std::shared_ptr<modelauth::router::ModelUrlRouter const> router_;
     std::shared_ptr<guard_type const> guard_;
     std::shared_ptr<service_type> service_;
-    std::optional<modelauth::http::rest_api<Clock>> api_;
+    std::optional<modelauth::http::token_routes<Clock>> api_;
     std::unordered_map<std::int64_t, toy_model> models_;
     mutable modelauth::http::guard_metrics guard_metrics_;
     mutable request_counters counters_;
@@ -1005,7 +1020,7 @@ public:
     void maintain() const { state_->core->maintain(); }
 
     /// The token service (valid between `start` and `stop`).
-    [[nodiscard]] modelauth::tokens::token_service<Clock>& service() const noexcept { return state_->core->service(); }
+    [[nodiscard]] modelauth::tokens::flows::flow_context<Clock>& service() const noexcept { return state_->core->service(); }
 
 private:
     void accept()

@@ -4,7 +4,7 @@
 #   cmake -DCXX=<compiler> -DINCLUDE_DIR=<include/> -DSYSTEM_INCLUDES=<a|b|...>
 #         -P check_layers.cmake
 # Fails, naming the header and the line, if
-# - a header outside the lifecycle (tokens/, tokens.hpp, http/rest_api,
+# - a header outside the lifecycle (tokens/, tokens.hpp, http/token_routes,
 #   config/user_directory, config/token_stack) includes
 #   one of it;
 # - the umbrella's whole include closure, as the compiler resolves it, reaches
@@ -17,8 +17,8 @@ foreach(var CXX INCLUDE_DIR)
   endif()
 endforeach()
 
-set(lifecycle_header "^modelauth/(tokens/|tokens\\.hpp$|http/(impl/)?rest_api\\.hpp$|config/(impl/)?(user_directory|token_stack)\\.hpp$)")
-set(lifecycle_include "^[ \t]*#[ \t]*include[ \t]*[<\"]modelauth/(tokens[/.]|http/rest_api|config/(user_directory|token_stack))")
+set(lifecycle_header "^modelauth/(tokens/|tokens\\.hpp$|http/(impl/)?token_routes\\.hpp$|config/(impl/)?(user_directory|token_stack)\\.hpp$)")
+set(lifecycle_include "^[ \t]*#[ \t]*include[ \t]*[<\"]modelauth/(tokens[/.]|http/token_routes|config/(user_directory|token_stack))")
 set(failures "")
 
 file(GLOB_RECURSE headers RELATIVE "${INCLUDE_DIR}" "${INCLUDE_DIR}/modelauth/*.hpp")
@@ -62,7 +62,7 @@ foreach(expected "modelauth/http/guard.hpp" "modelauth/validation/token_validato
 endforeach()
 string(REGEX REPLACE "[ \t\r\n]+" ";" deps "${deps}")
 foreach(dep IN LISTS deps)
-  if(dep MATCHES "/modelauth/(tokens/|tokens\\.hpp$|http/(impl/)?rest_api\\.hpp$|config/(impl/)?(user_directory|token_stack|jwks_files)\\.hpp$|detail/durable_file\\.hpp$)")
+  if(dep MATCHES "/modelauth/(tokens/|tokens\\.hpp$|http/(impl/)?token_routes\\.hpp$|config/(impl/)?(user_directory|token_stack|jwks_files)\\.hpp$|detail/durable_file\\.hpp$)")
     list(APPEND failures "modelauth.hpp reaches the lifecycle or its file I/O: ${dep}")
   elseif(dep MATCHES "/(fstream|filesystem|fcntl\\.h|sys/socket\\.h|netinet/[^/]+|boost/asio/(ip|ssl|local)/[^/]+|boost/asio/basic_socket[^/]*)$")
     list(APPEND failures "modelauth.hpp reaches an I/O header: ${dep}")

@@ -30,7 +30,7 @@
 #include <modelauth/config/json_reader.hpp>
 #include <modelauth/router/model_registry.hpp>
 #include <modelauth/tokens/password.hpp>
-#include <modelauth/tokens/token_service.hpp>
+#include <modelauth/tokens/user_directory.hpp>
 
 #include <optional>
 #include <string>

@@ -33,8 +33,8 @@
     from that failure. A window that ends without a lock is forgotten, and
     so is a lock once it ends. A success forgets the account at once.
 
-    The key is whatever the caller throttles on. `token_service` keys one
-    limiter on the email and the client's address together and a second,
+    The key is whatever the caller throttles on. `flows::console_session`
+    keys one limiter on the email and the client's address together and a second,
     looser one on the address alone (a key of the email alone would let
     anyone lock a known user out for `window`); a success forgets the pair
     and only gives back its own attempt to the address (`refund`), so a

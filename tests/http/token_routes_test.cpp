@@ -6,10 +6,14 @@
 
 // The token routes of api.md, through a whole in-process stack: an issuer,
 // an in-memory store, a validator, a router with two models, the default
-// policy, a guard reading `impact-api-key`, a user directory, the token
-// service and the REST API, all on one manual clock.
+// policy, a guard reading `impact-api-key`, a user directory, the four
+// token flows and the route table mounting them, all on one manual clock.
 
-#include <modelauth/http/rest_api.hpp>
+#include <modelauth/http/token_routes.hpp>
+#include <modelauth/tokens/flows/console_session.hpp>
+#include <modelauth/tokens/flows/managed_tokens.hpp>
+#include <modelauth/tokens/flows/personal_api_key.hpp>
+#include <modelauth/tokens/flows/resource_tokens.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
 #include <modelauth/tokens/password.hpp>
 #include <modelauth/http/error.hpp>
@@ -37,9 +41,9 @@ namespace bhttp = boost::beast::http;
 namespace json = boost::json;
 
 using clock_ref = ma::manual_clock_ref;
-using api_type = ma::http::rest_api<clock_ref>;
+using api_type = ma::http::token_routes<clock_ref>;
 using guard_type = ma::http::basic_guard<clock_ref>;
-using service_type = ma::tokens::token_service<clock_ref>;
+using context_type = ma::tokens::flows::flow_context<clock_ref>;
 using request = bhttp::request<bhttp::string_body>;
 using response = bhttp::response<bhttp::string_body>;
 
@@ -93,6 +97,16 @@ json::value parse(std::string const& body)
     return json::parse(body);
 }
 
+// The flows a stack mounts.
+struct mounts
+{
+    bool console_session = true;
+    bool resource_tokens = true;
+    bool personal_api_key = true;
+    bool managed_tokens = true;
+    bool well_known = true;
+};
+
 struct rest_stack
 {
     ma::manual_clock clock;
@@ -101,10 +115,18 @@ struct rest_stack
     std::shared_ptr<ma::router::ModelUrlRouter const> router;
     std::shared_ptr<ma::policy::ScopePolicy const> policy = std::make_shared<ma::policy::ScopePolicy const>();
     std::shared_ptr<guard_type const> guard;
-    std::shared_ptr<service_type> service;
+    std::shared_ptr<context_type> context;
     std::optional<api_type> api;
 
-    explicit rest_stack(ma::http::rest_api_options options = {base_url})
+    // The reference server's route table: api.md's paths, its model-id header.
+    static ma::http::token_routes_options routes_options()
+    {
+        ma::http::token_routes_options options{base_url};
+        options.model_id_header = "x-prt-model-id";
+        return options;
+    }
+
+    explicit rest_stack(ma::http::token_routes_options options = routes_options(), mounts mounted = {})
     {
         ma::tokens::issuer_options io;
         io.issuer = base_url;
@@ -120,9 +142,21 @@ struct rest_stack
         ma::http::guard_options go;
         go.credentials.api_key_header = "impact-api-key";
         guard = std::make_shared<guard_type const>(validator, router, policy, go);
-        service = std::make_shared<service_type>(
-            directory(), router, issuer, store, policy, ma::tokens::token_service_options{}, clock_ref(clock));
-        api.emplace(service, guard, std::move(options));
+        context = std::make_shared<context_type>(
+            directory(), router, issuer, store, policy, ma::tokens::flows::flow_options{}, clock_ref(clock));
+        namespace flows = ma::tokens::flows;
+        std::vector<ma::http::route_group<clock_ref>> groups;
+        if(mounted.console_session)
+            groups.push_back(flows::make_routes(std::make_shared<flows::console_session<clock_ref>>(context)));
+        if(mounted.resource_tokens)
+            groups.push_back(flows::make_routes(std::make_shared<flows::resource_tokens<clock_ref>>(context)));
+        if(mounted.personal_api_key)
+            groups.push_back(flows::make_routes(std::make_shared<flows::personal_api_key<clock_ref>>(context)));
+        if(mounted.managed_tokens)
+            groups.push_back(flows::make_routes(std::make_shared<flows::managed_tokens<clock_ref>>(context)));
+        if(mounted.well_known)
+            groups.push_back(ma::http::well_known_routes(issuer));
+        api.emplace(guard, std::move(options), std::move(groups));
     }
 
     static request make(bhttp::verb method, std::string const& target, std::string const& bearer = {},
@@ -1090,7 +1124,7 @@ TEST_CASE("a wrong method is 405 with the route's methods in Allow")
 
 TEST_CASE("a body over the limit is 413 before any authentication")
 {
-    ma::http::rest_api_options options{base_url};
+    auto options = rest_stack::routes_options();
     options.max_body_bytes = 64;
     rest_stack s(options);
     auto const res = s.send(rest_stack::make(bhttp::verb::post, "/console/api/auth/", {}, std::string(65, ' ')));
@@ -1160,26 +1194,81 @@ TEST_CASE("a path parameter is one opaque segment: odd ids are 404, never a cras
     }
 }
 
-TEST_CASE("a disabled group is not mounted")
+TEST_CASE("a flow's routes are mounted at the paths the server gives, and an empty path is not mounted")
 {
-    ma::http::rest_api_options options{base_url};
-    options.neuroio = false;
-    options.well_known = false;
-    rest_stack s(options);
+    rest_stack s;
+    namespace flows = ma::tokens::flows;
+    flows::console_session_paths console_paths;
+    console_paths.owned_prefix = "/session/";
+    console_paths.login = "/session/login";
+    console_paths.refresh = {};
+    flows::managed_token_paths managed_paths;
+    managed_paths.owned_prefix = {};
+    managed_paths.tokens = "/keys/";
+    managed_paths.token = "/keys/{}/";
+    api_type routes(s.guard, {base_url},
+        {flows::make_routes(std::make_shared<flows::console_session<clock_ref>>(s.context), console_paths),
+            flows::make_routes(std::make_shared<flows::managed_tokens<clock_ref>>(s.context), managed_paths)});
+
+    auto const login = routes.handle(rest_stack::make_json(bhttp::verb::post, "/session/login", {},
+        json::object{{"email", alice}, {"password", password}}));
+    REQUIRE(login);
+    check_json_answer(*login, 200);
+    auto const access = str(parse(login->body()).at("access"));
+    CHECK_FALSE(routes.owns("/console/api/auth/"));
+    // The refresh route is not mounted: a 404 of the owned prefix.
+    auto const refresh = routes.handle(rest_stack::make(bhttp::verb::post, "/session/refresh/"));
+    REQUIRE(refresh);
+    check_json_answer(*refresh, 404);
+
+    // Paged links follow the mounted path; without an owned prefix, only the
+    // routes' own paths are the table's.
+    auto const created = routes.handle(rest_stack::make_json(bhttp::verb::post, "/keys/", access, json::object{}));
+    REQUIRE(created);
+    check_json_answer(*created, 201);
+    (void)routes.handle(rest_stack::make_json(bhttp::verb::post, "/keys/", access, json::object{}));
+    auto const page = routes.handle(rest_stack::make(bhttp::verb::get, "/keys/?limit=1", access));
+    REQUIRE(page);
+    check_json_answer(*page, 200);
+    CHECK(str(parse(page->body()).at("next")) == base_url + "/keys/?limit=1&offset=1");
+    CHECK(routes.owns("/keys/x/"));
+    CHECK_FALSE(routes.owns("/keys/x/y/"));
+    CHECK_FALSE(routes.owns("/api/v1/tokens/"));
+}
+
+TEST_CASE("model_meta names the model in the table's model-id header, and in none by default")
+{
+    rest_stack s(ma::http::token_routes_options{base_url});
+    auto req = rest_stack::make(bhttp::verb::get, diamond + "?get_meta=true", s.access());
+    auto const checked = s.guard->check(req);
+    REQUIRE(checked);
+    auto const res = s.api->model_meta(req, checked.context());
+    check_json_answer(res, 200);
+    CHECK(res.count("x-prt-model-id") == 0);
+    CHECK(parse(res.body()).at("model_id") == 1);
+}
+
+TEST_CASE("a flow not mounted is not routed")
+{
+    mounts mounted;
+    mounted.managed_tokens = false;
+    mounted.well_known = false;
+    rest_stack s(rest_stack::routes_options(), mounted);
     CHECK_FALSE(s.api->owns("/api/v1/tokens/"));
     CHECK_FALSE(s.api->handle(rest_stack::make(bhttp::verb::get, "/api/v1/tokens/")).has_value());
     CHECK_FALSE(s.api->handle(rest_stack::make(bhttp::verb::get, "/.well-known/jwks.json")).has_value());
     CHECK(s.api->owns("/api/users/me/api-key"));
 }
 
-TEST_CASE("a rest_api refuses a null part or a base URL that is not absolute")
+TEST_CASE("a route table refuses a null part, a base URL that is not absolute or a bad route")
 {
     rest_stack s;
-    auto const throws_for = [&](std::shared_ptr<service_type> service, std::shared_ptr<guard_type const> guard,
-                                std::string const& url) -> std::string {
+    auto const console = std::make_shared<ma::tokens::flows::console_session<clock_ref>>(s.context);
+    auto const throws_for = [&](std::shared_ptr<ma::tokens::flows::console_session<clock_ref>> flow,
+                                std::shared_ptr<guard_type const> guard, std::string const& url) -> std::string {
         try
         {
-            api_type api(std::move(service), std::move(guard), {url});
+            api_type api(std::move(guard), {url}, {ma::tokens::flows::make_routes(std::move(flow))});
         }
         catch(ma::configuration_error const& e)
         {
@@ -1187,13 +1276,35 @@ TEST_CASE("a rest_api refuses a null part or a base URL that is not absolute")
         }
         return {};
     };
-    CHECK(throws_for(nullptr, s.guard, base_url) == "rest_api.service");
-    CHECK(throws_for(s.service, nullptr, base_url) == "rest_api.guard");
+    CHECK(throws_for(nullptr, s.guard, base_url) == "console_session.routes");
+    CHECK(throws_for(console, nullptr, base_url) == "token_routes.guard");
     for(auto const* url : {"", "127.0.0.1:8080", "http://", "http:///x", "http://h/", "ftp://h", "http://h/a b",
             "http://h?x", "http://h\n"})
     {
         CAPTURE(url);
-        CHECK(throws_for(s.service, s.guard, url) == "rest_api_options.base_url");
+        CHECK(throws_for(console, s.guard, url) == "token_routes_options.base_url");
     }
-    CHECK(throws_for(s.service, s.guard, "https://models.example.com/base") == "");
+    CHECK(throws_for(console, s.guard, "https://models.example.com/base") == "");
+
+    // A path that is no route pattern, named by its place in the table.
+    auto const route_problem = [&](std::string pattern) -> std::string {
+        ma::http::route_group<clock_ref> group;
+        group.routes.push_back({std::move(pattern), ma::http::route_methods::get, ma::http::route_access::anonymous, {},
+            false, true, [](ma::http::token_exchange<clock_ref>& x) { return x.no_content(); }});
+        try
+        {
+            api_type api(s.guard, {base_url}, {std::move(group)});
+        }
+        catch(ma::configuration_error const& e)
+        {
+            return e.field();
+        }
+        return {};
+    };
+    CHECK(route_problem("/a/{}/b") == "");
+    for(auto const* pattern : {"", "a/b", "/a//b", "/a/{x}/b", "/a/%41", "/{}/{}/{}/{}/{}", "/1/2/3/4/5/6/7/8/9/10/11"})
+    {
+        CAPTURE(pattern);
+        CHECK(route_problem(pattern) == "token_routes.routes[0].pattern");
+    }
 }
