@@ -121,10 +121,6 @@ constexpr char const* label_rule =
     "1 to 128 characters of [A-Za-z0-9._-], the first a letter or a digit, the last not '.'";
 constexpr char const* listen_rule =
     "must be an IP address and a port: \"127.0.0.1:8080\", \"[::1]:8080\" (port 0: any free port)";
-constexpr char const* ttl_rule = "must be a lifetime: a positive integer without a leading zero and one unit of "
-                                 "s, m, h, d (\"30m\", \"90d\"), at most 3650d";
-constexpr char const* scope_rule =
-    "must be a scope: <action> or <action>:<path>, without spaces, e.g. \"models:infer\"";
 // The registry's own rule (router::model_registry).
 constexpr char const* prefix_rule = "is not a valid prefix: 1 to 8 segments separated by '/', each of 1 to 128 "
                                     "characters of [A-Za-z0-9._-], the first a letter or a digit, the last not '.', "
