@@ -309,38 +309,40 @@ inline void read(config::json_reader const& r, std::vector<std::string>& out)
         out.emplace_back(item.string());
 }
 
+// The records within records, which `read_members` reads.
+inline void read(config::json_reader const& r, validation::stored_token& t);
+inline void read(config::json_reader const& r, refresh_token_record& out);
+inline void read(config::json_reader const& r, std::vector<revocation>& out);
+
+// Reads member `keys[i]` of `r` into `out.*members[i]`, each in turn.
+template<class T, class... Members>
+void read_members(config::json_reader const& r, T& out, std::string_view const* keys, Members T::*... members)
+{
+    (read(r[*keys++], out.*members), ...);
+}
+
 inline void read(config::json_reader const& r, validation::stored_token& t)
 {
-    r.allow_only({"id", "hash", "hint", "owner", "cls", "model_id", "instance", "account", "space", "scopes",
-        "name", "description", "permanent", "active", "created", "expires"});
-    read(r["id"], t.id);
-    read(r["hash"], t.secret_hash);
-    read(r["hint"], t.hint);
-    read(r["owner"], t.owner);
-    read(r["cls"], t.cls);
-    read(r["model_id"], t.bindings.model_id);
-    read(r["instance"], t.bindings.instance);
-    read(r["account"], t.bindings.account);
-    read(r["space"], t.bindings.space);
-    read(r["scopes"], t.scopes);
-    read(r["name"], t.name);
-    read(r["description"], t.description);
-    read(r["permanent"], t.permanent);
-    read(r["active"], t.active);
-    read(r["created"], t.created);
-    read(r["expires"], t.expires);
+    using token = validation::stored_token;
+    using bound = validation::token_bindings;
+    std::initializer_list<std::string_view> const keys = {"id", "hash", "hint", "owner", "cls", "model_id",
+        "instance", "account", "space", "scopes", "name", "description", "permanent", "active", "created", "expires"};
+    r.allow_only(keys);
+    read_members(r, t, keys.begin(), &token::id, &token::secret_hash, &token::hint, &token::owner, &token::cls);
+    read_members(r, t.bindings, keys.begin() + 5, &bound::model_id, &bound::instance, &bound::account,
+        &bound::space);
+    read_members(r, t, keys.begin() + 9, &token::scopes, &token::name, &token::description, &token::permanent,
+        &token::active, &token::created, &token::expires);
 }
 
 inline void read(config::json_reader const& r, refresh_token_record& out)
 {
-    r.allow_only({"id", "hash", "family", "owner", "issued", "expires", "rotated"});
-    read(r["id"], out.id);
-    read(r["hash"], out.secret_hash);
-    read(r["family"], out.family);
-    read(r["owner"], out.owner);
-    read(r["issued"], out.issued);
-    read(r["expires"], out.expires);
-    read(r["rotated"], out.rotated);
+    using record = refresh_token_record;
+    std::initializer_list<std::string_view> const keys = {"id", "hash", "family", "owner", "issued", "expires",
+        "rotated"};
+    r.allow_only(keys);
+    read_members(r, out, keys.begin(), &record::id, &record::secret_hash, &record::family, &record::owner,
+        &record::issued, &record::expires, &record::rotated);
 }
 
 inline void read(config::json_reader const& r, std::vector<revocation>& out)
@@ -354,64 +356,58 @@ inline void read(config::json_reader const& r, std::vector<revocation>& out)
     }
 }
 
-// The op of a record whose members are `op` and `members`, read into a
-// default `Op` by `fill`.
-template<class Op, class Fill>
-token_op record_op(config::json_reader const& r, std::initializer_list<std::string_view> members, Fill fill)
+// The op of a record whose keys are `keys`: "op", then the key of each of
+// `members` in order.
+template<class Op, class... Members>
+token_op record_op(config::json_reader const& r, std::initializer_list<std::string_view> keys,
+                   Members Op::*... members)
 {
-    r.allow_only(members);
+    r.allow_only(keys);
     Op op{};
-    fill(op);
+    read_members(r, op, keys.begin() + 1, members...);
     return token_op(std::move(op));
 }
 
 // The op a record holds (see `read_op_line`).
 inline std::optional<token_op> read_op(config::json_reader const& r)
 {
+    using reader = token_op (*)(config::json_reader const&);
+    using json = config::json_reader const&;
+    static constexpr std::pair<std::string_view, reader> ops[] = {
+        {"insert", [](json r) { return record_op(r, {"op", "token"}, &insert_op::token); }},
+        {"replace_owned",
+            [](json r) {
+                return record_op(r, {"op", "erase", "token"}, &replace_owned_op::erase, &replace_owned_op::token);
+            }},
+        {"update", [](json r) { return record_op(r, {"op", "token"}, &update_op::token); }},
+        {"erase", [](json r) { return record_op(r, {"op", "ids"}, &erase_op::ids); }},
+        {"revoke", [](json r) { return record_op(r, {"op", "jti", "until"}, &revoke_op::jti, &revoke_op::until); }},
+        {"erase_revocation", [](json r) { return record_op(r, {"op", "jti"}, &erase_revocation_op::jti); }},
+        {"prune", [](json r) { return record_op(r, {"op", "now"}, &prune_op::now); }},
+        {"insert_refresh",
+            [](json r) {
+                if(! r.object().contains("evict"))
+                    return record_op(r, {"op", "record"}, &insert_refresh_op::record);
+                return record_op(r, {"op", "record", "evict"}, &insert_refresh_op::record, &insert_refresh_op::evict);
+            }},
+        {"rotate_refresh",
+            [](json r) {
+                return record_op(r, {"op", "old", "next"}, &rotate_refresh_op::old_id, &rotate_refresh_op::next);
+            }},
+        {"revoke_family",
+            [](json r) {
+                return record_op(r, {"op", "family", "revoke"}, &revoke_family_op::family, &revoke_family_op::jtis);
+            }},
+        {"add_family_access",
+            [](json r) {
+                return record_op(r, {"op", "family", "jti", "expires"}, &add_family_access_op::family,
+                                 &add_family_access_op::jti, &add_family_access_op::expires);
+            }},
+    };
     auto const name = r["op"].string();
-    if(name == "insert")
-        return record_op<insert_op>(r, {"op", "token"}, [&](insert_op& op) { read(r["token"], op.token); });
-    if(name == "replace_owned")
-        return record_op<replace_owned_op>(r, {"op", "erase", "token"}, [&](replace_owned_op& op) {
-            read(r["erase"], op.erase);
-            read(r["token"], op.token);
-        });
-    if(name == "update")
-        return record_op<update_op>(r, {"op", "token"}, [&](update_op& op) { read(r["token"], op.token); });
-    if(name == "erase")
-        return record_op<erase_op>(r, {"op", "ids"}, [&](erase_op& op) { read(r["ids"], op.ids); });
-    if(name == "revoke")
-        return record_op<revoke_op>(r, {"op", "jti", "until"}, [&](revoke_op& op) {
-            read(r["jti"], op.jti);
-            read(r["until"], op.until);
-        });
-    if(name == "erase_revocation")
-        return record_op<erase_revocation_op>(
-            r, {"op", "jti"}, [&](erase_revocation_op& op) { read(r["jti"], op.jti); });
-    if(name == "prune")
-        return record_op<prune_op>(r, {"op", "now"}, [&](prune_op& op) { read(r["now"], op.now); });
-    if(name == "insert_refresh")
-        return record_op<insert_refresh_op>(r, {"op", "record", "evict"}, [&](insert_refresh_op& op) {
-            read(r["record"], op.record);
-            if(auto const evict = r.find("evict"))
-                read(*evict, op.evict);
-        });
-    if(name == "rotate_refresh")
-        return record_op<rotate_refresh_op>(r, {"op", "old", "next"}, [&](rotate_refresh_op& op) {
-            read(r["old"], op.old_id);
-            read(r["next"], op.next);
-        });
-    if(name == "revoke_family")
-        return record_op<revoke_family_op>(r, {"op", "family", "revoke"}, [&](revoke_family_op& op) {
-            read(r["family"], op.family);
-            read(r["revoke"], op.jtis);
-        });
-    if(name == "add_family_access")
-        return record_op<add_family_access_op>(r, {"op", "family", "jti", "expires"}, [&](add_family_access_op& op) {
-            read(r["family"], op.family);
-            read(r["jti"], op.jti);
-            read(r["expires"], op.expires);
-        });
+    for(auto const& [op, read] : ops)
+        if(op == name)
+            return read(r);
     r["op"].report("is not a known op");
     return std::nullopt;
 }

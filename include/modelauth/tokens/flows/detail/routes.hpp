@@ -88,12 +88,11 @@ http::token_response deleted(http::token_exchange<Clock> const& x, result<void> 
     return r ? x.no_content() : x.fail(r.error());
 }
 
-// What `read(config::json_reader const&)` makes of the JSON body of `x`
-// (the reader records its first fault: a member of the wrong type, `null`
-// reading as absent where `find_non_null` asks), or
-// `tokens::error::invalid_request_body` for a body that is not an object or
-// a member that is not of its type. `read` returns values it owns: the
-// body is gone when this returns.
+// What `read(config::json_reader const&)` makes of the JSON body of `x`,
+// given a reader that records its first fault; else
+// `tokens::error::invalid_request_body`: the body is not a JSON object, or a
+// member `read` asked for is not of its type. `read` returns values it
+// owns: the body is gone when this returns.
 template<class Clock, class Read>
 auto read_body(http::token_exchange<Clock> const& x, Read read)
     -> result<std::decay_t<decltype(read(std::declval<config::json_reader const&>()))>>
