@@ -300,11 +300,11 @@ TEST_CASE("a bad line before the last refuses to open, naming the file and the l
     extra_member.insert(1, "\"extra\":1,");
     row const rows[] = {
         {"not JSON", 3, "this is not json", "not one strict JSON object"},
-        {"unknown op", 2, "{\"op\":\"bogus\"}", "unknown op"},
-        {"wrong member type", 4, "{\"op\":\"revoke\",\"jti\":7,\"until\":null}", "member \"jti\""},
-        {"bad digest", 3, bad_digest, "member \"hash\""},
+        {"unknown op", 2, "{\"op\":\"bogus\"}", "op: is not a known op"},
+        {"wrong member type", 4, "{\"op\":\"revoke\",\"jti\":7,\"until\":null}", "jti: must be a string"},
+        {"bad digest", 3, bad_digest, "token.hash: must be a digest"},
         {"does not apply", 3, duplicate, "duplicate_token"},
-        {"unexpected member", 4, extra_member, "unexpected members"},
+        {"unexpected member", 4, extra_member, "extra: is not a known key; expected one of: op,"},
         {"empty line", 2, "", "not one strict JSON object"},
         {"bad header", 1, "{\"format\":\"something else\",\"version\":1}", "not a modelauth token journal"},
         {"newer version", 1, "{\"format\":\"modelauth.tokens.journal\",\"version\":2}", "version 2"},

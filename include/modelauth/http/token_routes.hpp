@@ -156,39 +156,11 @@ struct route_group
     std::vector<std::string> owned_prefixes;
 };
 
-/** Reads the members of a JSON request body: strict on their types, silent
-    on members it is not asked for. A member of the wrong type marks the
-    whole reading bad (`ok()`); `null` reads as an absent member.
-
-    Views: borrows `object` for its lifetime.
-*/
-class json_fields
-{
-public:
-    explicit json_fields(boost::json::object const& object) noexcept;
-
-    /// A string member.
-    [[nodiscard]] std::optional<std::string> string(std::string_view key);
-
-    /// A boolean member.
-    [[nodiscard]] std::optional<bool> boolean(std::string_view key);
-
-    /// An integer that fits `std::int64_t` (not `1.0`, not `"1"`).
-    [[nodiscard]] std::optional<std::int64_t> integer(std::string_view key);
-
-    /// Whether every member read had its type.
-    [[nodiscard]] bool ok() const noexcept;
-
-private:
-    boost::json::value const* find(std::string_view key) const noexcept;
-
-    boost::json::object const& object_;
-    bool ok_ = true;
-};
-
 /** Reads parameters of a query or an `application/x-www-form-urlencoded`
-    body, as `json_fields` reads JSON: a parameter given twice, or not of
-    its type, or a text that is not well-formed, marks the reading bad.
+    body, strict on their types and silent on parameters it is not asked
+    for: a parameter given twice, or not of its type, or a text that is not
+    well-formed, marks the reading bad. (A JSON body is read with
+    `config::json_reader`.)
 
     Views: borrows `encoded` for its lifetime.
 */
@@ -268,9 +240,10 @@ public:
     template<class Target>
     [[nodiscard]] policy::policy_decision decide(Target const& target, policy::action_id action) const;
 
-    /// The body as a JSON object; an empty body reads as `{}`; else
+    /// The body as a JSON value that is an object (for a
+    /// `config::json_reader`); an empty body reads as `{}`; else
     /// `tokens::error::invalid_request_body`.
-    [[nodiscard]] result<boost::json::object> body_object() const;
+    [[nodiscard]] result<boost::json::value> body_json() const;
 
     /// A JSON answer.
     [[nodiscard]] token_response json(status code, boost::json::value const& body) const;

@@ -152,8 +152,8 @@ public:
 
         @param why If not null, receives on failure a message for an
         operator naming the file (and, for a bad line, the line number and
-        what is wrong with it): `"/var/lib/app/tokens.journal:17: member
-        \"hash\" is missing or not a digest"`. It never contains token
+        what is wrong with it): `"/var/lib/app/tokens.journal:17:
+        token.hash: must be a digest"` (the key path of the bad member). It never contains token
         data.
 
         @return The store, or `tokens::error::storage_failure` if the

@@ -25,7 +25,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <limits>
 #include <utility>
 
 namespace modelauth {
@@ -312,61 +311,6 @@ inline std::string_view base_url_problem(std::string_view url) noexcept
 }
 
 //----------------------------------------------------------------------------
-// json_fields
-
-inline json_fields::json_fields(boost::json::object const& object) noexcept
-    : object_(object)
-{
-}
-
-inline std::optional<std::string> json_fields::string(std::string_view key)
-{
-    auto const* value = find(key);
-    if(value == nullptr)
-        return std::nullopt;
-    if(auto const* s = value->if_string())
-        return std::string(s->data(), s->size());
-    ok_ = false;
-    return std::nullopt;
-}
-
-inline std::optional<bool> json_fields::boolean(std::string_view key)
-{
-    auto const* value = find(key);
-    if(value == nullptr)
-        return std::nullopt;
-    if(auto const* b = value->if_bool())
-        return *b;
-    ok_ = false;
-    return std::nullopt;
-}
-
-inline std::optional<std::int64_t> json_fields::integer(std::string_view key)
-{
-    auto const* value = find(key);
-    if(value == nullptr)
-        return std::nullopt;
-    if(auto const* i = value->if_int64())
-        return *i;
-    if(auto const* u = value->if_uint64();
-       u && *u <= static_cast<std::uint64_t>((std::numeric_limits<std::int64_t>::max)()))
-        return static_cast<std::int64_t>(*u);
-    ok_ = false;
-    return std::nullopt;
-}
-
-inline bool json_fields::ok() const noexcept
-{
-    return ok_;
-}
-
-inline boost::json::value const* json_fields::find(std::string_view key) const noexcept
-{
-    auto const* value = object_.if_contains(key);
-    return value == nullptr || value->is_null() ? nullptr : value;
-}
-
-//----------------------------------------------------------------------------
 // form_fields
 
 inline form_fields::form_fields(std::string_view encoded) noexcept
@@ -465,15 +409,15 @@ policy::policy_decision token_exchange<Clock>::decide(Target const& target, poli
 }
 
 template<class Clock>
-result<boost::json::object> token_exchange<Clock>::body_object() const
+result<boost::json::value> token_exchange<Clock>::body_json() const
 {
     std::string_view const body = req_.body();
     if(detail::is_blank(body))
-        return boost::json::object();
+        return boost::json::value(boost::json::object());
     auto parsed = jose::parse_json_object_strict(body);
     if(! parsed)
         return make_error_code(tokens::error::invalid_request_body);
-    return std::move(*parsed);
+    return boost::json::value(std::move(*parsed));
 }
 
 template<class Clock>

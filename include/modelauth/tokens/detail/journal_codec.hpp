@@ -11,6 +11,7 @@
 // one JSON object per op (`op_line`, `read_op_line`), and the ops that
 // rebuild a state (`state_ops`), which a compaction writes.
 
+#include <modelauth/config/json_reader.hpp>
 #include <modelauth/error.hpp>
 #include <modelauth/jose/json.hpp>
 #include <modelauth/tokens/detail/store_ops.hpp>
@@ -27,6 +28,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -249,187 +251,169 @@ inline std::string header_line()
     return line;
 }
 
-// Reads the members of one JSON object, recording in `why` the first
-// member that is missing or of the wrong kind. Names members, never values.
-class json_fields
+// Readers of one member of a record, each with the reader of its value.
+// The reader records its first fault (a member missing, of the wrong kind,
+// or unknown to the record) with its key path, and names members, never
+// values.
+
+inline void read(config::json_reader const& r, std::string& out)
 {
-public:
-    json_fields(boost::json::object const& object, std::string& why) noexcept
-        : object_(object)
-        , why_(why)
-    {
-    }
+    out = r.string();
+}
 
-    // Whether the object has exactly `n` members (no unknown ones).
-    bool has_members(std::size_t n)
-    {
-        return object_.size() == n || fail("an object has unexpected members");
-    }
+inline void read(config::json_reader const& r, bool& out)
+{
+    out = r.boolean();
+}
 
-    bool get(std::string_view name, std::string& out)
-    {
-        auto const* v = object_.if_contains(name);
-        if(! v || ! v->is_string())
-            return wrong(name, "a string");
-        out.assign(v->get_string().data(), v->get_string().size());
-        return true;
-    }
+inline void read(config::json_reader const& r, std::optional<std::int64_t>& out)
+{
+    if(r.value().is_null())
+        out.reset();
+    else
+        out = r.integer<std::int64_t>();
+}
 
-    bool get(std::string_view name, bool& out)
-    {
-        auto const* v = object_.if_contains(name);
-        if(! v || ! v->is_bool())
-            return wrong(name, "a boolean");
-        out = v->get_bool();
-        return true;
-    }
+inline void read(config::json_reader const& r, token_time& out)
+{
+    if(! time_from_seconds(r.integer<std::int64_t>(), out))
+        r.report("must be a time in seconds");
+}
 
-    bool get(std::string_view name, std::optional<std::int64_t>& out)
-    {
-        auto const* v = object_.if_contains(name);
-        if(v && v->is_null())
-        {
-            out.reset();
-            return true;
-        }
-        if(! v || ! v->is_int64())
-            return wrong(name, "an integer or null");
-        out = v->get_int64();
-        return true;
-    }
+inline void read(config::json_reader const& r, std::optional<token_time>& out)
+{
+    if(r.value().is_null())
+        return out.reset();
+    read(r, out.emplace());
+}
 
-    bool get(std::string_view name, token_time& out)
-    {
-        auto const* v = object_.if_contains(name);
-        if(! v || ! v->is_int64() || ! time_from_seconds(v->get_int64(), out))
-            return wrong(name, "a time in seconds");
-        return true;
-    }
+inline void read(config::json_reader const& r, validation::secret_digest& out)
+{
+    if(! parse_digest_hex(r.string(), out))
+        r.report("must be a digest");
+}
 
-    bool get(std::string_view name, std::optional<token_time>& out)
-    {
-        auto const* v = object_.if_contains(name);
-        if(v && v->is_null())
-        {
-            out.reset();
-            return true;
-        }
-        token_time t;
-        if(! get(name, t))
-            return false;
-        out = t;
-        return true;
-    }
-
-    bool get(std::string_view name, validation::secret_digest& out)
-    {
-        auto const* v = object_.if_contains(name);
-        if(! v || ! v->is_string() || ! parse_digest_hex(v->get_string(), out))
-            return wrong(name, "a digest");
-        return true;
-    }
-
-    bool get(std::string_view name, validation::token_class& out)
-    {
-        auto const* v = object_.if_contains(name);
-        std::optional<validation::token_class> cls;
-        if(v && v->is_string())
-            cls = validation::token_class_from_name(v->get_string());
-        if(! cls)
-            return wrong(name, "a token class");
+inline void read(config::json_reader const& r, validation::token_class& out)
+{
+    auto const cls = validation::token_class_from_name(r.string());
+    if(cls)
         out = *cls;
-        return true;
-    }
-
-    bool get(std::string_view name, std::vector<std::string>& out)
-    {
-        auto const* v = object_.if_contains(name);
-        if(! v || ! v->is_array())
-            return wrong(name, "an array of strings");
-        out.clear();
-        for(auto const& item : v->get_array())
-        {
-            if(! item.is_string())
-                return wrong(name, "an array of strings");
-            out.emplace_back(item.get_string().data(), item.get_string().size());
-        }
-        return true;
-    }
-
-    bool get(std::string_view name, boost::json::object const*& out)
-    {
-        auto const* v = object_.if_contains(name);
-        if(! v || ! v->is_object())
-            return wrong(name, "an object");
-        out = &v->get_object();
-        return true;
-    }
-
-    bool get(std::string_view name, boost::json::array const*& out)
-    {
-        auto const* v = object_.if_contains(name);
-        if(! v || ! v->is_array())
-            return wrong(name, "an array");
-        out = &v->get_array();
-        return true;
-    }
-
-    bool fail(std::string what)
-    {
-        if(why_.empty())
-            why_ = std::move(what);
-        return false;
-    }
-
-private:
-    bool wrong(std::string_view name, std::string_view kind)
-    {
-        return fail("member \"" + std::string(name) + "\" is missing or not " + std::string(kind));
-    }
-
-    boost::json::object const& object_;
-    std::string& why_;
-};
-
-inline bool read_token(boost::json::object const* o, validation::stored_token& t, std::string& why)
-{
-    json_fields f(*o, why);
-    return f.has_members(16) && f.get("id", t.id) && f.get("hash", t.secret_hash) && f.get("hint", t.hint)
-        && f.get("owner", t.owner) && f.get("cls", t.cls) && f.get("model_id", t.bindings.model_id)
-        && f.get("instance", t.bindings.instance) && f.get("account", t.bindings.account)
-        && f.get("space", t.bindings.space) && f.get("scopes", t.scopes) && f.get("name", t.name)
-        && f.get("description", t.description) && f.get("permanent", t.permanent)
-        && f.get("active", t.active) && f.get("created", t.created) && f.get("expires", t.expires);
+    else
+        r.report("must be a token class");
 }
 
-inline bool read_refresh(boost::json::object const* o, refresh_token_record& r, std::string& why)
+inline void read(config::json_reader const& r, std::vector<std::string>& out)
 {
-    json_fields f(*o, why);
-    return f.has_members(7) && f.get("id", r.id) && f.get("hash", r.secret_hash) && f.get("family", r.family)
-        && f.get("owner", r.owner) && f.get("issued", r.issued) && f.get("expires", r.expires)
-        && f.get("rotated", r.rotated);
+    out.clear();
+    for(auto const& item : r.elements())
+        out.emplace_back(item.string());
 }
 
-inline bool read_revocations(boost::json::array const* a, std::vector<revocation>& out, std::string& why)
+// The records within records, which `read_members` reads.
+inline void read(config::json_reader const& r, validation::stored_token& t);
+inline void read(config::json_reader const& r, refresh_token_record& out);
+inline void read(config::json_reader const& r, std::vector<revocation>& out);
+
+// Reads member `keys[i]` of `r` into `out.*members[i]`, each in turn.
+template<class T, class... Members>
+void read_members(config::json_reader const& r, T& out, std::string_view const* keys, Members T::*... members)
 {
-    for(auto const& item : *a)
+    (read(r[*keys++], out.*members), ...);
+}
+
+inline void read(config::json_reader const& r, validation::stored_token& t)
+{
+    using token = validation::stored_token;
+    using bound = validation::token_bindings;
+    std::initializer_list<std::string_view> const keys = {"id", "hash", "hint", "owner", "cls", "model_id",
+        "instance", "account", "space", "scopes", "name", "description", "permanent", "active", "created", "expires"};
+    r.allow_only(keys);
+    read_members(r, t, keys.begin(), &token::id, &token::secret_hash, &token::hint, &token::owner, &token::cls);
+    read_members(r, t.bindings, keys.begin() + 5, &bound::model_id, &bound::instance, &bound::account,
+        &bound::space);
+    read_members(r, t, keys.begin() + 9, &token::scopes, &token::name, &token::description, &token::permanent,
+        &token::active, &token::created, &token::expires);
+}
+
+inline void read(config::json_reader const& r, refresh_token_record& out)
+{
+    using record = refresh_token_record;
+    std::initializer_list<std::string_view> const keys = {"id", "hash", "family", "owner", "issued", "expires",
+        "rotated"};
+    r.allow_only(keys);
+    read_members(r, out, keys.begin(), &record::id, &record::secret_hash, &record::family, &record::owner,
+        &record::issued, &record::expires, &record::rotated);
+}
+
+inline void read(config::json_reader const& r, std::vector<revocation>& out)
+{
+    for(auto const& item : r.elements())
     {
-        if(! item.is_object())
-        {
-            why = "member \"revoke\" holds a value that is not an object";
-            return false;
-        }
-        json_fields f(item.get_object(), why);
-        revocation r;
-        if(! (f.has_members(2) && f.get("jti", r.first) && f.get("until", r.second)))
-            return false;
-        out.push_back(std::move(r));
+        item.allow_only({"jti", "until"});
+        revocation& entry = out.emplace_back();
+        read(item["jti"], entry.first);
+        read(item["until"], entry.second);
     }
-    return true;
+}
+
+// The op of a record whose keys are `keys`: "op", then the key of each of
+// `members` in order.
+template<class Op, class... Members>
+token_op record_op(config::json_reader const& r, std::initializer_list<std::string_view> keys,
+                   Members Op::*... members)
+{
+    r.allow_only(keys);
+    Op op{};
+    read_members(r, op, keys.begin() + 1, members...);
+    return token_op(std::move(op));
+}
+
+// The op a record holds (see `read_op_line`).
+inline std::optional<token_op> read_op(config::json_reader const& r)
+{
+    using reader = token_op (*)(config::json_reader const&);
+    using json = config::json_reader const&;
+    static constexpr std::pair<std::string_view, reader> ops[] = {
+        {"insert", [](json r) { return record_op(r, {"op", "token"}, &insert_op::token); }},
+        {"replace_owned",
+            [](json r) {
+                return record_op(r, {"op", "erase", "token"}, &replace_owned_op::erase, &replace_owned_op::token);
+            }},
+        {"update", [](json r) { return record_op(r, {"op", "token"}, &update_op::token); }},
+        {"erase", [](json r) { return record_op(r, {"op", "ids"}, &erase_op::ids); }},
+        {"revoke", [](json r) { return record_op(r, {"op", "jti", "until"}, &revoke_op::jti, &revoke_op::until); }},
+        {"erase_revocation", [](json r) { return record_op(r, {"op", "jti"}, &erase_revocation_op::jti); }},
+        {"prune", [](json r) { return record_op(r, {"op", "now"}, &prune_op::now); }},
+        {"insert_refresh",
+            [](json r) {
+                if(! r.object().contains("evict"))
+                    return record_op(r, {"op", "record"}, &insert_refresh_op::record);
+                return record_op(r, {"op", "record", "evict"}, &insert_refresh_op::record, &insert_refresh_op::evict);
+            }},
+        {"rotate_refresh",
+            [](json r) {
+                return record_op(r, {"op", "old", "next"}, &rotate_refresh_op::old_id, &rotate_refresh_op::next);
+            }},
+        {"revoke_family",
+            [](json r) {
+                return record_op(r, {"op", "family", "revoke"}, &revoke_family_op::family, &revoke_family_op::jtis);
+            }},
+        {"add_family_access",
+            [](json r) {
+                return record_op(r, {"op", "family", "jti", "expires"}, &add_family_access_op::family,
+                                 &add_family_access_op::jti, &add_family_access_op::expires);
+            }},
+    };
+    auto const name = r["op"].string();
+    for(auto const& [op, read] : ops)
+        if(op == name)
+            return read(r);
+    r["op"].report("is not a known op");
+    return std::nullopt;
 }
 
 // Parses one line (without its newline) into the op it records; on failure
-// says what is wrong in `why`.
+// says what is wrong in `why`: `token.hash: must be a digest`.
 inline std::optional<token_op> read_op_line(std::string_view line, std::string& why)
 {
     auto parsed = jose::parse_json_object_strict(line, {}, journal_max_depth);
@@ -438,86 +422,12 @@ inline std::optional<token_op> read_op_line(std::string_view line, std::string& 
         why = "not one strict JSON object (" + std::string(error_name(parsed.error())) + ")";
         return std::nullopt;
     }
-    json_fields f(*parsed, why);
-    std::string name;
-    if(! f.get("op", name))
-        return std::nullopt;
-    boost::json::object const* object = nullptr;
-    boost::json::array const* array = nullptr;
-    if(name == "insert")
-    {
-        insert_op op;
-        if(f.has_members(2) && f.get("token", object) && read_token(object, op.token, why))
-            return token_op(std::move(op));
-    }
-    else if(name == "replace_owned")
-    {
-        replace_owned_op op;
-        if(f.has_members(3) && f.get("erase", op.erase) && f.get("token", object)
-           && read_token(object, op.token, why))
-            return token_op(std::move(op));
-    }
-    else if(name == "update")
-    {
-        update_op op;
-        if(f.has_members(2) && f.get("token", object) && read_token(object, op.token, why))
-            return token_op(std::move(op));
-    }
-    else if(name == "erase")
-    {
-        erase_op op;
-        if(f.has_members(2) && f.get("ids", op.ids))
-            return token_op(std::move(op));
-    }
-    else if(name == "revoke")
-    {
-        revoke_op op;
-        if(f.has_members(3) && f.get("jti", op.jti) && f.get("until", op.until))
-            return token_op(std::move(op));
-    }
-    else if(name == "erase_revocation")
-    {
-        erase_revocation_op op;
-        if(f.has_members(2) && f.get("jti", op.jti))
-            return token_op(std::move(op));
-    }
-    else if(name == "prune")
-    {
-        prune_op op;
-        if(f.has_members(2) && f.get("now", op.now))
-            return token_op(op);
-    }
-    else if(name == "insert_refresh")
-    {
-        insert_refresh_op op;
-        bool const evicts = parsed->contains("evict");
-        if(f.has_members(evicts ? 3 : 2) && f.get("record", object) && read_refresh(object, op.record, why)
-           && (! evicts || f.get("evict", op.evict)))
-            return token_op(std::move(op));
-    }
-    else if(name == "rotate_refresh")
-    {
-        rotate_refresh_op op;
-        if(f.has_members(3) && f.get("old", op.old_id) && f.get("next", object)
-           && read_refresh(object, op.next, why))
-            return token_op(std::move(op));
-    }
-    else if(name == "revoke_family")
-    {
-        revoke_family_op op;
-        if(f.has_members(3) && f.get("family", op.family) && f.get("revoke", array)
-           && read_revocations(array, op.jtis, why))
-            return token_op(std::move(op));
-    }
-    else if(name == "add_family_access")
-    {
-        add_family_access_op op;
-        if(f.has_members(4) && f.get("family", op.family) && f.get("jti", op.jti)
-           && f.get("expires", op.expires))
-            return token_op(std::move(op));
-    }
-    else
-        f.fail("unknown op");
+    boost::json::value const record(std::move(*parsed));
+    config::json_fault fault;
+    auto op = read_op(config::json_reader(record, {}, &fault));
+    if(! fault)
+        return op;
+    why = fault.field + ": " + fault.problem;
     return std::nullopt;
 }
 
@@ -530,17 +440,20 @@ inline bool read_header_line(std::string_view line, std::string& why)
         why = "not a modelauth token journal (the first line is not a JSON object)";
         return false;
     }
-    auto const* format = parsed->if_contains("format");
-    auto const* version = parsed->if_contains("version");
-    if(! format || ! format->is_string() || format->get_string() != journal_format || ! version
-       || ! version->is_int64() || parsed->size() != 2)
+    boost::json::value const header(std::move(*parsed));
+    config::json_fault fault;
+    config::json_reader const r(header, {}, &fault);
+    r.allow_only({"format", "version"});
+    bool const ours = r["format"].string() == journal_format;
+    auto const version = r["version"].integer<std::int64_t>();
+    if(fault || ! ours)
     {
         why = "not a modelauth token journal (bad first line)";
         return false;
     }
-    if(version->get_int64() != journal_version)
+    if(version != journal_version)
     {
-        why = "journal version " + std::to_string(version->get_int64()) + " is not supported (this is version "
+        why = "journal version " + std::to_string(version) + " is not supported (this is version "
             + std::to_string(journal_version) + ")";
         return false;
     }

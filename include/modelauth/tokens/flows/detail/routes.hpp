@@ -9,13 +9,17 @@
 
 // How a flow builds its route group for `http::token_routes`.
 
+#include <modelauth/config/json_reader.hpp>
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/http/token_routes.hpp>
 #include <modelauth/tokens/error.hpp>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace modelauth {
@@ -84,10 +88,37 @@ http::token_response deleted(http::token_exchange<Clock> const& x, result<void> 
     return r ? x.no_content() : x.fail(r.error());
 }
 
+// What `read(config::json_reader const&)` makes of the JSON body of `x`,
+// given a reader that records its first fault; else
+// `tokens::error::invalid_request_body`: the body is not a JSON object, or a
+// member `read` asked for is not of its type. `read` returns values it
+// owns: the body is gone when this returns.
+template<class Clock, class Read>
+auto read_body(http::token_exchange<Clock> const& x, Read read)
+    -> result<std::decay_t<decltype(read(std::declval<config::json_reader const&>()))>>
+{
+    auto const body = x.body_json();
+    if(! body)
+        return {boost::system::in_place_error, body.error()};
+    config::json_fault fault;
+    auto fields = read(config::json_reader(*body, {}, &fault));
+    if(fault)
+        return {boost::system::in_place_error, make_error_code(tokens::error::invalid_request_body)};
+    return {boost::system::in_place_value, std::move(fields)};
+}
+
+// The string member `key` of `body` if present and not `null`.
+inline std::optional<std::string> optional_string(config::json_reader const& body, std::string_view key)
+{
+    auto const member = body.find_non_null(key);
+    if(! member)
+        return std::nullopt;
+    return std::string(member->string());
+}
+
 // The answer of a route on one stored token: DELETE is `erase()` (204),
-// PATCH `patch(fields)` over the body's JSON members, GET `get()`; either
-// of the last two answers 200 with `to_json(token)`. `patch` answers
-// `tokens::error::invalid_request_body` for a member of the wrong type.
+// PATCH `patch()` (which reads the body's JSON members), GET `get()`; either
+// of the last two answers 200 with `to_json(token)`.
 template<class Clock, class Erase, class Patch, class Get, class ToJson>
 http::token_response token_item_answer(http::token_exchange<Clock>& x, Erase erase, Patch patch, Get get,
                                        ToJson to_json)
@@ -95,17 +126,8 @@ http::token_response token_item_answer(http::token_exchange<Clock>& x, Erase era
     auto const method = x.request().method();
     if(method == boost::beast::http::verb::delete_)
         return deleted(x, erase());
-    result<std::shared_ptr<validation::stored_token const>> token = make_error_code(tokens::error::token_not_found);
-    if(method == boost::beast::http::verb::patch)
-    {
-        auto body = x.body_object();
-        if(! body)
-            return x.fail(body.error());
-        http::json_fields fields(*body);
-        token = patch(fields);
-    }
-    else
-        token = get();
+    result<std::shared_ptr<validation::stored_token const>> const token
+        = method == boost::beast::http::verb::patch ? patch() : get();
     return answer(x, token, [&](auto const& t) { return x.json(boost::beast::http::status::ok, to_json(*t)); });
 }
 

@@ -290,22 +290,20 @@ http::token_response token_pair_answer(console_exchange<Clock> const& x, token_p
 template<class Clock>
 http::token_response login_route(console_session<Clock>& flow, console_exchange<Clock>& x)
 {
-    auto body = x.body_object();
-    if(! body)
-        return x.fail(body.error());
-    http::json_fields fields(*body);
-    auto const email = fields.string("email");
-    auto const password = fields.string("password");
-    if(! fields.ok() || ! email || ! password)
-        return x.fail(tokens::error::invalid_request_body);
-    auto const pair = flow.login(*email, *password, x.client_address());
+    auto const credentials = read_body(x, [](config::json_reader const& body) {
+        return std::pair(std::string(body["email"].string()), std::string(body["password"].string()));
+    });
+    if(! credentials)
+        return x.fail(credentials.error());
+    auto const& [email, password] = *credentials;
+    auto const pair = flow.login(email, password, x.client_address());
     if(pair)
         return token_pair_answer(x, *pair);
     auto res = x.fail(pair.error());
     if(pair.error() == tokens::error::too_many_attempts)
     {
         // At least one second: the lock may end between the two calls.
-        auto const wait = flow.login_retry_after(*email, x.client_address()).count();
+        auto const wait = flow.login_retry_after(email, x.client_address()).count();
         res.set(boost::beast::http::field::retry_after, std::to_string(wait > 0 ? wait : 1));
     }
     return res;
@@ -314,13 +312,10 @@ http::token_response login_route(console_session<Clock>& flow, console_exchange<
 template<class Clock>
 http::token_response refresh_route(console_session<Clock>& flow, console_exchange<Clock>& x)
 {
-    auto body = x.body_object();
-    if(! body)
-        return x.fail(body.error());
-    http::json_fields fields(*body);
-    auto const from_body = fields.string("refresh");
-    if(! fields.ok())
-        return x.fail(tokens::error::invalid_request_body);
+    auto const read = read_body(x, [](config::json_reader const& body) { return optional_string(body, "refresh"); });
+    if(! read)
+        return x.fail(read.error());
+    auto const& from_body = *read;
 
     // Clients also send the refresh token as a Bearer token.
     std::optional<std::string_view> from_header;
@@ -434,13 +429,15 @@ result<std::int64_t> model_id_of(console_exchange<Clock> const& x)
                                             : boost::beast::iequals(type, "application/json");
         if(json_body)
         {
-            auto object = x.body_object();
-            if(! object)
-                return object.error();
-            http::json_fields fields(*object);
-            from_body = fields.integer("model_id");
-            if(! fields.ok())
-                return bad;
+            auto const read = read_body(x, [](config::json_reader const& body) -> std::optional<std::int64_t> {
+                auto const member = body.find_non_null("model_id");
+                if(! member)
+                    return std::nullopt;
+                return member->integer<std::int64_t>();
+            });
+            if(! read)
+                return read.error();
+            from_body = *read;
         }
         else if(type.empty() || boost::beast::iequals(type, "application/x-www-form-urlencoded"))
         {

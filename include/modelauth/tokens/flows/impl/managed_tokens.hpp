@@ -266,14 +266,13 @@ template<class Clock>
 http::token_response create_managed(managed_tokens<Clock>& flow, http::token_exchange<Clock>& x, managed_kind kind,
                                     std::optional<std::string> space)
 {
-    auto body = x.body_object();
-    if(! body)
-        return x.fail(body.error());
-    http::json_fields fields(*body);
-    auto const permanent = fields.boolean("permanent");
-    if(! fields.ok())
-        return x.fail(tokens::error::invalid_request_body);
-    auto const created = flow.create(x.caller(), kind, std::move(space), permanent.value_or(false));
+    auto const permanent = read_body(x, [](config::json_reader const& body) {
+        auto const member = body.find_non_null("permanent");
+        return member && member->boolean();
+    });
+    if(! permanent)
+        return x.fail(permanent.error());
+    auto const created = flow.create(x.caller(), kind, std::move(space), *permanent);
     return answer(x, created, [&](created_token const& c) {
         return x.json(boost::beast::http::status::created, managed_token_json(*c.token, c.secret));
     });
@@ -343,11 +342,16 @@ http::token_response managed_item_route(managed_tokens<Clock>& flow, http::token
     auto const id_or_key = x.params().front();
     return token_item_answer(
         x, [&] { return flow.erase(x.caller(), id_or_key); },
-        [&](http::json_fields& fields) -> result<std::shared_ptr<validation::stored_token const>> {
-            auto const active = fields.boolean("is_active");
-            if(! fields.ok())
-                return tokens::error::invalid_request_body;
-            return active ? flow.set_active(x.caller(), id_or_key, *active) : flow.get(x.caller(), id_or_key);
+        [&]() -> result<std::shared_ptr<validation::stored_token const>> {
+            auto const active = read_body(x, [](config::json_reader const& body) -> std::optional<bool> {
+                auto const member = body.find_non_null("is_active");
+                if(! member)
+                    return std::nullopt;
+                return member->boolean();
+            });
+            if(! active)
+                return active.error();
+            return *active ? flow.set_active(x.caller(), id_or_key, **active) : flow.get(x.caller(), id_or_key);
         },
         [&] { return flow.get(x.caller(), id_or_key); },
         [](validation::stored_token const& t) { return managed_token_json(t); });

@@ -289,22 +289,24 @@ http::token_response resource_collection_route(resource_tokens<Clock>& flow, htt
             return x.json(status::ok, boost::json::object{{"tokens", std::move(out)}});
         });
     }
-    auto body = x.body_object();
+    auto const body = x.body_json();
     if(! body)
         return x.fail(body.error());
+    config::json_fault fault;
+    config::json_reader const fields(*body, {}, &fault);
     // A `ttlDuration` that is not a lifetime string is a bad lifetime.
-    if(auto const* ttl = body->if_contains("ttlDuration"); ttl && ! ttl->is_string() && ! ttl->is_null())
+    auto const ttl_member = fields.find_non_null("ttlDuration");
+    std::string_view const ttl_text = ttl_member ? ttl_member->string() : std::string_view();
+    if(fault)
         return x.fail(tokens::error::invalid_ttl);
-    http::json_fields fields(*body);
-    auto name = fields.string("name");
-    auto description = fields.string("description");
-    auto const ttl_text = fields.string("ttlDuration");
-    if(! fields.ok() || ! name)
+    auto name = optional_string(fields, "name");
+    auto description = optional_string(fields, "description");
+    if(fault || ! name)
         return x.fail(tokens::error::invalid_request_body);
     std::optional<std::chrono::seconds> ttl;
-    if(ttl_text)
+    if(ttl_member)
     {
-        auto const parsed = tokens::parse_ttl(*ttl_text);
+        auto const parsed = tokens::parse_ttl(ttl_text);
         if(! parsed)
             return x.fail(parsed.error());
         ttl = *parsed;
@@ -324,12 +326,13 @@ http::token_response resource_item_route(resource_tokens<Clock>& flow, http::tok
     auto const id = params.back();
     return token_item_answer(
         x, [&] { return flow.erase(x.caller(), instance, id); },
-        [&](http::json_fields& fields) -> result<std::shared_ptr<validation::stored_token const>> {
-            auto name = fields.string("name");
-            auto description = fields.string("description");
-            if(! fields.ok())
-                return tokens::error::invalid_request_body;
-            return flow.update(x.caller(), instance, id, std::move(name), std::move(description));
+        [&]() -> result<std::shared_ptr<validation::stored_token const>> {
+            auto read = read_body(x, [](config::json_reader const& body) {
+                return std::pair(optional_string(body, "name"), optional_string(body, "description"));
+            });
+            if(! read)
+                return read.error();
+            return flow.update(x.caller(), instance, id, std::move(read->first), std::move(read->second));
         },
         [&] { return flow.get(x.caller(), instance, id); },
         [&](validation::stored_token const& t) { return resource_token_json(t, flow.context().clock().now()); });
