@@ -67,6 +67,9 @@ private:
     // the owner of the personal key `caller` presents; `not_permitted`.
     result<detail::user_ref> key_owner(validation::Principal const& caller) const;
 
+    // The filter that finds the personal key of `caller`'s key owner.
+    result<token_filter> key_filter(validation::Principal const& caller) const;
+
     std::shared_ptr<flow_context<Clock>> context_;
 };
 

@@ -36,6 +36,18 @@ auto personal_api_key<Clock>::key_owner(validation::Principal const& caller) con
 }
 
 template<class Clock>
+result<token_filter> personal_api_key<Clock>::key_filter(validation::Principal const& caller) const
+{
+    auto owner = key_owner(caller);
+    if(! owner)
+        return owner.error();
+    token_filter filter;
+    filter.owner = owner->user->email;
+    filter.cls = validation::token_class::personal_key;
+    return filter;
+}
+
+template<class Clock>
 result<created_token> personal_api_key<Clock>::regenerate(validation::Principal const& caller)
 {
     auto owner = key_owner(caller);
@@ -57,13 +69,10 @@ result<created_token> personal_api_key<Clock>::regenerate(validation::Principal 
 template<class Clock>
 auto personal_api_key<Clock>::info(validation::Principal const& caller) const -> result<token_ptr>
 {
-    auto owner = key_owner(caller);
-    if(! owner)
-        return owner.error();
-    token_filter filter;
-    filter.owner = owner->user->email;
-    filter.cls = validation::token_class::personal_key;
-    auto keys = context_->store().list(filter);
+    auto filter = key_filter(caller);
+    if(! filter)
+        return filter.error();
+    auto keys = context_->store().list(*filter);
     if(keys.empty())
         return tokens::error::token_not_found;
     return keys.back();
@@ -72,13 +81,10 @@ auto personal_api_key<Clock>::info(validation::Principal const& caller) const ->
 template<class Clock>
 result<void> personal_api_key<Clock>::erase(validation::Principal const& caller)
 {
-    auto owner = key_owner(caller);
-    if(! owner)
-        return owner.error();
-    token_filter filter;
-    filter.owner = owner->user->email;
-    filter.cls = validation::token_class::personal_key;
-    auto erased = context_->store().erase_if(filter);
+    auto filter = key_filter(caller);
+    if(! filter)
+        return filter.error();
+    auto erased = context_->store().erase_if(*filter);
     if(! erased)
         return erased.error();
     if(*erased == 0)
