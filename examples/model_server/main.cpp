@@ -129,7 +129,7 @@ int serve_command(std::vector<std::string_view> const& args)
         ? model_server::load_config_file(*config_path)
         : model_server::parse_config(model_server::default_config_text(), parse_options);
     if(listen)
-        config.listen = model_server::parse_listen(modelauth::config::json_reader(boost::json::value(*listen), "--listen"));
+        config.listen = modelauth::config::parse_listen(modelauth::config::json_reader(boost::json::value(*listen), "--listen"));
     if(state_dir)
     {
         if(state_dir->empty())
