@@ -208,6 +208,7 @@ TEST_CASE("http_server: offloaded requests run off the I/O threads; over max_off
     auto options = small_options();
     options.offload = [](server_request const& req) { return req.target() == "/slow"; };
     options.max_offloaded = 1;
+    options.busy_description = "busy";
     options.on_refusal = seen.hook();
     http_server server;
     server.start([&](server_request&& req, client_info const& client) {
@@ -231,7 +232,7 @@ TEST_CASE("http_server: offloaded requests run off the I/O threads; over max_off
     REQUIRE(refused);
     CHECK(refused->result() == bhttp::status::service_unavailable);
     CHECK((*refused)[bhttp::field::retry_after] == "1");
-    CHECK(refused->body() == R"({"error":"temporarily_unavailable","error_description":"too many logins are in progress; try again shortly"})");
+    CHECK(refused->body() == R"({"error":"temporarily_unavailable","error_description":"busy"})");
     CHECK(seen.seen() == std::vector<unsigned>{503});
 
     // The I/O threads still answer while the offloaded request waits.

@@ -16,10 +16,11 @@
     `<modelauth/modelauth.hpp>`.
 
     @code
-    modelauth::config::model_hooks hooks;        // the application's models
-    hooks.infer = [](auto const& req, auto const& ctx, auto const& entry) { ... };
-    auto config = modelauth::config::load_platform_config("server.json", {{}, {}, hooks});
-    modelauth::config::basic_platform_server<> server(hooks);
+    modelauth::config::platform_config_options options;
+    options.models.entry_keys = {"weights"};    // the application's own model keys
+    options.models.infer = [](auto const& req, auto const& ctx, auto const& entry) { ... };
+    auto config = modelauth::config::load_platform_config("server.json", options);
+    modelauth::config::platform_server server(options.models);
     server.start(config);
     std::cout << "listening on " << server.base_url() << std::endl;
     server.wait();
@@ -201,6 +202,10 @@ class platform_core;
 
     Thread safety: `start`, `stop` and `wait` are for the owning thread; the
     accessors may be read from any thread between `start` and `stop`.
+
+    Complexity: `start` is linear in the config (plus reading the journal
+    with `state_dir`); a request costs the guard's check (a cache hit
+    allocates nothing), one hash lookup of the model's entry and the hook.
 */
 template<class Clock = system_clock_source>
 class basic_platform_server

@@ -141,8 +141,13 @@ struct server_options
     /// The offload pool's threads; 0: `threads`.
     unsigned offload_threads = 0;
 
-    /// The most offloaded requests waiting or running at once; more get 503.
+    /// The most offloaded requests waiting or running at once; more get 503
+    /// `{"error":"temporarily_unavailable","error_description":<busy_description>}`
+    /// with `Retry-After: 1`.
     std::size_t max_offloaded = 64;
+
+    /// The `error_description` of that 503.
+    std::string busy_description = "too many requests are in progress; try again shortly";
 
     /// Run every `maintenance_interval` on the acceptor's strand; empty: nothing.
     std::function<void()> maintenance;
@@ -165,6 +170,11 @@ struct server_state;
     Thread safety: `start`, `stop` and `wait` are for the owning thread
     (`stop` must not be called from the handler); the accessors may be read
     from any thread at any time.
+
+    Complexity: per request, parsing linear in its header and body (both
+    bounded by the limits) plus the handler; per connection one strand, one
+    parser and one buffer; the connection registry is a hash map (shutdown
+    walks it once).
 */
 class http_server
 {

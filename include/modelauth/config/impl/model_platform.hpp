@@ -417,6 +417,7 @@ void basic_platform_server<Clock>::start(platform_config const& config, platform
     server_options.stop_on_signals = options.stop_on_signals;
     server_options.offload = &detail::platform_core<Clock>::is_login;
     server_options.max_offloaded = 64;
+    server_options.busy_description = "too many logins are in progress; try again shortly";
     server_options.maintenance_interval = options.maintenance_interval;
     std::weak_ptr<detail::platform_core<Clock> const> weak = core_;
     server_options.maintenance = [weak] {

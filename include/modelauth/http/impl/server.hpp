@@ -267,7 +267,7 @@ private:
         {
             state_->offloaded.fetch_sub(1);
             auto res = server_error(req.version(), req.keep_alive(), boost::beast::http::status::service_unavailable,
-                "temporarily_unavailable", "too many logins are in progress; try again shortly");
+                "temporarily_unavailable", options.busy_description);
             res.set(boost::beast::http::field::retry_after, "1");
             state_->refusal(res.result_int());
             return respond(std::move(res), must_close);
