@@ -187,18 +187,24 @@ TEST_CASE("basic_platform_server: health, metrics, 404 off the model prefixes, a
     server.stop();
 }
 
-TEST_CASE("basic_platform_server: without an infer hook POST is 405 with Allow: GET, HEAD; a busy port names listen")
+TEST_CASE("basic_platform_server: without an infer hook POST is 405 with Allow: GET, HEAD; metrics_prefix names the series; a busy port names listen")
 {
     auto hooks = greeting_hooks();
     hooks.infer = nullptr;
     cfg::platform_server server(hooks);
     auto config = cfg::parse_platform_config(config_text(), with_hooks());
-    server.start(config);
+    cfg::platform_start_options start;
+    start.metrics_prefix = "platform";
+    server.start(config, start);
     raw_http_client client(server.port());
     auto const post = client.exchange(request("POST", "/models/hi/", "models:infer", "x"));
     REQUIRE(post);
     CHECK(post->result() == bhttp::status::method_not_allowed);
     CHECK((*post)[bhttp::field::allow] == "GET, HEAD");
+    auto const metrics = client.exchange(get_request("/metrics"));
+    REQUIRE(metrics);
+    CHECK(metrics->body().find("platform_requests_total{route=\"models\",code=\"4xx\"} 1\n") != std::string::npos);
+    CHECK(metrics->body().find("model_server_") == std::string::npos);
 
     config.listen.port = server.port();
     cfg::platform_server second(hooks);

@@ -189,6 +189,11 @@ struct platform_start_options
 
     /// Options of the token journal (with `state_dir`), e.g. fault injection.
     tokens::journal_options journal = {};
+
+    /// The prefix of the platform's own `/metrics` series:
+    /// `<prefix>_requests_total{route,code}`, `<prefix>_pending_logins`,
+    /// `<prefix>_open_connections`, `<prefix>_refused_connections_total`.
+    std::string metrics_prefix = "model_server";
 };
 
 namespace detail {

@@ -158,9 +158,9 @@ inline constexpr std::array<std::string_view, 5> status_class_names{"1xx", "2xx"
 inline constexpr std::string_view json_type = "application/json; charset=utf-8";
 
 // A gauge or counter line of `/metrics`.
-inline std::string prometheus_series(char const* name, char const* type, char const* help, std::uint64_t value)
+inline std::string prometheus_series(std::string const& name, char const* type, char const* help, std::uint64_t value)
 {
-    return std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " "
+    return "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " "
         + std::to_string(value) + "\n";
 }
 
@@ -181,8 +181,9 @@ public:
     using service_type = tokens::flows::flow_context<Clock>;
 
     platform_core(platform_config const& config, model_hooks const& hooks, Clock clock,
-        tokens::journal_options const& journal_options, http::http_server const& server)
+        platform_start_options const& start_options, http::http_server const& server)
         : hooks_(hooks)
+        , metrics_prefix_(start_options.metrics_prefix)
         , limits_(config.limits)
         , issuer_name_(issuer_of(config))
         , server_(server)
@@ -191,7 +192,7 @@ public:
         // a restart on another port, or by another replica, stay valid.
         tokens::issuer_options issuer_options;
         issuer_options.issuer = issuer_name_;
-        auto token_stack = make_token_stack(issuer_options, config.state_dir, config.lifetimes, clock, journal_options);
+        auto token_stack = make_token_stack(issuer_options, config.state_dir, config.lifetimes, clock, start_options.journal);
         journal_ = token_stack.journal;
         basic_guard_stack_options<Clock> stack_options(clock);
         stack_options.issuers.push_back(token_stack.issuer->trusted());
@@ -315,18 +316,18 @@ private:
         res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         res.set(bhttp::field::cache_control, "no-store");
         std::string body = guard_metrics_.prometheus_text(&validator_->cache())
-            + "# HELP model_server_requests_total Requests answered, by route and status class.\n"
-              "# TYPE model_server_requests_total counter\n";
+            + "# HELP " + metrics_prefix_ + "_requests_total Requests answered, by route and status class.\n"
+            + "# TYPE " + metrics_prefix_ + "_requests_total counter\n";
         for(std::size_t r = 0; r < route_kind_names.size(); ++r)
             for(std::size_t s = 0; s < status_class_names.size(); ++s)
                 if(auto const n = counts_[r * status_class_names.size() + s].load(std::memory_order_relaxed))
-                    body += "model_server_requests_total{route=\"" + std::string(route_kind_names[r]) + "\",code=\""
+                    body += metrics_prefix_ + "_requests_total{route=\"" + std::string(route_kind_names[r]) + "\",code=\""
                         + std::string(status_class_names[s]) + "\"} " + std::to_string(n) + "\n";
-        body += prometheus_series("model_server_pending_logins", "gauge",
+        body += prometheus_series(metrics_prefix_ + "_pending_logins", "gauge",
             "Logins waiting for or running on the login pool.", server_.pending_offloaded());
-        body += prometheus_series("model_server_open_connections", "gauge",
+        body += prometheus_series(metrics_prefix_ + "_open_connections", "gauge",
             "Connections open now (at most limits.max_connections).", server_.open_connections());
-        body += prometheus_series("model_server_refused_connections_total", "counter",
+        body += prometheus_series(metrics_prefix_ + "_refused_connections_total", "counter",
             "Connections closed at accept: limits.max_connections were open.", server_.refused_connections());
         res.body() = std::move(body);
         res.prepare_payload();
@@ -376,6 +377,7 @@ private:
     }
 
     model_hooks const& hooks_;
+    std::string metrics_prefix_;
     limits_config limits_;
     std::string issuer_name_;
     http::http_server const& server_;
@@ -404,7 +406,7 @@ void basic_platform_server<Clock>::start(platform_config const& config, platform
 {
     if(core_)
         throw std::logic_error("model_platform: a server starts once");
-    core_ = std::make_shared<detail::platform_core<Clock>>(config, hooks_, clock_, options.journal, http_);
+    core_ = std::make_shared<detail::platform_core<Clock>>(config, hooks_, clock_, options, http_);
     http::server_options server_options;
     server_options.host = config.listen.host;
     server_options.port = config.listen.port;
