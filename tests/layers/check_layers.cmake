@@ -5,7 +5,7 @@
 #         -P check_layers.cmake
 # Fails, naming the header and the line, if
 # - a header outside the lifecycle (tokens/, tokens.hpp, http/token_routes,
-#   config/user_directory, config/token_stack) includes
+#   config/user_directory, config/token_stack, config/model_platform) includes
 #   one of it;
 # - the umbrella's whole include closure, as the compiler resolves it, reaches
 #   the lifecycle or an I/O header (<fstream>, <filesystem>, <fcntl.h>,
@@ -17,8 +17,8 @@ foreach(var CXX INCLUDE_DIR)
   endif()
 endforeach()
 
-set(lifecycle_header "^modelauth/(tokens/|tokens\\.hpp$|http/(impl/)?token_routes\\.hpp$|config/(impl/)?(user_directory|token_stack)\\.hpp$)")
-set(lifecycle_include "^[ \t]*#[ \t]*include[ \t]*[<\"]modelauth/(tokens[/.]|http/token_routes|config/(user_directory|token_stack))")
+set(lifecycle_header "^modelauth/(tokens/|tokens\\.hpp$|http/(impl/)?token_routes\\.hpp$|config/(impl/)?(user_directory|token_stack|model_platform)\\.hpp$)")
+set(lifecycle_include "^[ \t]*#[ \t]*include[ \t]*[<\"]modelauth/(tokens[/.]|http/token_routes|config/(user_directory|token_stack|model_platform))")
 set(failures "")
 
 file(GLOB_RECURSE headers RELATIVE "${INCLUDE_DIR}" "${INCLUDE_DIR}/modelauth/*.hpp")

@@ -176,6 +176,9 @@ public:
     */
     void allow_only(std::initializer_list<std::string_view> known) const;
 
+    /// `allow_only` of a list built at run time (a server's own keys added).
+    void allow_only(std::vector<std::string_view> const& known) const;
+
     /// The member `key` of an object; absent: "`<path>.<key>`: is required".
     [[nodiscard]] json_reader operator[](std::string_view key) const;
 

@@ -30,7 +30,8 @@ inline bool is_identifier(std::string_view key) noexcept
 }
 
 // "a, b, c"
-inline std::string joined(std::initializer_list<std::string_view> words)
+template<class Words>
+inline std::string joined(Words const& words)
 {
     std::string out;
     for(auto w : words)
@@ -193,6 +194,11 @@ inline boost::json::object const& json_reader::object() const
 }
 
 inline void json_reader::allow_only(std::initializer_list<std::string_view> known) const
+{
+    allow_only(std::vector<std::string_view>(known));
+}
+
+inline void json_reader::allow_only(std::vector<std::string_view> const& known) const
 {
     for(auto const& member : object())
     {
