@@ -401,6 +401,14 @@ private:
 
     static void check_configuration(issuer_options const& options, std::chrono::seconds retain);
 
+    // `load` (create false: a missing file is storage_failure) and
+    // `load_or_create` (create true: generate and save).
+    static result<token_issuer> read_or(std::filesystem::path const& file,
+                                        issuer_options options,
+                                        std::chrono::seconds retain_old_keys,
+                                        Clock clock,
+                                        bool create);
+
     // Makes the issuer saved in a key file's text, then wipes the text.
     static result<token_issuer> from_key_file(std::string& text,
                                               issuer_options options,

@@ -401,13 +401,7 @@ auto token_issuer<Clock>::load(std::filesystem::path const& file,
                                std::chrono::seconds retain_old_keys,
                                Clock clock) -> result<token_issuer>
 {
-    check_configuration(options, retain_old_keys);
-    auto text = detail::read_key_file(file);
-    if(! text)
-        return text.error();
-    if(! *text)
-        return tokens::error::storage_failure; // no such file
-    return from_key_file(**text, std::move(options), retain_old_keys, std::move(clock));
+    return read_or(file, std::move(options), retain_old_keys, std::move(clock), false);
 }
 
 template<class Clock>
@@ -416,21 +410,31 @@ auto token_issuer<Clock>::load_or_create(std::filesystem::path const& file,
                                          std::chrono::seconds retain_old_keys,
                                          Clock clock) -> result<token_issuer>
 {
+    return read_or(file, std::move(options), retain_old_keys, std::move(clock), true);
+}
+
+template<class Clock>
+auto token_issuer<Clock>::read_or(std::filesystem::path const& file,
+                                  issuer_options options,
+                                  std::chrono::seconds retain_old_keys,
+                                  Clock clock,
+                                  bool create) -> result<token_issuer>
+{
     check_configuration(options, retain_old_keys);
     auto text = detail::read_key_file(file);
     if(! text)
         return text.error();
-    if(! *text)
-    {
-        auto made = generate(std::move(options), retain_old_keys, std::move(clock));
-        if(! made)
-            return made.error();
-        auto saved = made->save(file);
-        if(! saved)
-            return saved.error();
-        return made;
-    }
-    return from_key_file(**text, std::move(options), retain_old_keys, std::move(clock));
+    if(*text)
+        return from_key_file(**text, std::move(options), retain_old_keys, std::move(clock));
+    if(! create)
+        return tokens::error::storage_failure; // no such file
+    auto made = generate(std::move(options), retain_old_keys, std::move(clock));
+    if(! made)
+        return made.error();
+    auto saved = made->save(file);
+    if(! saved)
+        return saved.error();
+    return made;
 }
 
 template<class Clock>
