@@ -7,6 +7,7 @@
 #ifndef MODELAUTH_IMPL_ERROR_HPP
 #define MODELAUTH_IMPL_ERROR_HPP
 
+#include <atomic>
 #include <cstddef>
 #include <iterator>
 #include <string>
@@ -167,9 +168,38 @@ constexpr std::error_category const& category_of() noexcept
     return category_instance<Enum>;
 }
 
+// The modelauth categories met so far, by address. A code's category is
+// found by a few pointer comparisons (as a fold over a fixed list of enums
+// would), and the dynamic_cast that recognises one of ours runs once per
+// category; only codes of other libraries' categories pay it each time.
+// Constant-initialized: reading needs no guard.
+inline constexpr std::size_t known_category_slots = 16;
+inline std::atomic<table_category const*> known_categories[known_category_slots]{};
+
+inline table_category const* as_table_category(std::error_category const& category) noexcept
+{
+    for(auto& slot : known_categories)
+    {
+        auto const* known = slot.load(std::memory_order_acquire);
+        if(known == nullptr)
+            break;
+        if(known == &category)
+            return known;
+    }
+    auto const* ours = dynamic_cast<table_category const*>(&category);
+    if(ours != nullptr)
+        for(auto& slot : known_categories)
+        {
+            table_category const* expected = nullptr;
+            if(slot.compare_exchange_strong(expected, ours, std::memory_order_acq_rel) || expected == ours)
+                break;
+        }
+    return ours;
+}
+
 inline error_info const* find_info(std::error_code const& ec) noexcept
 {
-    auto const* category = dynamic_cast<table_category const*>(&ec.category());
+    auto const* category = as_table_category(ec.category());
     return category ? category->find(ec.value()) : nullptr;
 }
 
