@@ -67,12 +67,18 @@ constexpr error_info const* find_row(int value) noexcept
 class table_category : public std::error_category
 {
 public:
-    constexpr explicit table_category(bool challenge_invalid_request) noexcept
-        : challenge_invalid_request_(challenge_invalid_request)
+    constexpr table_category(error_info const* rows, std::size_t count, bool challenge_invalid_request) noexcept
+        : rows_(rows)
+        , count_(static_cast<int>(count))
+        , challenge_invalid_request_(challenge_invalid_request)
     {
     }
 
-    virtual error_info const* find(int value) const noexcept = 0;
+    // The row of `value`, or null: rows are dense (checked at compile time).
+    error_info const* find(int value) const noexcept
+    {
+        return value >= 1 && value <= count_ ? &rows_[value - 1] : nullptr;
+    }
 
     // Whether this category's `invalid_request` codes carry a Bearer
     // challenge (a credential sent wrongly) or not (a bad API body).
@@ -82,6 +88,8 @@ protected:
     ~table_category() = default;
 
 private:
+    error_info const* rows_;
+    int count_;
     bool challenge_invalid_request_;
 };
 
@@ -97,7 +105,8 @@ class enum_category final : public table_category
 {
 public:
     constexpr enum_category() noexcept
-        : table_category(table_challenges_invalid_request<error_table<Enum>>::value)
+        : table_category(error_table<Enum>::rows, std::size(error_table<Enum>::rows),
+                         table_challenges_invalid_request<error_table<Enum>>::value)
     {
     }
 
@@ -120,10 +129,6 @@ public:
         return make_error_condition(row->cond);
     }
 
-    error_info const* find(int value) const noexcept override
-    {
-        return find_row<Enum>(value);
-    }
 };
 
 class condition_category_impl final : public std::error_category
