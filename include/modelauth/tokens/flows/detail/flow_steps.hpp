@@ -164,10 +164,11 @@ result<created_token> store_new_token(flow_context<Clock> const& context, valida
 
 // Checks a flow's context pointer at construction.
 template<class Clock>
-void require_context(std::shared_ptr<flow_context<Clock>> const& context, char const* flow)
+flow_context<Clock>& require_context(std::shared_ptr<flow_context<Clock>> const& context, char const* flow)
 {
     if(! context)
         throw configuration_error(std::string(flow) + ".context", "is null");
+    return *context;
 }
 
 } // namespace detail
