@@ -51,16 +51,6 @@ constexpr bool rows_are_dense() noexcept
     return true;
 }
 
-
-template<class Enum>
-constexpr error_info const* find_row(int value) noexcept
-{
-    constexpr auto count = static_cast<int>(std::size(error_table<Enum>::rows));
-    if(value < 1 || value > count)
-        return nullptr;
-    return &error_table<Enum>::rows[value - 1];
-}
-
 // The base of every modelauth code category: it answers for its table, so
 // the functions below need no list of the areas' enums (the core does not
 // know the lifecycle's codes, yet maps them).
@@ -117,18 +107,17 @@ public:
 
     std::string message(int value) const override
     {
-        auto const* row = find_row<Enum>(value);
+        auto const* row = find(value);
         return row ? row->message : "unknown modelauth error";
     }
 
     std::error_condition default_error_condition(int value) const noexcept override
     {
-        auto const* row = find_row<Enum>(value);
+        auto const* row = find(value);
         if(! row)
             return std::error_condition(value, *this);
         return make_error_condition(row->cond);
     }
-
 };
 
 class condition_category_impl final : public std::error_category
