@@ -65,14 +65,17 @@ struct guarded_handler_options
 
 namespace detail {
 
+// Whether `T` is a Beast response, and if so its body and fields.
 template<class T>
-struct is_response : std::false_type
+struct response_parts : std::false_type
 {
 };
 
 template<class Body, class Fields>
-struct is_response<boost::beast::http::response<Body, Fields>> : std::true_type
+struct response_parts<boost::beast::http::response<Body, Fields>> : std::true_type
 {
+    using body = Body;
+    using fields = Fields;
 };
 
 template<class Handler, class Registry, class Body, class Fields, class = void>
@@ -87,16 +90,6 @@ struct guarded_response<Handler, Registry, Body, Fields,
 {
     using type = std::invoke_result_t<Handler const&, basic_auth_context<Registry> const&,
         boost::beast::http::request<Body, Fields>&&>;
-};
-
-template<class Response>
-struct response_type_of;
-
-template<class Body, class Fields>
-struct response_type_of<boost::beast::http::response<Body, Fields>>
-{
-    using body = Body;
-    using fields = Fields;
 };
 
 } // namespace detail
@@ -114,7 +107,8 @@ struct is_guarded_model_handler : std::false_type
 template<class Handler, class Registry, class Body, class Fields>
 struct is_guarded_model_handler<Handler, Registry, Body, Fields,
     std::void_t<typename detail::guarded_response<Handler, Registry, Body, Fields>::type>>
-    : detail::is_response<typename detail::guarded_response<Handler, Registry, Body, Fields>::type>
+    : std::bool_constant<detail::response_parts<
+          typename detail::guarded_response<Handler, Registry, Body, Fields>::type>::value>
 {
 };
 

@@ -85,7 +85,7 @@ auto guarded_handler<Clock, Registry, Handler>::operator()(
     static_assert(is_guarded_model_handler<Handler, Registry, Body, Fields>::value,
         "the handler must be callable as (basic_auth_context<Registry> const&, request<Body, Fields>&&) "
         "and return a boost::beast::http::response<Body, Fields>");
-    using response = detail::response_type_of<guarded_response_t<Handler, Registry, Body, Fields>>;
+    using response = detail::response_parts<guarded_response_t<Handler, Registry, Body, Fields>>;
 
     // The clock is read only for metrics (two reads are some 50 ns).
     std::chrono::steady_clock::time_point start{};
