@@ -36,17 +36,17 @@
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/error.hpp>
 #include <modelauth/http/credentials.hpp>
-#include <modelauth/router/model_endpoint.hpp>
-#include <modelauth/router/model_registry.hpp>
-#include <modelauth/router/model_url_router.hpp>
-#include <modelauth/validation/principal.hpp>
-#include <modelauth/policy/scope_policy.hpp>
-#include <modelauth/validation/token_validator.hpp>
 #include <modelauth/http/error.hpp>
 #include <modelauth/jose/error.hpp>
 #include <modelauth/policy/error.hpp>
+#include <modelauth/policy/scope_policy.hpp>
 #include <modelauth/router/error.hpp>
+#include <modelauth/router/model_endpoint.hpp>
+#include <modelauth/router/model_registry.hpp>
+#include <modelauth/router/model_url_router.hpp>
 #include <modelauth/validation/error.hpp>
+#include <modelauth/validation/principal.hpp>
+#include <modelauth/validation/token_validator.hpp>
 
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>

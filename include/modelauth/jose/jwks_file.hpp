@@ -21,8 +21,8 @@
 
 #include <modelauth/error.hpp>
 #include <modelauth/jose/algorithm.hpp>
-#include <modelauth/jose/key_set.hpp>
 #include <modelauth/jose/error.hpp>
+#include <modelauth/jose/key_set.hpp>
 
 #include <fstream>
 #include <optional>

@@ -20,9 +20,9 @@
 
 #include <modelauth/error.hpp>
 #include <modelauth/jose/algorithm.hpp>
+#include <modelauth/jose/error.hpp>
 #include <modelauth/jose/json.hpp>
 #include <modelauth/jose/key.hpp>
-#include <modelauth/jose/error.hpp>
 
 #include <boost/json/object.hpp>
 

@@ -30,8 +30,8 @@
 
 #include <modelauth/error.hpp>
 #include <modelauth/jose/algorithm.hpp>
-#include <modelauth/jose/key.hpp>
 #include <modelauth/jose/error.hpp>
+#include <modelauth/jose/key.hpp>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>

@@ -50,10 +50,10 @@
 
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/error.hpp>
-#include <modelauth/router/model_endpoint.hpp>
-#include <modelauth/validation/principal.hpp>
 #include <modelauth/policy/error.hpp>
+#include <modelauth/router/model_endpoint.hpp>
 #include <modelauth/validation/error.hpp>
+#include <modelauth/validation/principal.hpp>
 
 #include <boost/json/value.hpp>
 

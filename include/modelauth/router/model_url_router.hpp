@@ -34,11 +34,11 @@
 
 #include <modelauth/detail/snapshot.hpp>
 #include <modelauth/error.hpp>
+#include <modelauth/router/error.hpp>
 #include <modelauth/router/model_endpoint.hpp>
 #include <modelauth/router/model_registry.hpp>
 #include <modelauth/router/query_view.hpp>
 #include <modelauth/router/request_target.hpp>
-#include <modelauth/router/error.hpp>
 
 #include <cstddef>
 #include <cstdint>

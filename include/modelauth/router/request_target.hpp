@@ -17,8 +17,8 @@
 */
 
 #include <modelauth/error.hpp>
-#include <modelauth/router/query_view.hpp>
 #include <modelauth/router/error.hpp>
+#include <modelauth/router/query_view.hpp>
 
 #include <cstddef>
 #include <string>

@@ -18,8 +18,8 @@
 
 #include <modelauth/error.hpp>
 #include <modelauth/jose/detail/json_scan.hpp>
-#include <modelauth/validation/principal.hpp>
 #include <modelauth/validation/error.hpp>
+#include <modelauth/validation/principal.hpp>
 
 #include <boost/json/object.hpp>
 

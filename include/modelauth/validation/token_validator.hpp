@@ -39,21 +39,21 @@
     @endcode
 */
 
-#include <modelauth/validation/api_key.hpp>
 #include <modelauth/clock.hpp>
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/detail/snapshot.hpp>
 #include <modelauth/error.hpp>
 #include <modelauth/jose/algorithm.hpp>
+#include <modelauth/jose/error.hpp>
 #include <modelauth/jose/jws.hpp>
 #include <modelauth/jose/key_set.hpp>
+#include <modelauth/validation/api_key.hpp>
+#include <modelauth/validation/error.hpp>
 #include <modelauth/validation/jwt_claims.hpp>
 #include <modelauth/validation/principal.hpp>
 #include <modelauth/validation/token_cache.hpp>
 #include <modelauth/validation/token_store.hpp>
 #include <modelauth/validation/trusted_issuer.hpp>
-#include <modelauth/jose/error.hpp>
-#include <modelauth/validation/error.hpp>
 
 #include <chrono>
 #include <memory>

@@ -8,8 +8,8 @@
 #define MODELAUTH_HTTP_IMPL_CREDENTIALS_HPP
 
 #include <modelauth/detail/ascii.hpp>
-#include <modelauth/router/query_view.hpp>
 #include <modelauth/http/error.hpp>
+#include <modelauth/router/query_view.hpp>
 
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/type_traits.hpp>

@@ -7,8 +7,9 @@
 #ifndef MODELAUTH_HTTP_IMPL_GUARD_HPP
 #define MODELAUTH_HTTP_IMPL_GUARD_HPP
 
-#include <boost/beast/http/field.hpp>
 #include <modelauth/router/error.hpp>
+
+#include <boost/beast/http/field.hpp>
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/type_traits.hpp>
 #include <boost/json/object.hpp>

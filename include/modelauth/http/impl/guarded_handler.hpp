@@ -8,8 +8,8 @@
 #define MODELAUTH_HTTP_IMPL_GUARDED_HANDLER_HPP
 
 #include <boost/asio/buffer.hpp>
-#include <boost/config.hpp>
 #include <boost/beast/core/error.hpp>
+#include <boost/config.hpp>
 #include <boost/optional/optional.hpp>
 
 #include <chrono>

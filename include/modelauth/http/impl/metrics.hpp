@@ -7,12 +7,13 @@
 #ifndef MODELAUTH_HTTP_IMPL_METRICS_HPP
 #define MODELAUTH_HTTP_IMPL_METRICS_HPP
 
-#include <algorithm>
 #include <modelauth/http/error.hpp>
 #include <modelauth/jose/error.hpp>
 #include <modelauth/policy/error.hpp>
 #include <modelauth/router/error.hpp>
 #include <modelauth/validation/error.hpp>
+
+#include <algorithm>
 #include <cstddef>
 
 namespace modelauth {

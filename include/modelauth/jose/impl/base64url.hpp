@@ -7,8 +7,9 @@
 #ifndef MODELAUTH_JOSE_IMPL_BASE64URL_HPP
 #define MODELAUTH_JOSE_IMPL_BASE64URL_HPP
 
-#include <array>
 #include <modelauth/jose/error.hpp>
+
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

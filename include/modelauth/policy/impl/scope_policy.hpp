@@ -16,8 +16,8 @@
 #include <boost/json/string.hpp>
 
 #include <atomic>
-#include <memory>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <utility>
 
