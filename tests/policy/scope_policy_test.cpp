@@ -615,6 +615,7 @@ TEST_CASE("a policy from JSON, and its errors naming the field")
     catch(ma::configuration_error const& e)
     {
         CHECK(e.field() == "server.policy.actions[0]");
+        CHECK(std::string(e.what()).rfind("server.policy.actions[0]: is not an action: ", 0) == 0);
     }
 }
 

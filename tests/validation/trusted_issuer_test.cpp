@@ -97,6 +97,7 @@ TEST_CASE("each call of the fluent description sets its member")
         auto b = trusted_issuer::named("iss").audience("models");
         trusted_issuer const first = b;
         trusted_issuer const second = b.get();
+        CHECK(first.audiences == std::vector<std::string>{"models"});
         CHECK(first.audiences == second.audiences);
         trusted_issuer const moved = std::move(b).get();
         CHECK(moved.issuer == "iss");

@@ -88,6 +88,16 @@ inline constexpr std::size_t default_max_text_bytes = 64 * 1024;
 /// The path of element `index` of the array at `parent`: `parent[index]`.
 [[nodiscard]] inline std::string index_path(std::string_view parent, std::size_t index);
 
+/** Calls `f()`; a `configuration_error` it throws whose field starts with
+    `from` (a component's own name for its settings, `router_options`) is
+    rethrown with `to` in its place (`to` empty: the rest alone), so that a
+    component's own checks name the key path they were read from.
+
+    Exception safety: what `f` gives.
+*/
+template<class F>
+decltype(auto) with_field_prefix(std::string_view from, std::string const& to, F&& f);
+
 /** Parses a configuration document: one strict JSON value
     (`jose::parse_json_strict`: RFC 8259, UTF-8, no comments or trailing
     commas, no number beyond a double, no key twice in one object).

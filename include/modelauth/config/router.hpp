@@ -28,7 +28,6 @@
 
 #include <memory>
 #include <string>
-#include <string_view>
 #include <utility>
 
 namespace modelauth {
@@ -37,32 +36,6 @@ namespace config {
 
 /// The largest `router.max_target_bytes`.
 inline constexpr std::size_t max_router_target_bytes = 65536;
-
-/** Calls `f()`; a `configuration_error` it throws whose field starts with
-    `from` (a component's own name for its settings, `router_options`) is
-    rethrown with `to` in its place (`to` empty: the rest alone).
-
-    Exception safety: what `f` gives.
-*/
-template<class F>
-decltype(auto) with_field_prefix(std::string_view from, std::string const& to, F&& f)
-{
-    try
-    {
-        return std::forward<F>(f)();
-    }
-    catch(configuration_error const& e)
-    {
-        std::string const& field = e.field();
-        if(field.compare(0, from.size(), from) != 0)
-            throw;
-        std::string rest = field.substr(from.size());
-        if(to.empty() && ! rest.empty() && rest.front() == '.')
-            rest.erase(0, 1);
-        std::string renamed = to + rest;
-        throw configuration_error(renamed, std::string_view(e.what()).substr(field.size() + 2));
-    }
-}
 
 /** Reads router options (the schema in the file comment); the router's
     constructor checks the values, `make_router` names their paths.

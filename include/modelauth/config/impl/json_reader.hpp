@@ -99,6 +99,26 @@ inline std::string index_path(std::string_view parent, std::size_t index)
     return std::string(parent) + "[" + std::to_string(index) + "]";
 }
 
+template<class F>
+decltype(auto) with_field_prefix(std::string_view from, std::string const& to, F&& f)
+{
+    try
+    {
+        return std::forward<F>(f)();
+    }
+    catch(configuration_error const& e)
+    {
+        std::string const& field = e.field();
+        if(field.compare(0, from.size(), from) != 0)
+            throw;
+        std::string rest = field.substr(from.size());
+        if(to.empty() && ! rest.empty() && rest.front() == '.')
+            rest.erase(0, 1);
+        std::string renamed = to + rest;
+        throw configuration_error(renamed, std::string_view(e.what()).substr(field.size() + 2));
+    }
+}
+
 inline boost::json::value parse_document(std::string_view text, std::string const& name, std::size_t max_depth)
 {
     auto parsed = jose::parse_json_strict(text, {}, max_depth);

@@ -332,18 +332,11 @@ inline ScopePolicy ScopePolicy::from_json(boost::json::value const& config, std:
     builder b;
     if(auto const actions = policy.find("actions"))
     {
-        for(auto const& action : actions->elements())
-        {
-            try
-            {
+        // The builder names "actions[N]"; the key path goes in its place.
+        modelauth::config::with_field_prefix("actions", actions->path(), [&] {
+            for(auto const& action : actions->elements())
                 b.add_action(action.string());
-            }
-            catch(configuration_error const& e)
-            {
-                // The builder names "actions[N]"; our path goes in its place.
-                action.fail(std::string_view(e.what()).substr(e.field().size() + 2));
-            }
-        }
+        });
     }
     if(auto const classes = policy.find("disabled_classes"))
     {
