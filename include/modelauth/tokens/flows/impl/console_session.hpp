@@ -41,13 +41,9 @@ inline family_limits family_limits_of(flow_options const& options) noexcept
 
 template<class Clock>
 console_session<Clock>::console_session(std::shared_ptr<flow_context<Clock>> context)
-    : context_((detail::require_context(context, "console_session"), std::move(context)))
-    // Read through the checked reference: g++ -O3 cannot see that context_
-    // is non-null here and would warn of a null dereference (-Warray-bounds).
-    , limiter_(detail::require_context(context_, "console_session").options().login,
-               detail::require_context(context_, "console_session").clock())
-    , address_limiter_(detail::require_context(context_, "console_session").options().login_per_address,
-                       detail::require_context(context_, "console_session").clock())
+    : detail::flow_base<Clock>(std::move(context), "console_session")
+    , limiter_(context_->options().login, context_->clock())
+    , address_limiter_(context_->options().login_per_address, context_->clock())
 {
 }
 

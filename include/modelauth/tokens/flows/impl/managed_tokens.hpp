@@ -27,7 +27,7 @@ namespace flows {
 
 template<class Clock>
 managed_tokens<Clock>::managed_tokens(std::shared_ptr<flow_context<Clock>> context)
-    : context_((detail::require_context(context, "managed_tokens"), std::move(context)))
+    : detail::flow_base<Clock>(std::move(context), "managed_tokens")
 {
 }
 
