@@ -93,7 +93,7 @@ public:
         `token_quota`, `storage_failure`.
     */
     [[nodiscard]] result<created_token> create(validation::Principal const& caller, managed_kind kind,
-                                               std::optional<std::string> space, bool permanent);
+                                               std::optional<std::string_view> space, bool permanent);
 
     /** The tokens the caller manages, a page of them.
 
