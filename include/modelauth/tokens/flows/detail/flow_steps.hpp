@@ -92,11 +92,6 @@ inline void drop_expired(std::vector<std::shared_ptr<validation::stored_token co
                  tokens.end());
 }
 
-inline bool is_lifecycle_error(std::error_code const& ec, tokens::error e) noexcept
-{
-    return ec == make_error_code(e);
-}
-
 // A user record and the directory snapshot that keeps it alive.
 struct user_ref
 {

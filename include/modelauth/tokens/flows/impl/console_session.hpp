@@ -198,7 +198,7 @@ result<token_pair> console_session<Clock>::refresh(std::string_view refresh_toke
     if(auto rotated = store.rotate_refresh(record->id, std::move(next->record), limits); ! rotated)
     {
         // A concurrent refresh of the same token won: this one is a reuse.
-        if(detail::is_lifecycle_error(rotated.error(), tokens::error::refresh_token_reused))
+        if(rotated.error() == tokens::error::refresh_token_reused)
             return refuse_reused(record->family);
         return rotated.error();
     }
@@ -207,7 +207,7 @@ result<token_pair> console_session<Clock>::refresh(std::string_view refresh_toke
     {
         // The family was revoked between the rotation and now (a reuse of
         // this token raced us): the new access token is never handed out.
-        if(detail::is_lifecycle_error(recorded.error(), tokens::error::invalid_refresh_token))
+        if(recorded.error() == tokens::error::invalid_refresh_token)
         {
             if(auto revoked = store.revoke(access->jti, revoke_until); ! revoked)
                 return revoked.error();
@@ -265,7 +265,7 @@ result<issued_jwt> console_session<Clock>::model_session(validation::Principal c
            ! recorded)
         {
             // The family was revoked since the caller's token was checked.
-            if(detail::is_lifecycle_error(recorded.error(), tokens::error::invalid_refresh_token))
+            if(recorded.error() == tokens::error::invalid_refresh_token)
                 return tokens::error::not_permitted;
             return recorded.error();
         }
