@@ -7,14 +7,6 @@
 #ifndef MODELAUTH_TESTS_TOKENS_FLOWS_FLOW_FIXTURE_HPP
 #define MODELAUTH_TESTS_TOKENS_FLOWS_FLOW_FIXTURE_HPP
 
-// g++ 12 at -O3 reports the disengaged std::optional<std::string> that
-// `managed()` passes on as "may be used uninitialized" (a known false positive
-// of its -Wmaybe-uninitialized on std::optional); the flow tests are clean
-// under clang and at -O0.
-#if defined(__GNUC__) && ! defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#endif
-
 // The four token flows over one context on a manual clock, and a real
 // TokenValidator over the same store: what the flows issue validates, and
 // what they revoke, delete or deactivate is refused at once. Most cases run
@@ -242,9 +234,9 @@ struct fixture
 
     // The principal of a new managed token (its secret in `secret`).
     ma::validation::principal_ptr managed(ma::validation::Principal const& caller, ma::tokens::flows::managed_kind kind, bool permanent,
-                              std::optional<std::string> space = std::nullopt, std::string* secret = nullptr)
+                              std::optional<std::string_view> space = std::nullopt, std::string* secret = nullptr)
     {
-        auto created = tokens->create(caller, kind, std::move(space), permanent);
+        auto created = tokens->create(caller, kind, space, permanent);
         REQUIRE(created);
         if(secret)
             *secret = created->secret;

@@ -121,16 +121,10 @@ inline tokens::password_hash password_of(json_reader const& r, user_directory_op
     return std::move(*parsed);
 }
 
-inline tokens::account_record const* find_account(tokens::user_directory const& d, std::string_view id)
-{
-    auto it = std::find_if(d.accounts.begin(), d.accounts.end(), [&](tokens::account_record const& a) { return a.id == id; });
-    return it == d.accounts.end() ? nullptr : &*it;
-}
-
 inline std::string account_reference(json_reader const& r, tokens::user_directory const& d)
 {
     std::string_view const id = r.string();
-    if(find_account(d, id) == nullptr)
+    if(d.find_account(id) == nullptr)
         r.fail(shown_name(id) + "is not the id of an account in accounts");
     return std::string(id);
 }
@@ -138,7 +132,7 @@ inline std::string account_reference(json_reader const& r, tokens::user_director
 inline std::string instance_reference(json_reader const& r, tokens::user_directory const& d)
 {
     std::string_view const key = r.string();
-    if(std::find(d.instances.begin(), d.instances.end(), key) == d.instances.end())
+    if(! d.has_instance(key))
         r.fail(shown_name(key) + "is not an instance of instances (project/region/id)");
     return std::string(key);
 }
@@ -226,7 +220,7 @@ inline void check_model_owners(
     {
         auto const& m = models[i];
         std::string const at = index_path(models_path, i);
-        if(! m.account.empty() && detail::find_account(directory, m.account) == nullptr)
+        if(! m.account.empty() && directory.find_account(m.account) == nullptr)
             throw configuration_error(member_path(at, "account"),
                 detail::shown_name(m.account) + "is not the id of an account in accounts");
         if(! m.space.empty())
@@ -234,13 +228,12 @@ inline void check_model_owners(
             if(m.account.empty())
                 throw configuration_error(
                     member_path(at, "space"), "needs the model's account: a space belongs to an account");
-            auto const& spaces = detail::find_account(directory, m.account)->spaces;
+            auto const& spaces = directory.find_account(m.account)->spaces;
             if(std::find(spaces.begin(), spaces.end(), m.space) == spaces.end())
                 throw configuration_error(member_path(at, "space"),
                     detail::shown_name(m.space) + "is not a space of account \"" + m.account + "\"");
         }
-        if(! m.instance.empty()
-            && std::find(directory.instances.begin(), directory.instances.end(), m.instance) == directory.instances.end())
+        if(! m.instance.empty() && ! directory.has_instance(m.instance))
             throw configuration_error(member_path(at, "instance"),
                 detail::shown_name(m.instance) + "is not an instance of instances (project/region/id)");
     }

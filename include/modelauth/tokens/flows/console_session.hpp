@@ -22,6 +22,7 @@
 */
 
 #include <modelauth/http/token_routes.hpp>
+#include <modelauth/tokens/flows/detail/flow_base.hpp>
 #include <modelauth/tokens/flows/flow_context.hpp>
 #include <modelauth/tokens/login_limiter.hpp>
 
@@ -69,7 +70,7 @@ struct token_pair
     @tparam Clock As for `TokenValidator`.
 */
 template<class Clock = system_clock_source>
-class console_session
+class console_session : public detail::flow_base<Clock>
 {
 public:
     /** @throws configuration_error naming `console_session.context` if null. */
@@ -116,9 +117,6 @@ public:
     */
     [[nodiscard]] result<issued_jwt> model_session(validation::Principal const& caller, std::int64_t model_id);
 
-    /// The shared context.
-    [[nodiscard]] flow_context<Clock>& context() const noexcept { return *context_; }
-
     /// The login limiter of (email, client address) pairs; its key is
     /// `login_limiter_key(email, client_address)`.
     [[nodiscard]] login_limiter<Clock> const& limiter() const noexcept { return limiter_; }
@@ -144,7 +142,7 @@ private:
     // Revokes `family` after a reuse and answers `refresh_token_reused`.
     result<token_pair> refuse_reused(std::string_view family);
 
-    std::shared_ptr<flow_context<Clock>> context_;
+    using detail::flow_base<Clock>::context_;
     mutable login_limiter<Clock> limiter_;
     mutable login_limiter<Clock> address_limiter_;
 };

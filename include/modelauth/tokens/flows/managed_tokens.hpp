@@ -15,6 +15,7 @@
 */
 
 #include <modelauth/http/token_routes.hpp>
+#include <modelauth/tokens/flows/detail/flow_base.hpp>
 #include <modelauth/tokens/flows/flow_context.hpp>
 
 #include <cstddef>
@@ -74,7 +75,7 @@ struct token_page
     @tparam Clock As for `TokenValidator`.
 */
 template<class Clock = system_clock_source>
-class managed_tokens
+class managed_tokens : public detail::flow_base<Clock>
 {
 public:
     using token_ptr = std::shared_ptr<validation::stored_token const>;
@@ -92,7 +93,7 @@ public:
         `token_quota`, `storage_failure`.
     */
     [[nodiscard]] result<created_token> create(validation::Principal const& caller, managed_kind kind,
-                                               std::optional<std::string> space, bool permanent);
+                                               std::optional<std::string_view> space, bool permanent);
 
     /** The tokens the caller manages, a page of them.
 
@@ -128,9 +129,6 @@ public:
     */
     [[nodiscard]] result<std::pair<std::string, validation::token_class>> whoami(validation::Principal const& caller) const;
 
-    /// The shared context.
-    [[nodiscard]] flow_context<Clock>& context() const noexcept { return *context_; }
-
 private:
     // The tokens a caller manages: one class in one account (and space).
     struct management_scope
@@ -149,7 +147,7 @@ private:
     // A token of the caller's management scope, by id or secret; `token_not_found`.
     result<token_ptr> find(validation::Principal const& caller, std::string_view id_or_key) const;
 
-    std::shared_ptr<flow_context<Clock>> context_;
+    using detail::flow_base<Clock>::context_;
 };
 
 /** The paths of the managed token routes (api.md section 4 by default); an

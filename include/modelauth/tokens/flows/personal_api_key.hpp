@@ -14,6 +14,7 @@
 */
 
 #include <modelauth/http/token_routes.hpp>
+#include <modelauth/tokens/flows/detail/flow_base.hpp>
 #include <modelauth/tokens/flows/flow_context.hpp>
 
 #include <memory>
@@ -38,7 +39,7 @@ struct user_ref;
     @tparam Clock As for `TokenValidator`.
 */
 template<class Clock = system_clock_source>
-class personal_api_key
+class personal_api_key : public detail::flow_base<Clock>
 {
 public:
     using token_ptr = std::shared_ptr<validation::stored_token const>;
@@ -59,9 +60,6 @@ public:
     /// Deletes the caller's personal key; `token_not_found` if none.
     [[nodiscard]] result<void> erase(validation::Principal const& caller);
 
-    /// The shared context.
-    [[nodiscard]] flow_context<Clock>& context() const noexcept { return *context_; }
-
 private:
     // The user whose personal key `caller` may manage: a console user, or
     // the owner of the personal key `caller` presents; `not_permitted`.
@@ -70,7 +68,7 @@ private:
     // The filter that finds the personal key of `caller`'s key owner.
     result<token_filter> key_filter(validation::Principal const& caller) const;
 
-    std::shared_ptr<flow_context<Clock>> context_;
+    using detail::flow_base<Clock>::context_;
 };
 
 /** The path of the personal API key route (api.md section 3 by default);

@@ -14,6 +14,7 @@
 */
 
 #include <modelauth/http/token_routes.hpp>
+#include <modelauth/tokens/flows/detail/flow_base.hpp>
 #include <modelauth/tokens/flows/flow_context.hpp>
 
 #include <chrono>
@@ -44,7 +45,7 @@ struct user_ref;
     @tparam Clock As for `TokenValidator`.
 */
 template<class Clock = system_clock_source>
-class resource_tokens
+class resource_tokens : public detail::flow_base<Clock>
 {
 public:
     using token_ptr = std::shared_ptr<validation::stored_token const>;
@@ -79,9 +80,6 @@ public:
     [[nodiscard]] result<void> erase(validation::Principal const& caller, std::string_view instance,
                                      std::string_view id);
 
-    /// The shared context.
-    [[nodiscard]] flow_context<Clock>& context() const noexcept { return *context_; }
-
 private:
     // The console user `caller` if it may manage the tokens of `instance`;
     // `not_permitted`, `unknown_instance`.
@@ -90,7 +88,7 @@ private:
     // The token `id` of `instance`; `token_not_found`.
     result<token_ptr> find(std::string_view instance, std::string_view id) const;
 
-    std::shared_ptr<flow_context<Clock>> context_;
+    using detail::flow_base<Clock>::context_;
 };
 
 /** The paths of the resource token routes (api.md section 2 by default);

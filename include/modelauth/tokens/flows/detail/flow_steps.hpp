@@ -10,7 +10,6 @@
 // The steps more than one flow takes: new ids and secrets, who a caller is,
 // storing a new token.
 
-#include <modelauth/configuration_error.hpp>
 #include <modelauth/tokens/error.hpp>
 #include <modelauth/tokens/flows/flow_context.hpp>
 #include <modelauth/validation/api_key.hpp>
@@ -93,11 +92,6 @@ inline void drop_expired(std::vector<std::shared_ptr<validation::stored_token co
                  tokens.end());
 }
 
-inline bool is_lifecycle_error(std::error_code const& ec, tokens::error e) noexcept
-{
-    return ec == make_error_code(e);
-}
-
 // A user record and the directory snapshot that keeps it alive.
 struct user_ref
 {
@@ -160,15 +154,6 @@ result<created_token> store_new_token(flow_context<Clock> const& context, valida
     else if(auto inserted = store.insert(std::move(token), limits); ! inserted)
         return inserted.error();
     return created_token{std::move(record), std::move(*secret)};
-}
-
-// Checks a flow's context pointer at construction.
-template<class Clock>
-flow_context<Clock>& require_context(std::shared_ptr<flow_context<Clock>> const& context, char const* flow)
-{
-    if(! context)
-        throw configuration_error(std::string(flow) + ".context", "is null");
-    return *context;
 }
 
 } // namespace detail

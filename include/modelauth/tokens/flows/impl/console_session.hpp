@@ -41,13 +41,9 @@ inline family_limits family_limits_of(flow_options const& options) noexcept
 
 template<class Clock>
 console_session<Clock>::console_session(std::shared_ptr<flow_context<Clock>> context)
-    : context_((detail::require_context(context, "console_session"), std::move(context)))
-    // Read through the checked reference: g++ -O3 cannot see that context_
-    // is non-null here and would warn of a null dereference (-Warray-bounds).
-    , limiter_(detail::require_context(context_, "console_session").options().login,
-               detail::require_context(context_, "console_session").clock())
-    , address_limiter_(detail::require_context(context_, "console_session").options().login_per_address,
-                       detail::require_context(context_, "console_session").clock())
+    : detail::flow_base<Clock>(std::move(context), "console_session")
+    , limiter_(context_->options().login, context_->clock())
+    , address_limiter_(context_->options().login_per_address, context_->clock())
 {
 }
 
@@ -202,7 +198,7 @@ result<token_pair> console_session<Clock>::refresh(std::string_view refresh_toke
     if(auto rotated = store.rotate_refresh(record->id, std::move(next->record), limits); ! rotated)
     {
         // A concurrent refresh of the same token won: this one is a reuse.
-        if(detail::is_lifecycle_error(rotated.error(), tokens::error::refresh_token_reused))
+        if(rotated.error() == tokens::error::refresh_token_reused)
             return refuse_reused(record->family);
         return rotated.error();
     }
@@ -211,7 +207,7 @@ result<token_pair> console_session<Clock>::refresh(std::string_view refresh_toke
     {
         // The family was revoked between the rotation and now (a reuse of
         // this token raced us): the new access token is never handed out.
-        if(detail::is_lifecycle_error(recorded.error(), tokens::error::invalid_refresh_token))
+        if(recorded.error() == tokens::error::invalid_refresh_token)
         {
             if(auto revoked = store.revoke(access->jti, revoke_until); ! revoked)
                 return revoked.error();
@@ -269,7 +265,7 @@ result<issued_jwt> console_session<Clock>::model_session(validation::Principal c
            ! recorded)
         {
             // The family was revoked since the caller's token was checked.
-            if(detail::is_lifecycle_error(recorded.error(), tokens::error::invalid_refresh_token))
+            if(recorded.error() == tokens::error::invalid_refresh_token)
                 return tokens::error::not_permitted;
             return recorded.error();
         }

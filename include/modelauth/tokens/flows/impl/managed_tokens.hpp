@@ -27,7 +27,7 @@ namespace flows {
 
 template<class Clock>
 managed_tokens<Clock>::managed_tokens(std::shared_ptr<flow_context<Clock>> context)
-    : context_((detail::require_context(context, "managed_tokens"), std::move(context)))
+    : detail::flow_base<Clock>(std::move(context), "managed_tokens")
 {
 }
 
@@ -94,7 +94,7 @@ auto managed_tokens<Clock>::find(validation::Principal const& caller, std::strin
 
 template<class Clock>
 result<created_token> managed_tokens<Clock>::create(validation::Principal const& caller, managed_kind kind,
-                                                    std::optional<std::string> space, bool permanent)
+                                                    std::optional<std::string_view> space, bool permanent)
 {
     auto scope = management_scope_of(caller);
     if(! scope)
@@ -120,7 +120,7 @@ result<created_token> managed_tokens<Clock>::create(validation::Principal const&
         auto const* account = directory->find_account(scope->account);
         if(! account || std::find(account->spaces.begin(), account->spaces.end(), *space) == account->spaces.end())
             return tokens::error::unknown_space;
-        target = management_scope{validation::token_class::space, scope->account, std::move(*space)};
+        target = management_scope{validation::token_class::space, scope->account, std::string(*space)};
         break;
     }
     case managed_kind::manager:
@@ -264,7 +264,7 @@ inline boost::json::object managed_token_json(validation::stored_token const& to
 // A create of `kind` from the body's `permanent`: 201 with the key.
 template<class Clock>
 http::token_response create_managed(managed_tokens<Clock>& flow, http::token_exchange<Clock>& x, managed_kind kind,
-                                    std::optional<std::string> space)
+                                    std::optional<std::string_view> space)
 {
     auto const permanent = read_body(x, [](config::json_reader const& body) {
         auto const member = body.find_non_null("permanent");
@@ -272,7 +272,7 @@ http::token_response create_managed(managed_tokens<Clock>& flow, http::token_exc
     });
     if(! permanent)
         return x.fail(permanent.error());
-    auto const created = flow.create(x.caller(), kind, std::move(space), *permanent);
+    auto const created = flow.create(x.caller(), kind, space, *permanent);
     return answer(x, created, [&](created_token const& c) {
         return x.json(boost::beast::http::status::created, managed_token_json(*c.token, c.secret));
     });
@@ -360,7 +360,7 @@ http::token_response managed_item_route(managed_tokens<Clock>& flow, http::token
 template<class Clock>
 http::token_response space_tokens_route(managed_tokens<Clock>& flow, http::token_exchange<Clock>& x)
 {
-    return create_managed(flow, x, managed_kind::space, std::string(x.params().front()));
+    return create_managed(flow, x, managed_kind::space, x.params().front());
 }
 
 template<class Clock>

@@ -23,7 +23,7 @@ namespace flows {
 
 template<class Clock>
 personal_api_key<Clock>::personal_api_key(std::shared_ptr<flow_context<Clock>> context)
-    : context_((detail::require_context(context, "personal_api_key"), std::move(context)))
+    : detail::flow_base<Clock>(std::move(context), "personal_api_key")
 {
 }
 

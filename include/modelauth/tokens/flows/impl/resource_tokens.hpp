@@ -113,7 +113,7 @@ inline result<void> check_token_text(std::optional<std::string> const& name,
 
 template<class Clock>
 resource_tokens<Clock>::resource_tokens(std::shared_ptr<flow_context<Clock>> context)
-    : context_((detail::require_context(context, "resource_tokens"), std::move(context)))
+    : detail::flow_base<Clock>(std::move(context), "resource_tokens")
 {
 }
 
