@@ -157,13 +157,6 @@ inline constexpr std::array<std::string_view, 6> route_kind_names{
 inline constexpr std::array<std::string_view, 5> status_class_names{"1xx", "2xx", "3xx", "4xx", "5xx"};
 inline constexpr std::string_view json_type = "application/json; charset=utf-8";
 
-// A gauge or counter line of `/metrics`.
-inline std::string prometheus_series(std::string const& name, char const* type, char const* help, std::uint64_t value)
-{
-    return "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " "
-        + std::to_string(value) + "\n";
-}
-
 inline server_response method_not_allowed(server_request const& req, std::string_view allow)
 {
     auto res = http::detail::server_error(req.version(), req.keep_alive(), bhttp::status::method_not_allowed,
@@ -315,20 +308,26 @@ private:
         server_response res{bhttp::status::ok, req.version()};
         res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         res.set(bhttp::field::cache_control, "no-store");
-        std::string body = guard_metrics_.prometheus_text(&validator_->cache())
-            + "# HELP " + metrics_prefix_ + "_requests_total Requests answered, by route and status class.\n"
-            + "# TYPE " + metrics_prefix_ + "_requests_total counter\n";
+        using http::detail::append_family;
+        using http::detail::append_sample;
+        std::string body = guard_metrics_.prometheus_text(&validator_->cache());
+        auto const requests = metrics_prefix_ + "_requests_total";
+        append_family(body, requests, "counter", "Requests answered, by route and status class.");
         for(std::size_t r = 0; r < route_kind_names.size(); ++r)
             for(std::size_t s = 0; s < status_class_names.size(); ++s)
                 if(auto const n = counts_[r * status_class_names.size() + s].load(std::memory_order_relaxed))
-                    body += metrics_prefix_ + "_requests_total{route=\"" + std::string(route_kind_names[r]) + "\",code=\""
-                        + std::string(status_class_names[s]) + "\"} " + std::to_string(n) + "\n";
-        body += prometheus_series(metrics_prefix_ + "_pending_logins", "gauge",
-            "Logins waiting for or running on the login pool.", server_.pending_offloaded());
-        body += prometheus_series(metrics_prefix_ + "_open_connections", "gauge",
-            "Connections open now (at most limits.max_connections).", server_.open_connections());
-        body += prometheus_series(metrics_prefix_ + "_refused_connections_total", "counter",
-            "Connections closed at accept: limits.max_connections were open.", server_.refused_connections());
+                    append_sample(body, requests,
+                        "route=\"" + std::string(route_kind_names[r]) + "\",code=\"" + std::string(status_class_names[s]) + "\"",
+                        n);
+        auto const series = [&](char const* name, char const* type, char const* help, std::uint64_t value) {
+            append_family(body, metrics_prefix_ + name, type, help);
+            append_sample(body, metrics_prefix_ + name, {}, value);
+        };
+        series("_pending_logins", "gauge", "Logins waiting for or running on the login pool.", server_.pending_offloaded());
+        series("_open_connections", "gauge", "Connections open now (at most limits.max_connections).",
+            server_.open_connections());
+        series("_refused_connections_total", "counter", "Connections closed at accept: limits.max_connections were open.",
+            server_.refused_connections());
         res.body() = std::move(body);
         res.prepare_payload();
         res.keep_alive(req.keep_alive());
