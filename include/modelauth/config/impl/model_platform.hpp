@@ -7,6 +7,7 @@
 #ifndef MODELAUTH_CONFIG_IMPL_MODEL_PLATFORM_HPP
 #define MODELAUTH_CONFIG_IMPL_MODEL_PLATFORM_HPP
 
+#include <modelauth/http/guarded_handler.hpp>
 #include <modelauth/router/error.hpp>
 #include <modelauth/tokens/flows/console_session.hpp>
 #include <modelauth/tokens/flows/managed_tokens.hpp>
@@ -240,9 +241,10 @@ public:
     // Answers `req` (any route). Throws only `std::bad_alloc`.
     [[nodiscard]] server_response handle(server_request& req, std::string_view client_address) const
     {
+        auto const method = req.method(); // a model URL's request is moved into the guard
         route_kind route = route_kind::refused;
         auto res = route_request(req, route, client_address);
-        if(req.method() == bhttp::verb::head && ! res.body().empty())
+        if(method == bhttp::verb::head && ! res.body().empty())
         {
             res.content_length(res.body().size());
             res.body().clear(); // Content-Length keeps the size a GET would get
@@ -349,15 +351,15 @@ private:
             route = route_kind::unknown;
             return guard_->render(req, {matched.error(), {}, {}});
         }
-        auto const started = std::chrono::steady_clock::now();
-        auto const checked = guard_->check(req);
-        guard_metrics_.observe(std::chrono::steady_clock::now() - started);
-        guard_metrics_.record(checked);
-        if(! checked)
-            return guard_->render(req, checked.failure());
-        guard_->strip_credentials(req);
+        auto const serve = [this](http::AuthContext const& ctx, server_request&& allowed) {
+            return serve_model(ctx, allowed);
+        };
+        return http::guarded(*guard_, serve, http::guarded_handler_options{true, &guard_metrics_})(std::move(req));
+    }
 
-        auto const& ctx = checked.context();
+    // A request the guard allowed on the model `ctx` names.
+    server_response serve_model(http::AuthContext const& ctx, server_request const& req) const
+    {
         auto const found = entries_.find(ctx.endpoint.model_id());
         if(found == entries_.end())
             return guard_->render(req, {router::error::unknown_model, {}, {}});
