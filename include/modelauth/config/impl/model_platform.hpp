@@ -102,8 +102,8 @@ inline platform_config parse_platform_config(std::string_view text, platform_con
         for(auto const& entry : models->elements())
         {
             entry.allow_only(keys);
-            if(options.models.check_entry)
-                options.models.check_entry(entry);
+            if(options.models.load)
+                static_cast<void>(options.models.load(entry));
         }
         config.models = model_registry_from_json(*models);
         check_model_owners(config.models, config.directory);
@@ -147,7 +147,6 @@ inline unsigned thread_count(platform_config const& config) noexcept
 namespace detail {
 
 namespace bhttp = boost::beast::http;
-namespace bjson = boost::json;
 using http::server_request;
 using http::server_response;
 
@@ -176,8 +175,7 @@ public:
 
     platform_core(platform_config const& config, model_hooks const& hooks, Clock clock,
         platform_start_options const& start_options, http::http_server const& server)
-        : hooks_(hooks)
-        , metrics_prefix_(start_options.metrics_prefix)
+        : metrics_prefix_(start_options.metrics_prefix)
         , limits_(config.limits)
         , issuer_name_(issuer_of(config))
         , server_(server)
@@ -202,8 +200,11 @@ public:
         validator_ = stack.validator;
         router_ = stack.router;
         guard_ = stack.guard;
-        for(auto const& m : config.models.models())
-            entries_.emplace(m.model_id, *m.metadata);
+        // Each model's service is made once, here; requests only look it up.
+        auto const& models = config.models.models();
+        for(std::size_t i = 0; i < models.size(); ++i)
+            models_.emplace(models[i].model_id,
+                hooks.load ? hooks.load(json_reader(*models[i].metadata, index_path("models", i))) : model_service());
 
         tokens::flows::flow_options flow_options;
         flow_options.lifetimes = config.lifetimes;
@@ -360,24 +361,22 @@ private:
     // A request the guard allowed on the model `ctx` names.
     server_response serve_model(http::AuthContext const& ctx, server_request const& req) const
     {
-        auto const found = entries_.find(ctx.endpoint.model_id());
-        if(found == entries_.end())
+        auto const found = models_.find(ctx.endpoint.model_id());
+        if(found == models_.end())
             return guard_->render(req, {router::error::unknown_model, {}, {}});
-        json_reader const entry(found->second);
+        auto const& model = found->second;
         switch(req.method())
         {
         case bhttp::verb::get:
-        case bhttp::verb::head:
-            return routes_->model_meta(req, ctx, hooks_.describe ? hooks_.describe(entry) : bjson::object());
+        case bhttp::verb::head: return routes_->model_meta(req, ctx, model.meta);
         case bhttp::verb::post:
-            if(hooks_.infer)
-                return hooks_.infer(req, ctx, entry);
+            if(model.infer)
+                return model.infer(req, ctx);
             return method_not_allowed(req, "GET, HEAD");
-        default: return method_not_allowed(req, hooks_.infer ? "GET, HEAD, POST" : "GET, HEAD");
+        default: return method_not_allowed(req, model.infer ? "GET, HEAD, POST" : "GET, HEAD");
         }
     }
 
-    model_hooks const& hooks_;
     std::string metrics_prefix_;
     limits_config limits_;
     std::string issuer_name_;
@@ -388,7 +387,7 @@ private:
     std::shared_ptr<http::basic_guard<Clock> const> guard_;
     std::shared_ptr<service_type> service_;
     std::optional<http::token_routes<Clock>> routes_;
-    std::unordered_map<std::int64_t, bjson::value> entries_;
+    std::unordered_map<std::int64_t, model_service> models_;
     mutable http::guard_metrics guard_metrics_;
     mutable std::array<std::atomic<std::uint64_t>, route_kind_names.size() * status_class_names.size()> counts_{};
 };
