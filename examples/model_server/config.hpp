@@ -38,39 +38,41 @@ using parse_config_options = cfg::platform_config_options; // demo_password: wha
     return model;
 }
 
-/// The toy models behind the platform's guard: metadata adds kind and features, POST infers.
+/// The toy models, each read once from its entry: metadata adds kind and features, POST infers.
 [[nodiscard]] inline cfg::model_hooks toy_hooks()
 {
     namespace json = boost::json;
     namespace http = boost::beast::http;
     cfg::model_hooks hooks;
     hooks.entry_keys = {"kind", "weights", "bias"};
-    hooks.check_entry = [](cfg::json_reader const& entry) { (void)toy_model_of(entry); };
-    hooks.describe = [](cfg::json_reader const& entry) {
+    hooks.load = [](cfg::json_reader const& entry) {
         auto const model = toy_model_of(entry);
-        return json::object{{"kind", to_string(model.kind)}, {"features", model.weights.size()}};
-    };
-    hooks.infer = [](auto const& req, auto const& ctx, cfg::json_reader const& entry) {
-        auto const model = toy_model_of(entry, ctx.endpoint.version());
-        modelauth::http::server_response res{http::status::bad_request, req.version()};
-        json::parse_options options;
-        options.max_depth = 16; // {"inputs": [[...]]} needs 3
-        boost::system::error_code ec;
-        auto const body = json::parse(req.body(), ec, {}, options);
-        auto const outputs = ec ? result<std::vector<double>>(input_error{"the body is not valid JSON"})
-                                : predict(model, body);
-        if(outputs)
-        {
-            res.result(http::status::ok);
-            res.set("x-prt-model-id", std::to_string(model.model_id));
-        }
-        json::object const error{{"error", "invalid_request"},
-            {"error_description", outputs ? std::string() : outputs.error().message}};
-        res.set(http::field::content_type, "application/json; charset=utf-8");
-        res.body() = json::serialize(outputs ? inference_response(model, *outputs) : error);
-        res.prepare_payload();
-        res.keep_alive(req.keep_alive());
-        return res;
+        cfg::model_service service;
+        service.meta = {{"kind", to_string(model.kind)}, {"features", model.weights.size()}};
+        service.infer = [model](auto const& req, auto const& ctx) {
+            json::parse_options options;
+            options.max_depth = 16; // {"inputs": [[...]]} needs 3
+            boost::system::error_code ec;
+            auto const body = json::parse(req.body(), ec, {}, options);
+            auto const outputs = ec ? result<std::vector<double>>(input_error{"the body is not valid JSON"})
+                                    : predict(model, body);
+            modelauth::http::server_response res{outputs ? http::status::ok : http::status::bad_request, req.version()};
+            res.set(http::field::content_type, "application/json; charset=utf-8");
+            if(outputs)
+            {
+                auto at_version = model; // the version the URL resolved to
+                at_version.version = ctx.endpoint.version();
+                res.set("x-prt-model-id", std::to_string(model.model_id));
+                res.body() = json::serialize(inference_response(at_version, *outputs));
+            }
+            else
+                res.body() = json::serialize(
+                    json::object{{"error", "invalid_request"}, {"error_description", outputs.error().message}});
+            res.prepare_payload();
+            res.keep_alive(req.keep_alive());
+            return res;
+        };
+        return service;
     };
     return hooks;
 }

@@ -25,8 +25,10 @@
 
 #include <doctest/doctest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
 
 namespace {
@@ -54,24 +56,26 @@ std::string token(std::string const& scope)
     return jose::sign_compact_jws(json::serialize(claims), idp_key()).value();
 }
 
-// Model entries carry a `greeting` the application checks and answers with.
-cfg::model_hooks greeting_hooks()
+// Model entries carry a `greeting` the application checks and answers with;
+// `loads` counts the entries read.
+cfg::model_hooks greeting_hooks(std::shared_ptr<std::atomic<int>> loads = std::make_shared<std::atomic<int>>())
 {
     cfg::model_hooks hooks;
     hooks.entry_keys = {"greeting"};
-    hooks.check_entry = [](cfg::json_reader const& entry) {
-        if(entry["greeting"].string().empty())
+    hooks.load = [loads](cfg::json_reader const& entry) {
+        ++*loads;
+        std::string greeting(entry["greeting"].string());
+        if(greeting.empty())
             entry["greeting"].fail("must not be empty");
-    };
-    hooks.describe = [](cfg::json_reader const& entry) {
-        return json::object{{"greeting", entry["greeting"].string()}};
-    };
-    hooks.infer = [](auto const& req, auto const& ctx, cfg::json_reader const& entry) {
-        modelauth::http::server_response res{bhttp::status::ok, req.version()};
-        res.body() = std::string(entry["greeting"].string()) + " v" + std::string(ctx.endpoint.version()) + ": "
-            + req.body();
-        res.prepare_payload();
-        return res;
+        cfg::model_service service;
+        service.meta = {{"greeting", greeting}};
+        service.infer = [greeting](auto const& req, auto const& ctx) {
+            modelauth::http::server_response res{bhttp::status::ok, req.version()};
+            res.body() = greeting + " v" + std::string(ctx.endpoint.version()) + ": " + req.body();
+            res.prepare_payload();
+            return res;
+        };
+        return service;
     };
     return hooks;
 }
@@ -139,8 +143,10 @@ TEST_CASE("issuer_of, thread_count and load_platform_config")
 
 TEST_CASE("basic_platform_server: health, metrics, 404 off the model prefixes, and models through the hooks")
 {
-    cfg::platform_server server(greeting_hooks());
+    auto const loads = std::make_shared<std::atomic<int>>(0);
+    cfg::platform_server server(greeting_hooks(loads));
     server.start(cfg::parse_platform_config(config_text(), with_hooks()));
+    CHECK(*loads == 1); // the model's entry is read once, at start
     CHECK(server.issuer() == "http://127.0.0.1:0");
     raw_http_client client(server.port());
 
@@ -168,6 +174,7 @@ TEST_CASE("basic_platform_server: health, metrics, 404 off the model prefixes, a
     REQUIRE(inferred);
     CHECK(inferred->result() == bhttp::status::ok);
     CHECK(inferred->body() == "hello v1: there");
+    CHECK(*loads == 1); // and never again per request
 
     auto const put = client.exchange(request("PUT", "/models/hi/", "models:infer"));
     REQUIRE(put);
@@ -190,7 +197,11 @@ TEST_CASE("basic_platform_server: health, metrics, 404 off the model prefixes, a
 TEST_CASE("basic_platform_server: without an infer hook POST is 405 with Allow: GET, HEAD; metrics_prefix names the series; a busy port names listen")
 {
     auto hooks = greeting_hooks();
-    hooks.infer = nullptr;
+    hooks.load = [load = hooks.load](cfg::json_reader const& entry) {
+        auto service = load(entry);
+        service.infer = nullptr;
+        return service;
+    };
     cfg::platform_server server(hooks);
     auto config = cfg::parse_platform_config(config_text(), with_hooks());
     cfg::platform_start_options start;

@@ -613,6 +613,13 @@ TEST_CASE("server: GET <model url>?get_meta=true answers the meta and x-prt-mode
     auto const v1 = api().call("GET", diamond + "1/?get_meta=true", bearer(access()));
     CHECK(v1.result_int() == 200);
     CHECK(str(body_json(v1).at("version")) == "1");
+    // The whole meta, nothing more (it was models.hpp's model_meta).
+    CHECK(body_json(v1) == json::parse(R"({"model_id": 1, "prefix": "models/practicus", "name": "diamond-price",
+        "versions": ["1", "2"], "default_version": "2", "version": "1", "kind": "linear", "features": 2})"));
+    auto const logistic = api().call("GET", churn + "?get_meta=true", bearer(access()));
+    CHECK(logistic.result_int() == 200);
+    CHECK(str(body_json(logistic).at("kind")) == "logistic");
+    CHECK(body_json(logistic).at("features").to_number<int>() == 3);
 }
 
 TEST_CASE("server: GET on a model URL without get_meta answers the same meta; HEAD its header; others 405")

@@ -18,7 +18,7 @@
     @code
     modelauth::config::platform_config_options options;
     options.models.entry_keys = {"weights"};    // the application's own model keys
-    options.models.infer = [](auto const& req, auto const& ctx, auto const& entry) { ... };
+    options.models.load = [](auto const& entry) { ... return model_service{meta, infer}; };
     auto config = modelauth::config::load_platform_config("server.json", options);
     modelauth::config::platform_server server(options.models);
     server.start(config);
@@ -37,7 +37,7 @@
                      header_timeout_s 1..3600 = 10, max_connections 1..1048576 = 10000}
     lifetimes       token_lifetimes_from_json
     accounts, instances, users              user_directory_from_json
-    models          [{router's keys, plus model_hooks::entry_keys checked by model_hooks::check_entry}]
+    models          [{router's keys, plus model_hooks::entry_keys checked by model_hooks::load}]
     trusted_issuers trusted_issuers_from_json, key files read
     @endcode
 
@@ -46,7 +46,7 @@
     `/metrics` (guard decisions, cache, requests by route and status class,
     pending logins, connections), the token routes, then model URLs through
     the guard: GET / HEAD answer the model's metadata plus
-    `model_hooks::describe`, POST `model_hooks::infer`, anything else 405. A
+    `model_service::meta`, POST `model_service::infer`, anything else 405. A
     path under no model prefix is 404 without authentication. Logins run on
     the server's offload pool (at most 64 waiting, else 503); a maintenance
     pass (`maintain`) prunes the store and rewrites a failed journal every
@@ -119,25 +119,29 @@ struct platform_config
     std::vector<validation::trusted_issuer> trusted_issuers;
 };
 
+/// What the platform serves for one model, made once from its `models[i]` entry.
+struct model_service
+{
+    /// Members added to the model's metadata answer (GET / HEAD).
+    boost::json::object meta;
+
+    /// The answer to POST on the model's URL once the guard allowed it;
+    /// empty: 405. Called concurrently from I/O threads.
+    std::function<http::server_response(http::server_request const& req, http::AuthContext const& ctx)> infer;
+};
+
 /** What an application adds to the platform's models. Every member may be
-    empty. The functions are called concurrently from I/O threads.
+    empty (then a model answers its metadata only).
 */
 struct model_hooks
 {
     /// Keys a `models[i]` entry may have beyond the router's.
     std::vector<std::string> entry_keys;
 
-    /// Checks a `models[i]` entry at parse time; throws `configuration_error`
-    /// (`entry[...].fail(...)`) on a fault.
-    std::function<void(json_reader const& entry)> check_entry;
-
-    /// Members added to a model's metadata answer (GET / HEAD).
-    std::function<boost::json::object(json_reader const& entry)> describe;
-
-    /// The answer to POST on a model URL the guard allowed; empty: 405.
-    std::function<http::server_response(
-        http::server_request const& req, http::AuthContext const& ctx, json_reader const& entry)>
-        infer;
+    /// Reads a `models[i]` entry: at parse time for every entry, to check it
+    /// (throws `configuration_error`, `entry[...].fail(...)`, on a fault), and
+    /// once more at start, whose result serves every request to that model.
+    std::function<model_service(json_reader const& entry)> load;
 };
 
 /// How `parse_platform_config` reads what is not in the document.
@@ -210,7 +214,7 @@ class platform_core;
 
     Complexity: `start` is linear in the config (plus reading the journal
     with `state_dir`); a request costs the guard's check (a cache hit
-    allocates nothing), one hash lookup of the model's entry and the hook.
+    allocates nothing), one hash lookup of the model's service and its answer.
 */
 template<class Clock = system_clock_source>
 class basic_platform_server

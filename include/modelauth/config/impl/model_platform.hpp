@@ -7,6 +7,7 @@
 #ifndef MODELAUTH_CONFIG_IMPL_MODEL_PLATFORM_HPP
 #define MODELAUTH_CONFIG_IMPL_MODEL_PLATFORM_HPP
 
+#include <modelauth/http/guarded_handler.hpp>
 #include <modelauth/router/error.hpp>
 #include <modelauth/tokens/flows/console_session.hpp>
 #include <modelauth/tokens/flows/managed_tokens.hpp>
@@ -101,8 +102,8 @@ inline platform_config parse_platform_config(std::string_view text, platform_con
         for(auto const& entry : models->elements())
         {
             entry.allow_only(keys);
-            if(options.models.check_entry)
-                options.models.check_entry(entry);
+            if(options.models.load)
+                static_cast<void>(options.models.load(entry));
         }
         config.models = model_registry_from_json(*models);
         check_model_owners(config.models, config.directory);
@@ -146,7 +147,6 @@ inline unsigned thread_count(platform_config const& config) noexcept
 namespace detail {
 
 namespace bhttp = boost::beast::http;
-namespace bjson = boost::json;
 using http::server_request;
 using http::server_response;
 
@@ -156,13 +156,6 @@ inline constexpr std::array<std::string_view, 6> route_kind_names{
     "health", "metrics", "tokens", "models", "unknown", "refused"};
 inline constexpr std::array<std::string_view, 5> status_class_names{"1xx", "2xx", "3xx", "4xx", "5xx"};
 inline constexpr std::string_view json_type = "application/json; charset=utf-8";
-
-// A gauge or counter line of `/metrics`.
-inline std::string prometheus_series(std::string const& name, char const* type, char const* help, std::uint64_t value)
-{
-    return "# HELP " + name + " " + help + "\n# TYPE " + name + " " + type + "\n" + name + " "
-        + std::to_string(value) + "\n";
-}
 
 inline server_response method_not_allowed(server_request const& req, std::string_view allow)
 {
@@ -182,8 +175,7 @@ public:
 
     platform_core(platform_config const& config, model_hooks const& hooks, Clock clock,
         platform_start_options const& start_options, http::http_server const& server)
-        : hooks_(hooks)
-        , metrics_prefix_(start_options.metrics_prefix)
+        : metrics_prefix_(start_options.metrics_prefix)
         , limits_(config.limits)
         , issuer_name_(issuer_of(config))
         , server_(server)
@@ -208,8 +200,11 @@ public:
         validator_ = stack.validator;
         router_ = stack.router;
         guard_ = stack.guard;
-        for(auto const& m : config.models.models())
-            entries_.emplace(m.model_id, *m.metadata);
+        // Each model's service is made once, here; requests only look it up.
+        auto const& models = config.models.models();
+        for(std::size_t i = 0; i < models.size(); ++i)
+            models_.emplace(models[i].model_id,
+                hooks.load ? hooks.load(json_reader(*models[i].metadata, index_path("models", i))) : model_service());
 
         tokens::flows::flow_options flow_options;
         flow_options.lifetimes = config.lifetimes;
@@ -247,9 +242,10 @@ public:
     // Answers `req` (any route). Throws only `std::bad_alloc`.
     [[nodiscard]] server_response handle(server_request& req, std::string_view client_address) const
     {
+        auto const method = req.method(); // a model URL's request is moved into the guard
         route_kind route = route_kind::refused;
         auto res = route_request(req, route, client_address);
-        if(req.method() == bhttp::verb::head && ! res.body().empty())
+        if(method == bhttp::verb::head && ! res.body().empty())
         {
             res.content_length(res.body().size());
             res.body().clear(); // Content-Length keeps the size a GET would get
@@ -315,20 +311,26 @@ private:
         server_response res{bhttp::status::ok, req.version()};
         res.set(bhttp::field::content_type, "text/plain; version=0.0.4; charset=utf-8");
         res.set(bhttp::field::cache_control, "no-store");
-        std::string body = guard_metrics_.prometheus_text(&validator_->cache())
-            + "# HELP " + metrics_prefix_ + "_requests_total Requests answered, by route and status class.\n"
-            + "# TYPE " + metrics_prefix_ + "_requests_total counter\n";
+        using http::detail::append_family;
+        using http::detail::append_sample;
+        std::string body = guard_metrics_.prometheus_text(&validator_->cache());
+        auto const requests = metrics_prefix_ + "_requests_total";
+        append_family(body, requests, "counter", "Requests answered, by route and status class.");
         for(std::size_t r = 0; r < route_kind_names.size(); ++r)
             for(std::size_t s = 0; s < status_class_names.size(); ++s)
                 if(auto const n = counts_[r * status_class_names.size() + s].load(std::memory_order_relaxed))
-                    body += metrics_prefix_ + "_requests_total{route=\"" + std::string(route_kind_names[r]) + "\",code=\""
-                        + std::string(status_class_names[s]) + "\"} " + std::to_string(n) + "\n";
-        body += prometheus_series(metrics_prefix_ + "_pending_logins", "gauge",
-            "Logins waiting for or running on the login pool.", server_.pending_offloaded());
-        body += prometheus_series(metrics_prefix_ + "_open_connections", "gauge",
-            "Connections open now (at most limits.max_connections).", server_.open_connections());
-        body += prometheus_series(metrics_prefix_ + "_refused_connections_total", "counter",
-            "Connections closed at accept: limits.max_connections were open.", server_.refused_connections());
+                    append_sample(body, requests,
+                        "route=\"" + std::string(route_kind_names[r]) + "\",code=\"" + std::string(status_class_names[s]) + "\"",
+                        n);
+        auto const series = [&](char const* name, char const* type, char const* help, std::uint64_t value) {
+            append_family(body, metrics_prefix_ + name, type, help);
+            append_sample(body, metrics_prefix_ + name, {}, value);
+        };
+        series("_pending_logins", "gauge", "Logins waiting for or running on the login pool.", server_.pending_offloaded());
+        series("_open_connections", "gauge", "Connections open now (at most limits.max_connections).",
+            server_.open_connections());
+        series("_refused_connections_total", "counter", "Connections closed at accept: limits.max_connections were open.",
+            server_.refused_connections());
         res.body() = std::move(body);
         res.prepare_payload();
         res.keep_alive(req.keep_alive());
@@ -350,33 +352,31 @@ private:
             route = route_kind::unknown;
             return guard_->render(req, {matched.error(), {}, {}});
         }
-        auto const started = std::chrono::steady_clock::now();
-        auto const checked = guard_->check(req);
-        guard_metrics_.observe(std::chrono::steady_clock::now() - started);
-        guard_metrics_.record(checked);
-        if(! checked)
-            return guard_->render(req, checked.failure());
-        guard_->strip_credentials(req);
+        auto const serve = [this](http::AuthContext const& ctx, server_request&& allowed) {
+            return serve_model(ctx, allowed);
+        };
+        return http::guarded(*guard_, serve, http::guarded_handler_options{true, &guard_metrics_})(std::move(req));
+    }
 
-        auto const& ctx = checked.context();
-        auto const found = entries_.find(ctx.endpoint.model_id());
-        if(found == entries_.end())
+    // A request the guard allowed on the model `ctx` names.
+    server_response serve_model(http::AuthContext const& ctx, server_request const& req) const
+    {
+        auto const found = models_.find(ctx.endpoint.model_id());
+        if(found == models_.end())
             return guard_->render(req, {router::error::unknown_model, {}, {}});
-        json_reader const entry(found->second);
+        auto const& model = found->second;
         switch(req.method())
         {
         case bhttp::verb::get:
-        case bhttp::verb::head:
-            return routes_->model_meta(req, ctx, hooks_.describe ? hooks_.describe(entry) : bjson::object());
+        case bhttp::verb::head: return routes_->model_meta(req, ctx, model.meta);
         case bhttp::verb::post:
-            if(hooks_.infer)
-                return hooks_.infer(req, ctx, entry);
+            if(model.infer)
+                return model.infer(req, ctx);
             return method_not_allowed(req, "GET, HEAD");
-        default: return method_not_allowed(req, hooks_.infer ? "GET, HEAD, POST" : "GET, HEAD");
+        default: return method_not_allowed(req, model.infer ? "GET, HEAD, POST" : "GET, HEAD");
         }
     }
 
-    model_hooks const& hooks_;
     std::string metrics_prefix_;
     limits_config limits_;
     std::string issuer_name_;
@@ -387,7 +387,7 @@ private:
     std::shared_ptr<http::basic_guard<Clock> const> guard_;
     std::shared_ptr<service_type> service_;
     std::optional<http::token_routes<Clock>> routes_;
-    std::unordered_map<std::int64_t, bjson::value> entries_;
+    std::unordered_map<std::int64_t, model_service> models_;
     mutable http::guard_metrics guard_metrics_;
     mutable std::array<std::atomic<std::uint64_t>, route_kind_names.size() * status_class_names.size()> counts_{};
 };

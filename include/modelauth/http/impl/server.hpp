@@ -39,13 +39,6 @@ inline namespace v0 {
 namespace http {
 namespace detail {
 
-namespace server_io {
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace bhttp = boost::beast::http;
-using tcp = boost::asio::ip::tcp;
-} // namespace server_io
-
 // `{"error": code, "error_description": description}` with `status`.
 inline server_response server_error(unsigned version, bool keep_alive, boost::beast::http::status status,
     std::string_view code, std::string_view description)
@@ -136,7 +129,7 @@ struct server_state
 // One connection: requests answered in turn while the client keeps it alive.
 class server_session final : public server_connection, public std::enable_shared_from_this<server_session>
 {
-    using tcp = server_io::tcp;
+    using tcp = boost::asio::ip::tcp;
     using error_code = boost::beast::error_code;
 
 public:
