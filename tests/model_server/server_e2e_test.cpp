@@ -49,7 +49,6 @@
 
 namespace {
 
-
 namespace ma = modelauth;
 namespace jose = modelauth::jose;
 namespace asio = boost::asio;

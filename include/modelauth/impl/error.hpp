@@ -150,7 +150,7 @@ public:
 
 // Namespace-scope inline objects with constexpr constructors are constant-
 // initialized: reading them needs no guard, unlike a function-local static,
-// so matching a code's category costs one address comparison.
+// so make_error_code costs no more than building the code.
 template<class Enum>
 inline enum_category<Enum> const category_instance{};
 

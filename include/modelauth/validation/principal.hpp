@@ -136,7 +136,6 @@ struct Principal
 {
     using clock = std::chrono::system_clock;
 
-
     /// The subject: `sub` of a JWT, the owner of an API key.
     std::string subject;
 

@@ -48,7 +48,6 @@
 
 #include <modelauth/validation/principal.hpp>
 
-
 #include <openssl/crypto.h>
 
 #include <atomic>

@@ -45,7 +45,6 @@ namespace ma = modelauth;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-
 using clock_ref = ma::manual_clock_ref;
 using context_type = ma::tokens::flows::flow_context<clock_ref>;
 using sessions_type = ma::tokens::flows::console_session<clock_ref>;
@@ -255,7 +254,6 @@ inline std::vector<std::string> ids_of(std::vector<std::shared_ptr<ma::validatio
         ids.push_back(t->id);
     return ids;
 }
-
 
 } // namespace flows_test
 

@@ -24,8 +24,6 @@ namespace detail {
 // The largest signature of any supported algorithm: RSA 16384 bits.
 inline constexpr std::size_t max_signature_bytes = 2048;
 
-
-
 } // namespace detail
 
 inline result<compact_jws> split_compact_jws(std::string_view token, jws_limits const& limits) noexcept

@@ -544,7 +544,6 @@ private:
     }
 };
 
-
 } // namespace managed_store
 } // namespace detail
 } // namespace tokens

@@ -30,7 +30,6 @@
 #include <type_traits>
 #include <utility>
 
-
 namespace modelauth {
 inline namespace v0 {
 namespace tokens {
