@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <iterator>
 #include <string>
 #include <type_traits>
@@ -162,28 +163,32 @@ constexpr std::error_category const& category_of() noexcept
     return category_instance<Enum>;
 }
 
-// The modelauth categories met so far, by address. A code's category is
-// found by a few pointer comparisons (as a fold over a fixed list of enums
+// The modelauth categories met so far, by address: a hash set with open
+// addressing, whose slot the address picks, so a code's category is found by
+// one pointer comparison as a rule (as a fold over a fixed list of enums
 // would), and the dynamic_cast that recognises one of ours runs once per
 // category; only codes of other libraries' categories pay it each time.
-// Constant-initialized: reading needs no guard.
+// Slots are filled once and never emptied, so a probe may stop at an empty
+// one. Constant-initialized: reading needs no guard.
 inline constexpr std::size_t known_category_slots = 16;
 inline std::atomic<table_category const*> known_categories[known_category_slots]{};
 
 inline table_category const* as_table_category(std::error_category const& category) noexcept
 {
-    for(auto& slot : known_categories)
+    std::size_t const start = (reinterpret_cast<std::uintptr_t>(&category) >> 3) % known_category_slots;
+    for(std::size_t i = 0; i != known_category_slots; ++i)
     {
-        auto const* known = slot.load(std::memory_order_acquire);
-        if(known == nullptr)
-            break;
+        auto const* known = known_categories[(start + i) % known_category_slots].load(std::memory_order_acquire);
         if(known == &category)
             return known;
+        if(known == nullptr)
+            break;
     }
     auto const* ours = dynamic_cast<table_category const*>(&category);
     if(ours != nullptr)
-        for(auto& slot : known_categories)
+        for(std::size_t i = 0; i != known_category_slots; ++i)
         {
+            auto& slot = known_categories[(start + i) % known_category_slots];
             table_category const* expected = nullptr;
             if(slot.compare_exchange_strong(expected, ours, std::memory_order_acq_rel) || expected == ours)
                 break;
