@@ -499,10 +499,26 @@ TEST_CASE("persistent_map: edits within one transaction change its nodes in plac
         std::size_t const path_nodes = g.size() - 1;
         CHECK(path_nodes >= 2);
         CHECK(path_nodes <= 4);
+        text_map const before = bulk;
         for(long i = 0; i < 99; ++i)
             bulk.assign(entry{key_name(42), -2 - i}, t);
         CHECK(g.size() == 100 + path_nodes);
         CHECK(bulk.find(key_name(42))->value == -100);
+        // No node was reallocated: the root is the one of the first replace.
+        CHECK(bulk.shares_root_with(before));
+    }
+    // Under a new transaction the path, root included, is copied.
+    {
+        md::transaction t{md::next_transaction_id(), g};
+        text_map const before = bulk;
+        bulk.assign(entry{key_name(42), 1}, t);
+        CHECK_FALSE(bulk.shares_root_with(before));
+        CHECK(before.find(key_name(42))->value == -100);
+        CHECK(bulk.find(key_name(42))->value == 1);
+        // Erasing an absent key changes nothing.
+        text_map const unchanged = bulk;
+        CHECK_FALSE(bulk.erase("absent", t));
+        CHECK(bulk.shares_root_with(unchanged));
     }
 
     // Erasing everything in one transaction on a map made in that

@@ -141,7 +141,9 @@ private:
     The caller's promise: once a version edited under a transaction is
     published (or a copy of its handle is kept as a version of its own),
     that transaction is over: later edits use a new id. Under one
-    transaction, only the latest handle is edited.
+    transaction, only the latest handle is edited, and a copy of a handle
+    taken during the transaction is not read after the next edit (the edit
+    may have changed the nodes they share in place).
 */
 struct transaction
 {
@@ -268,6 +270,21 @@ public:
     [[nodiscard]] bool empty() const noexcept
     {
         return size_ == 0;
+    }
+
+    /** Whether this handle and `other` have the same root node (or are
+        both empty).
+
+        Two handles of published versions that share their root are the
+        same version. Within one transaction an edit that changes no node's
+        shape (replacing a value) changes the root in place, so a handle
+        copied before it still shares the root.
+
+        Complexity: constant. Exception safety: no-throw.
+    */
+    [[nodiscard]] bool shares_root_with(persistent_map const& other) const noexcept
+    {
+        return root_ == other.root_;
     }
 
     /** Calls `f(Value const&)` for every value, in an unspecified order.
