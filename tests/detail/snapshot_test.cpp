@@ -132,3 +132,62 @@ TEST_CASE("concurrent updates never lose an increment and readers see values onl
     CHECK(*s.load() == writers * increments);
     CHECK(went_backwards == 0);
 }
+
+namespace {
+
+// Whether a and b share one control block (count in the same place).
+template<class T>
+bool same_owner(std::shared_ptr<T> const& a, std::shared_ptr<T> const& b)
+{
+    return ! a.owner_before(b) && ! b.owner_before(a);
+}
+
+} // namespace
+
+TEST_CASE("load_local counts a thread's pointers in a block of the thread's own")
+{
+    md::snapshot<tracked> s(std::make_shared<tracked const>(1));
+    auto const global = s.load();
+
+    auto const a = s.load_local();
+    auto const b = s.load_local();
+    REQUIRE(a.get() != nullptr);
+    CHECK(a.get() == global.get());
+    CHECK(a->value == 1);
+    CHECK(same_owner(a, b));        // one block for the thread
+    CHECK_FALSE(same_owner(a, global)); // not the block every load() copies
+
+    std::shared_ptr<tracked const> other;
+    std::thread([&] { other = s.load_local(); }).join();
+    CHECK(other.get() == global.get());
+    CHECK_FALSE(same_owner(other, a)); // another thread, another block
+
+    // A replacement: the next call sees the new value; the pointers taken
+    // before keep the old one alive, on their own.
+    s.store(std::make_shared<tracked const>(2));
+    auto const c = s.load_local();
+    CHECK(c->value == 2);
+    CHECK_FALSE(same_owner(c, a));
+    CHECK(a->value == 1);
+    CHECK(other->value == 1);
+
+    // This thread's memo lets go of the value when it reads another snapshot.
+    md::snapshot<tracked> const empty;
+    CHECK(empty.load_local().get() == nullptr);
+}
+
+TEST_CASE("a pointer from load_local keeps its value alive after the snapshot and the thread let go")
+{
+    int const before = tracked::alive;
+    std::shared_ptr<tracked const> kept;
+    {
+        md::snapshot<tracked> s(std::make_shared<tracked const>(7));
+        std::thread([&] { kept = s.load_local(); }).join(); // the thread's memo is gone
+        s.store(nullptr);
+    }
+    REQUIRE(kept.get() != nullptr);
+    CHECK(kept->value == 7);
+    CHECK(tracked::alive == before + 1);
+    kept.reset();
+    CHECK(tracked::alive == before);
+}

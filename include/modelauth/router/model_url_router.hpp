@@ -142,8 +142,12 @@ struct router_options
     ### Costs
     A match is one pass over the target plus a hash lookup for the prefix,
     the name and the version: linear in the target size and independent of
-    the number of models. It allocates nothing; it copies one `shared_ptr`
-    (an atomic increment) into the endpoint.
+    the number of models. It allocates nothing, and writes no memory that
+    another thread reads: the endpoint's `shared_ptr` to the snapshot is
+    counted in a control block of the calling thread's own (made once per
+    thread after each swap; see `detail::snapshot::load_local`), so two
+    threads routing at once do not take one reference count's cache line
+    from each other.
 
     Thread safety: safe to share between threads; all members may be
     called concurrently, `replace` and `update` included.

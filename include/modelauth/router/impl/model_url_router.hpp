@@ -237,7 +237,7 @@ auto basic_model_url_router<Registry>::match_models(std::string_view rest, bool 
     if(segments.count == 0)
         return router::error::unknown_prefix;
 
-    registry_ptr registry = snapshot_.load();
+    registry_ptr registry = snapshot_.load_local();
     detail::key_buffer buffer;
 
     // The longest registered prefix that leaves a segment for the name.
@@ -280,7 +280,7 @@ auto basic_model_url_router<Registry>::match_kserve(std::string_view rest, bool 
     -> result<endpoint_type>
 {
     if(ended) // "<root>" itself
-        return endpoint_type(snapshot_.load(), Registry::npos, 0, false, kserve_operation::server_metadata);
+        return endpoint_type(snapshot_.load_local(), Registry::npos, 0, false, kserve_operation::server_metadata);
 
     detail::segment_list const segments(rest);
     auto const is = [&](std::size_t i, std::string_view literal) {
@@ -294,16 +294,16 @@ auto basic_model_url_router<Registry>::match_kserve(std::string_view rest, bool 
         if(segments.count == 2 && ! segments.trailing_slash)
         {
             if(is(1, "live"))
-                return endpoint_type(snapshot_.load(), Registry::npos, 0, false, kserve_operation::server_live);
+                return endpoint_type(snapshot_.load_local(), Registry::npos, 0, false, kserve_operation::server_live);
             if(is(1, "ready"))
-                return endpoint_type(snapshot_.load(), Registry::npos, 0, false, kserve_operation::server_ready);
+                return endpoint_type(snapshot_.load_local(), Registry::npos, 0, false, kserve_operation::server_ready);
         }
         return router::error::unexpected_segment;
     }
     if(! is(0, "models") || segments.count < 2)
         return router::error::unexpected_segment;
 
-    registry_ptr registry = snapshot_.load();
+    registry_ptr registry = snapshot_.load_local();
     detail::key_buffer buffer;
 
     std::size_t const prefix = registry->find_prefix(options_.kserve.prefix);
@@ -349,7 +349,7 @@ auto basic_model_url_router<Registry>::match_kserve(std::string_view rest, bool 
 template<class Registry>
 auto basic_model_url_router<Registry>::find(std::int64_t model_id) const noexcept -> result<endpoint_type>
 {
-    registry_ptr registry = snapshot_.load();
+    registry_ptr registry = snapshot_.load_local();
     std::size_t const model = registry->find_model_id(model_id);
     if(model == Registry::npos)
         return router::error::unknown_model;
@@ -361,7 +361,7 @@ template<class Registry>
 auto basic_model_url_router<Registry>::find(std::int64_t model_id, std::string_view version) const noexcept
     -> result<endpoint_type>
 {
-    registry_ptr registry = snapshot_.load();
+    registry_ptr registry = snapshot_.load_local();
     std::size_t const model = registry->find_model_id(model_id);
     if(model == Registry::npos)
         return router::error::unknown_model;
