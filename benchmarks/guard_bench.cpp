@@ -106,6 +106,16 @@ void BM_guard_check_cached(benchmark::State& state)
 }
 BENCHMARK(BM_guard_check_cached);
 
+// The cached case from 1 and 2 threads sharing one guard: the throughput
+// (items_per_second) of 2 threads against 1 shows whether a check writes
+// memory the other thread reads.
+void BM_guard_check_cached_shared(benchmark::State& state)
+{
+    run_guard(state, cached_case());
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_guard_check_cached_shared)->Threads(1)->Threads(2)->UseRealTime();
+
 void BM_guard_check_hs256_uncached(benchmark::State& state)
 {
     static guard_case const c(false);

@@ -13,6 +13,11 @@ median over the rounds.
   paired.py README.md OUT.json CPU FILTER BINARY...
 
 FILTER is scripts/bench's regex: a pair is measured if its case matches.
+A BINARY given as LABEL=PATH is another build of a benchmark (e.g.
+cxx17=build/release-cxx17/benchmarks/modelauth_router_bench); the README
+names its cases LABEL:BM_name. A pair whose two cases live in different
+binaries is measured the same way, each round running the two binaries one
+after the other, in alternating order.
 
 Writes {"pairs": [{"case", "baseline", "ratio", "rounds": [...]}]} to
 OUT.json, which ratios.py reads in place of the two cases' own times.
@@ -50,20 +55,57 @@ def one_round(binary, cpu, case, baseline, seconds):
     return medians[case] / medians[baseline]
 
 
+def cross_round(index, cpu, case_binary, case, baseline_binary, baseline, seconds):
+    """One round of two cases of different binaries: each run alone, three
+    repetitions, the order alternating from round to round."""
+    def median_of(binary, name):
+        command = ["taskset", "-c", str(cpu), binary, f"--benchmark_filter=^{name}$",
+                   "--benchmark_repetitions=3", f"--benchmark_min_time={seconds}",
+                   "--benchmark_format=json"]
+        out = subprocess.run(command, capture_output=True, text=True, check=True)
+        return next(e["real_time"] for e in json.loads(out.stdout)["benchmarks"]
+                    if e.get("aggregate_name") == "median")
+    if index % 2:
+        b = median_of(baseline_binary, baseline)
+        c = median_of(case_binary, case)
+    else:
+        c = median_of(case_binary, case)
+        b = median_of(baseline_binary, baseline)
+    return c / b
+
+
+def split_label(spec):
+    """("cxx17", "BM_x") for "cxx17:BM_x", ("", "BM_x") for "BM_x"."""
+    label, sep, name = spec.partition(":")
+    return (label, name) if sep and name.startswith("BM_") else ("", spec)
+
+
 def main(argv):
     if len(argv) < 5:
         print("usage: paired.py README.md OUT.json CPU FILTER BINARY...", file=sys.stderr)
         return 2
-    readme, out_path, cpu, wanted, binaries = argv[0], argv[1], argv[2], re.compile(argv[3]), argv[4:]
+    readme, out_path, cpu, wanted = argv[0], argv[1], argv[2], re.compile(argv[3])
+    binaries = [tuple(b.split("=", 1)) if "=" in b else ("", b) for b in argv[4:]]
     rounds = int(os.environ.get("MODELAUTH_BENCH_PAIR_ROUNDS", "9"))
     seconds = os.environ.get("MODELAUTH_BENCH_PAIR_SECONDS", "0.1")
-    tests = {b: listed(b) for b in binaries}
+    tests = {b: listed(b[1]) for b in binaries}
+
+    def binary_of(spec):
+        label, name = split_label(spec)
+        return next((b[1] for b in binaries if b[0] == label and name in tests[b]), None), name
+
     results = []
     for case, baseline in read_pairs(readme):
-        binary = next((b for b in binaries if case in tests[b] and baseline in tests[b]), None)
-        if binary is None or not wanted.search(case):
+        if not wanted.search(case):
             continue
-        ratios = [one_round(binary, cpu, case, baseline, seconds) for _ in range(rounds)]
+        (case_binary, case_name), (baseline_binary, baseline_name) = binary_of(case), binary_of(baseline)
+        if case_binary is None or baseline_binary is None:
+            continue
+        if case_binary == baseline_binary:
+            ratios = [one_round(case_binary, cpu, case_name, baseline_name, seconds) for _ in range(rounds)]
+        else:
+            ratios = [cross_round(i, cpu, case_binary, case_name, baseline_binary, baseline_name, seconds)
+                      for i in range(rounds)]
         ratio = statistics.median(ratios)
         print(f"{case} / {baseline}: {ratio:.3f}x (median of {rounds} rounds, "
               f"{min(ratios):.3f}x to {max(ratios):.3f}x)")

@@ -6,7 +6,8 @@ columns are: ratio name | case | baseline | goal. A case or baseline is
 `BM_name` (its real time per iteration) or `BM_name@field` (a counter or
 another field of the JSON entry, e.g. `@allocs_per_op`, `@items_per_second`).
 A baseline of `-` makes the goal absolute (times in ns). Goals are `<= X`,
-`>= X` or `== X`, optionally followed by a unit (`ns`, `x`). A row whose case
+`>= X`, `== X` or `X to Y` (both bounds included), optionally followed by a
+unit (`ns`, `x`). A row whose case
 and baseline paired.py measured interleaved (a JSON file with "pairs") takes
 that ratio instead of the one of the two cases' times in the main run.
 
@@ -55,6 +56,9 @@ def read_ratio_rows(readme):
 
 
 def check(goal, value):
+    m = re.match(r"\s*([0-9.]+)\s*to\s*([0-9.]+)", goal)
+    if m:
+        return "ok" if float(m.group(1)) <= value <= float(m.group(2)) else "MISSED"
     m = re.match(r"\s*(<=|>=|==)\s*([0-9.]+)", goal)
     if not m:
         return "?"
@@ -72,14 +76,15 @@ def main(argv):
     width = max([len(r[0]) for r in rows] + [5])
     print(f"{'ratio':<{width}}  {'value':>14}  {'goal':<12}  status")
     for name, case, baseline, goal in rows:
+        if (case.strip("` "), baseline.strip("` ")) in paired:
+            value = paired[(case.strip("` "), baseline.strip("` "))]["ratio"]
+            print(f"{name:<{width}}  {f'{value:.3f}x paired':>14}  {goal:<12}  {check(goal, value)}")
+            continue
         numerator = value_of(case, results)
         if numerator is None:
             continue  # not run (filtered out, or a benchmark not built here)
         if baseline.strip() in ("-", ""):
             value, shown = numerator, f"{numerator:.4g}"
-        elif (case.strip("` "), baseline.strip("` ")) in paired:
-            value = paired[(case.strip("` "), baseline.strip("` "))]["ratio"]
-            shown = f"{value:.3f}x paired"
         else:
             denominator = value_of(baseline, results)
             if denominator in (None, 0):
