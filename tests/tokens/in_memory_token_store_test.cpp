@@ -59,12 +59,59 @@ TEST_CASE("the in-memory store finds tokens by secret digest and by id")
     CHECK(store.tokens().size() == 2);
 }
 
+TEST_CASE("every change that can make a credential valid advances the grant epoch, and only those")
+{
+    ma::tokens::InMemoryTokenStore store;
+    auto g = store.grant_epoch();
+    auto e = store.epoch();
+    CHECK(g > 0);
+
+    CHECK(store.insert(token("t1", "secret-one")));
+    CHECK(store.grant_epoch() > g); // a key tried before it existed works now
+    CHECK(store.epoch() == e);
+
+    g = store.grant_epoch();
+    CHECK(store.revoke("jti-1"));
+    CHECK(store.grant_epoch() == g); // taking away grants nothing
+    CHECK(store.epoch() > e);
+
+    g = store.grant_epoch();
+    e = store.epoch();
+    CHECK(store.erase_revocation("jti-1"));
+    CHECK(store.grant_epoch() > g); // a revocation lifted
+    CHECK(store.epoch() == e);
+
+    g = store.grant_epoch();
+    CHECK(store.set_active("t1", false));
+    CHECK(store.set_active("t1", true));
+    CHECK(store.grant_epoch() > g); // an activation
+
+    g = store.grant_epoch();
+    e = store.epoch();
+    CHECK(store.erase("t1"));
+    CHECK(store.grant_epoch() == g);
+    CHECK(store.epoch() > e);
+
+    // Pruning drops only what has expired: neither moves.
+    auto expiring = token("t2", "secret-two");
+    expiring.expires = expiring.created + std::chrono::minutes(1);
+    CHECK(store.insert(expiring));
+    g = store.grant_epoch();
+    e = store.epoch();
+    auto const pruned = store.prune(expiring.created + std::chrono::minutes(2));
+    REQUIRE(pruned);
+    CHECK(*pruned == 1);
+    CHECK(store.find_by_id("t2") == nullptr);
+    CHECK(store.grant_epoch() == g);
+    CHECK(store.epoch() == e);
+}
+
 TEST_CASE("every change that can invalidate a credential advances the epoch")
 {
     ma::tokens::InMemoryTokenStore store;
     auto e = store.epoch();
     CHECK(store.insert(token("t1", "secret-one")));
-    CHECK(store.epoch() > e);
+    CHECK(store.epoch() == e); // a new token invalidates nothing: cached verdicts stay warm
 
     e = store.epoch();
     CHECK(store.set_active("t1", false));

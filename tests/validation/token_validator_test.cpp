@@ -443,6 +443,50 @@ TEST_CASE_FIXTURE(fixture, "a seen token is served from the cache, yet expiry an
     CHECK(error_of(t) == ma::validation::error::token_expired);
 }
 
+TEST_CASE_FIXTURE(fixture, "new tokens leave cached verdicts warm; a key refused before it existed works once it does")
+{
+    ma::validation::token_validator_options options;
+    options.cache.cache_failures = true;
+    ma::validation::basic_token_validator<ma::manual_clock_ref> v({make_issuer({es})}, options, store,
+                                                                   ma::manual_clock_ref(clock));
+    auto const t = token(es);
+    REQUIRE(v.validate(t));
+    REQUIRE(v.validate(t));
+    CHECK(v.cache().stats().hits == 1);
+
+    auto const secret = ma::validation::generate_api_key().value();
+    CHECK(v.validate(secret).error() == ma::validation::error::unknown_api_key);
+    CHECK(v.validate(secret).error() == ma::validation::error::unknown_api_key); // the failure, cached
+    CHECK(v.cache().stats().hits == 2);
+
+    // Other tokens come and go: the cached JWT is served from the cache still.
+    for(int i = 0; i < 50; ++i)
+    {
+        ma::validation::stored_token other;
+        other.id = "other-" + std::to_string(i);
+        other.secret_hash = ma::validation::hash_secret("other-secret-" + std::to_string(i));
+        other.owner = "carol";
+        REQUIRE(store->insert(other));
+    }
+    REQUIRE(v.validate(t));
+    CHECK(v.cache().stats().hits == 3);
+
+    // The refused key, once stored, works at once: a new token makes cached failures stale.
+    ma::validation::stored_token k;
+    k.id = "key-late";
+    k.secret_hash = ma::validation::hash_secret(secret);
+    k.owner = "bob";
+    k.scopes = {"models:infer"};
+    REQUIRE(store->insert(k));
+    auto p = v.validate(secret);
+    REQUIRE(p);
+    CHECK((*p)->token_id == "key-late");
+
+    // And a revocation still reaches the cached JWT at once.
+    REQUIRE(store->revoke("jti-1"));
+    CHECK(v.validate(t).error() == ma::validation::error::token_revoked);
+}
+
 TEST_CASE_FIXTURE(fixture, "key rotation: a removed key stops verifying at once, cached or not")
 {
     auto const old_token = token(es);

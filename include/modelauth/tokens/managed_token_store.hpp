@@ -30,11 +30,16 @@
     not durable; every other mutation is refused. `healthy()` tells whether
     the store can make changes durable.
 
-    The *epoch* (`TokenStore::epoch`) advances after every change to the
-    tokens or the revocations (insert, replace, update, activation, deletion,
-    revocation and its removal, pruning): the validator's cache then drops
-    what it holds at once. Changes to refresh-token records alone do not move
-    it, the validator never reads them.
+    The *epoch* (`TokenStore::epoch`) advances after every change that may
+    invalidate a credential or change what it grants (deletion, replacement,
+    update, deactivation, revocation, a family's revocation): the validator's
+    cache then drops every verdict it holds, at once, on every thread. The
+    *grant epoch* (`TokenStore::grant_epoch`) advances after every change
+    that may make an invalid credential valid (a new token, a replacement, an
+    update, a revocation lifted): the cache drops the failures it holds.
+    Creating tokens therefore leaves cached valid credentials warm. Pruning
+    moves neither (it drops only what has expired), nor do changes to
+    refresh-token records alone, which the validator never reads.
 
     Implementations: `InMemoryTokenStore` (`in_memory_token_store.hpp`) and
     `JournalTokenStore` (`journal_token_store.hpp`, the same state persisted

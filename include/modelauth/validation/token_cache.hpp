@@ -34,7 +34,9 @@
       was verified* (a `stamp`); a hit requires both to be current. A store
       bumps its epoch on any revocation, deactivation or deletion; `clear()`
       bumps the generation (the validator calls it when keys or issuers
-      change). Because the stamp is taken before verification, a check that
+      change). A cached failure also records the store's grant epoch, which
+      the caller compares (`hit::grants`): a new token makes failures stale,
+      and leaves valid entries warm. Because the stamp is taken before verification, a check that
       read the old keys and finishes after `clear()` stores an entry that is
       already stale (security review F1).
     - *A destroyed cache leaves nothing behind* in the threads that used it:
@@ -105,6 +107,8 @@ public:
     {
         std::uint64_t epoch = 0;
         std::uint64_t generation = 0;
+        /// The store's grant epoch: what a cached failure is checked against.
+        std::uint64_t grants = 0;
     };
 
     /// What a lookup found.
@@ -114,6 +118,9 @@ public:
         principal_ptr principal;
         /// The error, when a failure was cached (`principal` is null then).
         std::error_code error;
+        /// The grant epoch the entry was stamped with: a cached failure
+        /// holds only while the store's grant epoch still equals it.
+        std::uint64_t grants = 0;
     };
 
     explicit verified_token_cache(token_cache_options options = {});
@@ -129,6 +136,8 @@ public:
         @param now The current time; an entry valid until `now` or before is a miss.
         @param epoch The token store's current epoch.
         @return The entry's principal or cached error, or nothing on a miss.
+        A cached error is returned with the grant epoch it was stamped with
+        (`hit::grants`), which the caller compares with the store's.
 
         Complexity: linear in the credential's length (hash and compare).
         Exception safety: no-throw. No allocation, except the first call on a
@@ -137,13 +146,14 @@ public:
     [[nodiscard]] std::optional<hit> find(std::string_view credential, clock::time_point now,
                                           std::uint64_t epoch) const;
 
-    /** The stamp of a verification about to start: `epoch` (the store's,
-        read first) and the current generation. Take it before reading any
-        key or issuer, and give it to `insert` afterwards.
+    /** The stamp of a verification about to start: `epoch` and `grants`
+        (the store's, read first) and the current generation. Take it before
+        reading any key, issuer or stored token, and give it to `insert`
+        afterwards.
     */
-    [[nodiscard]] stamp stamp_for(std::uint64_t epoch) const noexcept
+    [[nodiscard]] stamp stamp_for(std::uint64_t epoch, std::uint64_t grants = 0) const noexcept
     {
-        return stamp{epoch, generation_.load(std::memory_order_acquire)};
+        return stamp{epoch, generation_.load(std::memory_order_acquire), grants};
     }
 
     /** Remembers a valid credential until `valid_until`.
@@ -178,6 +188,7 @@ private:
         std::uint64_t hash = 0;
         std::uint64_t epoch = 0;
         std::uint64_t generation = 0;
+        std::uint64_t grants = 0;
         clock::time_point valid_until{};
         std::string credential;
         principal_ptr principal;

@@ -13,11 +13,14 @@
 
     The validator asks a store three things: which token a presented secret
     belongs to (by the secret's SHA-256, never the secret itself), whether a
-    JWT id has been revoked, and the store's *epoch*, a counter that moves on
-    every change that could turn a valid credential invalid (revocation,
-    deactivation, deletion, replacement). The verified-token cache compares
-    epochs on every hit, so a revocation reaches every cached credential at
-    once.
+    JWT id has been revoked, and two counters: the *epoch*, which moves on
+    every change that could turn a valid credential invalid or change what it
+    grants (revocation, deactivation, deletion, replacement, an update), and
+    the *grant epoch*, which moves on every change that could turn an invalid
+    credential valid (a new token, an activation, a revocation lifted). The
+    verified-token cache compares the epoch on every hit, so a revocation
+    reaches every cached credential at once, and the grant epoch on a cached
+    failure only, so that creating tokens leaves the cached valid ones warm.
 
     This is the read side, part of the request path. The lifecycle layer
     (`modelauth/tokens.hpp`) changes a store through `ManagedTokenStore`
@@ -108,8 +111,21 @@ public:
     /// Whether the token (or JWT) with id `token_id` has been revoked.
     [[nodiscard]] virtual bool is_revoked(std::string_view token_id) const = 0;
 
-    /// A counter that increases on every change that may invalidate a credential.
+    /** A counter that increases on every change that may invalidate a
+        credential or change what it grants: a cached validation is used
+        only while it is unchanged.
+    */
     [[nodiscard]] virtual std::uint64_t epoch() const noexcept = 0;
+
+    /** A counter that increases on every change that may make an invalid
+        credential valid (a token added or activated, a revocation lifted):
+        a cached failure is used only while it is unchanged.
+
+        By default the epoch: right for a store whose epoch moves on every
+        change. A store whose epoch stays put when a token is added must
+        override it.
+    */
+    [[nodiscard]] virtual std::uint64_t grant_epoch() const noexcept { return epoch(); }
 };
 
 } // namespace validation

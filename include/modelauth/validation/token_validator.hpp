@@ -176,6 +176,7 @@ private:
 
     static std::shared_ptr<issuer_table const> check_issuers(std::vector<trusted_issuer> issuers);
     std::uint64_t current_epoch() const noexcept;
+    std::uint64_t current_grant_epoch() const noexcept;
     result<principal_ptr> from_cache_or(std::string_view credential, bool jwt) const;
     using cache_stamp = verified_token_cache::stamp;
     result<principal_ptr> verify_jwt(std::string_view token, std::chrono::system_clock::time_point now,

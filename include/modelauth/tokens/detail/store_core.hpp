@@ -76,6 +76,8 @@ public:
 
     std::uint64_t epoch() const noexcept { return epoch_.load(std::memory_order_acquire); }
 
+    std::uint64_t grant_epoch() const noexcept { return grants_.load(std::memory_order_acquire); }
+
     std::shared_ptr<token_state const> load() const noexcept { return state_.load(); }
 
     token_ptr find_by_secret(validation::secret_digest const& digest) const noexcept
@@ -373,6 +375,7 @@ public:
         std::lock_guard<std::mutex> lock(write_mutex_);
         state_.store(std::move(next));
         epoch_.fetch_add(1, std::memory_order_acq_rel);
+        grants_.fetch_add(1, std::memory_order_acq_rel);
     }
 
 private:
@@ -386,7 +389,8 @@ private:
     // Plans a change with `plan(editor)` (an op, or none when there is
     // nothing to change), stages it in the journal, applies it to a copy of
     // the state, commits the journal, and publishes the copy; then advances
-    // the epoch if a token or a revocation changed. All under the write lock.
+    // the epochs the change calls for (`cache_effect_of`). All under the write
+    // lock.
     // Returns what `apply_change` counted, or 0 when there was nothing to change.
     template<class Journal, class Plan>
     result<std::size_t> write(Journal& journal, Plan&& plan)
@@ -423,8 +427,11 @@ private:
         if(not_durable)
             journal.diverged();
         state_.store(next);
-        if(editor.changes_credentials())
+        auto const effect = cache_effect_of(editor, op);
+        if(effect.invalidates)
             epoch_.fetch_add(1, std::memory_order_acq_rel);
+        if(effect.grants)
+            grants_.fetch_add(1, std::memory_order_acq_rel);
         if(not_durable)
             return not_durable;
         journal.published(*next);
@@ -433,6 +440,7 @@ private:
 
     modelauth::detail::snapshot<token_state> state_;
     std::atomic<std::uint64_t> epoch_{1};
+    std::atomic<std::uint64_t> grants_{1};
     std::mutex write_mutex_;
 };
 
@@ -476,6 +484,9 @@ public:
 
     /// The epoch: see `TokenStore::epoch`. Above 0 from the start.
     [[nodiscard]] std::uint64_t epoch() const noexcept override { return core_.epoch(); }
+
+    /// The grant epoch: see `TokenStore::grant_epoch`. Above 0 from the start.
+    [[nodiscard]] std::uint64_t grant_epoch() const noexcept override { return core_.grant_epoch(); }
 
 protected:
     store_overrides() = default;

@@ -260,6 +260,37 @@ inline bool fails_closed(state_editor const& s, token_op const& op)
     return same_identity(deactivated, update->token) && same_mutable_fields(deactivated, update->token);
 }
 
+// What a change applied to `s` (the editor of the change) does to the
+// validator's cached verdicts: whether it may invalidate a valid credential
+// or change what it grants (the epoch moves: every cached verdict goes), and
+// whether it may make an invalid credential valid (the grant epoch moves:
+// cached failures go). A new token does only the latter, so creating tokens
+// leaves the cache warm. Pruning does neither: it drops tokens that have
+// expired (a cached verdict never outlives its token's expiry) and
+// revocations of tokens expired by then.
+struct cache_effect
+{
+    bool invalidates = false;
+    bool grants = false;
+};
+
+inline cache_effect cache_effect_of(state_editor const& s, token_op const& op) noexcept
+{
+    if(std::holds_alternative<prune_op>(op))
+        return {};
+    if(std::holds_alternative<insert_op>(op))
+        return {false, true};
+    if(std::holds_alternative<erase_revocation_op>(op))
+        return {false, true};
+    if(auto const* replace = std::get_if<replace_owned_op>(&op))
+        return {! replace->erase.empty(), true};
+    if(std::holds_alternative<update_op>(op))
+        return {true, true};
+    // Deletions, revocations, and the refresh-token changes that revoke
+    // access ids (a family's revocation or eviction).
+    return {s.changes_credentials(), false};
+}
+
 //----------------------------------------------------------------------------
 // Applying ops; each returns how many entries it changed
 

@@ -137,7 +137,7 @@ inline std::optional<verified_token_cache::hit> verified_token_cache::find(
        && s.generation == generation_.load(std::memory_order_acquire) && now < s.valid_until)
     {
         t.hits.store(t.hits.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-        return hit{s.principal, s.error};
+        return hit{s.principal, s.error, s.grants};
     }
     t.misses.store(t.misses.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return std::nullopt;
@@ -155,6 +155,7 @@ inline void verified_token_cache::store(std::string_view credential, principal_p
     s.hash = hash;
     s.epoch = at.epoch;
     s.generation = at.generation;
+    s.grants = at.grants;
     s.valid_until = valid_until;
     s.credential.assign(credential.data(), credential.size());
     s.principal = principal;

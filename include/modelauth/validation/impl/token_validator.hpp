@@ -139,6 +139,12 @@ std::uint64_t basic_token_validator<Clock>::current_epoch() const noexcept
 }
 
 template<class Clock>
+std::uint64_t basic_token_validator<Clock>::current_grant_epoch() const noexcept
+{
+    return store_ ? store_->grant_epoch() : 0;
+}
+
+template<class Clock>
 result<principal_ptr> basic_token_validator<Clock>::validate(std::string_view credential) const
 {
     return from_cache_or(credential, ! has_api_key_prefix(credential, options_.api_key_prefix));
@@ -159,13 +165,12 @@ result<principal_ptr> basic_token_validator<Clock>::validate_api_key(std::string
 template<class Clock>
 result<principal_ptr> basic_token_validator<Clock>::from_cache_or(std::string_view credential, bool jwt) const
 {
-    // The epoch and the cache's generation are read before anything else: a
-    // revocation, a key or an issuer change published after this point makes
-    // whatever this call caches stale at once (security review F1: the
-    // generation read at insert time would stamp an entry verified with
-    // retired keys as current).
+    // The store's epochs and the cache's generation are read before the
+    // credential is verified: a revocation, a new token, a key or an issuer
+    // change published after this point makes whatever this call caches
+    // stale at once (security review F1: the generation read at insert time
+    // would stamp an entry verified with retired keys as current).
     auto const epoch = current_epoch();
-    auto const stamp = cache_.stamp_for(epoch);
     auto const now = clock_.now();
     if(auto hit = cache_.find(credential, now, epoch))
     {
@@ -173,9 +178,12 @@ result<principal_ptr> basic_token_validator<Clock>::from_cache_or(std::string_vi
         // prefix decides the kind, so a hit is always of the requested kind.
         if(hit->principal && (hit->principal->kind == credential_kind::jwt) == jwt)
             return std::move(hit->principal);
-        if(! hit->principal)
+        // A failure holds until a token is added or activated (a key tried
+        // before it was created works as soon as it exists).
+        if(! hit->principal && hit->grants == current_grant_epoch())
             return hit->error;
     }
+    auto const stamp = cache_.stamp_for(epoch, current_grant_epoch());
     auto validated = jwt ? verify_jwt(credential, now, stamp) : verify_api_key(credential, now, stamp);
     if(! validated)
         cache_.insert_failure(credential, validated.error(), now, stamp);
