@@ -1,0 +1,200 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+// The token store under the request path: a cached validation while another
+// thread creates tokens (the cache must stay warm: a new token invalidates no
+// verdict), beside the same validation with the store quiet; and what one
+// insert costs as the store grows.
+
+#include "alloc_counter.hpp"
+
+#include <modelauth/jose/jws.hpp>
+#include <modelauth/jose/key.hpp>
+#include <modelauth/tokens/in_memory_token_store.hpp>
+#include <modelauth/validation/token_validator.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+namespace ma = modelauth;
+namespace jose = modelauth::jose;
+
+[[noreturn]] void fail(char const* what)
+{
+    std::fprintf(stderr, "store_bench: %s\n", what);
+    std::abort();
+}
+
+// A fixed instant, so no case depends on the date.
+struct bench_clock
+{
+    std::chrono::system_clock::time_point now() const noexcept
+    {
+        return std::chrono::system_clock::time_point(std::chrono::seconds(1795000000));
+    }
+};
+
+// A token as the managed-token flows store one: a 24-character id, an owner,
+// an account binding, one scope, an hour to live.
+ma::validation::stored_token make_token(std::uint64_t i)
+{
+    ma::validation::stored_token t;
+    char id[32];
+    std::snprintf(id, sizeof id, "tok_%020llu", static_cast<unsigned long long>(i));
+    t.id = id;
+    // A distinct digest per token (SHA-256 is what the store keeps; any
+    // distinct 32 bytes do here, the store hashes none).
+    std::uint64_t x = i * 0x9E3779B97F4A7C15ull + 1;
+    for(std::size_t at = 0; at < t.secret_hash.size(); at += sizeof x)
+    {
+        x ^= x >> 31;
+        x *= 0xBF58476D1CE4E5B9ull;
+        std::memcpy(t.secret_hash.data() + at, &x, sizeof x);
+    }
+    t.hint = "...abcd";
+    t.owner = "user-" + std::to_string(i % 1000);
+    t.cls = ma::validation::token_class::personal_key;
+    t.bindings.account = "acme";
+    t.scopes = {"models:infer:models/team-3"};
+    t.name = "ci key";
+    t.created = bench_clock().now();
+    t.expires = t.created + std::chrono::hours(1);
+    return t;
+}
+
+// A validator over an in-memory store, and a JWT it has cached.
+struct cached_case
+{
+    std::shared_ptr<ma::tokens::InMemoryTokenStore> store = std::make_shared<ma::tokens::InMemoryTokenStore>();
+    std::string token;
+    std::optional<ma::validation::basic_token_validator<bench_clock>> validator;
+
+    cached_case()
+    {
+        auto const key = jose::key::generate(jose::algorithm::es256, "k").value();
+        token = jose::sign_compact_jws(
+            R"({"iss":"https://auth.example.com","sub":"user-8f3a2c","aud":"https://models.example.com",)"
+            R"("exp":4102444800,"iat":1790000000,"jti":"j-1","scope":"models:infer models:read"})",
+            key, "JWT").value();
+        ma::validation::trusted_issuer issuer;
+        issuer.issuer = "https://auth.example.com";
+        issuer.keys = jose::key_set::from_keys({key}).value();
+        issuer.audiences = {"https://models.example.com"};
+        validator.emplace(std::vector<ma::validation::trusted_issuer>{issuer},
+                          ma::validation::token_validator_options{}, store);
+        if(! validator->validate(token))
+            fail("the benchmark token does not validate");
+    }
+};
+
+// `count_allocations`: whether allocs_per_op means anything (the counter is
+// global: a writer thread's allocations would count too).
+void run_cached(benchmark::State& state, cached_case const& c, bool count_allocations)
+{
+    (void)c.validator->validate(c.token); // this thread's cache holds it now
+    auto const before = c.validator->cache().stats();
+    modelauth_bench::alloc_scope allocs;
+    for(auto _ : state)
+    {
+        auto principal = c.validator->validate(c.token);
+        benchmark::DoNotOptimize(principal);
+    }
+    if(count_allocations)
+        allocs.report(state);
+    auto const after = c.validator->cache().stats();
+    auto const hits = static_cast<double>(after.hits - before.hits);
+    auto const misses = static_cast<double>(after.misses - before.misses);
+    state.counters["hit_ratio"] = hits / (hits + misses);
+}
+
+// Baseline: the cached validation with the store quiet. Registered with
+// Threads(1) like its peer below, so that scripts/bench runs both unpinned
+// (the peer needs a second CPU for its writer).
+void BM_validate_cached_quiet_store(benchmark::State& state)
+{
+    static cached_case const c;
+    run_cached(state, c, true);
+}
+BENCHMARK(BM_validate_cached_quiet_store)->Threads(1)->UseRealTime();
+
+// The same while another thread creates 10,000 tokens a second (or as many
+// as the store takes, if fewer: `inserts_per_second` says how many it
+// took).
+void BM_validate_cached_under_inserts(benchmark::State& state)
+{
+    static cached_case const c;
+    static std::atomic<std::uint64_t> next_id{0};
+    std::atomic<bool> stop{false};
+    std::atomic<std::uint64_t> inserted{0};
+    std::thread writer([&] {
+        constexpr auto period = std::chrono::microseconds(100); // 10,000 a second
+        auto due = std::chrono::steady_clock::now();
+        while(! stop.load(std::memory_order_relaxed))
+        {
+            if(! c.store->insert(make_token(next_id++)))
+                fail("an insert failed");
+            inserted.fetch_add(1, std::memory_order_relaxed);
+            due += period;
+            auto const now = std::chrono::steady_clock::now();
+            if(due > now)
+                std::this_thread::sleep_until(due);
+            else if(now - due > std::chrono::milliseconds(10))
+                due = now; // behind: as fast as the store goes, no burst after
+        }
+    });
+    auto const started = std::chrono::steady_clock::now();
+    run_cached(state, c, false);
+    auto const seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    stop = true;
+    writer.join();
+    state.counters["inserts_per_second"] = static_cast<double>(inserted.load()) / seconds;
+}
+BENCHMARK(BM_validate_cached_under_inserts)->Threads(1)->UseRealTime();
+
+// One insert into a store of N tokens. The tokens an iteration adds are
+// erased every 256 iterations, outside the timing, so the store stays at N.
+void BM_store_insert(benchmark::State& state)
+{
+    auto const n = static_cast<std::uint64_t>(state.range(0));
+    ma::tokens::InMemoryTokenStore store;
+    for(std::uint64_t i = 0; i < n; ++i)
+        if(! store.insert(make_token(i)))
+            fail("setting up the store failed");
+    std::uint64_t next = n;
+    std::vector<std::string> added;
+    added.reserve(256);
+    for(auto _ : state)
+    {
+        auto t = make_token(next++);
+        added.push_back(t.id);
+        if(! store.insert(std::move(t)))
+            fail("an insert failed");
+        if(added.size() == 256)
+        {
+            state.PauseTiming();
+            for(auto const& id : added)
+                (void)store.erase(id);
+            added.clear();
+            state.ResumeTiming();
+        }
+    }
+}
+BENCHMARK(BM_store_insert)->Arg(1000)->Arg(5000);
+
+} // namespace
