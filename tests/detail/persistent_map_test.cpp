@@ -677,6 +677,7 @@ TEST_CASE("persistent_map: readers find keys while a writer publishes versions")
     std::atomic<bool> done{false};
     std::atomic<std::size_t> bad{0};
     std::atomic<std::size_t> found{0};
+    std::atomic<int> started{0};
     auto reader = [&](std::uint32_t seed) {
         std::mt19937 rng(seed);
         std::uniform_int_distribution<std::size_t> pick(0, keys - 1);
@@ -684,7 +685,10 @@ TEST_CASE("persistent_map: readers find keys while a writer publishes versions")
         for(std::size_t i = 0; i < keys; ++i)
             names.push_back(key_name(i));
         std::size_t hits = 0;
-        while(! done.load(std::memory_order_acquire))
+        ++started;
+        // At least one round, however soon the writer is done (a Release
+        // build can publish every version before a thread is scheduled).
+        do
         {
             auto const v = published.load();
             for(int i = 0; i < 50; ++i)
@@ -698,11 +702,13 @@ TEST_CASE("persistent_map: readers find keys while a writer publishes versions")
                     || static_cast<std::size_t>(e->value) % 100000 > versions)
                     ++bad;
             }
-        }
+        } while(! done.load(std::memory_order_acquire));
         found += hits;
     };
     std::thread r1(reader, 11);
     std::thread r2(reader, 12);
+    while(started.load() < 2) // the readers read while versions change
+        std::this_thread::yield();
 
     std::mt19937 rng(5);
     std::uniform_int_distribution<std::size_t> pick(0, keys - 1);
