@@ -24,6 +24,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,6 +37,16 @@ namespace {
 
 namespace ma = modelauth;
 namespace jose = modelauth::jose;
+
+// Bytes of the heap in use (glibc), to weigh what a store holds.
+std::size_t heap_in_use() noexcept
+{
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
+    return mallinfo2().uordblks;
+#else
+    return 0;
+#endif
+}
 
 [[noreturn]] void fail(char const* what)
 {
@@ -168,14 +181,22 @@ void BM_validate_cached_under_inserts(benchmark::State& state)
 BENCHMARK(BM_validate_cached_under_inserts)->Threads(1)->UseRealTime();
 
 // One insert into a store of N tokens. The tokens an iteration adds are
-// erased every 256 iterations, outside the timing, so the store stays at N.
+// erased every 256 iterations, outside the timing, so the store stays at N
+// (allocs_per_op counts those erasures too). `bytes_per_token`: the heap
+// the N tokens take (glibc's mallinfo2), divided by N.
 void BM_store_insert(benchmark::State& state)
 {
     auto const n = static_cast<std::uint64_t>(state.range(0));
+    auto const heap_before = heap_in_use();
     ma::tokens::InMemoryTokenStore store;
     for(std::uint64_t i = 0; i < n; ++i)
         if(! store.insert(make_token(i)))
             fail("setting up the store failed");
+    // What a live token costs the heap: the token, its strings, its entries
+    // in the tables (and the versions readers may still hold: none here).
+    state.counters["bytes_per_token"] =
+        static_cast<double>(heap_in_use() - heap_before) / static_cast<double>(n);
+    modelauth_bench::alloc_scope allocs;
     std::uint64_t next = n;
     std::vector<std::string> added;
     added.reserve(256);
@@ -194,7 +215,8 @@ void BM_store_insert(benchmark::State& state)
             state.ResumeTiming();
         }
     }
+    allocs.report(state);
 }
-BENCHMARK(BM_store_insert)->Arg(1000)->Arg(5000);
+BENCHMARK(BM_store_insert)->Arg(1000)->Arg(100000)->Arg(1000000);
 
 } // namespace

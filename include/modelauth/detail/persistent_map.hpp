@@ -115,6 +115,18 @@ public:
         items_.clear();
     }
 
+    /** Forgets everything retired so far without freeing it: for an edit
+        abandoned half-way (an exception), whose garbage holds nodes that
+        the version it started from still reaches. What the abandoned edit
+        allocated is leaked; nothing reachable is freed.
+
+        Complexity: constant. Exception safety: no-throw.
+    */
+    void abandon() noexcept
+    {
+        items_.clear();
+    }
+
     /// Whether nothing is retired.
     [[nodiscard]] bool empty() const noexcept
     {

@@ -299,7 +299,9 @@ public:
           `limits.max_per_instance` is reached (see `insert_limits`);
         - `tokens::error::storage_failure` if it could not be made durable.
 
-        Complexity: linear in the number of tokens.
+        Complexity: logarithmic in the number of tokens (a path of the
+        store's persistent tables is copied; docs/token-store.md), plus
+        linear when `limits` sets a quota.
         Exception safety: strong.
     */
     [[nodiscard]] result<void> insert(validation::stored_token token, insert_limits limits = {})
@@ -342,7 +344,7 @@ public:
         `created`) or gave a permanent token an expiry, or
         `tokens::error::storage_failure`.
 
-        Complexity: linear in the number of tokens.
+        Complexity: logarithmic in the number of tokens.
         Exception safety: strong; what `change` throws propagates and nothing
         changes.
     */
@@ -358,7 +360,7 @@ public:
         @return Nothing, or `tokens::error::token_not_found` or
         `tokens::error::storage_failure`.
 
-        Complexity: linear in the number of tokens. Exception safety: strong.
+        Complexity: logarithmic in the number of tokens. Exception safety: strong.
     */
     [[nodiscard]] result<void> set_active(std::string_view id, bool active)
     {
@@ -370,7 +372,7 @@ public:
         @return Nothing, or `tokens::error::token_not_found` or
         `tokens::error::storage_failure`.
 
-        Complexity: linear in the number of tokens. Exception safety: strong.
+        Complexity: logarithmic in the number of tokens. Exception safety: strong.
     */
     [[nodiscard]] result<void> erase(std::string_view id) { return do_erase(id); }
 
@@ -396,7 +398,7 @@ public:
         @return Nothing, or `tokens::error::invalid_request_body` if `jti`
         is empty, or `tokens::error::storage_failure`.
 
-        Complexity: linear in the number of revocations. Exception safety: strong.
+        Complexity: logarithmic in the number of revocations. Exception safety: strong.
     */
     [[nodiscard]] result<void> revoke(std::string jti,
                                       std::optional<clock::time_point> until = std::nullopt)
@@ -409,7 +411,7 @@ public:
         @return Nothing, or `tokens::error::token_not_found` if it is not
         revoked, or `tokens::error::storage_failure`.
 
-        Complexity: linear in the number of revocations. Exception safety: strong.
+        Complexity: logarithmic in the number of revocations. Exception safety: strong.
     */
     [[nodiscard]] result<void> erase_revocation(std::string_view jti)
     {

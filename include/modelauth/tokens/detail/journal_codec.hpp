@@ -465,28 +465,29 @@ inline std::vector<token_op> state_ops(token_state const& s)
 {
     std::vector<token_op> ops;
     std::vector<token_ptr> tokens;
-    for(auto const& entry : s.tokens->by_id)
-        tokens.push_back(entry.second);
+    tokens.reserve(s.tokens.size());
+    s.tokens.for_each([&](token_ptr const& p) { tokens.push_back(p); });
     std::sort(tokens.begin(), tokens.end(), [](token_ptr const& a, token_ptr const& b) {
         return std::tie(a->created, a->id) < std::tie(b->created, b->id);
     });
     for(auto const& t : tokens)
         ops.emplace_back(insert_op{*t});
 
-    std::vector<revocation> revocations(s.revocations->begin(), s.revocations->end());
+    std::vector<revocation> revocations;
+    revocations.reserve(s.revocations.size());
+    s.revocations.for_each([&](revocation_entry const& r) { revocations.emplace_back(r.jti, r.until); });
     std::sort(revocations.begin(), revocations.end());
     for(auto& r : revocations)
         ops.emplace_back(revoke_op{std::move(r.first), r.second});
 
     std::vector<std::string> families;
-    for(auto const& entry : s.refresh->families)
-        families.push_back(entry.first);
+    s.refresh.families.for_each([&](family_entry const& f) { families.push_back(f.name); });
     std::sort(families.begin(), families.end());
     for(auto const& name : families)
     {
-        auto const& family = find_key(s.refresh->families, name)->second;
+        auto const& family = *s.refresh.find_family(name);
         for(auto const& id : family.records)
-            ops.emplace_back(insert_refresh_op{*find_key(s.refresh->by_id, id)->second, {}});
+            ops.emplace_back(insert_refresh_op{*s.refresh.find_id(id), {}});
         for(auto const& rotated : family.rotated)
             ops.emplace_back(insert_refresh_op{*rotated, {}});
         for(auto const& access : family.access)

@@ -57,11 +57,10 @@ struct null_journal
     to. Each mutation takes the store's journal, an object with
         result<void> stage(token_op& op);  // may rewrite op as it will be replayed
         result<void> commit();             // makes the staged op durable
-        void diverged();                   // memory now holds a change the journal lacks
+        void diverged();                   // memory and journal differ
         void published(token_state const&);// the state after a durable change
-    all called under the write lock: stage before the op is applied to a
-    copy of the state, commit after it applied cleanly and before the copy
-    is published, published after it. When stage or commit fails with
+    all called under the write lock: stage and commit before the op is
+    applied to an edit of the state, published after the edit is published. When stage or commit fails with
     `storage_failure` for an op that only takes credentials away
     (`fails_closed`), the op is published all the same, the journal is told
     it diverged, and the mutation answers `storage_failure`.
@@ -84,31 +83,26 @@ public:
     {
         if(is_zero_digest(digest))
             return nullptr;
-        auto const s = state_.load();
-        auto it = s->tokens->by_secret.find(digest);
-        return it == s->tokens->by_secret.end() ? nullptr : it->second;
+        return state_.load()->tokens.shared_secret(digest);
     }
 
     bool is_revoked(std::string_view jti) const
     {
         auto const s = state_.load();
-        return ! s->revocations->empty() && find_key(*s->revocations, jti) != s->revocations->end();
+        return ! s->revocations.empty() && s->revocations.find(jti) != nullptr;
     }
 
     token_ptr find_by_id(std::string_view id) const
     {
-        auto const s = state_.load();
-        auto it = find_key(s->tokens->by_id, id);
-        return it == s->tokens->by_id.end() ? nullptr : it->second;
+        return state_.load()->tokens.shared_id(id);
     }
 
     std::vector<token_ptr> tokens() const
     {
         auto const s = state_.load();
         std::vector<token_ptr> out;
-        out.reserve(s->tokens->by_id.size());
-        for(auto const& entry : s->tokens->by_id)
-            out.push_back(entry.second);
+        out.reserve(s->tokens.size());
+        s->tokens.for_each([&](token_ptr const& p) { out.push_back(p); });
         return out;
     }
 
@@ -116,9 +110,10 @@ public:
     {
         auto const s = state_.load();
         std::vector<token_ptr> out;
-        for(auto const& entry : s->tokens->by_id)
-            if(filter.matches(*entry.second))
-                out.push_back(entry.second);
+        s->tokens.for_each([&](token_ptr const& p) {
+            if(filter.matches(*p))
+                out.push_back(p);
+        });
         std::sort(out.begin(), out.end(), [](token_ptr const& a, token_ptr const& b) {
             return std::tie(a->created, a->id) < std::tie(b->created, b->id);
         });
@@ -129,8 +124,7 @@ public:
     {
         auto const s = state_.load();
         std::size_t n = 0;
-        for(auto const& entry : s->tokens->by_id)
-            n += filter.matches(*entry.second);
+        s->tokens.for_each([&](token_ptr const& p) { n += filter.matches(*p); });
         return n;
     }
 
@@ -139,24 +133,23 @@ public:
         if(is_zero_digest(digest))
             return nullptr;
         auto const s = state_.load();
-        auto it = s->refresh->by_secret.find(digest);
-        return it == s->refresh->by_secret.end() ? nullptr : it->second;
+        auto const* p = s->refresh.by_secret.find(digest);
+        return p ? *p : nullptr;
     }
 
     std::string find_family_of(std::string_view jti) const
     {
         auto const s = state_.load();
-        auto it = find_key(s->refresh->access_family, jti);
-        return it == s->refresh->access_family.end() ? std::string() : it->second;
+        auto const* a = s->refresh.access_family.find(jti);
+        return a ? a->family : std::string();
     }
 
     std::vector<std::pair<std::string, std::string>> family_owners() const
     {
         auto const s = state_.load();
         std::vector<std::pair<std::string, std::string>> out;
-        out.reserve(s->refresh->families.size());
-        for(auto const& entry : s->refresh->families)
-            out.emplace_back(entry.first, entry.second.owner);
+        out.reserve(s->refresh.families.size());
+        s->refresh.families.for_each([&](family_entry const& f) { out.emplace_back(f.name, f.family.owner); });
         return out;
     }
 
@@ -182,9 +175,10 @@ public:
     {
         std::vector<std::string> erased;
         auto r = write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
-            for(auto const& entry : s.tokens().by_id)
-                if(entry.second->owner == token.owner && entry.second->cls == token.cls)
-                    erased.push_back(entry.first);
+            s.tokens().for_each([&](token_ptr const& p) {
+                if(p->owner == token.owner && p->cls == token.cls)
+                    erased.push_back(p->id);
+            });
             std::sort(erased.begin(), erased.end());
             if(! is_storable(token))
                 return make_lifecycle_error(tokens::error::invalid_request_body);
@@ -203,15 +197,15 @@ public:
     result<void> update(Journal& journal, std::string_view id, std::function<void(validation::stored_token&)> const& change)
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
-            auto it = find_key(s.tokens().by_id, id);
-            if(it == s.tokens().by_id.end())
+            auto const* current = s.tokens().find_id(id);
+            if(current == nullptr)
                 return make_lifecycle_error(tokens::error::token_not_found);
-            auto next = *it->second;
+            auto next = *current;
             if(change)
                 change(next);
-            if(! same_identity(*it->second, next) || ! is_storable(next))
+            if(! same_identity(*current, next) || ! is_storable(next))
                 return make_lifecycle_error(tokens::error::invalid_request_body);
-            if(same_mutable_fields(*it->second, next))
+            if(same_mutable_fields(*current, next))
                 return std::nullopt;
             return token_op(update_op{std::move(next)});
         }));
@@ -221,7 +215,7 @@ public:
     result<void> erase(Journal& journal, std::string_view id)
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
-            if(find_key(s.tokens().by_id, id) == s.tokens().by_id.end())
+            if(s.tokens().find_id(id) == nullptr)
                 return make_lifecycle_error(tokens::error::token_not_found);
             return token_op(erase_op{{std::string(id)}});
         }));
@@ -232,9 +226,10 @@ public:
     {
         return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             std::vector<std::string> ids;
-            for(auto const& entry : s.tokens().by_id)
-                if(filter.matches(*entry.second))
-                    ids.push_back(entry.first);
+            s.tokens().for_each([&](token_ptr const& p) {
+                if(filter.matches(*p))
+                    ids.push_back(p->id);
+            });
             if(ids.empty())
                 return std::nullopt;
             std::sort(ids.begin(), ids.end());
@@ -258,7 +253,7 @@ public:
     result<void> erase_revocation(Journal& journal, std::string_view jti)
     {
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
-            if(find_key(s.revocations(), jti) == s.revocations().end())
+            if(s.revocations().find(jti) == nullptr)
                 return make_lifecycle_error(tokens::error::token_not_found);
             return token_op(erase_revocation_op{std::string(jti)});
         }));
@@ -284,7 +279,7 @@ public:
                 return make_lifecycle_error(tokens::error::duplicate_token);
             std::vector<std::string> evict;
             if(! record.rotated && limits.max_families_per_owner
-               && find_key(s.refresh().families, record.family) == s.refresh().families.end())
+               && s.refresh().find_family(record.family) == nullptr)
                 evict = families_to_evict(s.refresh(), record.owner, *limits.max_families_per_owner);
             return token_op(insert_refresh_op{std::move(record), std::move(evict)});
         }));
@@ -297,7 +292,7 @@ public:
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(auto ec = check_rotation(s.refresh(), old_id, next))
                 return ec;
-            auto const& family = find_key(s.refresh().families, next.family)->second;
+            auto const& family = *s.refresh().find_family(next.family);
             if(limits.max_tokens_per_family)
             {
                 auto const live = std::count_if(family.access.begin(), family.access.end(),
@@ -323,7 +318,7 @@ public:
             for(auto const& jti : jtis)
                 if(jti.first.empty())
                     return make_lifecycle_error(tokens::error::invalid_request_body);
-            bool const known = find_key(s.refresh().families, family) != s.refresh().families.end();
+            bool const known = s.refresh().find_family(family) != nullptr;
             bool const revokes = std::any_of(jtis.begin(), jtis.end(), [&](revocation const& r) {
                 return extends_revocation(s.revocations(), r.first, r.second);
             });
@@ -340,17 +335,17 @@ public:
         return done(write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             if(jti.empty())
                 return make_lifecycle_error(tokens::error::invalid_request_body);
-            auto it = find_key(s.refresh().families, family);
-            if(it == s.refresh().families.end())
+            auto const* existing = s.refresh().find_family(family);
+            if(existing == nullptr)
                 return make_lifecycle_error(tokens::error::invalid_refresh_token);
             bool known = false;
-            for(auto const& a : it->second.access)
+            for(auto const& a : existing->access)
             {
                 if(a.first == jti && a.second >= expires)
                     return std::nullopt;
                 known = known || a.first == jti;
             }
-            if(! known && limits.max_tokens_per_family && it->second.access.size() >= *limits.max_tokens_per_family)
+            if(! known && limits.max_tokens_per_family && existing->access.size() >= *limits.max_tokens_per_family)
                 return make_lifecycle_error(tokens::error::token_quota);
             return token_op(add_family_access_op{std::string(family), std::move(jti), expires});
         }));
@@ -368,11 +363,12 @@ public:
         return std::forward<F>(f)(*s);
     }
 
-    // Publishes what `editor` built (a replayed journal), advancing the epoch.
-    void publish(state_editor const& editor)
+    // Publishes what `editor` built (a replayed journal), advancing the epochs.
+    void publish(state_editor& editor)
     {
-        auto next = editor.build();
         std::lock_guard<std::mutex> lock(write_mutex_);
+        std::shared_ptr<token_state const> next = editor.build();
+        supersede(*state_.load(), next);
         state_.store(std::move(next));
         epoch_.fetch_add(1, std::memory_order_acq_rel);
         grants_.fetch_add(1, std::memory_order_acq_rel);
@@ -396,7 +392,8 @@ private:
     result<std::size_t> write(Journal& journal, Plan&& plan)
     {
         std::lock_guard<std::mutex> lock(write_mutex_);
-        state_editor editor(*state_.load());
+        auto const base = state_.load();
+        state_editor editor(*base);
         auto planned = plan(static_cast<state_editor const&>(editor));
         if(! planned)
             return planned.error();
@@ -410,10 +407,11 @@ private:
         auto staged = journal.stage(op);
         if(! staged && ! (closing && storage_failed(staged.error())))
             return staged.error();
-        auto applied = apply_change(editor, op);
-        if(! applied)
-            return applied.error();
-        auto next = editor.build();
+        // The journal is committed before the change is applied, so that a
+        // change the journal refuses leaves nothing to undo in memory (an
+        // edit is undone only by not publishing it). Applying cannot fail
+        // after planning succeeded: both check the same against the same
+        // state, under the lock.
         std::error_code not_durable;
         if(! staged)
             not_durable = staged.error();
@@ -423,9 +421,18 @@ private:
                 return committed.error();
             not_durable = committed.error();
         }
+        auto applied = apply_change(editor, op);
+        if(! applied)
+        {
+            if(! not_durable)
+                journal.diverged(); // the journal holds a change memory lacks
+            return applied.error();
+        }
         // Fail closed: a credential taken away stops working now, durable or not.
         if(not_durable)
             journal.diverged();
+        std::shared_ptr<token_state const> next = editor.build();
+        supersede(*base, next);
         state_.store(next);
         auto const effect = cache_effect_of(editor, op);
         if(effect.invalidates)

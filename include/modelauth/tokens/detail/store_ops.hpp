@@ -83,11 +83,10 @@ inline bool is_storable(validation::stored_token const& t) noexcept
 inline bool is_taken(token_table const& table, validation::stored_token const& t,
                      std::vector<std::string> const& spared = {})
 {
-    auto by_id = find_key(table.by_id, t.id);
-    if(by_id != table.by_id.end() && ! contains(spared, by_id->first))
+    if(auto const* by_id = table.find_id(t.id); by_id && ! contains(spared, by_id->id))
         return true;
-    auto by_secret = table.by_secret.find(t.secret_hash);
-    return by_secret != table.by_secret.end() && ! contains(spared, by_secret->second->id);
+    auto const* by_secret = table.find_secret(t.secret_hash);
+    return by_secret && ! contains(spared, by_secret->id);
 }
 
 // How many tokens of `table` satisfy `counted`, but those of `spared`.
@@ -95,9 +94,10 @@ template<class Predicate>
 std::size_t count_tokens(token_table const& table, std::vector<std::string> const& spared, Predicate counted)
 {
     std::size_t n = 0;
-    for(auto const& entry : table.by_id)
-        if(counted(*entry.second) && ! contains(spared, entry.second->id))
+    table.for_each([&](token_ptr const& p) {
+        if(counted(*p) && ! contains(spared, p->id))
             ++n;
+    });
     return n;
 }
 
@@ -179,8 +179,7 @@ inline bool is_storable(refresh_token_record const& r) noexcept
 
 inline bool is_taken(refresh_table const& table, refresh_token_record const& r)
 {
-    return find_key(table.by_id, r.id) != table.by_id.end()
-        || table.by_secret.find(r.secret_hash) != table.by_secret.end();
+    return table.by_id.find(r.id) != nullptr || table.by_secret.find(r.secret_hash) != nullptr;
 }
 
 // Whether recording `until` for `jti` would change the revocations: a
@@ -188,17 +187,17 @@ inline bool is_taken(refresh_table const& table, refresh_token_record const& r)
 inline bool extends_revocation(revocation_table const& table, std::string_view jti,
                                std::optional<token_time> until)
 {
-    auto it = find_key(table, jti);
-    if(it == table.end())
+    auto const* r = table.find(jti);
+    if(r == nullptr)
         return true;
-    return it->second && (! until || *until > *it->second);
+    return r->until && (! until || *until > *r->until);
 }
 
 inline bool add_revocation(state_editor& s, std::string jti, std::optional<token_time> until)
 {
     if(! extends_revocation(s.revocations(), jti, until))
         return false;
-    s.edit_revocations()[std::move(jti)] = until;
+    s.edit_revocations().assign(revocation_entry{std::move(jti), until}, s.tx());
     return true;
 }
 
@@ -218,26 +217,22 @@ inline bool prunable_revocation(std::optional<token_time> const& until, token_ti
 inline std::size_t prunable_refresh_count(refresh_table const& table, token_time now)
 {
     std::size_t n = 0;
-    for(auto const& entry : table.by_id)
-        n += entry.second->expires <= now;
-    for(auto const& entry : table.families)
-    {
-        n += entry.second.records.empty();
-        for(auto const& rotated : entry.second.rotated)
+    table.by_id.for_each([&](refresh_ptr const& r) { n += r->expires <= now; });
+    table.families.for_each([&](family_entry const& entry) {
+        n += entry.family.records.empty();
+        for(auto const& rotated : entry.family.rotated)
             n += rotated->expires <= now;
-        for(auto const& access : entry.second.access)
+        for(auto const& access : entry.family.access)
             n += access.second <= now;
-    }
+    });
     return n;
 }
 
 inline std::size_t prunable_count(state_editor const& s, token_time now)
 {
     std::size_t n = 0;
-    for(auto const& entry : s.tokens().by_id)
-        n += prunable_token(*entry.second, now);
-    for(auto const& entry : s.revocations())
-        n += prunable_revocation(entry.second, now);
+    s.tokens().for_each([&](token_ptr const& p) { n += prunable_token(*p, now); });
+    s.revocations().for_each([&](revocation_entry const& r) { n += prunable_revocation(r.until, now); });
     return n + prunable_refresh_count(s.refresh(), now);
 }
 
@@ -252,10 +247,10 @@ inline bool fails_closed(state_editor const& s, token_op const& op)
     auto const* update = std::get_if<update_op>(&op);
     if(! update || update->token.active)
         return false;
-    auto it = find_key(s.tokens().by_id, update->token.id);
-    if(it == s.tokens().by_id.end() || ! it->second->active)
+    auto const* current = s.tokens().find_id(update->token.id);
+    if(! current || ! current->active)
         return false;
-    auto deactivated = *it->second;
+    auto deactivated = *current;
     deactivated.active = false;
     return same_identity(deactivated, update->token) && same_mutable_fields(deactivated, update->token);
 }
@@ -294,56 +289,38 @@ inline cache_effect cache_effect_of(state_editor const& s, token_op const& op) n
 //----------------------------------------------------------------------------
 // Applying ops; each returns how many entries it changed
 
-inline void put_token(token_table& table, validation::stored_token token)
-{
-    auto p = std::make_shared<validation::stored_token const>(std::move(token));
-    table.by_secret[p->secret_hash] = p;
-    table.by_id[p->id] = std::move(p);
-}
-
-// Removes the token `id` if it is there (an op read from a damaged journal
-// may name one twice).
-inline void remove_token(token_table& table, std::string_view id)
-{
-    auto it = find_key(table.by_id, id);
-    if(it == table.by_id.end())
-        return;
-    table.by_secret.erase(it->second->secret_hash);
-    table.by_id.erase(it);
-}
-
-inline void put_refresh(refresh_table& table, refresh_token_record record)
+inline void put_refresh(refresh_table& table, refresh_token_record record, transaction& t)
 {
     auto p = std::make_shared<refresh_token_record const>(std::move(record));
-    table.by_secret[p->secret_hash] = p;
-    table.by_id[p->id] = std::move(p);
+    table.by_secret.assign(p, t);
+    table.by_id.assign(std::move(p), t);
 }
 
 // Forgets the access id `jti` of the family `name` in the index.
-inline void forget_access(refresh_table& table, std::string const& jti, std::string const& name)
+inline void forget_access(refresh_table& table, std::string const& jti, std::string const& name, transaction& t)
 {
-    auto it = find_key(table.access_family, jti);
-    if(it != table.access_family.end() && it->second == name)
-        table.access_family.erase(it);
+    auto const* a = table.access_family.find(jti);
+    if(a != nullptr && a->family == name)
+        table.access_family.erase(jti, t);
 }
 
 // Forgets what of the family `name` expired by `now`: its rotated records
 // (they can no longer be presented) and its access ids (they need no
 // revocation any more). Returns how many.
 inline std::size_t forget_expired(refresh_table& table, std::string const& name, refresh_family& family,
-                                  token_time now)
+                                  token_time now, transaction& t)
 {
     auto const kept_rotated = std::remove_if(family.rotated.begin(), family.rotated.end(), [&](refresh_ptr const& r) {
         if(r->expires > now)
             return false;
-        table.by_secret.erase(r->secret_hash);
+        table.by_secret.erase(r->secret_hash, t);
         return true;
     });
     auto const kept_access = std::remove_if(family.access.begin(), family.access.end(),
         [&](std::pair<std::string, token_time> const& a) {
             if(a.second > now)
                 return false;
-            forget_access(table, a.first, name);
+            forget_access(table, a.first, name, t);
             return true;
         });
     auto const n = static_cast<std::size_t>((family.rotated.end() - kept_rotated) + (family.access.end() - kept_access));
@@ -352,27 +329,33 @@ inline std::size_t forget_expired(refresh_table& table, std::string const& name,
     return n;
 }
 
-// Deletes the family `it` and its records (live and rotated); moves its
+// Deletes the family `name` and its records (live and rotated); moves its
 // access ids to `access` and returns how many records it deleted.
-inline std::size_t remove_family(refresh_table& table, string_map<refresh_family>::iterator it,
-                                 std::vector<std::pair<std::string, token_time>>& access)
+inline std::size_t remove_family(refresh_table& table, std::string const& name,
+                                 std::vector<std::pair<std::string, token_time>>& access, transaction& t)
 {
-    auto& family = it->second;
+    auto const* entry = table.families.find(name);
+    if(entry == nullptr)
+        return 0;
+    // A copy: erasing the family retires the entry (alive, but the handle
+    // moves on).
+    refresh_family family = entry->family;
     for(auto const& id : family.records)
     {
-        auto record = find_key(table.by_id, id);
-        if(record == table.by_id.end())
+        auto const* record = table.by_id.find(id);
+        if(record == nullptr)
             continue;
-        table.by_secret.erase(record->second->secret_hash);
-        table.by_id.erase(record);
+        auto const digest = (*record)->secret_hash;
+        table.by_secret.erase(digest, t);
+        table.by_id.erase(id, t);
     }
     for(auto const& rotated : family.rotated)
-        table.by_secret.erase(rotated->secret_hash);
+        table.by_secret.erase(rotated->secret_hash, t);
     for(auto const& a : family.access)
-        forget_access(table, a.first, it->first);
+        forget_access(table, a.first, name, t);
     std::size_t const deleted = family.records.size() + family.rotated.size();
     std::move(family.access.begin(), family.access.end(), std::back_inserter(access));
-    table.families.erase(it);
+    table.families.erase(name, t);
     return deleted;
 }
 
@@ -381,11 +364,8 @@ inline token_time last_used(refresh_table const& table, refresh_family const& fa
 {
     auto latest = token_time::min();
     for(auto const& id : family.records)
-    {
-        auto it = find_key(table.by_id, id);
-        if(it != table.by_id.end())
-            latest = std::max(latest, it->second->issued);
-    }
+        if(auto const* r = table.find_id(id))
+            latest = std::max(latest, r->issued);
     return latest;
 }
 
@@ -395,9 +375,10 @@ inline std::vector<std::string> families_to_evict(refresh_table const& table, st
                                                   std::size_t most)
 {
     std::vector<std::pair<token_time, std::string>> owned;
-    for(auto const& entry : table.families)
-        if(entry.second.owner == owner)
-            owned.emplace_back(last_used(table, entry.second), entry.first);
+    table.families.for_each([&](family_entry const& entry) {
+        if(entry.family.owner == owner)
+            owned.emplace_back(last_used(table, entry.family), entry.name);
+    });
     std::vector<std::string> evict;
     if(owned.size() < most)
         return evict;
@@ -414,7 +395,7 @@ inline result<std::size_t> apply_op(state_editor& s, insert_op const& op)
         return make_lifecycle_error(tokens::error::invalid_request_body);
     if(is_taken(s.tokens(), op.token))
         return make_lifecycle_error(tokens::error::duplicate_token);
-    put_token(s.edit_tokens(), op.token);
+    s.edit_tokens().put(op.token, s.tx());
     return 1;
 }
 
@@ -422,10 +403,10 @@ inline result<std::size_t> apply_op(state_editor& s, replace_owned_op const& op)
 {
     for(auto const& id : op.erase)
     {
-        auto it = find_key(s.tokens().by_id, id);
-        if(it == s.tokens().by_id.end())
+        auto const* current = s.tokens().find_id(id);
+        if(current == nullptr)
             return make_lifecycle_error(tokens::error::token_not_found);
-        if(it->second->owner != op.token.owner || it->second->cls != op.token.cls)
+        if(current->owner != op.token.owner || current->cls != op.token.cls)
             return make_lifecycle_error(tokens::error::invalid_request_body);
     }
     if(! is_storable(op.token))
@@ -434,30 +415,30 @@ inline result<std::size_t> apply_op(state_editor& s, replace_owned_op const& op)
         return make_lifecycle_error(tokens::error::duplicate_token);
     auto& table = s.edit_tokens();
     for(auto const& id : op.erase)
-        remove_token(table, id);
-    put_token(table, op.token);
+        table.remove(id, s.tx());
+    table.put(op.token, s.tx());
     return op.erase.size() + 1;
 }
 
 inline result<std::size_t> apply_op(state_editor& s, update_op const& op)
 {
-    auto it = find_key(s.tokens().by_id, op.token.id);
-    if(it == s.tokens().by_id.end())
+    auto const* current = s.tokens().find_id(op.token.id);
+    if(current == nullptr)
         return make_lifecycle_error(tokens::error::token_not_found);
-    if(! same_identity(*it->second, op.token) || ! is_storable(op.token))
+    if(! same_identity(*current, op.token) || ! is_storable(op.token))
         return make_lifecycle_error(tokens::error::invalid_request_body);
-    put_token(s.edit_tokens(), op.token);
+    s.edit_tokens().put(op.token, s.tx());
     return 1;
 }
 
 inline result<std::size_t> apply_op(state_editor& s, erase_op const& op)
 {
     for(auto const& id : op.ids)
-        if(find_key(s.tokens().by_id, id) == s.tokens().by_id.end())
+        if(s.tokens().find_id(id) == nullptr)
             return make_lifecycle_error(tokens::error::token_not_found);
     auto& table = s.edit_tokens();
     for(auto const& id : op.ids)
-        remove_token(table, id);
+        table.remove(id, s.tx());
     return op.ids.size();
 }
 
@@ -470,10 +451,9 @@ inline result<std::size_t> apply_op(state_editor& s, revoke_op const& op)
 
 inline result<std::size_t> apply_op(state_editor& s, erase_revocation_op const& op)
 {
-    if(find_key(s.revocations(), op.jti) == s.revocations().end())
+    if(s.revocations().find(op.jti) == nullptr)
         return make_lifecycle_error(tokens::error::token_not_found);
-    auto& table = s.edit_revocations();
-    table.erase(find_key(table, op.jti));
+    s.edit_revocations().erase(op.jti, s.tx());
     return 1;
 }
 
@@ -481,60 +461,68 @@ inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
 {
     std::size_t n = 0;
     std::vector<std::string> ids;
-    for(auto const& entry : s.tokens().by_id)
-        if(prunable_token(*entry.second, op.now))
-            ids.push_back(entry.first);
+    s.tokens().for_each([&](token_ptr const& p) {
+        if(prunable_token(*p, op.now))
+            ids.push_back(p->id);
+    });
     if(! ids.empty())
     {
         auto& table = s.edit_tokens();
         for(auto const& id : ids)
-            remove_token(table, id);
+            table.remove(id, s.tx());
         n += ids.size();
     }
 
     ids.clear();
-    for(auto const& entry : s.revocations())
-        if(prunable_revocation(entry.second, op.now))
-            ids.push_back(entry.first);
+    s.revocations().for_each([&](revocation_entry const& r) {
+        if(prunable_revocation(r.until, op.now))
+            ids.push_back(r.jti);
+    });
     if(! ids.empty())
     {
         auto& table = s.edit_revocations();
         for(auto const& id : ids)
-            table.erase(find_key(table, id));
+            table.erase(id, s.tx());
         n += ids.size();
     }
 
     if(prunable_refresh_count(s.refresh(), op.now) == 0)
         return n;
     auto& refresh = s.edit_refresh();
-    for(auto family = refresh.families.begin(); family != refresh.families.end();)
+    std::vector<std::string> names;
+    refresh.families.for_each([&](family_entry const& entry) { names.push_back(entry.name); });
+    for(auto const& name : names)
     {
-        auto& records = family->second.records;
+        refresh_family family = refresh.families.find(name)->family;
+        std::size_t const before = n;
+        auto& records = family.records;
         auto const kept_records = std::remove_if(records.begin(), records.end(), [&](std::string const& id) {
-            auto it = find_key(refresh.by_id, id);
-            if(it == refresh.by_id.end())
+            auto const* r = refresh.by_id.find(id);
+            if(r == nullptr)
                 return true;
-            if(it->second->expires > op.now)
+            if((*r)->expires > op.now)
                 return false;
-            refresh.by_secret.erase(it->second->secret_hash);
-            refresh.by_id.erase(it);
+            auto const digest = (*r)->secret_hash;
+            refresh.by_secret.erase(digest, s.tx());
+            refresh.by_id.erase(id, s.tx());
             return true;
         });
         n += static_cast<std::size_t>(records.end() - kept_records);
         records.erase(kept_records, records.end());
 
-        n += forget_expired(refresh, family->first, family->second, op.now);
+        n += forget_expired(refresh, name, family, op.now, s.tx());
 
-        if(records.empty())
+        bool const emptied = records.empty();
+        if(emptied || n != before)
+            refresh.families.assign(family_entry{name, std::move(family)}, s.tx());
+        if(emptied)
         {
             // Forgotten with their family: its remembered rotated records
             // and access ids (the family, with no refresh token, can never
             // be revoked by a reuse again).
             std::vector<std::pair<std::string, token_time>> forgotten;
-            n += remove_family(refresh, family++, forgotten) + forgotten.size();
+            n += remove_family(refresh, name, forgotten, s.tx()) + forgotten.size();
         }
-        else
-            ++family;
     }
     return n;
 }
@@ -547,27 +535,30 @@ inline result<std::size_t> apply_op(state_editor& s, insert_refresh_op const& op
         return make_lifecycle_error(tokens::error::duplicate_token);
     for(auto const& name : op.evict)
     {
-        auto it = find_key(s.refresh().families, name);
-        if(name == op.record.family || it == s.refresh().families.end() || it->second.owner != op.record.owner)
+        auto const* family = s.refresh().find_family(name);
+        if(name == op.record.family || family == nullptr || family->owner != op.record.owner)
             return make_lifecycle_error(tokens::error::invalid_refresh_token);
     }
     auto& table = s.edit_refresh();
     std::size_t n = 1;
     std::vector<std::pair<std::string, token_time>> access;
     for(auto const& name : op.evict)
-        n += remove_family(table, find_key(table.families, name), access);
-    auto& family = table.families[op.record.family];
+        n += remove_family(table, name, access, s.tx());
+    refresh_family family;
+    if(auto const* existing = table.find_family(op.record.family))
+        family = *existing;
     if(family.owner.empty())
         family.owner = op.record.owner;
     auto p = std::make_shared<refresh_token_record const>(op.record);
-    table.by_secret[p->secret_hash] = p;
+    table.by_secret.assign(p, s.tx());
     if(p->rotated)
         family.rotated.push_back(std::move(p));
     else
     {
         family.records.push_back(p->id);
-        table.by_id[p->id] = std::move(p);
+        table.by_id.assign(std::move(p), s.tx());
     }
+    table.families.assign(family_entry{op.record.family, std::move(family)}, s.tx());
     for(auto& a : access)
         add_revocation(s, std::move(a.first), a.second);
     return n;
@@ -577,19 +568,19 @@ inline result<std::size_t> apply_op(state_editor& s, insert_refresh_op const& op
 inline std::error_code check_rotation(refresh_table const& table, std::string_view old_id,
                                       refresh_token_record const& next)
 {
-    auto old = find_key(table.by_id, old_id);
-    if(old == table.by_id.end())
+    auto const* old = table.find_id(old_id);
+    if(old == nullptr)
     {
-        auto family = find_key(table.families, next.family);
-        if(family != table.families.end()
-           && std::any_of(family->second.rotated.begin(), family->second.rotated.end(),
+        auto const* family = table.find_family(next.family);
+        if(family != nullptr
+           && std::any_of(family->rotated.begin(), family->rotated.end(),
                           [&](refresh_ptr const& r) { return r->id == old_id; }))
             return make_lifecycle_error(tokens::error::refresh_token_reused);
         return make_lifecycle_error(tokens::error::invalid_refresh_token);
     }
-    if(old->second->rotated)
+    if(old->rotated)
         return make_lifecycle_error(tokens::error::refresh_token_reused);
-    if(! is_storable(next) || next.rotated || next.family != old->second->family)
+    if(! is_storable(next) || next.rotated || next.family != old->family)
         return make_lifecycle_error(tokens::error::invalid_request_body);
     if(is_taken(table, next))
         return make_lifecycle_error(tokens::error::duplicate_token);
@@ -601,18 +592,20 @@ inline result<std::size_t> apply_op(state_editor& s, rotate_refresh_op const& op
     if(auto ec = check_rotation(s.refresh(), op.old_id, op.next))
         return ec;
     auto& table = s.edit_refresh();
-    auto const old = find_key(table.by_id, op.old_id);
-    auto rotated = std::make_shared<refresh_token_record>(*old->second);
+    auto rotated = std::make_shared<refresh_token_record>(*table.find_id(op.old_id));
     rotated->rotated = true;
-    table.by_id.erase(old);
-    table.by_secret[rotated->secret_hash] = rotated;
-    auto& family = table.families[op.next.family];
+    table.by_id.erase(op.old_id, s.tx());
+    table.by_secret.assign(rotated, s.tx());
+    refresh_family family;
+    if(auto const* existing = table.find_family(op.next.family))
+        family = *existing;
     family.records.erase(std::remove(family.records.begin(), family.records.end(), op.old_id),
                          family.records.end());
-    forget_expired(table, op.next.family, family, op.next.issued);
+    forget_expired(table, op.next.family, family, op.next.issued, s.tx());
     family.rotated.push_back(std::move(rotated));
     family.records.push_back(op.next.id);
-    put_refresh(table, op.next);
+    table.families.assign(family_entry{op.next.family, std::move(family)}, s.tx());
+    put_refresh(table, op.next, s.tx());
     return 2;
 }
 
@@ -622,11 +615,11 @@ inline result<std::size_t> apply_op(state_editor& s, revoke_family_op const& op)
         if(jti.first.empty())
             return make_lifecycle_error(tokens::error::invalid_request_body);
     std::size_t deleted = 0;
-    if(find_key(s.refresh().families, op.family) != s.refresh().families.end())
+    if(s.refresh().find_family(op.family) != nullptr)
     {
         auto& table = s.edit_refresh();
         std::vector<std::pair<std::string, token_time>> access;
-        deleted = remove_family(table, find_key(table.families, op.family), access);
+        deleted = remove_family(table, std::string(op.family), access, s.tx());
         for(auto& a : access)
             add_revocation(s, std::move(a.first), a.second);
     }
@@ -639,21 +632,25 @@ inline result<std::size_t> apply_op(state_editor& s, add_family_access_op const&
 {
     if(op.jti.empty())
         return make_lifecycle_error(tokens::error::invalid_request_body);
-    if(find_key(s.refresh().families, op.family) == s.refresh().families.end())
+    auto const* existing = s.refresh().find_family(op.family);
+    if(existing == nullptr)
         return make_lifecycle_error(tokens::error::invalid_refresh_token);
+    refresh_family family = *existing;
     auto& table = s.edit_refresh();
-    auto& access = find_key(table.families, op.family)->second.access;
+    auto& access = family.access;
     auto same = std::find_if(access.begin(), access.end(),
         [&](std::pair<std::string, token_time> const& a) { return a.first == op.jti; });
     if(same != access.end())
     {
         same->second = std::max(same->second, op.expires);
+        table.families.assign(family_entry{op.family, std::move(family)}, s.tx());
         return 1;
     }
     // Every id is kept until it expires: a full family refuses new ids
     // (family_limits) instead of forgetting live ones.
     access.emplace_back(op.jti, op.expires);
-    table.access_family[op.jti] = op.family;
+    table.families.assign(family_entry{op.family, std::move(family)}, s.tx());
+    table.access_family.assign(access_entry{op.jti, op.family}, s.tx());
     return 1;
 }
 
