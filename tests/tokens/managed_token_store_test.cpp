@@ -21,6 +21,7 @@
 #include <atomic>
 #include <filesystem>
 #include <thread>
+#include <type_traits>
 
 namespace ma = modelauth;
 namespace fs = std::filesystem;
@@ -573,6 +574,68 @@ TEST_CASE_TEMPLATE("F3 temporary and instance tokens have quotas that expired to
           == ma::tokens::error::token_quota);
     CHECK(store->insert(instance_token("i3", "p/r/2", true), per_instance));
     CHECK(store->count() == 8);
+}
+
+TEST_CASE_TEMPLATE("quotas count what the store holds after deletions, replacements, updates and pruning",
+                   Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    auto temporary = [](std::string id) {
+        auto t = token(std::move(id), "manager@example.com", ma::validation::token_class::account);
+        t.bindings.account = "a";
+        return t;
+    };
+    ma::tokens::insert_limits limits;
+    limits.max_temporary = 2;
+    limits.max_permanent = 1;
+    REQUIRE(store->insert(temporary("t1"), limits));
+    REQUIRE(store->insert(temporary("t2"), limits));
+    CHECK(error_of(store->insert(temporary("t3"), limits)) == ma::tokens::error::token_quota);
+
+    REQUIRE(store->erase("t1")); // a deletion frees a place
+    CHECK(store->insert(temporary("t3"), limits));
+    CHECK(error_of(store->insert(temporary("t4"), limits)) == ma::tokens::error::token_quota);
+
+    // An update that shortens a token's life: expired at the next token's creation, not counted.
+    REQUIRE(store->update("t2", [](ma::validation::stored_token& t) { t.expires = t0 + 1h; }));
+    auto later = temporary("t4");
+    later.created = t0 + 2h;
+    CHECK(store->insert(later, limits));
+
+    // Pruning drops t2; it was not counted already, and is not after.
+    auto const pruned = store->prune(t0 + 2h);
+    REQUIRE(pruned);
+    CHECK(*pruned == 1);
+    auto last = temporary("t5");
+    last.created = t0 + 2h;
+    CHECK(error_of(store->insert(last, limits)) == ma::tokens::error::token_quota); // t3, t4
+
+    // Permanent tokens: a replacement of the owner's tokens frees the place it takes.
+    REQUIRE(store->insert(permanent("p1", ma::validation::token_class::account, "a"), limits));
+    CHECK(error_of(store->insert(permanent("p2", ma::validation::token_class::account, "a"), limits))
+          == ma::tokens::error::permanent_token_quota);
+    auto replacement = permanent("p2", ma::validation::token_class::account, "a");
+    auto const replaced = store->replace_owned(replacement, limits);
+    REQUIRE(replaced);
+    CHECK(*replaced == std::vector<std::string>{"p1", "t3", "t4"}); // every account token of the owner
+    CHECK(error_of(store->insert(permanent("p3", ma::validation::token_class::account, "a"), limits))
+          == ma::tokens::error::permanent_token_quota);
+    CHECK(store->insert(temporary("t6"), limits)); // the temporary ones went with the replacement
+    CHECK(store->insert(temporary("t7"), limits));
+    CHECK(error_of(store->insert(temporary("t8"), limits)) == ma::tokens::error::token_quota);
+
+    if constexpr(std::is_same_v<Maker, journal>)
+    {
+        // A replayed journal counts the same.
+        store.reset();
+        store = maker.make();
+        CHECK(error_of(store->insert(temporary("t8"), limits)) == ma::tokens::error::token_quota);
+        CHECK(error_of(store->insert(permanent("p3", ma::validation::token_class::account, "a"), limits))
+              == ma::tokens::error::permanent_token_quota);
+        REQUIRE(store->erase("t6"));
+        CHECK(store->insert(temporary("t8"), limits));
+    }
 }
 
 TEST_CASE_TEMPLATE("prune drops expired tokens, revocations and refresh tokens, never permanent tokens", Maker, STORE_TYPES)

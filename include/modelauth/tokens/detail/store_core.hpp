@@ -14,6 +14,7 @@
 
 #include <modelauth/detail/snapshot.hpp>
 #include <modelauth/error.hpp>
+#include <modelauth/tokens/detail/store_index.hpp>
 #include <modelauth/tokens/detail/store_ops.hpp>
 #include <modelauth/tokens/detail/store_state.hpp>
 #include <modelauth/tokens/error.hpp>
@@ -164,7 +165,7 @@ public:
                 return make_lifecycle_error(tokens::error::invalid_request_body);
             if(is_taken(s.tokens(), token))
                 return make_lifecycle_error(tokens::error::duplicate_token);
-            if(auto ec = quota_error(s.tokens(), token, limits))
+            if(auto ec = quota_error(index_, s.tokens(), token, limits))
                 return ec;
             return token_op(insert_op{std::move(token)});
         }));
@@ -175,16 +176,12 @@ public:
     {
         std::vector<std::string> erased;
         auto r = write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
-            s.tokens().for_each([&](token_ptr const& p) {
-                if(p->owner == token.owner && p->cls == token.cls)
-                    erased.push_back(p->id);
-            });
-            std::sort(erased.begin(), erased.end());
+            erased = index_.owned(token.owner, token.cls); // sorted
             if(! is_storable(token))
                 return make_lifecycle_error(tokens::error::invalid_request_body);
             if(is_taken(s.tokens(), token, erased))
                 return make_lifecycle_error(tokens::error::duplicate_token);
-            if(auto ec = quota_error(s.tokens(), token, limits, erased))
+            if(auto ec = quota_error(index_, s.tokens(), token, limits, erased))
                 return ec;
             return token_op(replace_owned_op{erased, std::move(token)});
         });
@@ -369,6 +366,8 @@ public:
         std::lock_guard<std::mutex> lock(write_mutex_);
         std::shared_ptr<token_state const> next = editor.build();
         supersede(*state_.load(), next);
+        index_.clear();
+        next->tokens.for_each([&](token_ptr const& p) { index_.add(*p); });
         state_.store(std::move(next));
         epoch_.fetch_add(1, std::memory_order_acq_rel);
         grants_.fetch_add(1, std::memory_order_acq_rel);
@@ -433,6 +432,7 @@ private:
             journal.diverged();
         std::shared_ptr<token_state const> next = editor.build();
         supersede(*base, next);
+        update_index(*base, *next, op);
         state_.store(next);
         auto const effect = cache_effect_of(editor, op);
         if(effect.invalidates)
@@ -445,7 +445,39 @@ private:
         return applied;
     }
 
+    // Moves the tokens `op` changed from `before` to `after` in the index.
+    void update_index(token_state const& before, token_state const& after, token_op const& op)
+    {
+        std::vector<std::string> ids;
+        if(auto const* o = std::get_if<insert_op>(&op))
+            ids.push_back(o->token.id);
+        else if(auto const* o = std::get_if<replace_owned_op>(&op))
+        {
+            ids = o->erase;
+            ids.push_back(o->token.id);
+        }
+        else if(auto const* o = std::get_if<update_op>(&op))
+            ids.push_back(o->token.id);
+        else if(auto const* o = std::get_if<erase_op>(&op))
+            ids = o->ids;
+        else if(auto const* o = std::get_if<prune_op>(&op))
+            before.tokens.for_each([&](token_ptr const& p) {
+                if(prunable_token(*p, o->now))
+                    ids.push_back(p->id);
+            });
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        for(auto const& id : ids)
+        {
+            if(auto const* old = before.tokens.find_id(id))
+                index_.remove(*old);
+            if(auto const* now = after.tokens.find_id(id))
+                index_.add(*now);
+        }
+    }
+
     modelauth::detail::snapshot<token_state> state_;
+    store_index index_; // the writer's, under write_mutex_
     std::atomic<std::uint64_t> epoch_{1};
     std::atomic<std::uint64_t> grants_{1};
     std::mutex write_mutex_;

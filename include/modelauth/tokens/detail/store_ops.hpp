@@ -17,6 +17,7 @@
 // re-checks everything and refuses an op that does not fit.
 
 #include <modelauth/error.hpp>
+#include <modelauth/tokens/detail/store_index.hpp>
 #include <modelauth/tokens/detail/store_state.hpp>
 #include <modelauth/tokens/error.hpp>
 #include <modelauth/tokens/managed_token_store.hpp>
@@ -89,18 +90,6 @@ inline bool is_taken(token_table const& table, validation::stored_token const& t
     return by_secret && ! contains(spared, by_secret->id);
 }
 
-// How many tokens of `table` satisfy `counted`, but those of `spared`.
-template<class Predicate>
-std::size_t count_tokens(token_table const& table, std::vector<std::string> const& spared, Predicate counted)
-{
-    std::size_t n = 0;
-    table.for_each([&](token_ptr const& p) {
-        if(counted(*p) && ! contains(spared, p->id))
-            ++n;
-    });
-    return n;
-}
-
 // Whether `other` has the class, account and space of `t`.
 inline bool same_holder(validation::stored_token const& other, validation::stored_token const& t) noexcept
 {
@@ -114,45 +103,25 @@ inline bool live_at_creation(validation::stored_token const& other, validation::
     return ! (other.expires && *other.expires <= t.created);
 }
 
-// The permanent tokens of the class, account and space of `t`, but those of `spared`.
-inline std::size_t permanent_count(token_table const& table, validation::stored_token const& t,
-                                   std::vector<std::string> const& spared = {})
+// The quota `t` would exceed, or no error: counted through the writer's
+// index, as if the tokens of `spared` were gone already.
+inline std::error_code quota_error(store_index const& index, token_table const& table, validation::stored_token const& t,
+                                   insert_limits const& limits, std::vector<std::string> const& spared = {})
 {
-    return count_tokens(table, spared,
-                        [&](validation::stored_token const& other) { return other.permanent && same_holder(other, t); });
-}
-
-// The temporary tokens of the class, account and space of `t` that have
-// not expired at its creation, but those of `spared`.
-inline std::size_t temporary_count(token_table const& table, validation::stored_token const& t,
-                                   std::vector<std::string> const& spared = {})
-{
-    return count_tokens(table, spared, [&](validation::stored_token const& other) {
-        return ! other.permanent && same_holder(other, t) && live_at_creation(other, t);
-    });
-}
-
-// The instance tokens of the instance of `t` that have not expired at its
-// creation, but those of `spared`.
-inline std::size_t instance_count(token_table const& table, validation::stored_token const& t,
-                                  std::vector<std::string> const& spared = {})
-{
-    return count_tokens(table, spared, [&](validation::stored_token const& other) {
-        return other.cls == validation::token_class::instance && other.bindings.instance == t.bindings.instance
-            && live_at_creation(other, t);
-    });
-}
-
-// The quota `t` would exceed, or no error.
-inline std::error_code quota_error(token_table const& table, validation::stored_token const& t, insert_limits const& limits,
-                                   std::vector<std::string> const& spared = {})
-{
-    if(t.permanent && limits.max_permanent && permanent_count(table, t, spared) >= *limits.max_permanent)
-        return make_lifecycle_error(tokens::error::permanent_token_quota);
-    if(! t.permanent && limits.max_temporary && temporary_count(table, t, spared) >= *limits.max_temporary)
+    if(t.permanent && limits.max_permanent)
+    {
+        std::size_t n = index.permanent_count(t);
+        for(auto const& id : spared)
+            if(auto const* other = table.find_id(id); other && other->permanent && same_holder(*other, t) && n > 0)
+                --n;
+        if(n >= *limits.max_permanent)
+            return make_lifecycle_error(tokens::error::permanent_token_quota);
+    }
+    if(! t.permanent && limits.max_temporary
+       && index.temporary_count(t, spared, *limits.max_temporary) >= *limits.max_temporary)
         return make_lifecycle_error(tokens::error::token_quota);
     if(t.cls == validation::token_class::instance && limits.max_per_instance
-       && instance_count(table, t, spared) >= *limits.max_per_instance)
+       && index.instance_count(t, spared, *limits.max_per_instance) >= *limits.max_per_instance)
         return make_lifecycle_error(tokens::error::token_quota);
     return {};
 }
