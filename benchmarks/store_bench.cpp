@@ -13,7 +13,9 @@
 
 #include <modelauth/jose/jws.hpp>
 #include <modelauth/jose/key.hpp>
+#include <modelauth/tokens/detail/journal_codec.hpp>
 #include <modelauth/tokens/in_memory_token_store.hpp>
+#include <modelauth/tokens/journal_token_store.hpp>
 #include <modelauth/validation/token_validator.hpp>
 
 #include <benchmark/benchmark.h>
@@ -24,6 +26,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -31,6 +35,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -218,5 +223,101 @@ void BM_store_insert(benchmark::State& state)
     allocs.report(state);
 }
 BENCHMARK(BM_store_insert)->Arg(1000)->Arg(100000)->Arg(1000000);
+
+// A state directory holding a journal of `n` token inserts, written
+// directly (what a store that took them would have written), and removed
+// with the object. Under /dev/shm unless `on_disk`: there fsync costs next
+// to nothing, so the cases measure the store, and fsync is measured apart.
+struct journal_dir
+{
+    std::filesystem::path path;
+
+    journal_dir(std::uint64_t n, bool on_disk)
+    {
+        auto const base = on_disk ? std::filesystem::current_path() : std::filesystem::path("/dev/shm");
+        path = base / ("modelauth-store-bench-" + std::to_string(::getpid()) + "-" + std::to_string(n));
+        std::filesystem::remove_all(path);
+        std::filesystem::create_directories(path);
+        std::filesystem::permissions(path, std::filesystem::perms::owner_all);
+        std::ofstream out(path / std::string(ma::tokens::JournalTokenStore::journal_file_name), std::ios::binary);
+        namespace store_detail = ma::tokens::detail::managed_store;
+        out << store_detail::header_line();
+        for(std::uint64_t i = 0; i < n; ++i)
+            out << store_detail::op_line(store_detail::insert_op{make_token(i)});
+        if(! out.flush())
+            fail("writing the journal failed");
+    }
+
+    journal_dir(journal_dir const&) = delete;
+    journal_dir& operator=(journal_dir const&) = delete;
+
+    ~journal_dir() { std::filesystem::remove_all(path); }
+
+    std::shared_ptr<ma::tokens::JournalTokenStore> open(ma::tokens::journal_options options = {}) const
+    {
+        std::string why;
+        auto store = ma::tokens::JournalTokenStore::open(path, std::move(options), &why);
+        if(! store)
+            fail(why.c_str());
+        return *store;
+    }
+};
+
+// Start-up: replaying a journal of N live tokens.
+void BM_journal_replay(benchmark::State& state)
+{
+    journal_dir const dir(static_cast<std::uint64_t>(state.range(0)), false);
+    for(auto _ : state)
+    {
+        auto store = dir.open();
+        state.PauseTiming();
+        if(store->count() != static_cast<std::size_t>(state.range(0)))
+            fail("the replayed store lacks tokens");
+        store.reset();
+        state.ResumeTiming();
+    }
+}
+BENCHMARK(BM_journal_replay)->Arg(1000000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// One insert into a journal store of N tokens: the line written and
+// fsynced (on tmpfs, or on disk for `_disk`), the tables edited.
+void run_journal_insert(benchmark::State& state, bool on_disk)
+{
+    auto const n = static_cast<std::uint64_t>(state.range(0));
+    journal_dir const dir(n, on_disk);
+    ma::tokens::journal_options options;
+    options.auto_compact = false; // the erasures below would make it compact in the timing
+    auto store = dir.open(options);
+    std::uint64_t next = n;
+    std::vector<std::string> added;
+    added.reserve(256);
+    for(auto _ : state)
+    {
+        auto t = make_token(next++);
+        added.push_back(t.id);
+        if(! store->insert(std::move(t)))
+            fail("an insert failed");
+        if(added.size() == 256)
+        {
+            state.PauseTiming();
+            for(auto const& id : added)
+                (void)store->erase(id);
+            added.clear();
+            state.ResumeTiming();
+        }
+    }
+}
+
+void BM_journal_insert(benchmark::State& state)
+{
+    run_journal_insert(state, false);
+}
+BENCHMARK(BM_journal_insert)->Arg(1000)->Arg(1000000);
+
+void BM_journal_insert_disk(benchmark::State& state)
+{
+    run_journal_insert(state, true);
+}
+BENCHMARK(BM_journal_insert_disk)->Arg(1000);
 
 } // namespace
