@@ -69,7 +69,9 @@ struct bench_clock
 };
 
 // A token as the managed-token flows store one: a 24-character id, an owner,
-// an account binding, one scope, an hour to live.
+// an account binding, one scope, an hour to live. 10,000 accounts of 100
+// tokens each at a million: what a platform holds under the flows' default
+// quota (100 temporary tokens per account and space).
 ma::validation::stored_token make_token(std::uint64_t i)
 {
     ma::validation::stored_token t;
@@ -88,7 +90,7 @@ ma::validation::stored_token make_token(std::uint64_t i)
     t.hint = "...abcd";
     t.owner = "user-" + std::to_string(i % 1000);
     t.cls = ma::validation::token_class::personal_key;
-    t.bindings.account = "acme";
+    t.bindings.account = "acct-" + std::to_string(i % 10000);
     t.scopes = {"models:infer:models/team-3"};
     t.name = "ci key";
     t.created = bench_clock().now();

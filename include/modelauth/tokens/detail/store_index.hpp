@@ -13,15 +13,22 @@
 // under the store's write lock, beside the published state; never read by
 // the request path. With it a quota check or a replacement costs what the
 // group holds, not what the store holds.
+//
+// Ids are held as views of the indexed tokens' own: a token is indexed
+// exactly while the published state holds it (the store removes it from the
+// index, reading the version it leaves, before it publishes the next), and a
+// token lives at least as long as a version that holds it.
 
 #include <modelauth/tokens/detail/store_state.hpp>
 #include <modelauth/validation/token_store.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -39,10 +46,10 @@ public:
         if(t.permanent)
             ++permanent_[holder_key(t)];
         else
-            temporary_[holder_key(t)].emplace(expiry_of(t), t.id);
+            temporary_[holder_key(t)].emplace(expiry_of(t), std::string_view(t.id));
         if(t.cls == validation::token_class::instance)
-            instance_[t.bindings.instance].emplace(expiry_of(t), t.id);
-        owned_[owner_key(t)].insert(t.id);
+            instance_[t.bindings.instance].emplace(expiry_of(t), std::string_view(t.id));
+        owned_[owner_key(t)].insert(std::string_view(t.id));
     }
 
     void remove(validation::stored_token const& t)
@@ -60,7 +67,7 @@ public:
         auto owned = owned_.find(owner_key(t));
         if(owned != owned_.end())
         {
-            owned->second.erase(t.id);
+            owned->second.erase(std::string_view(t.id));
             if(owned->second.empty())
                 owned_.erase(owned);
         }
@@ -104,11 +111,13 @@ public:
         auto it = owned_.find(owner_key(owner, cls));
         if(it == owned_.end())
             return {};
-        return std::vector<std::string>(it->second.begin(), it->second.end());
+        std::vector<std::string> ids(it->second.begin(), it->second.end());
+        std::sort(ids.begin(), ids.end());
+        return ids;
     }
 
 private:
-    using by_expiry = std::set<std::pair<token_time, std::string>>;
+    using by_expiry = std::set<std::pair<token_time, std::string_view>>;
 
     static token_time expiry_of(validation::stored_token const& t) noexcept
     {
@@ -145,7 +154,7 @@ private:
         auto it = groups.find(key);
         if(it == groups.end())
             return;
-        it->second.erase({expiry_of(t), t.id});
+        it->second.erase({expiry_of(t), std::string_view(t.id)});
         if(it->second.empty())
             groups.erase(it);
     }
@@ -170,7 +179,7 @@ private:
         return n;
     }
 
-    static bool contains(std::vector<std::string> const& ids, std::string const& id) noexcept
+    static bool contains(std::vector<std::string> const& ids, std::string_view id) noexcept
     {
         for(auto const& x : ids)
             if(x == id)
@@ -181,7 +190,7 @@ private:
     std::unordered_map<std::string, std::size_t> permanent_;
     std::unordered_map<std::string, by_expiry> temporary_;
     std::unordered_map<std::string, by_expiry> instance_;
-    std::unordered_map<std::string, std::set<std::string>> owned_;
+    std::unordered_map<std::string, std::unordered_set<std::string_view>> owned_;
 };
 
 } // namespace managed_store
