@@ -187,23 +187,11 @@ void BM_validate_cached_under_inserts(benchmark::State& state)
 }
 BENCHMARK(BM_validate_cached_under_inserts)->Threads(1)->UseRealTime();
 
-// One insert into a store of N tokens. The tokens an iteration adds are
-// erased every 256 iterations, outside the timing, so the store stays at N
-// (allocs_per_op counts those erasures too). `bytes_per_token`: the heap
-// the N tokens take (glibc's mallinfo2), divided by N.
-void BM_store_insert(benchmark::State& state)
+// Inserts a new token into `store`, which holds `n`, per iteration; the
+// tokens added are erased every 256 iterations, outside the timing, so the
+// store stays at `n`.
+void insert_loop(benchmark::State& state, ma::tokens::ManagedTokenStore& store, std::uint64_t n)
 {
-    auto const n = static_cast<std::uint64_t>(state.range(0));
-    auto const heap_before = heap_in_use();
-    ma::tokens::InMemoryTokenStore store;
-    for(std::uint64_t i = 0; i < n; ++i)
-        if(! store.insert(make_token(i)))
-            fail("setting up the store failed");
-    // What a live token costs the heap: the token, its strings, its entries
-    // in the tables (and the versions readers may still hold: none here).
-    state.counters["bytes_per_token"] =
-        static_cast<double>(heap_in_use() - heap_before) / static_cast<double>(n);
-    modelauth_bench::alloc_scope allocs;
     std::uint64_t next = n;
     std::vector<std::string> added;
     added.reserve(256);
@@ -222,6 +210,26 @@ void BM_store_insert(benchmark::State& state)
             state.ResumeTiming();
         }
     }
+}
+
+// One insert into a store of N tokens. The tokens an iteration adds are
+// erased every 256 iterations, outside the timing, so the store stays at N
+// (allocs_per_op counts those erasures too). `bytes_per_token`: the heap
+// the N tokens take (glibc's mallinfo2), divided by N.
+void BM_store_insert(benchmark::State& state)
+{
+    auto const n = static_cast<std::uint64_t>(state.range(0));
+    auto const heap_before = heap_in_use();
+    ma::tokens::InMemoryTokenStore store;
+    for(std::uint64_t i = 0; i < n; ++i)
+        if(! store.insert(make_token(i)))
+            fail("setting up the store failed");
+    // What a live token costs the heap: the token, its strings, its entries
+    // in the tables (and the versions readers may still hold: none here).
+    state.counters["bytes_per_token"] =
+        static_cast<double>(heap_in_use() - heap_before) / static_cast<double>(n);
+    modelauth_bench::alloc_scope allocs;
+    insert_loop(state, store, n);
     allocs.report(state);
 }
 BENCHMARK(BM_store_insert)->Arg(1000)->Arg(100000)->Arg(1000000);
@@ -290,24 +298,7 @@ void run_journal_insert(benchmark::State& state, bool on_disk)
     ma::tokens::journal_options options;
     options.auto_compact = false; // the erasures below would make it compact in the timing
     auto store = dir.open(options);
-    std::uint64_t next = n;
-    std::vector<std::string> added;
-    added.reserve(256);
-    for(auto _ : state)
-    {
-        auto t = make_token(next++);
-        added.push_back(t.id);
-        if(! store->insert(std::move(t)))
-            fail("an insert failed");
-        if(added.size() == 256)
-        {
-            state.PauseTiming();
-            for(auto const& id : added)
-                (void)store->erase(id);
-            added.clear();
-            state.ResumeTiming();
-        }
-    }
+    insert_loop(state, *store, n);
 }
 
 void BM_journal_insert(benchmark::State& state)
