@@ -61,10 +61,11 @@ struct null_journal
         void diverged();                   // memory and journal differ
         void published(token_state const&);// the state after a durable change
     all called under the write lock: stage and commit before the op is
-    applied to an edit of the state, published after the edit is published. When stage or commit fails with
-    `storage_failure` for an op that only takes credentials away
-    (`fails_closed`), the op is published all the same, the journal is told
-    it diverged, and the mutation answers `storage_failure`.
+    applied to an edit of the state, published after the edit is published.
+    When stage or commit fails with `storage_failure` for an op that only
+    takes credentials away (`fails_closed`), the op is published all the
+    same, the journal is told it diverged, and the mutation answers
+    `storage_failure`.
 */
 class store_core
 {

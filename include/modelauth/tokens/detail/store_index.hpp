@@ -179,14 +179,6 @@ private:
         return n;
     }
 
-    static bool contains(std::vector<std::string> const& ids, std::string_view id) noexcept
-    {
-        for(auto const& x : ids)
-            if(x == id)
-                return true;
-        return false;
-    }
-
     std::unordered_map<std::string, std::size_t> permanent_;
     std::unordered_map<std::string, by_expiry> temporary_;
     std::unordered_map<std::string, by_expiry> instance_;

@@ -69,11 +69,6 @@ inline std::error_code make_lifecycle_error(tokens::error e) noexcept
     return make_error_code(e);
 }
 
-inline bool contains(std::vector<std::string> const& ids, std::string_view id) noexcept
-{
-    return std::find(ids.begin(), ids.end(), id) != ids.end();
-}
-
 // A token the store can hold: an id, a digest, and no expiry if permanent.
 inline bool is_storable(validation::stored_token const& t) noexcept
 {
@@ -95,12 +90,6 @@ inline bool same_holder(validation::stored_token const& other, validation::store
 {
     return other.cls == t.cls && other.bindings.account == t.bindings.account
         && other.bindings.space == t.bindings.space;
-}
-
-// Whether `other` has not expired when `t` is created.
-inline bool live_at_creation(validation::stored_token const& other, validation::stored_token const& t) noexcept
-{
-    return ! (other.expires && *other.expires <= t.created);
 }
 
 // The quota `t` would exceed, or no error: counted through the writer's

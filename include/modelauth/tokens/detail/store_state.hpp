@@ -24,6 +24,7 @@
 #include <modelauth/tokens/managed_token_store.hpp>
 #include <modelauth/validation/token_store.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstring>
@@ -81,6 +82,12 @@ struct digest_key_equal
         return validation::digest_equal(a, b);
     }
 };
+
+// Whether `id` is one of `ids`.
+inline bool contains(std::vector<std::string> const& ids, std::string_view id) noexcept
+{
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+}
 
 inline bool is_zero_digest(validation::secret_digest const& d) noexcept
 {
