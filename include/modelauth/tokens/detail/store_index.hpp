@@ -14,21 +14,26 @@
 // the request path. With it a quota check or a replacement costs what the
 // group holds, not what the store holds.
 //
-// Ids are held as views of the indexed tokens' own: a token is indexed
-// exactly while the published state holds it (the store removes it from the
-// index, reading the version it leaves, before it publishes the next), and a
-// token lives at least as long as a version that holds it.
+// Every table is a Boost.Unordered flat map (open addressing, one array per
+// table): a write touches a few cache lines wherever the store's size, and
+// allocates only when a group is new or grows. A group names its tokens by
+// address: a token is indexed exactly while the published state holds it
+// (the store removes it from the index, reading the version it leaves,
+// before it publishes the next), and a token lives at least as long as a
+// version that holds it. So an entry is 8 bytes (16 with its expiry), and
+// no lookup reads another token's id.
 
 #include <modelauth/tokens/detail/store_state.hpp>
 #include <modelauth/validation/token_store.hpp>
 
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include <algorithm>
 #include <cstddef>
-#include <set>
+#include <functional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -38,39 +43,81 @@ namespace tokens {
 namespace detail {
 namespace managed_store { // distinct names: detail is shared by every header
 
+// A group's name: a token class and up to two strings (account and space;
+// an owner; an instance). `group_view` looks one up without building it.
+struct group_view
+{
+    validation::token_class cls;
+    std::string_view first;
+    std::string_view second;
+};
+
+struct group_key
+{
+    validation::token_class cls;
+    std::string first;
+    std::string second;
+
+    explicit group_key(group_view v) : cls(v.cls), first(v.first), second(v.second) {}
+
+    group_view view() const noexcept { return {cls, first, second}; }
+};
+
+struct group_hash
+{
+    using is_transparent = void;
+
+    std::size_t operator()(group_view v) const noexcept
+    {
+        std::hash<std::string_view> const h;
+        std::size_t x = h(v.first) * 0x9E3779B97F4A7C15ull;
+        x ^= h(v.second) + 0x7F4A7C159E3779B9ull + (x << 6) + (x >> 2);
+        return x ^ static_cast<std::size_t>(v.cls);
+    }
+
+    std::size_t operator()(group_key const& k) const noexcept { return (*this)(k.view()); }
+};
+
+struct group_equal
+{
+    using is_transparent = void;
+
+    static bool same(group_view a, group_view b) noexcept
+    {
+        return a.cls == b.cls && a.first == b.first && a.second == b.second;
+    }
+    bool operator()(group_key const& a, group_key const& b) const noexcept { return same(a.view(), b.view()); }
+    bool operator()(group_key const& a, group_view b) const noexcept { return same(a.view(), b); }
+    bool operator()(group_view a, group_key const& b) const noexcept { return same(a, b.view()); }
+};
+
 class store_index
 {
 public:
     void add(validation::stored_token const& t)
     {
         if(t.permanent)
-            ++permanent_[holder_key(t)];
+            ++group_of(permanent_, holder_of(t));
         else
-            temporary_[holder_key(t)].emplace(expiry_of(t), std::string_view(t.id));
+            group_of(temporary_, holder_of(t)).emplace(&t, expiry_of(t));
         if(t.cls == validation::token_class::instance)
-            instance_[t.bindings.instance].emplace(expiry_of(t), std::string_view(t.id));
-        owned_[owner_key(t)].insert(std::string_view(t.id));
+            group_of(instance_, instance_of(t)).emplace(&t, expiry_of(t));
+        group_of(owned_, owner_of(t.owner, t.cls)).insert(&t);
     }
 
     void remove(validation::stored_token const& t)
     {
         if(t.permanent)
         {
-            auto it = permanent_.find(holder_key(t));
+            auto it = permanent_.find(holder_of(t));
             if(it != permanent_.end() && --it->second == 0)
                 permanent_.erase(it);
         }
         else
-            erase_from(temporary_, holder_key(t), t);
+            erase_from(temporary_, holder_of(t), t);
         if(t.cls == validation::token_class::instance)
-            erase_from(instance_, t.bindings.instance, t);
-        auto owned = owned_.find(owner_key(t));
-        if(owned != owned_.end())
-        {
-            owned->second.erase(std::string_view(t.id));
-            if(owned->second.empty())
-                owned_.erase(owned);
-        }
+            erase_from(instance_, instance_of(t), t);
+        erase_from(owned_, owner_of(t.owner, t.cls), t);
     }
 
     void clear() noexcept
@@ -84,7 +131,7 @@ public:
     // The permanent tokens of the class, account and space of `t`.
     std::size_t permanent_count(validation::stored_token const& t) const
     {
-        auto it = permanent_.find(holder_key(t));
+        auto it = permanent_.find(holder_of(t));
         return it == permanent_.end() ? 0 : it->second;
     }
 
@@ -94,7 +141,7 @@ public:
     std::size_t temporary_count(validation::stored_token const& t, std::vector<std::string> const& spared,
                                 std::size_t most) const
     {
-        return live_count(temporary_, holder_key(t), t.created, spared, most);
+        return live_count(temporary_, holder_of(t), t.created, spared, most);
     }
 
     // The instance tokens of the instance of `t` that have not expired at
@@ -102,87 +149,94 @@ public:
     std::size_t instance_count(validation::stored_token const& t, std::vector<std::string> const& spared,
                                std::size_t most) const
     {
-        return live_count(instance_, t.bindings.instance, t.created, spared, most);
+        return live_count(instance_, instance_of(t), t.created, spared, most);
     }
 
     // The ids of the tokens of `owner` and class `cls`, sorted.
     std::vector<std::string> owned(std::string const& owner, validation::token_class cls) const
     {
-        auto it = owned_.find(owner_key(owner, cls));
+        auto it = owned_.find(owner_of(owner, cls));
         if(it == owned_.end())
             return {};
-        std::vector<std::string> ids(it->second.begin(), it->second.end());
+        std::vector<std::string> ids;
+        ids.reserve(it->second.size());
+        for(auto const* t : it->second)
+            ids.push_back(t->id);
         std::sort(ids.begin(), ids.end());
         return ids;
     }
 
 private:
-    using by_expiry = std::set<std::pair<token_time, std::string_view>>;
+    using token_address = validation::stored_token const*;
+    // A group of expiring tokens, each with its expiry.
+    using expiring = boost::unordered_flat_map<token_address, token_time>;
+    using members = boost::unordered_flat_set<token_address>;
+    template<class Group>
+    using groups = boost::unordered_flat_map<group_key, Group, group_hash, group_equal>;
 
     static token_time expiry_of(validation::stored_token const& t) noexcept
     {
         return t.expires ? *t.expires : token_time::max();
     }
 
-    static void append_field(std::string& key, std::string_view field)
+    static group_view holder_of(validation::stored_token const& t) noexcept
     {
-        key += std::to_string(field.size());
-        key += ':';
-        key += field;
+        return {t.cls, t.bindings.account, t.bindings.space};
     }
 
-    static std::string holder_key(validation::stored_token const& t)
+    static group_view instance_of(validation::stored_token const& t) noexcept
     {
-        std::string key(1, static_cast<char>(t.cls));
-        append_field(key, t.bindings.account);
-        append_field(key, t.bindings.space);
-        return key;
+        return {validation::token_class::instance, t.bindings.instance, {}};
     }
 
-    static std::string owner_key(std::string const& owner, validation::token_class cls)
+    static group_view owner_of(std::string const& owner, validation::token_class cls) noexcept
     {
-        std::string key(1, static_cast<char>(cls));
-        append_field(key, owner);
-        return key;
+        return {cls, owner, {}};
     }
 
-    static std::string owner_key(validation::stored_token const& t) { return owner_key(t.owner, t.cls); }
-
-    static void erase_from(std::unordered_map<std::string, by_expiry>& groups, std::string const& key,
-                           validation::stored_token const& t)
+    // The group `name` of `all`, made empty if it is new.
+    template<class Group>
+    static Group& group_of(groups<Group>& all, group_view name)
     {
-        auto it = groups.find(key);
-        if(it == groups.end())
+        auto it = all.find(name);
+        if(it == all.end())
+            it = all.emplace(group_key(name), Group{}).first;
+        return it->second;
+    }
+
+    template<class Group>
+    static void erase_from(groups<Group>& all, group_view name, validation::stored_token const& t)
+    {
+        auto it = all.find(name);
+        if(it == all.end())
             return;
-        it->second.erase({expiry_of(t), std::string_view(t.id)});
+        it->second.erase(&t);
         if(it->second.empty())
-            groups.erase(it);
+            all.erase(it);
     }
 
-    // Entries of `groups[key]` expiring after `at` (not expired at `at`),
-    // but those of `spared`, counted up to `most`: from the latest expiry
-    // down, so the walk stops after `most` live ones.
-    static std::size_t live_count(std::unordered_map<std::string, by_expiry> const& groups, std::string const& key,
-                                  token_time at, std::vector<std::string> const& spared, std::size_t most)
+    // Entries of group `name` expiring after `at` (not expired at `at`), but
+    // those of `spared`, counted up to `most`. A group with a quota holds at
+    // most its quota of live tokens, and those expired since the last prune.
+    static std::size_t live_count(groups<expiring> const& all, group_view name, token_time at,
+                                  std::vector<std::string> const& spared, std::size_t most)
     {
-        auto it = groups.find(key);
-        if(it == groups.end())
+        auto it = all.find(name);
+        if(it == all.end())
             return 0;
         std::size_t n = 0;
-        for(auto e = it->second.rbegin(); e != it->second.rend() && n < most; ++e)
+        for(auto const& [t, expires] : it->second)
         {
-            if(e->first <= at)
+            if(expires > at && (spared.empty() || ! contains(spared, t->id)) && ++n >= most)
                 break;
-            if(! contains(spared, e->second))
-                ++n;
         }
         return n;
     }
 
-    std::unordered_map<std::string, std::size_t> permanent_;
-    std::unordered_map<std::string, by_expiry> temporary_;
-    std::unordered_map<std::string, by_expiry> instance_;
-    std::unordered_map<std::string, std::unordered_set<std::string_view>> owned_;
+    groups<std::size_t> permanent_;
+    groups<expiring> temporary_;
+    groups<expiring> instance_;
+    groups<members> owned_;
 };
 
 } // namespace managed_store
