@@ -556,6 +556,61 @@ TEST_CASE("F3 the journal compacts itself once it is twice the size of the state
     CHECK(describe(*store) == state);
 }
 
+TEST_CASE("a journal without history opens as it is, and still compacts once history doubles it")
+{
+    temporary_directory dir;
+    ma::tokens::journal_options options;
+    options.auto_compact_min_bytes = 1024;
+    auto store = open_store(dir.path, options);
+    for(int i = 0; i < 40; ++i)
+        CHECK(store->insert(token("t" + std::to_string(i))));
+    auto const later = std::chrono::system_clock::now() + std::chrono::hours(24 * 365);
+    CHECK(store->revoke("jti-1", later));
+    auto const all_live = read_file(store->path());
+    store.reset();
+
+    // Only additions, each still live: nothing to measure, nothing rewritten.
+    struct ::stat before{};
+    REQUIRE(::stat((dir.path / "tokens.journal").c_str(), &before) == 0);
+    store = open_store(dir.path, options);
+    struct ::stat after{};
+    REQUIRE(::stat(store->path().c_str(), &after) == 0);
+    CHECK(after.st_ino == before.st_ino);
+    CHECK(read_file(store->path()) == all_live);
+    CHECK(store->journal_bytes() == all_live.size());
+
+    // Its live size is what it read: history compacts it once the journal
+    // passes twice that, not before.
+    std::uint64_t previous = store->journal_bytes();
+    bool compacted = false;
+    for(int i = 0; i < 200 && ! compacted; ++i)
+    {
+        CHECK(store->insert(token("u" + std::to_string(i))));
+        CHECK(store->erase("u" + std::to_string(i)));
+        compacted = store->journal_bytes() < previous;
+        if(! compacted)
+            previous = store->journal_bytes();
+    }
+    CHECK(compacted);
+    CHECK(previous <= 2 * all_live.size());
+    CHECK(previous + 1024 > 2 * all_live.size()); // within a cycle's two lines
+    CHECK(store->journal_bytes() < all_live.size() + 1024); // the state, and the cycle's lines after it
+    CHECK(store->count() == 40);
+    store.reset();
+
+    // A revocation made later adds no record: the replay measures, and
+    // finds a journal that is not yet twice its state.
+    store = open_store(dir.path, options);
+    auto const size_before = store->journal_bytes();
+    CHECK(store->revoke("jti-1", later + std::chrono::hours(1)));
+    CHECK(store->journal_bytes() > size_before);
+    auto const size = store->journal_bytes();
+    store.reset();
+    store = open_store(dir.path, options);
+    CHECK(store->journal_bytes() == size);
+    CHECK(store->is_revoked("jti-1"));
+}
+
 TEST_CASE("F8 the journal and its temporary file are never opened through a symbolic link")
 {
     temporary_directory dir;

@@ -123,8 +123,15 @@ public:
 
     // Compacts at open if the journal is mostly history: measures the state
     // it rebuilds and rewrites it, from the same text, when that is due.
-    void compact_if_due(token_state const& state)
+    // `all_live`: the replay found no history (`adds_one_record_at_most`),
+    // so the journal is its live size, and nothing is measured.
+    void compact_if_due(token_state const& state, bool all_live)
     {
+        if(all_live)
+        {
+            live_size_ = size();
+            return;
+        }
         auto text = text_of(state);
         live_size_ = text.size();
         if(compaction_due())

@@ -460,6 +460,27 @@ inline bool read_header_line(std::string_view line, std::string& why)
     return true;
 }
 
+// How many ops `state_ops(s)` returns, without making them.
+inline std::size_t state_op_count(token_state const& s)
+{
+    std::size_t n = s.tokens.size() + s.revocations.size();
+    s.refresh.families.for_each([&](family_entry const& f) {
+        n += f.family.records.size() + f.family.rotated.size() + f.family.access.size();
+    });
+    return n;
+}
+
+// Whether `op` only adds what `state_ops` writes back: at most one op of
+// `state_ops` each. A replay of nothing but such ops that ends with as many
+// ops to write as it read holds no history: every line is live.
+inline bool adds_one_record_at_most(token_op const& op) noexcept
+{
+    if(auto const* refresh = std::get_if<insert_refresh_op>(&op))
+        return refresh->evict.empty();
+    return std::holds_alternative<insert_op>(op) || std::holds_alternative<revoke_op>(op)
+        || std::holds_alternative<add_family_access_op>(op);
+}
+
 // The ops that rebuild `s` from an empty state, in a stable order.
 inline std::vector<token_op> state_ops(token_state const& s)
 {

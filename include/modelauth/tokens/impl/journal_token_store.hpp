@@ -97,6 +97,8 @@ inline result<std::shared_ptr<JournalTokenStore>> JournalTokenStore::open(
     store_detail::state_editor editor{store_detail::token_state{}};
     std::size_t line_number = 0;
     std::size_t complete = 0; // bytes of complete lines
+    std::size_t ops = 0;
+    bool only_additions = true; // every op adds_one_record_at_most
     while(complete < text.size())
     {
         auto const end = text.find('\n', complete);
@@ -115,6 +117,8 @@ inline result<std::shared_ptr<JournalTokenStore>> JournalTokenStore::open(
             auto op = store_detail::read_op_line(line, problem);
             if(op)
             {
+                ++ops;
+                only_additions = only_additions && store_detail::adds_one_record_at_most(*op);
                 auto applied = store_detail::apply_change(editor, *op);
                 if(! applied)
                     problem = "the change does not apply to the state before it ("
@@ -165,7 +169,9 @@ inline result<std::shared_ptr<JournalTokenStore>> JournalTokenStore::open(
         // A journal of mostly history: compact it now (a failure leaves it
         // as it was, to be retried after a change).
         store->core_.with_write_lock(
-            [&](store_detail::token_state const& s) { store->journal_->compact_if_due(s); });
+            [&](store_detail::token_state const& s) {
+                store->journal_->compact_if_due(s, only_additions && store_detail::state_op_count(s) == ops);
+            });
     }
     return store;
 }
