@@ -216,14 +216,20 @@ void insert_loop(benchmark::State& state, ma::tokens::ManagedTokenStore& store, 
 // erased every 256 iterations, outside the timing, so the store stays at N
 // (allocs_per_op counts those erasures too). `bytes_per_token`: the heap
 // the N tokens take (glibc's mallinfo2), divided by N.
+// Puts tokens 0 .. n-1 in `store`.
+void fill(ma::tokens::ManagedTokenStore& store, std::uint64_t n)
+{
+    for(std::uint64_t i = 0; i < n; ++i)
+        if(! store.insert(make_token(i)))
+            fail("setting up the store failed");
+}
+
 void BM_store_insert(benchmark::State& state)
 {
     auto const n = static_cast<std::uint64_t>(state.range(0));
     auto const heap_before = heap_in_use();
     ma::tokens::InMemoryTokenStore store;
-    for(std::uint64_t i = 0; i < n; ++i)
-        if(! store.insert(make_token(i)))
-            fail("setting up the store failed");
+    fill(store, n);
     // What a live token costs the heap: the token, its strings, its entries
     // in the tables (and the versions readers may still hold: none here).
     state.counters["bytes_per_token"] =
@@ -233,6 +239,92 @@ void BM_store_insert(benchmark::State& state)
     allocs.report(state);
 }
 BENCHMARK(BM_store_insert)->Arg(1000)->Arg(100000)->Arg(1000000);
+
+// One revocation of a new JWT id in a store of N tokens and N revocations
+// (each until an hour from now). The revocations an iteration adds are
+// erased every 256 iterations, outside the timing.
+void BM_store_revoke(benchmark::State& state)
+{
+    auto const n = static_cast<std::uint64_t>(state.range(0));
+    ma::tokens::InMemoryTokenStore store;
+    fill(store, n);
+    auto const until = bench_clock().now() + std::chrono::hours(1);
+    for(std::uint64_t i = 0; i < n; ++i)
+        if(! store.revoke("jti-" + std::to_string(i), until))
+            fail("setting up the revocations failed");
+    std::uint64_t next = n;
+    std::vector<std::string> added;
+    added.reserve(256);
+    for(auto _ : state)
+    {
+        added.push_back("jti-" + std::to_string(next++));
+        if(! store.revoke(added.back(), until))
+            fail("a revocation failed");
+        if(added.size() == 256)
+        {
+            state.PauseTiming();
+            for(auto const& jti : added)
+                (void)store.erase_revocation(jti);
+            added.clear();
+            state.ResumeTiming();
+        }
+    }
+}
+BENCHMARK(BM_store_revoke)->Arg(1000)->Arg(100000)->Arg(1000000);
+
+// One deactivation (or activation) of a token in a store of N: a stride
+// through the tokens, so each is one the previous iterations did not touch;
+// every pass flips them back.
+void BM_store_deactivate(benchmark::State& state)
+{
+    auto const n = static_cast<std::uint64_t>(state.range(0));
+    ma::tokens::InMemoryTokenStore store;
+    fill(store, n);
+    constexpr std::uint64_t stride = 7919; // prime: the stride visits every token once a pass
+    std::uint64_t i = 0;
+    char id[32];
+    for(auto _ : state)
+    {
+        std::snprintf(id, sizeof id, "tok_%020llu", static_cast<unsigned long long>((i * stride) % n));
+        bool const active = (i / n) % 2 == 1;
+        ++i;
+        if(! store.set_active(id, active))
+            fail("a deactivation failed");
+    }
+}
+BENCHMARK(BM_store_deactivate)->Arg(1000)->Arg(100000)->Arg(1000000);
+
+// One deletion from a store of N: a stride through the tokens (as for
+// deactivation), each put back, outside the timing, every 256 iterations.
+void BM_store_erase(benchmark::State& state)
+{
+    auto const n = static_cast<std::uint64_t>(state.range(0));
+    ma::tokens::InMemoryTokenStore store;
+    fill(store, n);
+    constexpr std::uint64_t stride = 7919;
+    std::uint64_t i = 0;
+    std::vector<std::uint64_t> erased;
+    erased.reserve(256);
+    char id[32];
+    for(auto _ : state)
+    {
+        auto const k = (i++ * stride) % n;
+        std::snprintf(id, sizeof id, "tok_%020llu", static_cast<unsigned long long>(k));
+        if(! store.erase(id))
+            fail("a deletion failed");
+        erased.push_back(k);
+        if(erased.size() == 256 || erased.size() == n)
+        {
+            state.PauseTiming();
+            for(auto e : erased)
+                if(! store.insert(make_token(e)))
+                    fail("putting a token back failed");
+            erased.clear();
+            state.ResumeTiming();
+        }
+    }
+}
+BENCHMARK(BM_store_erase)->Arg(1000)->Arg(100000)->Arg(1000000);
 
 // A state directory holding a journal of `n` token inserts, written
 // directly (what a store that took them would have written), and removed
