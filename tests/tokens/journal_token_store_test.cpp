@@ -15,6 +15,19 @@
 
 #include <doctest/doctest.h>
 
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MODELAUTH_TEST_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define MODELAUTH_TEST_ASAN 1
+#endif
+#if defined(MODELAUTH_TEST_ASAN)
+#include <sanitizer/allocator_interface.h>
+#else
+#include <malloc.h>
+#endif
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -609,6 +622,82 @@ TEST_CASE("a journal without history opens as it is, and still compacts once his
     store = open_store(dir.path, options);
     CHECK(store->journal_bytes() == size);
     CHECK(store->is_revoked("jti-1"));
+}
+
+// Bytes the heap holds in allocations now (the sanitizer's allocator
+// under ASan, glibc's otherwise).
+std::size_t heap_in_use()
+{
+#if defined(MODELAUTH_TEST_ASAN)
+    return __sanitizer_get_current_allocated_bytes();
+#else
+    return mallinfo2().uordblks;
+#endif
+}
+
+TEST_CASE("bounded growth: a store grown by thousands of tokens and revocations, then pruned, "
+          "comes back to its memory and its journal to its size")
+{
+    temporary_directory dir;
+    ma::tokens::journal_options options;
+    options.auto_compact_min_bytes = 4096;
+    auto store = open_store(dir.path, options);
+    for(int i = 0; i < 20; ++i)
+    {
+        auto t = token("kept-" + std::to_string(i));
+        t.permanent = true;
+        t.expires.reset();
+        REQUIRE(store->insert(std::move(t)));
+    }
+    auto const journal_before = store->journal_bytes();
+    auto const heap_before = heap_in_use();
+
+    std::size_t peak_heap = 0;
+    std::uint64_t peak_journal = 0;
+    for(int round = 0; round < 3; ++round)
+    {
+        auto const prefix = "r" + std::to_string(round) + "-";
+        for(int i = 0; i < 3000; ++i)
+        {
+            auto t = token(prefix + std::to_string(i), "owner-" + std::to_string(i % 50));
+            t.bindings.instance = "i-" + std::to_string(i % 300);
+            t.expires = t0 + 1h;
+            REQUIRE(store->insert(std::move(t)));
+        }
+        for(int i = 0; i < 1000; ++i)
+            REQUIRE(store->revoke("jti-" + prefix + std::to_string(i), t0 + 1h));
+        CHECK(store->count() == 3020);
+        peak_heap = std::max(peak_heap, heap_in_use());
+        peak_journal = std::max(peak_journal, store->journal_bytes());
+
+        // Nothing live was written twice: the journal grew with the store,
+        // and no compaction ran on the way up.
+        CHECK(store->journal_bytes() > journal_before + 3000 * 300);
+
+        auto const pruned = store->prune(t0 + 2h);
+        REQUIRE(pruned);
+        CHECK(*pruned == 4000);
+        CHECK(store->count() == 20);
+        CHECK_FALSE(store->is_revoked("jti-" + prefix + "0"));
+
+        // The prune made the journal twice its state and more: it was
+        // compacted, to exactly the twenty tokens it started with.
+        CHECK(store->journal_bytes() == journal_before);
+        CHECK(fs::file_size(store->path()) == journal_before);
+    }
+    // The store held megabytes at its peak, and gave them back: what stays
+    // is the capacity its index tables and buffers kept.
+    CHECK(peak_heap > heap_before + 1024 * 1024);
+    CHECK(peak_journal > journal_before + 1024 * 1024);
+    CHECK(heap_in_use() <= heap_before + 64 * 1024);
+    MESSAGE("heap: " << heap_before << " bytes before, " << peak_heap << " at the peak, " << heap_in_use()
+                     << " after");
+
+    // And what is left replays to the same state.
+    store.reset();
+    store = open_store(dir.path, options);
+    CHECK(store->count() == 20);
+    CHECK(store->journal_bytes() == journal_before);
 }
 
 TEST_CASE("F8 the journal and its temporary file are never opened through a symbolic link")

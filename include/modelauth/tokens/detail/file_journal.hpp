@@ -98,10 +98,11 @@ public:
     void diverged() noexcept { poisoned_.store(true, std::memory_order_relaxed); }
 
     // After a durable change: compacts once the journal is more than twice
-    // the state it rebuilds. A failure is only recorded (last_error).
+    // the state it rebuilds (`live_estimate`). A failure is only recorded
+    // (last_error).
     void published(token_state const& state)
     {
-        if(compaction_due())
+        if(compaction_due(record_count(state)))
         {
             auto rewritten = rewrite(state);
             static_cast<void>(rewritten);
@@ -110,7 +111,7 @@ public:
 
     // Replaces the journal by one that rebuilds `state`. The new file is
     // locked before it takes the journal's name: the lock never lapses.
-    result<void> rewrite(token_state const& state) { return rewrite(text_of(state)); }
+    result<void> rewrite(token_state const& state) { return rewrite(text_of(state), record_count(state)); }
 
     // The journal that rebuilds `state`.
     static std::string text_of(token_state const& state)
@@ -127,19 +128,20 @@ public:
     // so the journal is its live size, and nothing is measured.
     void compact_if_due(token_state const& state, bool all_live)
     {
+        auto const records = record_count(state);
         if(all_live)
         {
-            live_size_ = size();
+            measured(size(), records);
             return;
         }
         auto text = text_of(state);
-        live_size_ = text.size();
-        if(compaction_due())
-            static_cast<void>(rewrite(text));
+        measured(text.size(), records);
+        if(compaction_due(records))
+            static_cast<void>(rewrite(text, records));
     }
 
-    // Replaces the journal by `text`.
-    result<void> rewrite(std::string const& text)
+    // Replaces the journal by `text`, which rebuilds a state of `records`.
+    result<void> rewrite(std::string const& text, std::size_t records)
     {
         auto const temporary = std::filesystem::path(file_).concat(".tmp");
         // A stale temporary file (or a planted link: unlink never follows
@@ -163,7 +165,7 @@ public:
         // The new file is the journal now, whether or not the rename is durable yet.
         fd_ = std::move(fd);
         size_.store(text.size(), std::memory_order_relaxed);
-        live_size_ = text.size();
+        measured(text.size(), records);
         if(int const error = io::sync_directory(dir_))
         {
             poisoned_.store(true, std::memory_order_relaxed);
@@ -174,11 +176,25 @@ public:
         return {};
     }
 
-    // Whether an automatic compaction is due now.
-    bool compaction_due() const noexcept
+    // Whether an automatic compaction is due now, with a state of `records`.
+    bool compaction_due(std::size_t records) const noexcept
     {
         auto const size = this->size();
-        return auto_compact_ && size > auto_compact_min_bytes_ && size / 2 > live_size_;
+        return auto_compact_ && size > auto_compact_min_bytes_ && size / 2 > live_estimate(records);
+    }
+
+    // The bytes a state of `records` takes written out: at the size per
+    // record of the last state measured (a rewrite, or the journal opened),
+    // so the estimate follows the state as it grows and shrinks (a prune
+    // of most records makes a compaction due) without writing it out.
+    std::uint64_t live_estimate(std::size_t records) const noexcept
+    {
+        constexpr std::uint64_t unmeasured = 512; // a token's line is about 400 bytes
+        auto const header = header_bytes_;
+        auto const per_record = live_records_ == 0 || live_size_ <= header
+            ? unmeasured
+            : (live_size_ - header + live_records_ - 1) / live_records_;
+        return header + per_record * records;
     }
 
     std::filesystem::path const& file() const noexcept { return file_; }
@@ -191,6 +207,12 @@ public:
     }
 
 private:
+    void measured(std::uint64_t bytes, std::size_t records) noexcept
+    {
+        live_size_ = bytes;
+        live_records_ = records;
+    }
+
     // Runs the I/O `f` unless a test injects a failure for `operation`.
     template<class F>
     int call(char const* operation, F&& f)
@@ -226,7 +248,11 @@ private:
     std::filesystem::path file_;
     io::unique_fd fd_;
     std::atomic<std::uint64_t> size_;
-    std::uint64_t live_size_; // the size of the last rewrite (or of the state at open)
+    // The size of the last state measured (a rewrite, or the state at open),
+    // and how many records it held.
+    std::uint64_t live_size_;
+    std::uint64_t live_records_ = 0;
+    std::uint64_t header_bytes_ = header_line().size();
     bool auto_compact_;
     std::uint64_t auto_compact_min_bytes_;
     std::function<int(std::string_view)> inject_failure_;

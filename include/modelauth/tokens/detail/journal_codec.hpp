@@ -460,14 +460,12 @@ inline bool read_header_line(std::string_view line, std::string& why)
     return true;
 }
 
-// How many ops `state_ops(s)` returns, without making them.
-inline std::size_t state_op_count(token_state const& s)
+// How many records `s` holds, each one op of `state_ops(s)`: tokens,
+// revocations, refresh-token records (live and rotated) and access ids.
+// Constant time.
+inline std::size_t record_count(token_state const& s) noexcept
 {
-    std::size_t n = s.tokens.size() + s.revocations.size();
-    s.refresh.families.for_each([&](family_entry const& f) {
-        n += f.family.records.size() + f.family.rotated.size() + f.family.access.size();
-    });
-    return n;
+    return s.tokens.size() + s.revocations.size() + s.refresh.by_secret.size() + s.refresh.access_family.size();
 }
 
 // Whether `op` only adds what `state_ops` writes back: at most one op of

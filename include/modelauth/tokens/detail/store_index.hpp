@@ -111,7 +111,10 @@ public:
         {
             auto it = permanent_.find(holder_of(t));
             if(it != permanent_.end() && --it->second == 0)
+            {
                 permanent_.erase(it);
+                shrink_if_sparse(permanent_);
+            }
         }
         else
             erase_from(temporary_, holder_of(t), t);
@@ -212,7 +215,22 @@ private:
             return;
         it->second.erase(&t);
         if(it->second.empty())
+        {
             all.erase(it);
+            shrink_if_sparse(all);
+        }
+        else
+            shrink_if_sparse(it->second);
+    }
+
+    // Gives memory back once a table is an eighth full: the index follows
+    // the store down after a prune, as the tables do (a table that shrank
+    // grows again at the usual amortised cost).
+    template<class Table>
+    static void shrink_if_sparse(Table& table)
+    {
+        if(table.bucket_count() > 64 && table.size() * 8 < table.bucket_count())
+            table.rehash(0);
     }
 
     // Entries of group `name` expiring after `at` (not expired at `at`), but

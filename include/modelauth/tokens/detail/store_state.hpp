@@ -14,11 +14,11 @@
 // changes, a few nodes, never a table: its cost does not grow with the store
 // (docs/token-store.md).
 //
-// Versions and memory: each published `token_state` owns the nodes and
-// values the edit that made it replaced (`retired`: only older versions
-// reach them), and holds the version that replaced it (`next`), so a version
-// is destroyed only after every older one, and its garbage with it. The
-// newest version frees what it still reaches when it goes.
+// Versions and memory: each superseded `token_state` owns the nodes and
+// values the edit that replaced it took out (`retired`: only it and older
+// versions reach them), and holds the version that replaced it (`next`), so
+// a version is destroyed only after every older one, and its garbage with
+// it. The newest version frees what it still reaches when it goes.
 
 #include <modelauth/detail/persistent_map.hpp>
 #include <modelauth/tokens/managed_token_store.hpp>
@@ -357,8 +357,12 @@ struct token_state
     token_table tokens;
     revocation_table revocations;
     refresh_table refresh;
-    // What the edit that made this version replaced.
-    modelauth::detail::garbage retired;
+    // What the edit that made this version replaced, until `supersede`
+    // hands it to the version before (whose destruction frees it); then
+    // what the edit that replaced this version replaced: memory only this
+    // version and older ones reach. Written under the store's write lock,
+    // never read by readers.
+    mutable modelauth::detail::garbage retired;
     // The version that replaced this one, and whether there is one (set
     // once, under the store's write lock, before the next is published).
     mutable std::shared_ptr<token_state const> next;
@@ -391,8 +395,17 @@ struct token_state
 
 // Marks `current` replaced by `next`: call under the write lock, before
 // publishing `next`.
+// What the edit replaced goes with `current`: once `current` and every
+// older version are gone, no reader reaches it (a prune's tokens are freed
+// as soon as the last reader of the version before it lets go).
 inline void supersede(token_state const& current, std::shared_ptr<token_state const> const& next) noexcept
 {
+    // `current` handed its own garbage to its predecessor when it was
+    // published, so it holds none: moving frees nothing.
+    if(current.retired.empty())
+        current.retired = std::move(next->retired);
+    else
+        current.retired.splice(std::move(next->retired));
     current.next = next;
     current.superseded = true;
 }

@@ -170,7 +170,7 @@ inline result<std::shared_ptr<JournalTokenStore>> JournalTokenStore::open(
         // as it was, to be retried after a change).
         store->core_.with_write_lock(
             [&](store_detail::token_state const& s) {
-                store->journal_->compact_if_due(s, only_additions && store_detail::state_op_count(s) == ops);
+                store->journal_->compact_if_due(s, only_additions && store_detail::record_count(s) == ops);
             });
     }
     return store;
