@@ -326,6 +326,56 @@ void BM_store_erase(benchmark::State& state)
 }
 BENCHMARK(BM_store_erase)->Arg(1000)->Arg(100000)->Arg(1000000);
 
+// A refresh-token record of family `f`, generation `g`: issued 10 s after
+// generation g-1, valid 15 s, so the record a rotation leaves is forgotten
+// at the family's next rotation (expired by then).
+ma::tokens::refresh_token_record refresh_record(std::uint64_t f, std::uint64_t g)
+{
+    ma::tokens::refresh_token_record r;
+    char id[48];
+    std::snprintf(id, sizeof id, "rt_%012llu_%08llu", static_cast<unsigned long long>(f),
+                  static_cast<unsigned long long>(g));
+    r.id = id;
+    std::uint64_t x = (f << 24 | g) * 0x9E3779B97F4A7C15ull + 7; // distinct 32 bytes, as make_token
+    for(std::size_t at = 0; at < r.secret_hash.size(); at += sizeof x)
+    {
+        x ^= x >> 31;
+        x *= 0xBF58476D1CE4E5B9ull;
+        std::memcpy(r.secret_hash.data() + at, &x, sizeof x);
+    }
+    r.family = "fam-" + std::to_string(f);
+    r.owner = "user-" + std::to_string(f % 10000);
+    r.issued = bench_clock().now() + std::chrono::seconds(10 * g);
+    r.expires = r.issued + std::chrono::seconds(15);
+    return r;
+}
+
+// One rotation of a refresh token in a store of N families (one live record
+// each, and the record the last rotation left): a stride through the
+// families, as for deactivation.
+void BM_store_rotate_refresh(benchmark::State& state)
+{
+    auto const n = static_cast<std::uint64_t>(state.range(0));
+    ma::tokens::InMemoryTokenStore store;
+    for(std::uint64_t f = 0; f < n; ++f)
+        if(! store.insert_refresh(refresh_record(f, 0)))
+            fail("setting up the refresh families failed");
+    constexpr std::uint64_t stride = 7919;
+    std::uint64_t i = 0;
+    for(auto _ : state)
+    {
+        auto const f = (i * stride) % n;
+        auto const generation = i / n;
+        ++i;
+        char old_id[48];
+        std::snprintf(old_id, sizeof old_id, "rt_%012llu_%08llu", static_cast<unsigned long long>(f),
+                      static_cast<unsigned long long>(generation));
+        if(! store.rotate_refresh(old_id, refresh_record(f, generation + 1)))
+            fail("a rotation failed");
+    }
+}
+BENCHMARK(BM_store_rotate_refresh)->Arg(1000)->Arg(100000)->Arg(1000000);
+
 // A state directory holding a journal of `n` token inserts, written
 // directly (what a store that took them would have written), and removed
 // with the object. Under /dev/shm unless `on_disk`: there fsync costs next
