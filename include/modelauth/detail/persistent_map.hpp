@@ -200,7 +200,9 @@ inline unsigned popcount32(std::uint32_t x) noexcept
 
     A `persistent_map` is a non-owning handle: a root pointer and a size,
     cheap to copy; copies share every node. Each value lives in its own
-    allocation made by `assign`; a node holds two bitmaps, the id of the
+    allocation made by `assign`, after its key's hash, so a lookup or an
+    insert that meets another entry never reads that entry's key unless
+    the hashes are equal; a node holds two bitmaps, the id of the
     transaction that made it and then, in the same allocation, pointers to
     its values and to its child nodes. Nodes have no reference counts: a
     path copy is a plain copy of pointers, which never touches the memory
@@ -264,14 +266,14 @@ public:
             if(n->datamap & bit)
             {
                 Value const* v = data(n)[index_of(n->datamap, bit)];
-                return Equal{}(KeyOf{}(*v), key) ? v : nullptr;
+                return matches(v, h, key) ? v : nullptr;
             }
             if((n->nodemap & bit) == 0)
                 return nullptr;
             n = children(n)[index_of(n->nodemap, bit)];
         }
         for(std::uint32_t i = 0; i < n->datamap; ++i)
-            if(Equal{}(KeyOf{}(*data(n)[i]), key))
+            if(matches(data(n)[i], h, key))
                 return data(n)[i];
         return nullptr;
     }
@@ -334,9 +336,9 @@ public:
     */
     Value const* assign(Value v, transaction& t)
     {
-        std::unique_ptr<Value> owned(new Value(std::move(v)));
+        std::uint64_t const h = hash_of(KeyOf{}(v));
+        std::unique_ptr<Value, value_deleter> owned(make_value(std::move(v), h));
         Value const* const fresh = owned.get();
-        std::uint64_t const h = hash_of(KeyOf{}(*fresh));
         t.retired.reserve_more(max_depth + 2);
 
         if(root_ == nullptr)
@@ -364,7 +366,7 @@ public:
             {
                 what = outcome::append;
                 for(std::uint32_t i = 0; i < n->datamap; ++i)
-                    if(Equal{}(KeyOf{}(*data(n)[i]), KeyOf{}(*fresh)))
+                    if(matches(data(n)[i], h, KeyOf{}(*fresh)))
                     {
                         what = outcome::replace;
                         slot = i;
@@ -376,7 +378,7 @@ public:
             if(n->datamap & bit)
             {
                 slot = index_of(n->datamap, bit);
-                what = Equal{}(KeyOf{}(*data(n)[slot]), KeyOf{}(*fresh)) ? outcome::replace : outcome::split;
+                what = matches(data(n)[slot], h, KeyOf{}(*fresh)) ? outcome::replace : outcome::split;
                 break;
             }
             if((n->nodemap & bit) == 0)
@@ -410,7 +412,7 @@ public:
             break;
         case outcome::split:
             bottom = batch.add(allocate(slots, t.id));
-            other_hash = hash_of(KeyOf{}(*data(target)[slot]));
+            other_hash = stored_hash(data(target)[slot]);
             split_depth = k + 1;
             while(split_depth < max_depth && bit_of(h, split_depth) == bit_of(other_hash, split_depth))
                 ++split_depth;
@@ -509,7 +511,7 @@ public:
             if(k == max_depth)
             {
                 std::uint32_t i = 0;
-                while(i < n->datamap && ! Equal{}(KeyOf{}(*data(n)[i]), key))
+                while(i < n->datamap && ! matches(data(n)[i], h, key))
                     ++i;
                 if(i == n->datamap)
                     return false;
@@ -520,7 +522,7 @@ public:
             if(n->datamap & bit)
             {
                 slot = index_of(n->datamap, bit);
-                if(! Equal{}(KeyOf{}(*data(n)[slot]), key))
+                if(! matches(data(n)[slot], h, key))
                     return false;
                 break;
             }
@@ -738,10 +740,54 @@ private:
         ::operator delete(p);
     }
 
+    // Each value lives in its own allocation, after its key's hash: a
+    // lookup that meets another entry on its way (or an insert that moves
+    // one down) tells them apart by the hash, without reading the value,
+    // whose key may be behind another pointer: at a million entries, each
+    // such read is a cache miss.
+    static constexpr std::size_t value_offset =
+        (sizeof(std::uint64_t) + alignof(Value) - 1) / alignof(Value) * alignof(Value);
+    static_assert(alignof(Value) <= alignof(std::max_align_t), "over-aligned values are not supported");
+
+    static Value* make_value(Value&& v, std::uint64_t h)
+    {
+        void* const raw = ::operator new(value_offset + sizeof(Value));
+        std::memcpy(raw, &h, sizeof h);
+        try
+        {
+            return ::new(static_cast<void*>(static_cast<char*>(raw) + value_offset)) Value(std::move(v));
+        }
+        catch(...)
+        {
+            ::operator delete(raw);
+            throw;
+        }
+    }
+
+    static std::uint64_t stored_hash(Value const* v) noexcept
+    {
+        std::uint64_t h;
+        std::memcpy(&h, reinterpret_cast<char const*>(v) - value_offset, sizeof h);
+        return h;
+    }
+
+    // Whether the value `v` has the key `key`, whose hash is `h`.
+    static bool matches(Value const* v, std::uint64_t h, key_type const& key) noexcept
+    {
+        return stored_hash(v) == h && Equal{}(KeyOf{}(*v), key);
+    }
+
     static void delete_value(void* p) noexcept
     {
-        delete static_cast<Value*>(p);
+        auto* const v = static_cast<Value*>(p);
+        v->~Value();
+        ::operator delete(static_cast<void*>(reinterpret_cast<char*>(v) - value_offset));
     }
+
+    struct value_deleter
+    {
+        void operator()(Value* v) const noexcept { delete_value(v); }
+    };
 
     // A node the current edit replaced: freed now if this transaction made
     // it (no reader can have seen it), otherwise retired.
@@ -873,7 +919,7 @@ private:
     {
         unsigned const nd = depth == max_depth ? n->datamap : popcount32(n->datamap);
         for(unsigned i = 0; i < nd; ++i)
-            delete data(n)[i];
+            delete_value(const_cast<Value*>(data(n)[i]));
         if(depth < max_depth)
         {
             unsigned const nc = popcount32(n->nodemap);

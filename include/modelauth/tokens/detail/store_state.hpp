@@ -110,108 +110,45 @@ using modelauth::detail::transaction;
 //----------------------------------------------------------------------------
 // Tables
 
-// A token in one of the token table's maps, beside its key's hash. A lookup
-// that meets another token's entry on its way (or an insert that must move
-// one down the trie) tells them apart by the hash, without reading the
-// token: at a million tokens each token read is a cache miss or three.
-struct token_entry
-{
-    std::size_t hash;
-    token_ptr token;
-};
-
-// A token id to look up (`text`), or a stored token's (`stored`: read only
-// when the hashes are equal).
-struct id_key
-{
-    std::size_t hash;
-    std::string_view text;
-    std::string const* stored = nullptr;
-
-    explicit id_key(std::string_view id) noexcept : hash(string_key_hash{}(id)), text(id) {}
-    id_key(std::size_t h, std::string const* s) noexcept : hash(h), stored(s) {}
-
-    std::string_view value() const noexcept { return stored ? std::string_view(*stored) : text; }
-};
-
-struct id_key_hash
-{
-    std::size_t operator()(id_key const& k) const noexcept { return k.hash; }
-};
-
-struct id_key_equal
-{
-    bool operator()(id_key const& a, id_key const& b) const noexcept
-    {
-        return a.hash == b.hash && a.value() == b.value();
-    }
-};
-
 struct token_id_of
 {
-    id_key operator()(token_entry const& e) const noexcept { return {e.hash, &e.token->id}; }
-};
-
-// A digest to look up, or a stored token's; `hash` is its first bytes.
-struct digest_key
-{
-    std::size_t hash;
-    validation::secret_digest const* digest;
-
-    explicit digest_key(validation::secret_digest const& d) noexcept : hash(digest_key_hash{}(d)), digest(&d) {}
-    digest_key(std::size_t h, validation::secret_digest const* d) noexcept : hash(h), digest(d) {}
-};
-
-struct digest_key_hash_of
-{
-    std::size_t operator()(digest_key const& k) const noexcept { return k.hash; }
-};
-
-// Equal first bytes, then the whole digest in constant time. (Where a
-// digest sits in the trie already depends on its first bytes; the secret
-// behind it is what must not leak, and SHA-256 keeps it.)
-struct digest_key_equal_of
-{
-    bool operator()(digest_key const& a, digest_key const& b) const noexcept
-    {
-        return a.hash == b.hash && validation::digest_equal(*a.digest, *b.digest);
-    }
+    std::string_view operator()(token_ptr const& t) const noexcept { return t->id; }
 };
 
 struct token_digest_of
 {
-    digest_key operator()(token_entry const& e) const noexcept { return {e.hash, &e.token->secret_hash}; }
+    validation::secret_digest const& operator()(token_ptr const& t) const noexcept { return t->secret_hash; }
 };
 
 // The tokens, by id and by their secret's digest: one token in both.
 struct token_table
 {
-    modelauth::detail::persistent_map<token_entry, token_id_of, id_key_hash, id_key_equal> by_id;
-    modelauth::detail::persistent_map<token_entry, token_digest_of, digest_key_hash_of, digest_key_equal_of> by_secret;
+    string_set<token_ptr, token_id_of> by_id;
+    digest_set<token_ptr, token_digest_of> by_secret;
 
     // The token with id `id`, or null.
     validation::stored_token const* find_id(std::string_view id) const noexcept
     {
-        auto const* p = by_id.find(id_key(id));
-        return p ? p->token.get() : nullptr;
+        auto const* p = by_id.find(id);
+        return p ? p->get() : nullptr;
     }
 
     token_ptr shared_id(std::string_view id) const noexcept
     {
-        auto const* p = by_id.find(id_key(id));
-        return p ? p->token : nullptr;
+        auto const* p = by_id.find(id);
+        return p ? *p : nullptr;
     }
 
     validation::stored_token const* find_secret(validation::secret_digest const& d) const noexcept
     {
-        auto const* p = by_secret.find(digest_key(d));
-        return p ? p->token.get() : nullptr;
+        auto const* p = by_secret.find(d);
+        return p ? p->get() : nullptr;
     }
 
     token_ptr shared_secret(validation::secret_digest const& d) const noexcept
     {
-        auto const* p = by_secret.find(digest_key(d));
-        return p ? p->token : nullptr;
+        auto const* p = by_secret.find(d);
+        return p ? *p : nullptr;
     }
 
     std::size_t size() const noexcept { return by_id.size(); }
@@ -220,7 +157,7 @@ struct token_table
     template<class F>
     void for_each(F&& f) const
     {
-        by_id.for_each([&](token_entry const& e) { f(e.token); });
+        by_id.for_each(f);
     }
 
     // Adds `token`, or replaces the token with its id (whose digest it may
@@ -228,14 +165,13 @@ struct token_table
     void put(validation::stored_token token, transaction& t)
     {
         auto p = std::make_shared<validation::stored_token const>(std::move(token));
-        id_key const id(p->id);
-        if(auto const* old = by_id.find(id); old && ! validation::digest_equal(old->token->secret_hash, p->secret_hash))
+        if(auto const* old = find_id(p->id); old && ! validation::digest_equal(old->secret_hash, p->secret_hash))
         {
-            auto const digest = old->token->secret_hash;
-            by_secret.erase(digest_key(digest), t);
+            auto const digest = old->secret_hash;
+            by_secret.erase(digest, t);
         }
-        by_secret.assign(token_entry{digest_key(p->secret_hash).hash, p}, t);
-        by_id.assign(token_entry{id.hash, std::move(p)}, t);
+        by_secret.assign(p, t);
+        by_id.assign(std::move(p), t);
     }
 
     // Removes the token `id` if it is there (an op read from a damaged
@@ -248,8 +184,8 @@ struct token_table
         // `id` may view the token's own id: erasing retires the token, it
         // stays alive until this version's garbage goes.
         auto const digest = old->secret_hash;
-        by_secret.erase(digest_key(digest), t);
-        by_id.erase(id_key(id), t);
+        by_secret.erase(digest, t);
+        by_id.erase(id, t);
     }
 
     void free_all() noexcept
