@@ -326,6 +326,22 @@ void BM_store_erase(benchmark::State& state)
 }
 BENCHMARK(BM_store_erase)->Arg(1000)->Arg(100000)->Arg(1000000);
 
+// A prune that finds nothing expired, in a store of N tokens: what the
+// platform's maintenance (every 60 s) holds the write lock for.
+void BM_store_prune_nothing(benchmark::State& state)
+{
+    auto const n = static_cast<std::uint64_t>(state.range(0));
+    ma::tokens::InMemoryTokenStore store;
+    fill(store, n);
+    for(auto _ : state)
+    {
+        auto pruned = store.prune(bench_clock().now());
+        if(! pruned || *pruned != 0)
+            fail("a prune failed");
+    }
+}
+BENCHMARK(BM_store_prune_nothing)->Arg(1000)->Arg(1000000)->Unit(benchmark::kMicrosecond);
+
 // A refresh-token record of family `f`, generation `g`: issued 10 s after
 // generation g-1, valid 15 s, so the record a rotation leaves is forgotten
 // at the family's next rotation (expired by then).
