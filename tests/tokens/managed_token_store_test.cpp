@@ -687,6 +687,66 @@ TEST_CASE_TEMPLATE("prune drops expired tokens, revocations and refresh tokens, 
     CHECK(*pruned == 0);
 }
 
+TEST_CASE_TEMPLATE("prune finds expired tokens by their expiry, to the second, whatever changed them since",
+                   Maker, STORE_TYPES)
+{
+    Maker maker;
+    auto store = maker.make();
+    // The index buckets expiries by minute: tokens on both sides of `now`
+    // within its minute, in minutes before and after it, and tokens whose
+    // expiry an update moved, that were deleted, or deleted and put back
+    // permanent.
+    auto const minute = std::chrono::floor<std::chrono::minutes>(t0 + 90min);
+    auto const now = minute + 30s;
+    auto at = [&](std::string id, ma::validation::stored_token::clock::time_point expires) {
+        auto t = token(std::move(id));
+        t.expires = expires;
+        REQUIRE(store->insert(std::move(t)));
+    };
+    at("minute-start", minute);
+    at("just-before", now - 1s); // a journal keeps whole seconds
+    at("exactly-now", now);
+    at("just-after", now + 1s);
+    at("minute-end", minute + 59s);
+    at("minutes-ago", now - 10min);
+    at("next-minute", minute + 60s);
+    at("moved-earlier", now + 1h);
+    at("moved-later", now - 1h);
+    at("deleted", now - 1h);
+    at("made-permanent", now - 1h);
+    REQUIRE(store->update("moved-earlier", [&](ma::validation::stored_token& t) { t.expires = now - 2min; }));
+    REQUIRE(store->update("moved-later", [&](ma::validation::stored_token& t) { t.expires = now + 2min; }));
+    REQUIRE(store->erase("deleted"));
+    REQUIRE(store->erase("made-permanent")); // and back, with the same id, permanent
+    REQUIRE(store->insert(permanent("made-permanent", ma::validation::token_class::account, "demo")));
+
+    auto pruned = store->prune(now);
+    REQUIRE(pruned);
+    CHECK(*pruned == 5); // minute-start, just-before, exactly-now, minutes-ago, moved-earlier
+    CHECK(ids(store->list()) == std::vector<std::string>{"just-after", "made-permanent", "minute-end", "moved-later",
+                                                        "next-minute"});
+
+    // The rest expire in turn; a permanent token never does.
+    pruned = store->prune(minute + 60s);
+    REQUIRE(pruned);
+    CHECK(*pruned == 3); // just-after, minute-end, next-minute
+    pruned = store->prune(now + 1000h);
+    REQUIRE(pruned);
+    CHECK(*pruned == 1); // moved-later
+    CHECK(ids(store->list()) == std::vector<std::string>{"made-permanent"});
+
+    if constexpr(std::is_same_v<Maker, journal>)
+    {
+        // A replay walks the tokens itself, and comes to the same.
+        store.reset();
+        store = maker.make();
+        CHECK(ids(store->list()) == std::vector<std::string>{"made-permanent"});
+        pruned = store->prune(now + 2000h);
+        REQUIRE(pruned);
+        CHECK(*pruned == 0);
+    }
+}
+
 TEST_CASE_TEMPLATE("concurrent inserts never exceed the permanent-token quota", Maker, STORE_TYPES)
 {
     Maker maker;

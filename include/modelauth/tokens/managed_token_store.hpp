@@ -426,7 +426,9 @@ public:
 
         @return How many entries were dropped, or `tokens::error::storage_failure`.
 
-        Complexity: linear in the size of the store. Exception safety: strong.
+        Complexity: for the built-in stores, linear in the tokens dropped
+        (found by expiry), the revocations and the refresh tokens.
+        Exception safety: strong.
     */
     [[nodiscard]] result<std::size_t> prune(clock::time_point now) { return do_prune(now); }
 

@@ -260,11 +260,19 @@ public:
     template<class Journal>
     result<std::size_t> prune(Journal& journal, token_time now)
     {
-        return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
-            if(prunable_count(s, now) == 0)
+        // The expired tokens come from the index (what has expired, not a
+        // walk of the store); the edit and the index update use the list.
+        std::vector<std::string> expired;
+        auto r = write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+            expired = index_.expired(now);
+            if(expired.empty() && prunable_count_but_tokens(s, now) == 0)
                 return std::nullopt;
+            s.hint_expired(&expired);
+            pruned_ = &expired;
             return token_op(prune_op{now});
         });
+        pruned_ = nullptr;
+        return r;
     }
 
     template<class Journal>
@@ -462,10 +470,7 @@ private:
         else if(auto const* o = std::get_if<erase_op>(&op))
             ids = o->ids;
         else if(auto const* o = std::get_if<prune_op>(&op))
-            before.tokens.for_each([&](token_ptr const& p) {
-                if(prunable_token(*p, o->now))
-                    ids.push_back(p->id);
-            });
+            ids = pruned_ != nullptr ? *pruned_ : prunable_token_ids(before.tokens, o->now);
         std::sort(ids.begin(), ids.end());
         ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
         for(auto const& id : ids)
@@ -479,6 +484,7 @@ private:
 
     modelauth::detail::snapshot<token_state> state_;
     store_index index_; // the writer's, under write_mutex_
+    std::vector<std::string> const* pruned_ = nullptr; // while a prune is written: what it drops
     std::atomic<std::uint64_t> epoch_{1};
     std::atomic<std::uint64_t> grants_{1};
     std::mutex write_mutex_;

@@ -30,7 +30,9 @@
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -103,6 +105,8 @@ public:
         if(t.cls == validation::token_class::instance)
             group_of(instance_, instance_of(t)).emplace(&t, expiry_of(t));
         group_of(owned_, owner_of(t.owner, t.cls)).insert(&t);
+        if(! t.permanent && t.expires)
+            expiring_[minute_of(*t.expires)].insert(&t);
     }
 
     void remove(validation::stored_token const& t)
@@ -121,6 +125,21 @@ public:
         if(t.cls == validation::token_class::instance)
             erase_from(instance_, instance_of(t), t);
         erase_from(owned_, owner_of(t.owner, t.cls), t);
+        if(! t.permanent && t.expires)
+        {
+            auto it = expiring_.find(minute_of(*t.expires));
+            if(it != expiring_.end())
+            {
+                it->second.erase(&t);
+                if(it->second.empty())
+                {
+                    expiring_.erase(it);
+                    shrink_if_sparse(expiring_);
+                }
+                else
+                    shrink_if_sparse(it->second);
+            }
+        }
     }
 
     void clear() noexcept
@@ -129,6 +148,22 @@ public:
         temporary_.clear();
         instance_.clear();
         owned_.clear();
+        expiring_.clear();
+    }
+
+    // The ids of the tokens `prune(now)` drops (`prunable_token`): from the
+    // minutes that have begun by `now`, so it costs the expiry minutes
+    // known and the tokens in those that have begun, not the store.
+    std::vector<std::string> expired(token_time now) const
+    {
+        std::vector<std::string> ids;
+        auto const last = minute_of(now);
+        for(auto const& [minute, tokens] : expiring_)
+            if(minute <= last)
+                for(auto const* t : tokens)
+                    if(*t->expires <= now)
+                        ids.push_back(t->id);
+        return ids;
     }
 
     // The permanent tokens of the class, account and space of `t`.
@@ -176,6 +211,13 @@ private:
     using members = boost::unordered_flat_set<token_address>;
     template<class Group>
     using groups = boost::unordered_flat_map<group_key, Group, group_hash, group_equal>;
+
+    // The minute `at` is in, counted from the clock's epoch.
+    static std::int64_t minute_of(token_time at) noexcept
+    {
+        auto const m = std::chrono::floor<std::chrono::minutes>(at);
+        return static_cast<std::int64_t>(m.time_since_epoch().count());
+    }
 
     static token_time expiry_of(validation::stored_token const& t) noexcept
     {
@@ -255,6 +297,8 @@ private:
     groups<expiring> temporary_;
     groups<expiring> instance_;
     groups<members> owned_;
+    // The tokens that expire (non-permanent), by the minute of their expiry.
+    boost::unordered_flat_map<std::int64_t, members> expiring_;
 };
 
 } // namespace managed_store

@@ -186,12 +186,23 @@ inline std::size_t prunable_refresh_count(refresh_table const& table, token_time
     return n;
 }
 
-inline std::size_t prunable_count(state_editor const& s, token_time now)
+// What `prune(now)` drops but tokens (the writer's index finds those).
+inline std::size_t prunable_count_but_tokens(state_editor const& s, token_time now)
 {
     std::size_t n = 0;
-    s.tokens().for_each([&](token_ptr const& p) { n += prunable_token(*p, now); });
     s.revocations().for_each([&](revocation_entry const& r) { n += prunable_revocation(r.until, now); });
     return n + prunable_refresh_count(s.refresh(), now);
+}
+
+// The ids of the tokens `prune(now)` drops, found by a walk of every token.
+inline std::vector<std::string> prunable_token_ids(token_table const& tokens, token_time now)
+{
+    std::vector<std::string> ids;
+    tokens.for_each([&](token_ptr const& p) {
+        if(prunable_token(*p, now))
+            ids.push_back(p->id);
+    });
+    return ids;
 }
 
 // Whether `op`, applied to `s`, only takes a credential away (a revocation,
@@ -419,16 +430,18 @@ inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
 {
     std::size_t n = 0;
     std::vector<std::string> ids;
-    s.tokens().for_each([&](token_ptr const& p) {
-        if(prunable_token(*p, op.now))
-            ids.push_back(p->id);
-    });
-    if(! ids.empty())
+    auto const* expired = s.expired_hint();
+    if(expired == nullptr)
+    {
+        ids = prunable_token_ids(s.tokens(), op.now);
+        expired = &ids;
+    }
+    if(! expired->empty())
     {
         auto& table = s.edit_tokens();
-        for(auto const& id : ids)
+        for(auto const& id : *expired)
             table.remove(id, s.tx());
-        n += ids.size();
+        n += expired->size();
     }
 
     ids.clear();

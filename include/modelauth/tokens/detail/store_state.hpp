@@ -407,6 +407,13 @@ public:
     // Whether a token or a revocation changed.
     bool changes_credentials() const noexcept { return tokens_changed_ || revocations_changed_; }
 
+    // The ids of the tokens a prune of this edit drops, as the writer's
+    // index found them (`store_index::expired`), or null: applying the
+    // prune then finds them itself (a journal being replayed). Set while
+    // planning, hence const.
+    void hint_expired(std::vector<std::string> const* ids) const noexcept { expired_hint_ = ids; }
+    std::vector<std::string> const* expired_hint() const noexcept { return expired_hint_; }
+
     // The version with the edits; call once, and edit no more.
     std::shared_ptr<token_state> build()
     {
@@ -429,6 +436,7 @@ private:
     bool tokens_changed_ = false;
     bool revocations_changed_ = false;
     bool built_ = false;
+    mutable std::vector<std::string> const* expired_hint_ = nullptr;
 };
 
 } // namespace managed_store
