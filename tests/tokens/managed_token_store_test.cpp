@@ -687,7 +687,7 @@ TEST_CASE_TEMPLATE("prune drops expired tokens, revocations and refresh tokens, 
     CHECK(*pruned == 0);
 }
 
-TEST_CASE_TEMPLATE("prune finds expired tokens by their expiry, to the second, whatever changed them since",
+TEST_CASE_TEMPLATE("prune finds expired tokens and revocations by their expiry, to the second, whatever changed them since",
                    Maker, STORE_TYPES)
 {
     Maker maker;
@@ -720,20 +720,41 @@ TEST_CASE_TEMPLATE("prune finds expired tokens by their expiry, to the second, w
     REQUIRE(store->erase("made-permanent")); // and back, with the same id, permanent
     REQUIRE(store->insert(permanent("made-permanent", ma::validation::token_class::account, "demo")));
 
+    // Revocations end the same way, strictly before `now`; a revocation
+    // extended, forgotten or revoked for ever counts by what it is now.
+    REQUIRE(store->revoke("r-just-before", now - 1s));
+    REQUIRE(store->revoke("r-exactly-now", now));
+    REQUIRE(store->revoke("r-minutes-ago", now - 10min));
+    REQUIRE(store->revoke("r-extended", now - 10min));
+    REQUIRE(store->revoke("r-extended", now + 10min));
+    REQUIRE(store->revoke("r-forgotten", now - 10min));
+    REQUIRE(store->erase_revocation("r-forgotten"));
+    REQUIRE(store->revoke("r-for-ever", now - 10min));
+    REQUIRE(store->revoke("r-for-ever"));
+
     auto pruned = store->prune(now);
     REQUIRE(pruned);
-    CHECK(*pruned == 5); // minute-start, just-before, exactly-now, minutes-ago, moved-earlier
+    // minute-start, just-before, exactly-now, minutes-ago, moved-earlier;
+    // r-just-before, r-minutes-ago
+    CHECK(*pruned == 7);
+    CHECK_FALSE(store->is_revoked("r-just-before"));
+    CHECK_FALSE(store->is_revoked("r-minutes-ago"));
+    CHECK(store->is_revoked("r-exactly-now"));
+    CHECK(store->is_revoked("r-extended"));
+    CHECK(store->is_revoked("r-for-ever"));
     CHECK(ids(store->list()) == std::vector<std::string>{"just-after", "made-permanent", "minute-end", "moved-later",
                                                         "next-minute"});
 
     // The rest expire in turn; a permanent token never does.
     pruned = store->prune(minute + 60s);
     REQUIRE(pruned);
-    CHECK(*pruned == 3); // just-after, minute-end, next-minute
+    CHECK(*pruned == 4); // just-after, minute-end, next-minute; r-exactly-now
     pruned = store->prune(now + 1000h);
     REQUIRE(pruned);
-    CHECK(*pruned == 1); // moved-later
+    CHECK(*pruned == 2); // moved-later; r-extended
     CHECK(ids(store->list()) == std::vector<std::string>{"made-permanent"});
+    CHECK_FALSE(store->is_revoked("r-extended"));
+    CHECK(store->is_revoked("r-for-ever"));
 
     if constexpr(std::is_same_v<Maker, journal>)
     {
@@ -741,6 +762,7 @@ TEST_CASE_TEMPLATE("prune finds expired tokens by their expiry, to the second, w
         store.reset();
         store = maker.make();
         CHECK(ids(store->list()) == std::vector<std::string>{"made-permanent"});
+        CHECK(store->is_revoked("r-for-ever"));
         pruned = store->prune(now + 2000h);
         REQUIRE(pruned);
         CHECK(*pruned == 0);

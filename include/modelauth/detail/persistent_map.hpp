@@ -325,6 +325,9 @@ public:
         copied are retired into `t.retired`; nodes of transaction `t` are
         changed in place when the shape of the node does not change.
 
+        `stored`, if given, is set to the value now in the map (valid as
+        long as this version is).
+
         @return The value replaced (alive until `t.retired` is freed), or
         null after an insertion.
 
@@ -334,11 +337,13 @@ public:
         `Value`'s move constructor throws) the handle, every version and the
         garbage are unchanged.
     */
-    Value const* assign(Value v, transaction& t)
+    Value const* assign(Value v, transaction& t, Value const** stored = nullptr)
     {
         std::uint64_t const h = hash_of(KeyOf{}(v));
         std::unique_ptr<Value, value_deleter> owned(make_value(std::move(v), h));
         Value const* const fresh = owned.get();
+        if(stored != nullptr)
+            *stored = fresh;
         t.retired.reserve_more(max_depth + 2);
 
         if(root_ == nullptr)

@@ -263,11 +263,13 @@ public:
         // The expired tokens come from the index (what has expired, not a
         // walk of the store); the edit and the index update use the list.
         std::vector<std::string> expired;
+        std::vector<std::string> revocations;
         auto r = write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             expired = index_.expired(now);
-            if(expired.empty() && prunable_count_but_tokens(s, now) == 0)
+            revocations = index_.expired_revocations(now);
+            if(expired.empty() && revocations.empty() && prunable_refresh_count(s.refresh(), now) == 0)
                 return std::nullopt;
-            s.hint_expired(&expired);
+            s.hint_expired(&expired, &revocations);
             pruned_ = &expired;
             return token_op(prune_op{now});
         });
@@ -377,6 +379,7 @@ public:
         supersede(*state_.load(), next);
         index_.clear();
         next->tokens.for_each([&](token_ptr const& p) { index_.add(*p); });
+        next->revocations.for_each([&](revocation_entry const& r) { index_.add_revocation(r); });
         state_.store(std::move(next));
         epoch_.fetch_add(1, std::memory_order_acq_rel);
         grants_.fetch_add(1, std::memory_order_acq_rel);
@@ -402,6 +405,7 @@ private:
         std::lock_guard<std::mutex> lock(write_mutex_);
         auto const base = state_.load();
         state_editor editor(*base);
+        editor.track_revocations();
         auto planned = plan(static_cast<state_editor const&>(editor));
         if(! planned)
             return planned.error();
@@ -441,7 +445,7 @@ private:
             journal.diverged();
         std::shared_ptr<token_state const> next = editor.build();
         supersede(*base, next);
-        update_index(*base, *next, op);
+        update_index(*base, *next, op, editor.touched_revocations());
         state_.store(next);
         auto const effect = cache_effect_of(editor, op);
         if(effect.invalidates)
@@ -455,8 +459,17 @@ private:
     }
 
     // Moves the tokens `op` changed from `before` to `after` in the index.
-    void update_index(token_state const& before, token_state const& after, token_op const& op)
+    void update_index(token_state const& before, token_state const& after, token_op const& op,
+                      state_editor::revocation_ids const& revoked)
     {
+        for(auto const& jti : revoked)
+        {
+            if(auto const* old = before.revocations.find(jti))
+                index_.remove_revocation(*old);
+            if(auto const* now = after.revocations.find(jti))
+                index_.add_revocation(*now);
+        }
+
         std::vector<std::string> ids;
         if(auto const* o = std::get_if<insert_op>(&op))
             ids.push_back(o->token.id);

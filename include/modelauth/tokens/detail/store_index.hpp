@@ -149,6 +149,45 @@ public:
         instance_.clear();
         owned_.clear();
         expiring_.clear();
+        revocations_.clear();
+    }
+
+    // A revocation that ends (`until`), by the minute it ends; one that
+    // never ends is never pruned, and not kept.
+    void add_revocation(revocation_entry const& r)
+    {
+        if(r.until)
+            revocations_[minute_of(*r.until)].insert(&r);
+    }
+
+    void remove_revocation(revocation_entry const& r)
+    {
+        if(! r.until)
+            return;
+        auto it = revocations_.find(minute_of(*r.until));
+        if(it == revocations_.end())
+            return;
+        it->second.erase(&r);
+        if(it->second.empty())
+        {
+            revocations_.erase(it);
+            shrink_if_sparse(revocations_);
+        }
+        else
+            shrink_if_sparse(it->second);
+    }
+
+    // The JWT ids whose revocation `prune(now)` drops (`prunable_revocation`).
+    std::vector<std::string> expired_revocations(token_time now) const
+    {
+        std::vector<std::string> jtis;
+        auto const last = minute_of(now);
+        for(auto const& [minute, entries] : revocations_)
+            if(minute <= last)
+                for(auto const* r : entries)
+                    if(*r->until < now)
+                        jtis.push_back(r->jti);
+        return jtis;
     }
 
     // The ids of the tokens `prune(now)` drops (`prunable_token`): from the
@@ -299,6 +338,8 @@ private:
     groups<members> owned_;
     // The tokens that expire (non-permanent), by the minute of their expiry.
     boost::unordered_flat_map<std::int64_t, members> expiring_;
+    // The revocations that end, by the minute they end.
+    boost::unordered_flat_map<std::int64_t, boost::unordered_flat_set<revocation_entry const*>> revocations_;
 };
 
 } // namespace managed_store

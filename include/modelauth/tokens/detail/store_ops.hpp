@@ -155,7 +155,7 @@ inline bool add_revocation(state_editor& s, std::string jti, std::optional<token
 {
     if(! extends_revocation(s.revocations(), jti, until))
         return false;
-    s.edit_revocations().assign(revocation_entry{std::move(jti), until}, s.tx());
+    s.put_revocation(revocation_entry{std::move(jti), until});
     return true;
 }
 
@@ -186,13 +186,6 @@ inline std::size_t prunable_refresh_count(refresh_table const& table, token_time
     return n;
 }
 
-// What `prune(now)` drops but tokens (the writer's index finds those).
-inline std::size_t prunable_count_but_tokens(state_editor const& s, token_time now)
-{
-    std::size_t n = 0;
-    s.revocations().for_each([&](revocation_entry const& r) { n += prunable_revocation(r.until, now); });
-    return n + prunable_refresh_count(s.refresh(), now);
-}
 
 // The ids of the tokens `prune(now)` drops, found by a walk of every token.
 inline std::vector<std::string> prunable_token_ids(token_table const& tokens, token_time now)
@@ -422,7 +415,7 @@ inline result<std::size_t> apply_op(state_editor& s, erase_revocation_op const& 
 {
     if(s.revocations().find(op.jti) == nullptr)
         return make_lifecycle_error(tokens::error::token_not_found);
-    s.edit_revocations().erase(op.jti, s.tx());
+    s.erase_revocation(op.jti);
     return 1;
 }
 
@@ -444,18 +437,19 @@ inline result<std::size_t> apply_op(state_editor& s, prune_op const& op)
         n += expired->size();
     }
 
-    ids.clear();
-    s.revocations().for_each([&](revocation_entry const& r) {
-        if(prunable_revocation(r.until, op.now))
-            ids.push_back(r.jti);
-    });
-    if(! ids.empty())
+    std::vector<std::string> jtis;
+    auto const* revoked = s.expired_revocations_hint();
+    if(revoked == nullptr)
     {
-        auto& table = s.edit_revocations();
-        for(auto const& id : ids)
-            table.erase(id, s.tx());
-        n += ids.size();
+        s.revocations().for_each([&](revocation_entry const& r) {
+            if(prunable_revocation(r.until, op.now))
+                jtis.push_back(r.jti);
+        });
+        revoked = &jtis;
     }
+    for(auto const& jti : *revoked)
+        s.erase_revocation(jti);
+    n += revoked->size();
 
     if(prunable_refresh_count(s.refresh(), op.now) == 0)
         return n;

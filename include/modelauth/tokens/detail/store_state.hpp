@@ -24,6 +24,8 @@
 #include <modelauth/tokens/managed_token_store.hpp>
 #include <modelauth/validation/token_store.hpp>
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -352,6 +354,10 @@ inline void supersede(token_state const& current, std::shared_ptr<token_state co
 class state_editor
 {
 public:
+    // The JWT ids whose revocation an edit changed: most edits change none
+    // or one, kept without allocating.
+    using revocation_ids = boost::container::small_vector<std::string_view, 2>;
+
     explicit state_editor(token_state const& base)
         : tokens_(base.tokens)
         , revocations_(base.revocations)
@@ -407,12 +413,46 @@ public:
     // Whether a token or a revocation changed.
     bool changes_credentials() const noexcept { return tokens_changed_ || revocations_changed_; }
 
-    // The ids of the tokens a prune of this edit drops, as the writer's
-    // index found them (`store_index::expired`), or null: applying the
-    // prune then finds them itself (a journal being replayed). Set while
-    // planning, hence const.
-    void hint_expired(std::vector<std::string> const* ids) const noexcept { expired_hint_ = ids; }
+    // The ids of the tokens and the revocations a prune of this edit drops,
+    // as the writer's index found them (`store_index::expired`,
+    // `expired_revocations`), or null: applying the prune then finds them
+    // itself (a journal being replayed). Set while planning, hence const.
+    void hint_expired(std::vector<std::string> const* tokens, std::vector<std::string> const* revocations) const noexcept
+    {
+        expired_hint_ = tokens;
+        expired_revocations_hint_ = revocations;
+    }
     std::vector<std::string> const* expired_hint() const noexcept { return expired_hint_; }
+    std::vector<std::string> const* expired_revocations_hint() const noexcept { return expired_revocations_hint_; }
+
+    // Revocations are changed through these, so that a writer that asked
+    // for it (`track_revocations`: the store's writes, not a replay) learns
+    // which ids an edit touched, for its index.
+    // The ids are views of the entries stored or erased: alive as long as
+    // the version before the edit, whose garbage holds what it erased.
+    void put_revocation(revocation_entry r)
+    {
+        revocation_entry const* stored = nullptr;
+        edit_revocations().assign(std::move(r), tx_, &stored);
+        if(track_revocations_)
+            touched_revocations_.push_back(stored->jti);
+    }
+    void erase_revocation(std::string_view jti)
+    {
+        if(track_revocations_)
+            if(auto const* stored = revocations_.find(jti))
+                touched_revocations_.push_back(stored->jti);
+        edit_revocations().erase(jti, tx_);
+    }
+    void track_revocations() noexcept { track_revocations_ = true; }
+    // The ids, sorted and each once.
+    revocation_ids& touched_revocations()
+    {
+        std::sort(touched_revocations_.begin(), touched_revocations_.end());
+        touched_revocations_.erase(std::unique(touched_revocations_.begin(), touched_revocations_.end()),
+                                   touched_revocations_.end());
+        return touched_revocations_;
+    }
 
     // The version with the edits; call once, and edit no more.
     std::shared_ptr<token_state> build()
@@ -437,6 +477,9 @@ private:
     bool revocations_changed_ = false;
     bool built_ = false;
     mutable std::vector<std::string> const* expired_hint_ = nullptr;
+    mutable std::vector<std::string> const* expired_revocations_hint_ = nullptr;
+    bool track_revocations_ = false;
+    revocation_ids touched_revocations_;
 };
 
 } // namespace managed_store
