@@ -72,11 +72,21 @@ struct bench_clock
 // an account binding, one scope, an hour to live. 10,000 accounts of 100
 // tokens each at a million: what a platform holds under the flows' default
 // quota (100 temporary tokens per account and space).
+// The id of token `i`, into `id`.
+void format_token_id(char (&id)[32], std::uint64_t i)
+{
+    std::snprintf(id, sizeof id, "tok_%020llu", static_cast<unsigned long long>(i));
+}
+
+// A prime: (i * visit_stride) % n visits every one of n (1,000, 100,000 or
+// 1,000,000) once in n steps, each far from the last.
+constexpr std::uint64_t visit_stride = 7919;
+
 ma::validation::stored_token make_token(std::uint64_t i)
 {
     ma::validation::stored_token t;
     char id[32];
-    std::snprintf(id, sizeof id, "tok_%020llu", static_cast<unsigned long long>(i));
+    format_token_id(id, i);
     t.id = id;
     // A distinct digest per token (SHA-256 is what the store keeps; any
     // distinct 32 bytes do here, the store hashes none).
@@ -187,6 +197,20 @@ void BM_validate_cached_under_inserts(benchmark::State& state)
 }
 BENCHMARK(BM_validate_cached_under_inserts)->Threads(1)->UseRealTime();
 
+// Every 256 iterations, outside the timing, undoes what they did: calls
+// `undo` on each of `done`, and empties it.
+template<class T, class Undo>
+void undo_every_256(benchmark::State& state, std::vector<T>& done, Undo undo)
+{
+    if(done.size() < 256)
+        return;
+    state.PauseTiming();
+    for(auto const& d : done)
+        undo(d);
+    done.clear();
+    state.ResumeTiming();
+}
+
 // Inserts a new token into `store`, which holds `n`, per iteration; the
 // tokens added are erased every 256 iterations, outside the timing, so the
 // store stays at `n`.
@@ -201,14 +225,7 @@ void insert_loop(benchmark::State& state, ma::tokens::ManagedTokenStore& store, 
         added.push_back(t.id);
         if(! store.insert(std::move(t)))
             fail("an insert failed");
-        if(added.size() == 256)
-        {
-            state.PauseTiming();
-            for(auto const& id : added)
-                (void)store.erase(id);
-            added.clear();
-            state.ResumeTiming();
-        }
+        undo_every_256(state, added, [&](std::string const& id) { (void)store.erase(id); });
     }
 }
 
@@ -260,14 +277,7 @@ void BM_store_revoke(benchmark::State& state)
         added.push_back("jti-" + std::to_string(next++));
         if(! store.revoke(added.back(), until))
             fail("a revocation failed");
-        if(added.size() == 256)
-        {
-            state.PauseTiming();
-            for(auto const& jti : added)
-                (void)store.erase_revocation(jti);
-            added.clear();
-            state.ResumeTiming();
-        }
+        undo_every_256(state, added, [&](std::string const& jti) { (void)store.erase_revocation(jti); });
     }
 }
 BENCHMARK(BM_store_revoke)->Arg(1000)->Arg(100000)->Arg(1000000);
@@ -280,12 +290,11 @@ void BM_store_deactivate(benchmark::State& state)
     auto const n = static_cast<std::uint64_t>(state.range(0));
     ma::tokens::InMemoryTokenStore store;
     fill(store, n);
-    constexpr std::uint64_t stride = 7919; // prime: the stride visits every token once a pass
     std::uint64_t i = 0;
     char id[32];
     for(auto _ : state)
     {
-        std::snprintf(id, sizeof id, "tok_%020llu", static_cast<unsigned long long>((i * stride) % n));
+        format_token_id(id, (i * visit_stride) % n);
         bool const active = (i / n) % 2 == 1;
         ++i;
         if(! store.set_active(id, active))
@@ -301,27 +310,21 @@ void BM_store_erase(benchmark::State& state)
     auto const n = static_cast<std::uint64_t>(state.range(0));
     ma::tokens::InMemoryTokenStore store;
     fill(store, n);
-    constexpr std::uint64_t stride = 7919;
     std::uint64_t i = 0;
     std::vector<std::uint64_t> erased;
     erased.reserve(256);
     char id[32];
     for(auto _ : state)
     {
-        auto const k = (i++ * stride) % n;
-        std::snprintf(id, sizeof id, "tok_%020llu", static_cast<unsigned long long>(k));
+        auto const k = (i++ * visit_stride) % n;
+        format_token_id(id, k);
         if(! store.erase(id))
             fail("a deletion failed");
         erased.push_back(k);
-        if(erased.size() == 256 || erased.size() == n)
-        {
-            state.PauseTiming();
-            for(auto e : erased)
-                if(! store.insert(make_token(e)))
-                    fail("putting a token back failed");
-            erased.clear();
-            state.ResumeTiming();
-        }
+        undo_every_256(state, erased, [&](std::uint64_t e) {
+            if(! store.insert(make_token(e)))
+                fail("putting a token back failed");
+        });
     }
 }
 BENCHMARK(BM_store_erase)->Arg(1000)->Arg(100000)->Arg(1000000);
@@ -376,11 +379,10 @@ void BM_store_rotate_refresh(benchmark::State& state)
     for(std::uint64_t f = 0; f < n; ++f)
         if(! store.insert_refresh(refresh_record(f, 0)))
             fail("setting up the refresh families failed");
-    constexpr std::uint64_t stride = 7919;
     std::uint64_t i = 0;
     for(auto _ : state)
     {
-        auto const f = (i * stride) % n;
+        auto const f = (i * visit_stride) % n;
         auto const generation = i / n;
         ++i;
         char old_id[48];

@@ -121,25 +121,12 @@ public:
             }
         }
         else
-            erase_from(temporary_, holder_of(t), t);
+            erase_from(temporary_, holder_of(t), &t);
         if(t.cls == validation::token_class::instance)
-            erase_from(instance_, instance_of(t), t);
-        erase_from(owned_, owner_of(t.owner, t.cls), t);
+            erase_from(instance_, instance_of(t), &t);
+        erase_from(owned_, owner_of(t.owner, t.cls), &t);
         if(! t.permanent && t.expires)
-        {
-            auto it = expiring_.find(minute_of(*t.expires));
-            if(it != expiring_.end())
-            {
-                it->second.erase(&t);
-                if(it->second.empty())
-                {
-                    expiring_.erase(it);
-                    shrink_if_sparse(expiring_);
-                }
-                else
-                    shrink_if_sparse(it->second);
-            }
-        }
+            erase_from(expiring_, minute_of(*t.expires), &t);
     }
 
     void clear() noexcept
@@ -162,32 +149,16 @@ public:
 
     void remove_revocation(revocation_entry const& r)
     {
-        if(! r.until)
-            return;
-        auto it = revocations_.find(minute_of(*r.until));
-        if(it == revocations_.end())
-            return;
-        it->second.erase(&r);
-        if(it->second.empty())
-        {
-            revocations_.erase(it);
-            shrink_if_sparse(revocations_);
-        }
-        else
-            shrink_if_sparse(it->second);
+        if(r.until)
+            erase_from(revocations_, minute_of(*r.until), &r);
     }
 
     // The JWT ids whose revocation `prune(now)` drops (`prunable_revocation`).
     std::vector<std::string> expired_revocations(token_time now) const
     {
-        std::vector<std::string> jtis;
-        auto const last = minute_of(now);
-        for(auto const& [minute, entries] : revocations_)
-            if(minute <= last)
-                for(auto const* r : entries)
-                    if(*r->until < now)
-                        jtis.push_back(r->jti);
-        return jtis;
+        return expired_in(revocations_, now, [&](revocation_entry const& r) {
+            return *r.until < now ? &r.jti : nullptr;
+        });
     }
 
     // The ids of the tokens `prune(now)` drops (`prunable_token`): from the
@@ -195,14 +166,9 @@ public:
     // known and the tokens in those that have begun, not the store.
     std::vector<std::string> expired(token_time now) const
     {
-        std::vector<std::string> ids;
-        auto const last = minute_of(now);
-        for(auto const& [minute, tokens] : expiring_)
-            if(minute <= last)
-                for(auto const* t : tokens)
-                    if(*t->expires <= now)
-                        ids.push_back(t->id);
-        return ids;
+        return expired_in(expiring_, now, [&](validation::stored_token const& t) {
+            return *t.expires <= now ? &t.id : nullptr;
+        });
     }
 
     // The permanent tokens of the class, account and space of `t`.
@@ -288,13 +254,31 @@ private:
         return it->second;
     }
 
-    template<class Group>
-    static void erase_from(groups<Group>& all, group_view name, validation::stored_token const& t)
+    // The ids of the entries of `minutes` (entries by the minute they end)
+    // that have ended by `now`: `id_if_ended(entry)` gives an entry's id if
+    // it has, else null. Only the minutes begun by `now` are read.
+    template<class Minutes, class IdIfEnded>
+    static std::vector<std::string> expired_in(Minutes const& minutes, token_time now, IdIfEnded id_if_ended)
+    {
+        std::vector<std::string> ids;
+        auto const last = minute_of(now);
+        for(auto const& [minute, entries] : minutes)
+            if(minute <= last)
+                for(auto const* e : entries)
+                    if(std::string const* id = id_if_ended(*e))
+                        ids.push_back(*id);
+        return ids;
+    }
+
+    // Takes `member` out of the group `name` of `all`, and the group out of
+    // `all` once empty.
+    template<class Table, class Name, class Member>
+    static void erase_from(Table& all, Name const& name, Member const* member)
     {
         auto it = all.find(name);
         if(it == all.end())
             return;
-        it->second.erase(&t);
+        it->second.erase(member);
         if(it->second.empty())
         {
             all.erase(it);
