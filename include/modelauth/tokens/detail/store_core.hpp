@@ -264,17 +264,14 @@ public:
         // walk of the store); the edit and the index update use the list.
         std::vector<std::string> expired;
         std::vector<std::string> revocations;
-        auto r = write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
+        return write(journal, [&](state_editor const& s) -> result<std::optional<token_op>> {
             expired = index_.expired(now);
             revocations = index_.expired_revocations(now);
             if(expired.empty() && revocations.empty() && prunable_refresh_count(s.refresh(), now) == 0)
                 return std::nullopt;
             s.hint_expired(&expired, &revocations);
-            pruned_ = &expired;
             return token_op(prune_op{now});
         });
-        pruned_ = nullptr;
-        return r;
     }
 
     template<class Journal>
@@ -445,7 +442,7 @@ private:
             journal.diverged();
         std::shared_ptr<token_state const> next = editor.build();
         supersede(*base, next);
-        update_index(*base, *next, op, editor.touched_revocations());
+        update_index(*base, *next, op, editor);
         state_.store(next);
         auto const effect = cache_effect_of(editor, op);
         if(effect.invalidates)
@@ -458,11 +455,11 @@ private:
         return applied;
     }
 
-    // Moves the tokens `op` changed from `before` to `after` in the index.
-    void update_index(token_state const& before, token_state const& after, token_op const& op,
-                      state_editor::revocation_ids const& revoked)
+    // Moves the tokens and revocations the edit of `op` changed from
+    // `before` to `after` in the index.
+    void update_index(token_state const& before, token_state const& after, token_op const& op, state_editor& edit)
     {
-        for(auto const& jti : revoked)
+        for(auto const& jti : edit.touched_revocations())
         {
             if(auto const* old = before.revocations.find(jti))
                 index_.remove_revocation(*old);
@@ -483,7 +480,7 @@ private:
         else if(auto const* o = std::get_if<erase_op>(&op))
             ids = o->ids;
         else if(auto const* o = std::get_if<prune_op>(&op))
-            ids = pruned_ != nullptr ? *pruned_ : prunable_token_ids(before.tokens, o->now);
+            ids = edit.expired_hint() != nullptr ? *edit.expired_hint() : prunable_token_ids(before.tokens, o->now);
         std::sort(ids.begin(), ids.end());
         ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
         for(auto const& id : ids)
@@ -497,7 +494,6 @@ private:
 
     modelauth::detail::snapshot<token_state> state_;
     store_index index_; // the writer's, under write_mutex_
-    std::vector<std::string> const* pruned_ = nullptr; // while a prune is written: what it drops
     std::atomic<std::uint64_t> epoch_{1};
     std::atomic<std::uint64_t> grants_{1};
     std::mutex write_mutex_;
