@@ -25,8 +25,8 @@ class ModelauthConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
     exports_sources = "include/*", "cmake/*", "CMakeLists.txt", "LICENSE"
     no_copy_source = True
-    # Boost.JSON must be built; Beast, Asio and System are used as headers.
-    default_options = {"boost/*:without_json": False}
+    # Boost.JSON and Boost.URL must be built; Beast, Asio and System are used as headers.
+    default_options = {"boost/*:without_json": False, "boost/*:without_url": False}
 
     def set_version(self):
         # One source of truth: the project() line of CMakeLists.txt.
@@ -34,7 +34,8 @@ class ModelauthConan(ConanFile):
         self.version = re.search(r"project\(modelauth\s+VERSION\s+([0-9.]+)", text).group(1)
 
     def requirements(self):
-        # Boost.JSON is a compiled Boost library; Beast, Asio and System are headers.
+        # Boost.JSON and Boost.URL are compiled Boost libraries; Beast, Asio and
+        # System are headers. OpenSSL's libssl fetches remote key sets over HTTPS.
         self.requires("boost/[>=1.81.0 <2]", transitive_headers=True, transitive_libs=True)
         self.requires("openssl/[>=3.0 <4]", transitive_headers=True, transitive_libs=True)
 
@@ -65,6 +66,6 @@ class ModelauthConan(ConanFile):
         self.cpp_info.set_property("cmake_target_name", "modelauth::modelauth")
         self.cpp_info.bindirs = []
         self.cpp_info.libdirs = []
-        self.cpp_info.requires = ["boost::headers", "boost::json", "openssl::crypto"]
+        self.cpp_info.requires = ["boost::headers", "boost::json", "boost::url", "openssl::ssl", "openssl::crypto"]
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread"]
