@@ -11,6 +11,7 @@
 #include <modelauth/router/error.hpp>
 #include <modelauth/tokens/error.hpp>
 #include <modelauth/validation/error.hpp>
+#include <modelauth/validation/remote_keys.hpp>
 
 #include <doctest/doctest.h>
 
@@ -114,6 +115,21 @@ std::vector<expected_mapping> const mappings = {
     {ma::validation::error::malformed_api_key, "malformed_api_key", 401, "invalid_token", C::unauthenticated, true},
     {ma::validation::error::api_key_checksum_mismatch, "api_key_checksum_mismatch", 401, "invalid_token", C::unauthenticated, true},
     {ma::validation::error::unknown_api_key, "unknown_api_key", 401, "invalid_token", C::unauthenticated, true},
+    {ma::validation::error::missing_account, "missing_account", 401, "invalid_token", C::unauthenticated, true},
+    // validation::fetch_error: a key fetch's failures, never a request's answer
+    {ma::validation::fetch_error::invalid_url, "invalid_url", 500, "", C::invalid_configuration, false},
+    {ma::validation::fetch_error::unreachable, "unreachable", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::timeout, "timeout", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::tls_failure, "tls_failure", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::redirect_refused, "redirect_refused", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::bad_status, "bad_status", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::body_too_large, "body_too_large", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::bad_response, "bad_response", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::invalid_discovery_document, "invalid_discovery_document", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::issuer_mismatch, "issuer_mismatch", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::invalid_jwks, "invalid_jwks", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::no_usable_keys, "no_usable_keys", 503, "", C::unavailable, false},
+    {ma::validation::fetch_error::secret_in_jwks, "secret_in_jwks", 503, "", C::unavailable, false},
 
     // http::error: H1 and H10 answer a bare challenge without error=.
     // contract: the 400s of a malformed credential carry a challenge with
@@ -198,7 +214,8 @@ TEST_CASE("the mapping table above covers every enumerator of every category")
     };
     std::vector<span> spans = {
         {&ma::router::error_category(), 21},     {&ma::jose::error_category(), 20},
-        {&ma::jose::key_error_category(), 14},        {&ma::validation::error_category(), 15},
+        {&ma::jose::key_error_category(), 14},        {&ma::validation::error_category(), 16},
+        {&ma::validation::fetch_error_category(), 13},
         {&ma::http::error_category(), 6}, {&ma::policy::error_category(), 5},
         {&ma::tokens::error_category(), 17}};
     std::size_t total = 0;
@@ -219,7 +236,7 @@ TEST_CASE("each category is distinct and has its own name")
     std::vector<std::error_category const*> categories = {
         &ma::condition_category(), &ma::router::error_category(), &ma::jose::error_category(),
         &ma::jose::key_error_category(),       &ma::validation::error_category(),  &ma::http::error_category(),
-        &ma::policy::error_category(),    &ma::tokens::error_category()};
+        &ma::policy::error_category(),    &ma::tokens::error_category(), &ma::validation::fetch_error_category()};
     std::set<std::string> names;
     for(std::size_t i = 0; i < categories.size(); ++i)
     {

@@ -137,3 +137,66 @@ TEST_CASE("a fluent description without keys is refused by the validator, naming
         CHECK(e.field() == "trusted_issuers[0].keys");
     }
 }
+
+TEST_CASE("remote_keys: an issuer may start without keys, and refuses its tokens until they come")
+{
+    ma::validation::TokenValidator validator({trusted_issuer::named("https://login.example.com").remote_keys()});
+    CHECK(validator.trusts("https://login.example.com"));
+    CHECK_FALSE(validator.trusts("https://other.example.com"));
+    boost::json::object const claims{{"iss", "https://login.example.com"}, {"sub", "alice"}, {"exp", 4102444800}};
+    auto const token = jose::sign_compact_jws(boost::json::serialize(claims), hs_key()).value();
+    int told = 0;
+    std::string told_issuer;
+    validator.on_unknown_key([&](std::string_view issuer) {
+        ++told;
+        told_issuer = std::string(issuer);
+    });
+    CHECK(validator.validate(token).error() == ma::jose::error::unknown_key);
+    CHECK(told == 1);
+    CHECK(told_issuer == "https://login.example.com");
+    validator.set_issuer_keys("https://login.example.com", keys());
+    CHECK(validator.validate(token));
+    CHECK(told == 1);
+
+    // An issuer whose keys are not remote tells no one.
+    ma::validation::TokenValidator local({trusted_issuer::named("https://login.example.com").keys(keys())});
+    local.on_unknown_key([&](std::string_view) { ++told; });
+    auto const other = jose::key::from_secret("fedcba9876543210fedcba9876543210", jose::algorithm::hs256, "k2").value();
+    CHECK(local.validate(jose::sign_compact_jws(boost::json::serialize(claims), other).value()).error()
+          == ma::jose::error::unknown_key);
+    CHECK(told == 1);
+}
+
+TEST_CASE("account_claim: the claim that binds a token to an account, or none")
+{
+    auto const token = [](boost::json::object claims) {
+        claims["iss"] = "https://login.example.com";
+        claims["sub"] = "alice";
+        claims["exp"] = 4102444800;
+        return jose::sign_compact_jws(boost::json::serialize(claims), hs_key()).value();
+    };
+    auto const described = trusted_issuer::named("https://login.example.com").keys(keys());
+    CHECK(described.get().account_claim == std::string("account"));
+    CHECK_FALSE(described.get().account_required);
+
+    // The default: the `account` claim, when present.
+    ma::validation::TokenValidator const own({described});
+    CHECK((*own.validate(token({{"account", "acme"}})))->bindings.account == "acme");
+    CHECK((*own.validate(token({})))->bindings.account == "");
+
+    // None: whatever the token claims, it is bound to no account.
+    ma::validation::TokenValidator const unbound({trusted_issuer::named("https://login.example.com").keys(keys()).no_account_claim()});
+    CHECK((*unbound.validate(token({{"account", "acme"}})))->bindings.account == "");
+
+    // A provider's own claim, required.
+    ma::validation::TokenValidator const tenant({trusted_issuer::named("https://login.example.com").keys(keys()).account_claim("tenant")});
+    CHECK((*tenant.validate(token({{"tenant", "acme"}, {"account", "other"}})))->bindings.account == "acme");
+    CHECK(tenant.validate(token({{"account", "acme"}})).error() == ma::validation::error::missing_account);
+    CHECK(tenant.validate(token({{"tenant", 7}})).error() == ma::validation::error::invalid_claim_type);
+    CHECK(tenant.validate(token({{"tenant", ""}})).error() == ma::validation::error::missing_account);
+
+    trusted_issuer bad = described;
+    bad.account_claim = std::string();
+    CHECK_THROWS_WITH_AS(ma::validation::TokenValidator({bad}), "trusted_issuers[0].account_claim: must name a claim",
+                         ma::configuration_error);
+}

@@ -67,7 +67,10 @@ enum class error
     api_key_checksum_mismatch,
 
     /// A well-formed API key is not in the token store (H16).
-    unknown_api_key
+    unknown_api_key,
+    /// The token lacks the account claim its issuer requires
+    /// (`trusted_issuer::account_required`), or it is not a string.
+    missing_account
 };
 
 /// The category of `validation::error`; its name is `"modelauth.token"`.

@@ -56,6 +56,7 @@
 #include <modelauth/validation/trusted_issuer.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -154,6 +155,18 @@ public:
     */
     [[nodiscard]] result<void> set_issuer_jwks(std::string_view issuer, std::string_view jwks_text);
 
+    /** Sets what is told when a token names a key that an issuer with
+        `remote_keys` lacks (or any key, while it has none): called with the
+        issuer's name on the thread that validates, after the token is
+        refused. It must return at once and never throw; a
+        `basic_jwks_source` rate-limits the fetches it asks for. Empty: no
+        one is told. Replaces any earlier listener; safe while validating.
+    */
+    void on_unknown_key(std::function<void(std::string_view issuer)> listener);
+
+    /// Whether `issuer` is a trusted issuer.
+    [[nodiscard]] bool trusts(std::string_view issuer) const;
+
     /// The cache, for its statistics.
     [[nodiscard]] verified_token_cache const& cache() const noexcept { return cache_; }
 
@@ -187,7 +200,10 @@ private:
     token_validator_options options_;
     std::shared_ptr<TokenStore const> store_;
     Clock clock_;
+    using key_miss_listener = std::function<void(std::string_view)>;
+
     modelauth::detail::snapshot<issuer_table> issuers_;
+    modelauth::detail::snapshot<key_miss_listener> key_miss_;
     verified_token_cache cache_;
 };
 

@@ -84,6 +84,24 @@ struct trusted_issuer
     /// A required header `typ`, e.g. `at+jwt` (RFC 9068); compared as
     /// `media_type_matches` does.
     std::optional<std::string> required_type;
+
+    /// Whether the keys come over the network (a `basic_jwks_source`, see
+    /// `<modelauth/validation/jwks_source.hpp>`): the issuer may start with
+    /// no key (its tokens are refused with `jose::error::unknown_key` until
+    /// keys arrive), and a token naming a `kid` it lacks is reported to the
+    /// validator's `on_unknown_key` listener, which may fetch the keys again.
+    bool remote_keys = false;
+
+    /// The claim that names the token's account (tenancy): a token naming
+    /// an account reaches that account's models and the shared ones only.
+    /// Empty: the issuer's tokens are bound to no account, their scopes
+    /// alone decide. The default, `account`, is what the library's own
+    /// issuer writes.
+    std::optional<std::string> account_claim = std::string("account");
+
+    /// Whether a token without the account claim is refused
+    /// (`validation::error::missing_account`) rather than bound to no account.
+    bool account_required = false;
 };
 
 /** A fluent description of a `trusted_issuer` (see `trusted_issuer::named`):
@@ -145,6 +163,30 @@ public:
     builder& required_type(std::string type)
     {
         issuer_.required_type = std::move(type);
+        return *this;
+    }
+
+    /// Takes the keys from the network (`trusted_issuer::remote_keys`).
+    builder& remote_keys() noexcept
+    {
+        issuer_.remote_keys = true;
+        return *this;
+    }
+
+    /// Reads the token's account from `claim`, which every token must
+    /// carry (`account_claim`, `account_required`).
+    builder& account_claim(std::string claim)
+    {
+        issuer_.account_claim = std::move(claim);
+        issuer_.account_required = true;
+        return *this;
+    }
+
+    /// Binds the issuer's tokens to no account, whatever they claim.
+    builder& no_account_claim() noexcept
+    {
+        issuer_.account_claim.reset();
+        issuer_.account_required = false;
         return *this;
     }
 

@@ -31,6 +31,7 @@ struct error_table<validation::error>
         {13, "malformed_api_key", "the API key is malformed", 401, invalid_token, condition::unauthenticated},
         {14, "api_key_checksum_mismatch", "the API key checksum does not match", 401, invalid_token, condition::unauthenticated},
         {15, "unknown_api_key", "the API key is not known", 401, invalid_token, condition::unauthenticated},
+        {16, "missing_account", "the token names no account", 401, invalid_token, condition::unauthenticated},
     };
 };
 

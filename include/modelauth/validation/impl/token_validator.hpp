@@ -13,6 +13,9 @@
 #include <modelauth/validation/detail/principal_pool.hpp>
 #include <modelauth/validation/error.hpp>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+
 #include <algorithm>
 
 namespace modelauth {
@@ -77,6 +80,28 @@ inline result<jose::detail::header_fields const*> read_jws_header(std::string_vi
     return &memo.fields;
 }
 
+
+// The string member `name` of a claims object already checked as strict
+// JSON, or empty when it is absent; `invalid_claim_type` when it is not a
+// string. Parses the claims again: only for an issuer whose account claim
+// is not the scanned `account`, once per token (the cache keeps the result).
+inline result<std::string> string_member(std::string_view claims_json, std::string const& name, std::size_t max_depth)
+{
+    boost::json::parse_options options;
+    options.max_depth = max_depth;
+    boost::system::error_code ec;
+    auto const value = boost::json::parse(boost::json::string_view(claims_json.data(), claims_json.size()), ec,
+                                          boost::json::storage_ptr(), options);
+    if(ec || ! value.is_object())
+        return validation::error::invalid_claim_type;
+    auto const* member = value.get_object().if_contains(name);
+    if(member == nullptr)
+        return std::string();
+    if(! member->is_string())
+        return validation::error::invalid_claim_type;
+    return std::string(member->get_string().data(), member->get_string().size());
+}
+
 } // namespace detail
 
 template<class Clock>
@@ -113,7 +138,7 @@ auto basic_token_validator<Clock>::check_issuers(std::vector<trusted_issuer> iss
         for(auto const& entry : *table)
             if(entry.config.issuer == config.issuer)
                 throw configuration_error(field("issuer"), "is listed twice: " + config.issuer);
-        if(config.keys.size() == 0)
+        if(config.keys.size() == 0 && ! config.remote_keys)
             throw configuration_error(field("keys"), "has no key");
         if(config.leeway.count() < 0)
             throw configuration_error(field("leeway"), "must not be negative");
@@ -122,6 +147,10 @@ auto basic_token_validator<Clock>::check_issuers(std::vector<trusted_issuer> iss
         for(auto const& audience : config.audiences)
             if(audience.empty())
                 throw configuration_error(field("audiences"), "must not hold an empty audience");
+        if(config.account_claim && config.account_claim->empty())
+            throw configuration_error(field("account_claim"), "must name a claim");
+        if(config.account_required && ! config.account_claim)
+            throw configuration_error(field("account_required"), "needs an account_claim");
         claim_rules rules;
         rules.require_expiry = config.require_expiry;
         rules.leeway = config.leeway;
@@ -248,7 +277,15 @@ result<principal_ptr> basic_token_validator<Clock>::verify_jwt(
     auto const& kid = (*header)->kid;
     jose::key const* key = kid ? trusted.keys.find(*kid) : trusted.keys.only_key();
     if(! key)
+    {
+        // A provider's new key may be newer than the keys in force: its
+        // source is told (it decides whether to fetch; this thread never
+        // waits on the network).
+        if(trusted.remote_keys)
+            if(auto const listener = key_miss_.load(); listener && *listener)
+                (*listener)(trusted.issuer);
         return jose::error::unknown_key;
+    }
     if(key->alg() != alg)
         return jose::error::key_algorithm_mismatch;
     auto verified = jose::verify_jws_signature(*parts, *key);
@@ -279,6 +316,19 @@ result<principal_ptr> basic_token_validator<Clock>::verify_jwt(
     auto bindings = detail::bindings_into(claims, principal->cls, principal->bindings);
     if(! bindings)
         return bindings.error();
+    // The account is read from the claim the issuer names (an outside
+    // provider's tenant claim), or from none.
+    if(! trusted.account_claim)
+        principal->bindings.account.clear();
+    else if(*trusted.account_claim != "account")
+    {
+        auto account = detail::string_member(claims_json, *trusted.account_claim, limits.max_json_depth);
+        if(! account)
+            return account.error();
+        principal->bindings.account = std::move(*account);
+    }
+    if(trusted.account_required && principal->bindings.account.empty())
+        return validation::error::missing_account;
 
     principal->subject.assign(sub->data(), sub->size());
     principal->issuer.assign(trusted.issuer);
@@ -333,6 +383,20 @@ void basic_token_validator<Clock>::set_trusted_issuers(std::vector<trusted_issue
 {
     issuers_.store(check_issuers(std::move(issuers)));
     cache_.clear();
+}
+
+template<class Clock>
+void basic_token_validator<Clock>::on_unknown_key(std::function<void(std::string_view issuer)> listener)
+{
+    key_miss_.store(std::make_shared<key_miss_listener const>(std::move(listener)));
+}
+
+template<class Clock>
+bool basic_token_validator<Clock>::trusts(std::string_view issuer) const
+{
+    auto const issuers = issuers_.load();
+    return std::any_of(issuers->begin(), issuers->end(),
+                       [&](issuer_entry const& e) { return e.config.issuer == issuer; });
 }
 
 template<class Clock>
