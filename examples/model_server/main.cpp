@@ -20,6 +20,10 @@
 #include <charconv>
 #include <cstdlib>
 #include <iostream>
+#include <map>
+#include <memory>
+#include <string>
+#include <system_error>
 
 namespace {
 
@@ -119,6 +123,17 @@ int serve_command(args_type const& args)
 
     model_server::start_options start;
     start.stop_on_signals = true;
+    // An identity provider's outage and its end, once each, on standard error
+    // (the keys fetched last stay in force meanwhile).
+    start.remote_keys.on_fetch = [seen = std::make_shared<std::map<std::string, std::error_code>>()](
+                                     std::string const& issuer, std::error_code outcome) {
+        auto const [last, first] = seen->try_emplace(issuer, outcome);
+        if(! first && last->second == outcome)
+            return;
+        last->second = outcome;
+        std::cerr << "model_server: keys of " << issuer << ": "
+                  << (outcome ? "fetch failed, " + outcome.message() : std::string("fetched")) << "\n";
+    };
     model_server::server server;
     server.start(config, start);
     if(! config_path)

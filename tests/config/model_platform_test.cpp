@@ -20,13 +20,16 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/config_test_support.hpp"
+#include "support/https_test_server.hpp"
 #include "support/raw_http_client.hpp"
 #include "support/temporary_directory.hpp"
 
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <fstream>
 #include <memory>
 #include <string>
@@ -223,4 +226,105 @@ TEST_CASE("basic_platform_server: without an infer hook POST is 405 with Allow: 
     CHECK(f.field == "listen");
     CHECK(f.problem.rfind("cannot bind 127.0.0.1:" + std::to_string(server.port()) + ": ", 0) == 0);
     client.close();
+}
+
+TEST_CASE("basic_platform_server: an issuer's keys by OIDC discovery over HTTPS; /healthz degraded until they come")
+{
+    modelauth_test::temporary_directory dir("platform-idp");
+    std::filesystem::create_directories(dir.path);
+    auto const pki = modelauth_test::test_pki::make({"localhost"}, {});
+    pki.write_ca(dir.path / "ca.pem");
+    modelauth_test::https_test_server provider(pki);
+    std::string const issuer = provider.base_url("localhost") + "/realms/models";
+    auto const key = jose::key::generate(jose::algorithm::rs256, "kc-1").value();
+    modelauth_test::canned_response down;
+    down.status = 503;
+    provider.set("/realms/models/.well-known/openid-configuration", down);
+
+    json::object model{{"model_id", 7}, {"prefix", "models"}, {"name", "hi"}, {"versions", json::array{"1"}},
+        {"greeting", "hello"}};
+    json::object config{{"listen", "127.0.0.1:0"}, {"threads", 2}, {"models", json::array{model}},
+        {"trusted_issuers", json::array{json::object{{"issuer", issuer}, {"audiences", json::array{"models"}},
+                                {"algorithms", json::array{"RS256"}}, {"discovery", true},
+                                {"ca_file", (dir.path / "ca.pem").string()}, {"refresh_s", 1}, {"min_refresh_s", 1}}}}};
+
+    std::mutex mutex;
+    std::condition_variable changed;
+    std::vector<std::error_code> outcomes;
+    cfg::platform_start_options options;
+    options.remote_keys.on_fetch = [&](std::string const& name, std::error_code ec) {
+        CHECK(name == issuer);
+        std::lock_guard<std::mutex> lock(mutex);
+        outcomes.push_back(ec);
+        changed.notify_all();
+    };
+    auto const wait_for = [&](std::size_t n) {
+        std::unique_lock<std::mutex> lock(mutex);
+        REQUIRE(changed.wait_for(lock, std::chrono::seconds(20), [&] { return outcomes.size() >= n; }));
+        return outcomes[n - 1];
+    };
+    cfg::platform_server server(greeting_hooks());
+    server.start(cfg::parse_platform_config(json::serialize(config), with_hooks()), options);
+    raw_http_client client(server.port());
+
+    auto const now = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    json::object claims{{"iss", issuer}, {"sub", "robot"}, {"aud", "models"}, {"exp", now + 600},
+        {"scope", "models:infer"}};
+    auto const jwt = jose::sign_compact_jws(json::serialize(claims), key).value();
+    auto const infer = "POST /models/hi/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + jwt
+        + "\r\nContent-Length: 5\r\n\r\nthere";
+
+    // The provider is down: the issuer has no keys, its tokens are 401, the server is degraded but up.
+    CHECK(wait_for(1) == modelauth::validation::fetch_error::bad_status);
+    auto const degraded = client.exchange(get_request("/healthz"));
+    REQUIRE(degraded);
+    CHECK(degraded->result() == bhttp::status::ok);
+    CHECK(degraded->body() == R"({"status":"degraded","issuers_without_keys":[")" + issuer + R"("]})");
+    auto const refused = client.exchange(infer);
+    REQUIRE(refused);
+    CHECK(refused->result() == bhttp::status::unauthorized);
+    CHECK((*refused)[bhttp::field::www_authenticate].find(R"(error="invalid_token")") != std::string::npos);
+
+    // The provider comes back; the retry (within a second) brings the key.
+    provider.set("/realms/models/protocol/openid-connect/certs", [&] {
+        modelauth_test::canned_response r;
+        r.body = json::serialize(json::object{{"keys", json::array{key.public_jwk()}}});
+        return r;
+    }());
+    provider.set("/realms/models/.well-known/openid-configuration", [&] {
+        modelauth_test::canned_response r;
+        r.body = json::serialize(json::object{{"issuer", issuer},
+            {"jwks_uri", issuer + "/protocol/openid-connect/certs"}});
+        return r;
+    }());
+    CHECK(wait_for(2) == std::error_code());
+    auto const healthy = client.exchange(get_request("/healthz"));
+    REQUIRE(healthy);
+    CHECK(healthy->body() == R"({"status":"ok"})");
+    auto const allowed = client.exchange(infer);
+    REQUIRE(allowed);
+    CHECK(allowed->result() == bhttp::status::ok);
+    CHECK(allowed->body() == "hello v1: there");
+
+    auto const metrics = client.exchange(get_request("/metrics"));
+    REQUIRE(metrics);
+    auto const label = "issuer=\"" + issuer + "\"";
+    CHECK(metrics->body().find("model_server_key_fetches_total{" + label + ",outcome=\"ok\"} 1\n") != std::string::npos);
+    CHECK(metrics->body().find("model_server_key_fetches_total{" + label + ",outcome=\"bad_status\"} 1\n")
+          != std::string::npos);
+    CHECK(metrics->body().find("model_server_keys_loaded{" + label + "} 1\n") != std::string::npos);
+    client.close();
+    server.stop();
+}
+
+TEST_CASE("parse_platform_config: a remote issuer's bad ca_file names its key path at start")
+{
+    json::object config{{"listen", "127.0.0.1:0"},
+        {"trusted_issuers", json::array{json::object{{"issuer", "https://idp.example.com"},
+                                {"audiences", json::array{"models"}}, {"algorithms", json::array{"RS256"}},
+                                {"jwks_uri", "https://idp.example.com/jwks"}, {"ca_file", "/nonexistent/ca.pem"}}}}};
+    cfg::platform_server server;
+    CHECK(fault_of([&] { server.start(cfg::parse_platform_config(json::serialize(config))); })
+          == fault{"trusted_issuers[0].ca_file", "does not load as a PEM file of CA certificates: /nonexistent/ca.pem"});
 }

@@ -150,7 +150,7 @@ TEST_CASE("every configuration error names its key path exactly")
                                   "instances, users, models, trusted_issuers");
     std::string const model_keys = known("model_id, prefix, name, versions, default_version, kind, weights, "
                                          "bias, account, space, instance");
-    std::string const issuer_keys = known("issuer, audiences, algorithms, jwks, jwks_file, jwks_uri, leeway_s");
+    std::string const issuer_keys = known("issuer, audiences, algorithms, jwks, jwks_file, jwks_uri, discovery, leeway_s, account_claim, ca_file, refresh_s, min_refresh_s");
     std::string const account_rule = std::string("is not a valid account id: ") + label_rule;
     std::string const name_rule = std::string("is not a valid model name: ") + label_rule;
 
@@ -305,10 +305,8 @@ TEST_CASE("every configuration error names its key path exactly")
         {"C88", op::erase, "/trusted_issuers/0/jwks", nullptr, "trusted_issuers[0]",
             "needs exactly one of jwks, jwks_file, jwks_uri: the issuer's keys"},
         {"C89", op::put, "/trusted_issuers/0",
-            R"({"issuer": "i", "audiences": ["a"], "algorithms": ["ES256"], "jwks_uri": "https://idp.example.com/jwks"})",
-            "trusted_issuers[0].jwks_uri",
-            "must be a file:// URL: this server never fetches keys over the network; save the issuer's JWKS to a "
-            "file and give its path in jwks_file or as file:///path"},
+            R"({"issuer": "i", "audiences": ["a"], "algorithms": ["ES256"], "jwks_uri": "http://idp.example.com/jwks"})",
+            "trusted_issuers[0].jwks_uri", "must be an https:// URL (http:// only to a loopback host)"},
         {"C90", op::put, "/trusted_issuers/0",
             R"({"issuer": "i", "audiences": ["a"], "algorithms": ["ES256"], "jwks_uri": "file://idp.example.com/jwks"})",
             "trusted_issuers[0].jwks_uri", "names a remote host: only local files (file:///path) are read"},

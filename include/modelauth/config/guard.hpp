@@ -82,7 +82,9 @@ template<class Clock = system_clock_source>
 struct basic_guard_stack
 {
     /// The validator of every trusted issuer.
-    std::shared_ptr<validation::basic_token_validator<Clock> const> validator;
+    /// (Not const: its keys may be replaced, by `set_issuer_jwks` or a
+    /// `basic_jwks_source`.)
+    std::shared_ptr<validation::basic_token_validator<Clock>> validator;
 
     /// The router over the models.
     std::shared_ptr<router::ModelUrlRouter const> router;
@@ -144,7 +146,7 @@ template<class Clock>
     basic_guard_stack<Clock> stack;
     options.issuers.insert(options.issuers.end(), std::make_move_iterator(issuers.begin()),
         std::make_move_iterator(issuers.end()));
-    stack.validator = std::make_shared<validation::basic_token_validator<Clock> const>(
+    stack.validator = std::make_shared<validation::basic_token_validator<Clock>>(
         std::move(options.issuers), std::move(options.validator), std::move(options.store), options.clock);
     stack.router = make_router(std::move(registry), std::move(router_opts), router_path);
     stack.policy = std::make_shared<policy::ScopePolicy const>(std::move(policy));

@@ -38,13 +38,17 @@
     lifetimes       token_lifetimes_from_json
     accounts, instances, users              user_directory_from_json
     models          [{router's keys, plus model_hooks::entry_keys checked by model_hooks::load}]
-    trusted_issuers trusted_issuers_from_json, key files read
+    trusted_issuers trusted_issuers_from_json, key files read; keys over the network
+                    (an https:// jwks_uri, discovery) fetched by a validation::jwks_source
+                    on its own thread
     @endcode
 
     Routes, in this order: `/healthz` (503 `{"status":"failing","store":
-    "storage_failure"}` while the store cannot make changes durable),
-    `/metrics` (guard decisions, cache, requests by route and status class,
-    pending logins, connections), the token routes, then model URLs through
+    "storage_failure"}` while the store cannot make changes durable; 200
+    `{"status":"degraded","issuers_without_keys":[...]}` while a remote
+    issuer has no key yet), `/metrics` (guard decisions, cache, requests by
+    route and status class, pending logins, connections, key fetches by
+    issuer and outcome), the token routes, then model URLs through
     the guard: GET / HEAD answer the model's metadata plus
     `model_service::meta`, POST `model_service::infer`, anything else 405. A
     path under no model prefix is 404 without authentication. Logins run on
@@ -58,6 +62,8 @@
 #include <modelauth/config/json_reader.hpp>
 #include <modelauth/config/jwks_files.hpp>
 #include <modelauth/config/router.hpp>
+#include <modelauth/config/trusted_issuer.hpp>
+#include <modelauth/validation/jwks_source.hpp>
 #include <modelauth/config/token_stack.hpp>
 #include <modelauth/config/user_directory.hpp>
 #include <modelauth/configuration_error.hpp>
@@ -117,6 +123,8 @@ struct platform_config
     tokens::user_directory directory;
     router::model_registry models; // each model's whole entry as its metadata
     std::vector<validation::trusted_issuer> trusted_issuers;
+    /// The issuers whose keys come over the network, with their key paths.
+    std::vector<remote_keys_config> remote_keys;
 };
 
 /// What the platform serves for one model, made once from its `models[i]` entry.
@@ -198,6 +206,11 @@ struct platform_start_options
     /// `<prefix>_requests_total{route,code}`, `<prefix>_pending_logins`,
     /// `<prefix>_open_connections`, `<prefix>_refused_connections_total`.
     std::string metrics_prefix = "model_server";
+
+    /// Limits of the fetches of remote issuers' keys; its `on_fetch` is
+    /// told when each fetch ends (where a server logs an outage and the
+    /// recovery).
+    validation::jwks_source_options remote_keys = {};
 };
 
 namespace detail {

@@ -109,7 +109,7 @@ inline platform_config parse_platform_config(std::string_view text, platform_con
         check_model_owners(config.models, config.directory);
     }
     if(auto const x = root.find("trusted_issuers"))
-        config.trusted_issuers = trusted_issuers_from_json(*x, load_jwks_files);
+        config.trusted_issuers = trusted_issuers_from_json(*x, load_jwks_files, config.remote_keys);
     return config;
 }
 
@@ -198,6 +198,7 @@ public:
         auto stack = make_guard(config.trusted_issuers, config.models, router_options, policy::ScopePolicy(),
             guard_options, std::move(stack_options));
         validator_ = stack.validator;
+        start_remote_keys(config.remote_keys, stack.validator, clock, start_options.remote_keys);
         router_ = stack.router;
         guard_ = stack.guard;
         // Each model's service is made once, here; requests only look it up.
@@ -229,6 +230,9 @@ public:
     }
 
     [[nodiscard]] std::string const& issuer_name() const noexcept { return issuer_name_; }
+
+    // The remote key sources, if any issuer's keys come over the network.
+    [[nodiscard]] validation::basic_jwks_source<Clock> const* remote_keys() const noexcept { return jwks_.get(); }
     [[nodiscard]] service_type& service() const noexcept { return *service_; }
 
     // Whether `req` is a login: PBKDF2 work for the offload pool.
@@ -270,6 +274,37 @@ public:
     }
 
 private:
+    // Fetches the remote issuers' keys on a thread of their own; a request
+    // never waits on it.
+    void start_remote_keys(std::vector<remote_keys_config> const& remote,
+        std::shared_ptr<validation::basic_token_validator<Clock>> const& validator, Clock const& clock,
+        validation::jwks_source_options const& options)
+    {
+        if(remote.empty())
+            return;
+        std::vector<validation::remote_key_source> sources;
+        for(auto const& r : remote)
+            sources.push_back(r.source);
+        try
+        {
+            jwks_ = std::make_unique<validation::basic_jwks_source<Clock>>(
+                std::move(sources), options, clock);
+        }
+        catch(configuration_error const& e)
+        {
+            // "remote_keys[i].ca_file" is the config's "trusted_issuers[j].ca_file".
+            auto const& field = e.field();
+            auto const open = field.find('['), close = field.find(']');
+            if(field.rfind("remote_keys[", 0) != 0 || close == std::string::npos)
+                throw;
+            auto const index = std::stoul(field.substr(open + 1, close - open - 1));
+            auto const problem = std::string_view(e.what()).substr(field.size() + 2);
+            throw configuration_error(remote.at(index).path + field.substr(close + 1), problem);
+        }
+        jwks_->attach(validator);
+        jwks_->start();
+    }
+
     server_response route_request(server_request& req, route_kind& route, std::string_view client_address) const
     {
         auto const target = std::string_view(req.target().data(), req.target().size());
@@ -301,6 +336,16 @@ private:
         server_response res{store_ok ? bhttp::status::ok : bhttp::status::service_unavailable, req.version()};
         res.set(bhttp::field::content_type, json_type);
         res.body() = store_ok ? R"({"status":"ok"})" : R"({"status":"failing","store":"storage_failure"})";
+        // An issuer without keys refuses its tokens; the rest is served.
+        if(store_ok && jwks_)
+            if(auto const missing = jwks_->issuers_without_keys(); ! missing.empty())
+            {
+                boost::json::array names;
+                for(auto const& name : missing)
+                    names.emplace_back(name);
+                res.body() = boost::json::serialize(
+                    boost::json::object{{"status", "degraded"}, {"issuers_without_keys", std::move(names)}});
+            }
         res.prepare_payload();
         res.keep_alive(req.keep_alive());
         return res;
@@ -326,6 +371,8 @@ private:
             append_family(body, metrics_prefix_ + name, type, help);
             append_sample(body, metrics_prefix_ + name, {}, value);
         };
+        if(jwks_)
+            jwks_->append_prometheus(body, metrics_prefix_);
         series("_pending_logins", "gauge", "Logins waiting for or running on the login pool.", server_.pending_offloaded());
         series("_open_connections", "gauge", "Connections open now (at most limits.max_connections).",
             server_.open_connections());
@@ -383,6 +430,7 @@ private:
     http::http_server const& server_;
     std::shared_ptr<tokens::JournalTokenStore> journal_; // with state_dir
     std::shared_ptr<validation::basic_token_validator<Clock> const> validator_;
+    std::unique_ptr<validation::basic_jwks_source<Clock>> jwks_; // stopped first: destroyed before the validator
     std::shared_ptr<router::ModelUrlRouter const> router_;
     std::shared_ptr<http::basic_guard<Clock> const> guard_;
     std::shared_ptr<service_type> service_;
