@@ -351,6 +351,20 @@ TEST_CASE("jwks_source: a failed first fetch is retried on its own, with backoff
     CHECK(f.check(f.key_a));
 }
 
+TEST_CASE("jwks_source: the provider's Cache-Control max-age schedules the next fetch")
+{
+    fixture f;
+    f.server.set("/jwks", json_response(jwks_of({f.key_a}), {{"Cache-Control", "public, max-age=1"}}));
+    auto s = f.remote();
+    s.min_refresh = 1s; // refresh stays 300 s: only max-age can bring the next fetch this soon
+    f.start(s);
+    CHECK(f.log.wait_for(1) == std::error_code());
+    f.server.set("/jwks", json_response(jwks_of({f.key_b}), {{"Cache-Control", "max-age=600"}}));
+    CHECK(f.log.wait_for(2) == std::error_code()); // about a second later, nobody asking
+    CHECK(f.server.hits("/jwks") == 2);
+    CHECK(f.check(f.key_b));
+}
+
 TEST_CASE("jwks_source: a certificate for another host name is refused")
 {
     fixture f(test_pki::make({"idp.example.com"}, {}));
