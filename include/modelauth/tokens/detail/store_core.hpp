@@ -382,6 +382,51 @@ public:
         grants_.fetch_add(1, std::memory_order_acq_rel);
     }
 
+    /*  Applies `op`, a change another writer already made durable (a
+        replica's, read from a shared log), as `write` applies its own: to
+        a copy of the state, published with the index updated and the epochs
+        the change calls for, so that a revocation made elsewhere stops
+        cached verdicts at once. Costs what the change costs, not the store.
+
+        `admit()` is called first, under the write lock: when it answers
+        false, nothing is applied (a replica skips a line of the log that it
+        wrote, and so applied, itself). It is where the caller moves its
+        place in the log, in step with its own writes.
+
+        @return What `apply_change` counted (0 when not admitted), or its
+        error when `op` does not apply to this state (the caller's mirror
+        has diverged from the log: it must rebuild from a snapshot);
+        nothing is published then.
+    */
+    template<class Admit>
+    result<std::size_t> apply_logged(token_op const& op, Admit&& admit)
+    {
+        std::lock_guard<std::mutex> lock(write_mutex_);
+        if(! admit())
+            return std::size_t(0);
+        auto const base = state_.load();
+        state_editor editor(*base);
+        editor.track_revocations();
+        auto applied = apply_change(editor, op);
+        if(! applied)
+            return applied.error();
+        std::shared_ptr<token_state const> next = editor.build();
+        supersede(*base, next);
+        update_index(*base, *next, op, editor);
+        state_.store(next);
+        auto const effect = cache_effect_of(editor, op);
+        if(effect.invalidates)
+            epoch_.fetch_add(1, std::memory_order_acq_rel);
+        if(effect.grants)
+            grants_.fetch_add(1, std::memory_order_acq_rel);
+        return applied;
+    }
+
+    result<std::size_t> apply_logged(token_op const& op)
+    {
+        return apply_logged(op, [] { return true; });
+    }
+
 private:
     static result<void> done(result<std::size_t> const& r)
     {

@@ -1,0 +1,285 @@
+//
+// Copyright (c) 2026 The modelauth authors
+// Distributed under the Boost Software License, Version 1.0.
+// (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
+//
+
+#ifndef MODELAUTH_TOKENS_DETAIL_REDIS_MIRROR_HPP
+#define MODELAUTH_TOKENS_DETAIL_REDIS_MIRROR_HPP
+
+// A replica's mirror of the shared log (redis_op_log.hpp): a thread that
+// reads the log with a blocking XREAD and applies each line to the
+// replica's store_core (`apply_logged`), so that a change made through any
+// replica reaches this one's request path as soon as Redis hands it over.
+//
+// The mirror keeps the id of the last line the replica applied, its own
+// writes included (`applied_own`, called by the replica's writer under the
+// core's write lock): a line is applied only if it comes after that id, so
+// the replica's own lines, which it applied when it wrote them, are never
+// applied twice. While Redis cannot be read the mirror is unhealthy and
+// retries; it resumes after the last line it applied. A line that does not
+// apply (the mirror no longer matches the log) stops the mirror: it is
+// `diverged` and a replica must rebuild from a snapshot.
+
+#include <modelauth/tokens/detail/journal_codec.hpp>
+#include <modelauth/tokens/detail/redis_op_log.hpp>
+#include <modelauth/tokens/detail/store_core.hpp>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+namespace modelauth {
+inline namespace v0 {
+namespace tokens {
+namespace detail {
+
+// A Redis stream id, `<milliseconds>-<sequence>`, in the stream's order.
+struct stream_id
+{
+    std::uint64_t ms = 0;
+    std::uint64_t seq = 0;
+
+    static std::optional<stream_id> parse(std::string_view text) noexcept
+    {
+        auto const dash = text.find('-');
+        if(dash == std::string_view::npos || dash == 0 || dash + 1 == text.size())
+            return std::nullopt;
+        stream_id id;
+        auto const digits = [](std::string_view d, std::uint64_t& out) {
+            if(d.size() > 19)
+                return false;
+            out = 0;
+            for(char c : d)
+            {
+                if(c < '0' || c > '9')
+                    return false;
+                out = out * 10 + static_cast<std::uint64_t>(c - '0');
+            }
+            return true;
+        };
+        if(! digits(text.substr(0, dash), id.ms) || ! digits(text.substr(dash + 1), id.seq))
+            return std::nullopt;
+        return id;
+    }
+
+    friend bool operator<(stream_id const& a, stream_id const& b) noexcept
+    {
+        return a.ms < b.ms || (a.ms == b.ms && a.seq < b.seq);
+    }
+};
+
+struct mirror_options
+{
+    redis_timeouts timeouts{std::chrono::milliseconds(2000), std::chrono::milliseconds(2000)};
+    // How long one read waits for a line: the longest `stop` waits too.
+    std::chrono::milliseconds block{250};
+    // Lines read at most per read.
+    std::size_t batch = 512;
+    // How long to wait before reading again after Redis failed.
+    std::chrono::milliseconds retry{200};
+};
+
+class redis_mirror
+{
+public:
+    // Mirrors `<prefix>:ops` into `core`, starting after `after` (the id of
+    // the last line `core` already holds; "0-0": none).
+    redis_mirror(redis_endpoint endpoint, std::string prefix, managed_store::store_core& core,
+                 std::string after = "0-0", mirror_options options = {})
+        : endpoint_(std::move(endpoint))
+        , prefix_(std::move(prefix))
+        , core_(&core)
+        , options_(options)
+        , applied_(std::move(after))
+    {
+        options_.timeouts.command = (std::max)(options_.timeouts.command, options_.block + std::chrono::milliseconds(1000));
+    }
+
+    ~redis_mirror() { stop(); }
+
+    redis_mirror(redis_mirror const&) = delete;
+    redis_mirror& operator=(redis_mirror const&) = delete;
+
+    void start()
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if(thread_.joinable())
+            return;
+        stopping_ = false;
+        thread_ = std::thread([this] { run(); });
+    }
+
+    void stop() noexcept
+    {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            stopping_ = true;
+        }
+        changed_.notify_all();
+        if(thread_.joinable())
+            thread_.join();
+    }
+
+    // The id of the last line applied.
+    [[nodiscard]] std::string applied() const
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return applied_;
+    }
+
+    // The replica applied its own line `id` (call under the core's write
+    // lock, right after appending it).
+    void applied_own(std::string id)
+    {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            applied_ = std::move(id);
+        }
+        changed_.notify_all();
+    }
+
+    // Whether the last read of Redis succeeded and every line applied.
+    [[nodiscard]] bool healthy() const
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return healthy_ && ! diverged_;
+    }
+
+    // Whether a line did not apply: the mirror stopped following.
+    [[nodiscard]] bool diverged() const
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return diverged_;
+    }
+
+    // What failed last, for a log: never a line's content.
+    [[nodiscard]] std::string last_error() const
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return last_error_;
+    }
+
+    // Waits until the line `id` (or a later one) is applied; false after `timeout`.
+    bool wait_applied(std::string_view id, std::chrono::milliseconds timeout)
+    {
+        auto const wanted = stream_id::parse(id);
+        if(! wanted)
+            return false;
+        std::unique_lock<std::mutex> lock(mutex_);
+        return changed_.wait_for(lock, timeout, [&] {
+            auto const now = stream_id::parse(applied_);
+            return now && ! (*now < *wanted);
+        });
+    }
+
+    // Waits until `healthy()` is `wanted`; false after `timeout`.
+    bool wait_healthy(bool wanted, std::chrono::milliseconds timeout)
+    {
+        std::unique_lock<std::mutex> lock(mutex_);
+        return changed_.wait_for(lock, timeout, [&] { return (healthy_ && ! diverged_) == wanted; });
+    }
+
+private:
+    void set_health(bool ok, std::string error)
+    {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            healthy_ = ok;
+            if(! error.empty())
+                last_error_ = std::move(error);
+        }
+        changed_.notify_all();
+    }
+
+    void run()
+    {
+        redis_connection connection(endpoint_, options_.timeouts);
+        redis_op_log log(connection, prefix_);
+        std::string cursor = applied();
+        for(;;)
+        {
+            {
+                std::lock_guard<std::mutex> lock(mutex_);
+                if(stopping_ || diverged_)
+                    return;
+            }
+            auto lines = log.read_after(cursor, options_.batch, options_.block);
+            if(! lines)
+            {
+                set_health(false, connection.last_error());
+                std::unique_lock<std::mutex> lock(mutex_);
+                changed_.wait_for(lock, options_.retry, [&] { return stopping_; });
+                continue;
+            }
+            set_health(true, {});
+            for(auto& line : *lines)
+            {
+                if(! apply(line))
+                    return;
+                cursor = std::move(line.id);
+            }
+        }
+    }
+
+    // Applies one line unless the replica holds it already; false when it
+    // does not apply (diverged).
+    bool apply(logged_op const& line)
+    {
+        auto const id = stream_id::parse(line.id);
+        std::string problem;
+        auto op = managed_store::read_op_line(line.line, problem);
+        if(! id || ! op)
+            return diverge("the log's line " + line.id + " does not read: " + problem);
+        auto const applied = core_->apply_logged(*op, [&] {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto const last = stream_id::parse(applied_);
+            if(last && ! (*last < *id))
+                return false; // the replica's own line, or one before it
+            applied_ = line.id;
+            return true;
+        });
+        changed_.notify_all();
+        if(! applied)
+            return diverge("the log's line " + line.id + " does not apply to this replica's state ("
+                           + std::string(error_name(applied.error())) + ")");
+        return true;
+    }
+
+    bool diverge(std::string why)
+    {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            diverged_ = true;
+            last_error_ = std::move(why);
+        }
+        changed_.notify_all();
+        return false;
+    }
+
+    redis_endpoint endpoint_;
+    std::string prefix_;
+    managed_store::store_core* core_;
+    mirror_options options_;
+    mutable std::mutex mutex_;
+    std::condition_variable changed_;
+    std::string applied_;
+    bool healthy_ = false;
+    bool diverged_ = false;
+    bool stopping_ = false;
+    std::string last_error_;
+    std::thread thread_;
+};
+
+} // namespace detail
+} // namespace tokens
+} // namespace v0
+} // namespace modelauth
+
+#endif
