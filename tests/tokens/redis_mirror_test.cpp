@@ -252,6 +252,7 @@ TEST_CASE("redis_mirror: a line that does not apply stops the mirror, diverged")
     writer w(endpoint_of(server));
     d::redis_mirror mirror(endpoint_of(server), "mirror", b);
     mirror.start();
+    REQUIRE(mirror.wait_healthy(true, 10s));
     auto r = w.log.append_if_head("0-0", R"({"op":"no-such-op"})");
     REQUIRE(r);
     REQUIRE(mirror.wait_healthy(false, 10s));

@@ -97,7 +97,8 @@ public:
         , prefix_(std::move(prefix))
         , core_(&core)
         , options_(options)
-        , applied_(std::move(after))
+        , applied_(after)
+        , visible_(std::move(after))
     {
         options_.timeouts.command = (std::max)(options_.timeouts.command, options_.block + std::chrono::milliseconds(1000));
     }
@@ -140,7 +141,8 @@ public:
     {
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            applied_ = std::move(id);
+            applied_ = id;
+            visible_ = std::move(id);
         }
         changed_.notify_all();
     }
@@ -166,7 +168,8 @@ public:
         return last_error_;
     }
 
-    // Waits until the line `id` (or a later one) is applied; false after `timeout`.
+    // Waits until the line `id` (or a later one) is applied and published
+    // (readers of the core see it); false after `timeout`.
     bool wait_applied(std::string_view id, std::chrono::milliseconds timeout)
     {
         auto const wanted = stream_id::parse(id);
@@ -174,7 +177,7 @@ public:
             return false;
         std::unique_lock<std::mutex> lock(mutex_);
         return changed_.wait_for(lock, timeout, [&] {
-            auto const now = stream_id::parse(applied_);
+            auto const now = stream_id::parse(visible_);
             return now && ! (*now < *wanted);
         });
     }
@@ -245,10 +248,16 @@ private:
             applied_ = line.id;
             return true;
         });
-        changed_.notify_all();
         if(! applied)
             return diverge("the log's line " + line.id + " does not apply to this replica's state ("
                            + std::string(error_name(applied.error())) + ")");
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto const seen = stream_id::parse(visible_);
+            if(! seen || *seen < *id)
+                visible_ = line.id;
+        }
+        changed_.notify_all();
         return true;
     }
 
@@ -269,7 +278,8 @@ private:
     mirror_options options_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;
-    std::string applied_;
+    std::string applied_; // the skip cursor, moved under the core's write lock
+    std::string visible_; // the last line published to the core's readers
     bool healthy_ = false;
     bool diverged_ = false;
     bool stopping_ = false;

@@ -33,6 +33,7 @@
 #include <string_view>
 #include <system_error>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -53,6 +54,40 @@ struct null_journal
     void diverged() noexcept {}
     void published(token_state const&) noexcept {}
 };
+
+/*  Whether a journal may lose a race: a log other writers append to too
+    (a Redis store's). Such a journal has `lost_race()`, true when its last
+    `commit` failed because another writer appended first (that `commit`
+    then answers an error other than `storage_failure`, so that nothing of
+    the change is applied, not even a fail-closed one), and
+    `catch_up(apply)`, which hands what the others appended to
+    `apply(op, admit)` so that the change is planned again on the state
+    that includes it. Its plans copy their inputs, which a retry plans with
+    again; every other journal's plans move them.
+*/
+template<class Journal, class = void>
+struct journal_retries : std::false_type
+{
+};
+
+template<class Journal>
+struct journal_retries<Journal, std::void_t<decltype(std::declval<Journal const&>().lost_race())>> : std::true_type
+{
+};
+
+// `x` for an op: moved, or copied when the journal may plan again.
+template<class Journal, class T>
+T give(T& x)
+{
+    if constexpr(journal_retries<Journal>::value)
+        return x;
+    else
+        return std::move(x);
+}
+
+// How many times a change is planned again before a writer gives up
+// (`storage_failure`): other writers kept appending first.
+inline constexpr int max_write_attempts = 64;
 
 /*  The state of a managed store and its operations, for a store to forward
     to. Each mutation takes the store's journal, an object with
@@ -168,7 +203,7 @@ public:
                 return make_lifecycle_error(tokens::error::duplicate_token);
             if(auto ec = quota_error(index_, s.tokens(), token, limits))
                 return ec;
-            return token_op(insert_op{std::move(token)});
+            return token_op(insert_op{give<Journal>(token)});
         }));
     }
 
@@ -184,7 +219,7 @@ public:
                 return make_lifecycle_error(tokens::error::duplicate_token);
             if(auto ec = quota_error(index_, s.tokens(), token, limits, erased))
                 return ec;
-            return token_op(replace_owned_op{erased, std::move(token)});
+            return token_op(replace_owned_op{erased, give<Journal>(token)});
         });
         if(! r)
             return r.error();
@@ -243,7 +278,7 @@ public:
                 return make_lifecycle_error(tokens::error::invalid_request_body);
             if(! extends_revocation(s.revocations(), jti, until))
                 return std::nullopt;
-            return token_op(revoke_op{std::move(jti), until});
+            return token_op(revoke_op{give<Journal>(jti), until});
         }));
     }
 
@@ -286,7 +321,7 @@ public:
             if(! record.rotated && limits.max_families_per_owner
                && s.refresh().find_family(record.family) == nullptr)
                 evict = families_to_evict(s.refresh(), record.owner, *limits.max_families_per_owner);
-            return token_op(insert_refresh_op{std::move(record), std::move(evict)});
+            return token_op(insert_refresh_op{give<Journal>(record), std::move(evict)});
         }));
     }
 
@@ -312,7 +347,7 @@ public:
                 if(static_cast<std::size_t>(remembered) >= *limits.max_rotated_per_family)
                     return make_lifecycle_error(tokens::error::token_quota);
             }
-            return token_op(rotate_refresh_op{std::string(old_id), std::move(next)});
+            return token_op(rotate_refresh_op{std::string(old_id), give<Journal>(next)});
         }));
     }
 
@@ -329,7 +364,7 @@ public:
             });
             if(! known && ! revokes)
                 return std::nullopt;
-            return token_op(revoke_family_op{std::string(family), std::move(jtis)});
+            return token_op(revoke_family_op{std::string(family), give<Journal>(jtis)});
         });
     }
 
@@ -352,7 +387,7 @@ public:
             }
             if(! known && limits.max_tokens_per_family && existing->access.size() >= *limits.max_tokens_per_family)
                 return make_lifecycle_error(tokens::error::token_quota);
-            return token_op(add_family_access_op{std::string(family), std::move(jti), expires});
+            return token_op(add_family_access_op{std::string(family), give<Journal>(jti), expires});
         }));
     }
 
@@ -402,6 +437,19 @@ public:
     result<std::size_t> apply_logged(token_op const& op, Admit&& admit)
     {
         std::lock_guard<std::mutex> lock(write_mutex_);
+        return apply_logged_locked(op, admit);
+    }
+
+    result<std::size_t> apply_logged(token_op const& op)
+    {
+        return apply_logged(op, [] { return true; });
+    }
+
+private:
+    // apply_logged, under the write lock.
+    template<class Admit>
+    result<std::size_t> apply_logged_locked(token_op const& op, Admit&& admit)
+    {
         if(! admit())
             return std::size_t(0);
         auto const base = state_.load();
@@ -422,12 +470,6 @@ public:
         return applied;
     }
 
-    result<std::size_t> apply_logged(token_op const& op)
-    {
-        return apply_logged(op, [] { return true; });
-    }
-
-private:
     static result<void> done(result<std::size_t> const& r)
     {
         if(! r)
@@ -445,6 +487,33 @@ private:
     result<std::size_t> write(Journal& journal, Plan&& plan)
     {
         std::lock_guard<std::mutex> lock(write_mutex_);
+        if constexpr(journal_retries<Journal>::value)
+        {
+            for(int attempt = 0; attempt < max_write_attempts; ++attempt)
+            {
+                bool raced = false;
+                auto written = write_locked(journal, plan, &raced);
+                if(! raced)
+                    return written;
+                // Another writer appended first: take in what it wrote,
+                // then plan again on the state that holds it.
+                auto caught = journal.catch_up([this](token_op const& op, auto&& admit) {
+                    return apply_logged_locked(op, admit);
+                });
+                if(! caught)
+                    return caught.error();
+            }
+            return make_lifecycle_error(tokens::error::storage_failure);
+        }
+        else
+            return write_locked(journal, plan, nullptr);
+    }
+
+    // write, under the write lock. `raced`: set when the journal lost a
+    // race (nothing is applied then).
+    template<class Journal, class Plan>
+    result<std::size_t> write_locked(Journal& journal, Plan& plan, [[maybe_unused]] bool* raced)
+    {
         auto const base = state_.load();
         state_editor editor(*base);
         editor.track_revocations();
@@ -471,6 +540,12 @@ private:
             not_durable = staged.error();
         else if(auto committed = journal.commit(); ! committed)
         {
+            if constexpr(journal_retries<Journal>::value)
+                if(journal.lost_race())
+                {
+                    *raced = true; // another writer's change first: plan again, apply nothing
+                    return committed.error();
+                }
             if(! (closing && storage_failed(committed.error())))
                 return committed.error();
             not_durable = committed.error();
