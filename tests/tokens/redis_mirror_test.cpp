@@ -14,6 +14,7 @@
 
 #include "support/doctest_result.hpp"
 #include "support/redis_test_server.hpp"
+#include "tokens/redis_test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -25,6 +26,7 @@ namespace {
 
 namespace ma = modelauth;
 namespace d = modelauth::tokens::detail;
+using modelauth_test::endpoint_of;
 namespace ms = modelauth::tokens::detail::managed_store;
 using namespace std::chrono_literals;
 using time_point = std::chrono::system_clock::time_point;
@@ -89,14 +91,6 @@ struct writer
     d::redis_op_log log;
     std::string head = "0-0";
 };
-
-d::redis_endpoint endpoint_of(modelauth_test::redis_test_server const& server)
-{
-    std::string problem;
-    auto e = d::parse_redis_url(server.url(), problem);
-    REQUIRE(problem.empty());
-    return e;
-}
 
 } // namespace
 

@@ -11,6 +11,7 @@
 
 #include "support/doctest_result.hpp"
 #include "support/redis_test_server.hpp"
+#include "tokens/redis_test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -22,15 +23,8 @@
 namespace {
 
 namespace d = modelauth::tokens::detail;
+using modelauth_test::endpoint_of;
 using namespace std::chrono_literals;
-
-d::redis_endpoint endpoint_of(modelauth_test::redis_test_server const& server)
-{
-    std::string problem;
-    auto e = d::parse_redis_url(server.url(), problem);
-    REQUIRE(problem.empty());
-    return e;
-}
 
 } // namespace
 

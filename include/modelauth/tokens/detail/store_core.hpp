@@ -458,16 +458,24 @@ private:
         auto applied = apply_change(editor, op);
         if(! applied)
             return applied.error();
+        publish_edit(*base, editor, op);
+        return applied;
+    }
+
+    // Publishes what `editor` made of `base` by applying `op`: the index
+    // updated, then the epochs the change calls for. Under the write lock.
+    std::shared_ptr<token_state const> publish_edit(token_state const& base, state_editor& editor, token_op const& op)
+    {
         std::shared_ptr<token_state const> next = editor.build();
-        supersede(*base, next);
-        update_index(*base, *next, op, editor);
+        supersede(base, next);
+        update_index(base, *next, op, editor);
         state_.store(next);
         auto const effect = cache_effect_of(editor, op);
         if(effect.invalidates)
             epoch_.fetch_add(1, std::memory_order_acq_rel);
         if(effect.grants)
             grants_.fetch_add(1, std::memory_order_acq_rel);
-        return applied;
+        return next;
     }
 
     static result<void> done(result<std::size_t> const& r)
@@ -560,15 +568,7 @@ private:
         // Fail closed: a credential taken away stops working now, durable or not.
         if(not_durable)
             journal.diverged();
-        std::shared_ptr<token_state const> next = editor.build();
-        supersede(*base, next);
-        update_index(*base, *next, op, editor);
-        state_.store(next);
-        auto const effect = cache_effect_of(editor, op);
-        if(effect.invalidates)
-            epoch_.fetch_add(1, std::memory_order_acq_rel);
-        if(effect.grants)
-            grants_.fetch_add(1, std::memory_order_acq_rel);
+        auto const next = publish_edit(*base, editor, op);
         if(not_durable)
             return not_durable;
         journal.published(*next);
