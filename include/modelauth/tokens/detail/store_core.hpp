@@ -506,7 +506,7 @@ private:
                 // Another writer appended first: take in what it wrote,
                 // then plan again on the state that holds it.
                 auto caught = journal.catch_up([this](token_op const& op, auto&& admit) {
-                    return apply_logged_locked(op, admit);
+                    return this->apply_logged_locked(op, admit);
                 });
                 if(! caught)
                     return caught.error();
