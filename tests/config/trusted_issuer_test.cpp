@@ -146,7 +146,7 @@ namespace {
 struct remote_read
 {
     std::vector<modelauth::validation::trusted_issuer> issuers;
-    std::vector<cfg::remote_keys_config> remote;
+    std::vector<modelauth::validation::remote_key_source> remote;
 };
 
 remote_read read_remote(std::string const& text, cfg::jwks_loader const& load = {})
@@ -177,23 +177,23 @@ TEST_CASE("discovery and https jwks_uri describe keys fetched over the network (
     REQUIRE(r.remote.size() == 2);
     CHECK(r.issuers[0].remote_keys);
     CHECK(r.issuers[0].keys.empty());
-    CHECK(r.remote[0].path == "trusted_issuers[0]");
-    CHECK(r.remote[0].source.issuer == "https://kc.example.com/realms/models");
-    CHECK(r.remote[0].source.discovery);
-    CHECK(r.remote[0].source.jwks_uri.empty());
-    CHECK(r.remote[0].source.ca_file.empty());
-    CHECK(r.remote[0].source.refresh == std::chrono::seconds(300));
-    CHECK(r.remote[0].source.min_refresh == std::chrono::seconds(5));
-    CHECK(r.remote[0].source.default_alg == jose::algorithm::rs256);
+    CHECK(r.remote[0].config_path == "trusted_issuers[0]");
+    CHECK(r.remote[0].issuer == "https://kc.example.com/realms/models");
+    CHECK(r.remote[0].discovery);
+    CHECK(r.remote[0].jwks_uri.empty());
+    CHECK(r.remote[0].ca_file.empty());
+    CHECK(r.remote[0].refresh == std::chrono::seconds(300));
+    CHECK(r.remote[0].min_refresh == std::chrono::seconds(5));
+    CHECK(r.remote[0].default_alg == jose::algorithm::rs256);
 
     CHECK(r.issuers[1].remote_keys);
-    CHECK(r.remote[1].path == "trusted_issuers[1]");
-    CHECK_FALSE(r.remote[1].source.discovery);
-    CHECK(r.remote[1].source.jwks_uri == "https://tenant.auth0.com/.well-known/jwks.json");
-    CHECK(r.remote[1].source.ca_file == "/etc/idp-ca.pem");
-    CHECK(r.remote[1].source.refresh == std::chrono::seconds(600));
-    CHECK(r.remote[1].source.min_refresh == std::chrono::seconds(30));
-    CHECK(r.remote[1].source.default_alg == std::nullopt);
+    CHECK(r.remote[1].config_path == "trusted_issuers[1]");
+    CHECK_FALSE(r.remote[1].discovery);
+    CHECK(r.remote[1].jwks_uri == "https://tenant.auth0.com/.well-known/jwks.json");
+    CHECK(r.remote[1].ca_file == "/etc/idp-ca.pem");
+    CHECK(r.remote[1].refresh == std::chrono::seconds(600));
+    CHECK(r.remote[1].min_refresh == std::chrono::seconds(30));
+    CHECK(r.remote[1].default_alg == std::nullopt);
 
     CHECK_FALSE(r.issuers[2].remote_keys);
     CHECK(r.issuers[2].keys.find("k1"));
@@ -201,7 +201,7 @@ TEST_CASE("discovery and https jwks_uri describe keys fetched over the network (
     // A refresh_s below the default min_refresh_s lowers it.
     auto const fast = read_remote(R"([{"issuer": "https://idp.example.com", "audiences": ["a"],
         "algorithms": ["ES256"], "jwks_uri": "http://127.0.0.1:9000/jwks", "refresh_s": 2}])");
-    CHECK(fast.remote.at(0).source.min_refresh == std::chrono::seconds(2));
+    CHECK(fast.remote.at(0).min_refresh == std::chrono::seconds(2));
 }
 
 TEST_CASE("a file:// jwks_uri still goes to the loader when remote keys are read")

@@ -162,8 +162,6 @@ struct fixture
 
     ma::result<v::principal_ptr> check(jose::key const& k) const { return validator->validate(token(k, std::string(k.kid()))); }
 
-    std::uint64_t fetches(v::fetch_error e) const { return source->status().at(0).fetches[static_cast<std::size_t>(e)]; }
-
     modelauth_test::temporary_directory dir;
     test_pki pki;
     https_test_server server;

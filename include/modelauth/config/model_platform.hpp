@@ -124,7 +124,7 @@ struct platform_config
     router::model_registry models; // each model's whole entry as its metadata
     std::vector<validation::trusted_issuer> trusted_issuers;
     /// The issuers whose keys come over the network, with their key paths.
-    std::vector<remote_keys_config> remote_keys;
+    std::vector<validation::remote_key_source> remote_keys;
 };
 
 /// What the platform serves for one model, made once from its `models[i]` entry.

@@ -92,25 +92,16 @@ using jwks_loader = std::function<jose::key_set(
 [[nodiscard]] inline std::vector<validation::trusted_issuer> trusted_issuers_from_json(
     json_reader const& list, jwks_loader const& load = {});
 
-/** A remote key source and the key path of the issuer that asked for it
-    (`trusted_issuers[2]`), for messages about it.
-*/
-struct remote_keys_config
-{
-    validation::remote_key_source source;
-    std::string path;
-};
-
 /** Reads a list of trusted issuers whose keys may come over the network:
     an issuer with `discovery: true` or an `https://` (loopback `http://`)
     `jwks_uri` gets `remote_keys` and no key, and its source is appended to
-    `remote`; the others load as above.
+    `remote`, its `config_path` the issuer's key path; the others load as above.
 
     @throws configuration_error as above, and naming `discovery`,
     `jwks_uri`, `ca_file`, `refresh_s`, `min_refresh_s`.
 */
 [[nodiscard]] inline std::vector<validation::trusted_issuer> trusted_issuers_from_json(
-    json_reader const& list, jwks_loader const& load, std::vector<remote_keys_config>& remote);
+    json_reader const& list, jwks_loader const& load, std::vector<validation::remote_key_source>& remote);
 
 } // namespace config
 } // namespace v0

@@ -126,7 +126,8 @@ public:
 
     /** A source running on `executor` (its handlers run on strands of it).
 
-        @throws configuration_error naming `remote_keys[i].<field>`: a bad
+        @throws configuration_error naming `<config_path>.<field>` (by
+        default `remote_keys[i].<field>`): a bad
         `jwks_uri` or discovery URL, a `ca_file` that does not load, an issuer
         listed twice, `refresh` or `min_refresh` not positive.
     */

@@ -122,6 +122,11 @@ struct remote_key_source
     /// The algorithm of keys that name none (the issuer's one algorithm;
     /// Microsoft Entra ID publishes keys without `alg`).
     std::optional<jose::algorithm> default_alg;
+
+    /// Where the source was configured (`trusted_issuers[2]`), the prefix of
+    /// the fields a `configuration_error` about it names. Empty: its place
+    /// among the sources, `remote_keys[i]`.
+    std::string config_path;
 };
 
 /// The longest time between two fetches, whatever `max-age` says: 24 hours.

@@ -231,8 +231,6 @@ public:
 
     [[nodiscard]] std::string const& issuer_name() const noexcept { return issuer_name_; }
 
-    // The remote key sources, if any issuer's keys come over the network.
-    [[nodiscard]] validation::basic_jwks_source<Clock> const* remote_keys() const noexcept { return jwks_.get(); }
     [[nodiscard]] service_type& service() const noexcept { return *service_; }
 
     // Whether `req` is a login: PBKDF2 work for the offload pool.
@@ -276,31 +274,14 @@ public:
 private:
     // Fetches the remote issuers' keys on a thread of their own; a request
     // never waits on it.
-    void start_remote_keys(std::vector<remote_keys_config> const& remote,
+    void start_remote_keys(std::vector<validation::remote_key_source> const& remote,
         std::shared_ptr<validation::basic_token_validator<Clock>> const& validator, Clock const& clock,
         validation::jwks_source_options const& options)
     {
         if(remote.empty())
             return;
-        std::vector<validation::remote_key_source> sources;
-        for(auto const& r : remote)
-            sources.push_back(r.source);
-        try
-        {
-            jwks_ = std::make_unique<validation::basic_jwks_source<Clock>>(
-                std::move(sources), options, clock);
-        }
-        catch(configuration_error const& e)
-        {
-            // "remote_keys[i].ca_file" is the config's "trusted_issuers[j].ca_file".
-            auto const& field = e.field();
-            auto const open = field.find('['), close = field.find(']');
-            if(field.rfind("remote_keys[", 0) != 0 || close == std::string::npos)
-                throw;
-            auto const index = std::stoul(field.substr(open + 1, close - open - 1));
-            auto const problem = std::string_view(e.what()).substr(field.size() + 2);
-            throw configuration_error(remote.at(index).path + field.substr(close + 1), problem);
-        }
+        // A fault names the source's own key path (`trusted_issuers[2].ca_file`).
+        jwks_ = std::make_unique<validation::basic_jwks_source<Clock>>(remote, options, clock);
         jwks_->attach(validator);
         jwks_->start();
     }

@@ -151,7 +151,7 @@ inline void read_keys(validation::trusted_issuer& issuer, json_reader const& ent
 }
 
 inline std::vector<validation::trusted_issuer> read_issuers(
-    json_reader const& list, jwks_loader const& load, std::vector<remote_keys_config>* remote)
+    json_reader const& list, jwks_loader const& load, std::vector<validation::remote_key_source>* remote)
 {
     std::vector<validation::trusted_issuer> issuers;
     auto const entries = list.elements();
@@ -164,7 +164,8 @@ inline std::vector<validation::trusted_issuer> read_issuers(
         if(auto source = remote_source(issuer, entries[i], remote != nullptr))
         {
             issuer.remote_keys = true;
-            remote->push_back({std::move(*source), entries[i].path()});
+            source->config_path = entries[i].path();
+            remote->push_back(std::move(*source));
         }
         else
             read_keys(issuer, entries[i], load);
@@ -189,7 +190,7 @@ inline std::vector<validation::trusted_issuer> trusted_issuers_from_json(json_re
 }
 
 inline std::vector<validation::trusted_issuer> trusted_issuers_from_json(
-    json_reader const& list, jwks_loader const& load, std::vector<remote_keys_config>& remote)
+    json_reader const& list, jwks_loader const& load, std::vector<validation::remote_key_source>& remote)
 {
     return detail::read_issuers(list, load, &remote);
 }

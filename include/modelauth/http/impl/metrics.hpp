@@ -7,6 +7,7 @@
 #ifndef MODELAUTH_HTTP_IMPL_METRICS_HPP
 #define MODELAUTH_HTTP_IMPL_METRICS_HPP
 
+#include <modelauth/detail/prometheus.hpp>
 #include <modelauth/http/error.hpp>
 #include <modelauth/jose/error.hpp>
 #include <modelauth/policy/error.hpp>
@@ -128,19 +129,8 @@ inline void append_seconds(std::string& out, std::uint64_t ns)
     out.append(digits, length);
 }
 
-inline void append_family(std::string& out, std::string_view name, std::string_view type, std::string_view help)
-{
-    out.append("# HELP ").append(name).append(" ").append(help).append("\n");
-    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
-}
-
-inline void append_sample(std::string& out, std::string_view name, std::string_view labels, std::uint64_t value)
-{
-    out.append(name);
-    if(! labels.empty())
-        out.append("{").append(labels).append("}");
-    out.append(" ").append(std::to_string(value)).append("\n");
-}
+using modelauth::detail::append_family;
+using modelauth::detail::append_sample;
 
 } // namespace detail
 

@@ -8,6 +8,7 @@
 #define MODELAUTH_VALIDATION_IMPL_JWKS_SOURCE_HPP
 
 #include <modelauth/configuration_error.hpp>
+#include <modelauth/detail/prometheus.hpp>
 #include <modelauth/validation/detail/https_get.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -54,21 +55,10 @@ inline std::string key_set_fingerprint(jose::key_set const& keys)
     return fingerprint;
 }
 
-// A Prometheus label value: backslash, quote and newline escaped.
-inline void append_label_value(std::string& out, std::string_view value)
+// The key path of the `i`-th source, for a configuration_error.
+inline std::string config_path_of(remote_key_source const& source, std::size_t i)
 {
-    for(char c : value)
-    {
-        if(c == '\\' || c == '"')
-        {
-            out += '\\';
-            out += c;
-        }
-        else if(c == '\n')
-            out += "\\n";
-        else
-            out += c;
-    }
+    return source.config_path.empty() ? "remote_keys[" + std::to_string(i) + "]" : source.config_path;
 }
 
 } // namespace detail
@@ -121,8 +111,8 @@ struct basic_jwks_source<Clock>::impl : std::enable_shared_from_this<impl>
         boost::asio::any_io_executor const ex = executor ? *executor : own_context->get_executor();
         for(std::size_t i = 0; i < sources.size(); ++i)
         {
-            auto field = [i](char const* name) { return "remote_keys[" + std::to_string(i) + "]." + name; };
             auto& src = sources[i];
+            auto field = [&src, i](char const* name) { return detail::config_path_of(src, i) + "." + name; };
             if(src.issuer.empty())
                 throw configuration_error(field("issuer"), "must not be empty");
             for(auto const& other : issuers)
@@ -453,7 +443,7 @@ void basic_jwks_source<Clock>::attach(std::shared_ptr<basic_token_validator<Vali
 {
     for(std::size_t i = 0; i < impl_->issuers.size(); ++i)
         if(! validator->trusts(impl_->issuers[i]->source.issuer))
-            throw configuration_error("remote_keys[" + std::to_string(i) + "].issuer",
+            throw configuration_error(detail::config_path_of(impl_->issuers[i]->source, i) + ".issuer",
                                       "is not a trusted issuer of the validator: " + impl_->issuers[i]->source.issuer);
     std::weak_ptr<basic_token_validator<ValidatorClock>> weak_validator = validator;
     impl_->publish = [weak_validator](std::string const& issuer, jose::key_set keys) {
@@ -530,53 +520,35 @@ std::vector<std::string> basic_jwks_source<Clock>::issuers_without_keys() const
 template<class Clock>
 void basic_jwks_source<Clock>::append_prometheus(std::string& out, std::string_view prefix) const
 {
-    auto const family = [&](std::string_view name, char const* type, char const* help) {
-        out += "# HELP ";
-        out += prefix;
-        out += name;
-        out += ' ';
-        out += help;
-        out += "\n# TYPE ";
-        out += prefix;
-        out += name;
-        out += ' ';
-        out += type;
-        out += '\n';
-    };
-    auto const sample = [&](std::string_view name, std::string_view issuer, std::string_view outcome, std::string value) {
-        out += prefix;
-        out += name;
-        out += "{issuer=\"";
-        detail::append_label_value(out, issuer);
-        out += '"';
+    using modelauth::detail::append_family;
+    auto const name = [&](std::string_view suffix) { return std::string(prefix) + std::string(suffix); };
+    auto const sample = [&](std::string_view suffix, std::string_view issuer, std::string_view outcome, std::uint64_t value) {
+        std::string labels = "issuer=\"";
+        modelauth::detail::append_label_value(labels, issuer);
+        labels += '"';
         if(! outcome.empty())
-        {
-            out += ",outcome=\"";
-            out += outcome;
-            out += '"';
-        }
-        out += "} ";
-        out += value;
-        out += '\n';
+            labels.append(",outcome=\"").append(outcome).append("\"");
+        modelauth::detail::append_sample(out, name(suffix), labels, value);
     };
     auto const statuses = status();
-    family("_key_fetches_total", "counter", "Fetches of remote key sets that ended, by issuer and outcome.");
+    append_family(out, name("_key_fetches_total"), "counter", "Fetches of remote key sets that ended, by issuer and outcome.");
     for(auto const& st : statuses)
         for(std::size_t i = 0; i < fetch_outcome_count; ++i)
             if(i == 0 || st.fetches[i] != 0)
                 sample("_key_fetches_total", st.issuer,
                        i == 0 ? std::string_view("ok")
                               : error_name(make_error_code(static_cast<fetch_error>(i))),
-                       std::to_string(st.fetches[i]));
-    family("_keys_loaded", "gauge", "Keys in force for each remote issuer (0: none yet, its tokens are refused).");
+                       st.fetches[i]);
+    append_family(out, name("_keys_loaded"), "gauge", "Keys in force for each remote issuer (0: none yet, its tokens are refused).");
     for(auto const& st : statuses)
-        sample("_keys_loaded", st.issuer, {}, std::to_string(st.keys));
-    family("_key_seconds_since_success", "gauge", "Seconds since the issuer's keys were last fetched successfully.");
+        sample("_keys_loaded", st.issuer, {}, st.keys);
+    append_family(out, name("_key_seconds_since_success"), "gauge", "Seconds since the issuer's keys were last fetched successfully.");
     auto const now = impl_->clock.now();
     for(auto const& st : statuses)
         if(st.last_success)
             sample("_key_seconds_since_success", st.issuer, {},
-                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now - *st.last_success).count()));
+                   static_cast<std::uint64_t>((std::max)(
+                       std::chrono::duration_cast<std::chrono::seconds>(now - *st.last_success).count(), std::int64_t(0))));
 }
 
 } // namespace validation
