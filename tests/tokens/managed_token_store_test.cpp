@@ -8,10 +8,12 @@
 
 #include <modelauth/tokens/in_memory_token_store.hpp>
 #include <modelauth/tokens/journal_token_store.hpp>
+#include <modelauth/tokens/redis_token_store.hpp>
 #include <modelauth/tokens/error.hpp>
 
 #include "support/doctest_result.hpp"
 
+#include "support/redis_test_server.hpp"
 #include "support/temporary_directory.hpp"
 
 #include <doctest/doctest.h>
@@ -53,6 +55,20 @@ struct journal
     {
         std::string why;
         auto store = ma::tokens::JournalTokenStore::open(dir.path, {}, &why);
+        INFO(why);
+        REQUIRE(store);
+        return *store;
+    }
+};
+
+// A Redis store on a redis-server of the test's own.
+struct redis
+{
+    modelauth_test::redis_test_server server;
+    std::shared_ptr<ma::tokens::ManagedTokenStore> make()
+    {
+        std::string why;
+        auto store = ma::tokens::RedisTokenStore::open(server.url(), {}, &why);
         INFO(why);
         REQUIRE(store);
         return *store;
@@ -112,7 +128,7 @@ std::vector<std::string> ids(std::vector<ma::tokens::ManagedTokenStore::token_pt
 
 } // namespace
 
-#define STORE_TYPES in_memory, journal
+#define STORE_TYPES in_memory, journal, redis
 
 TEST_CASE_TEMPLATE("at most the allowed number of permanent tokens per class, account and space", Maker, STORE_TYPES)
 {

@@ -382,6 +382,27 @@ public:
     */
     [[nodiscard]] result<void> save(std::filesystem::path const& file) const;
 
+    /** The text `save` writes: every private key, with the time until
+        which each retired one is kept. For a store of its own (the Redis
+        store shares it between replicas); wipe it after use
+        (`OPENSSL_cleanse`).
+
+        @return The text, or `jose::key_error::unsupported_key_type` (a key
+        made from a JWK, which cannot be exported).
+    */
+    [[nodiscard]] result<std::string> key_text() const;
+
+    /** Makes an issuer from the text `key_text` (or `save`) wrote, as
+        `load` does from a file, then wipes `text`.
+
+        @return As `load`, without `storage_failure`.
+        @throws configuration_error as the constructor.
+    */
+    [[nodiscard]] static result<token_issuer> from_key_text(std::string& text,
+                                                           issuer_options options,
+                                                           std::chrono::seconds retain_old_keys = default_retain_old_keys,
+                                                           Clock clock = Clock{});
+
     /// The options in force.
     [[nodiscard]] issuer_options const& options() const noexcept { return options_; }
 

@@ -178,11 +178,24 @@ public:
     // Runs one command. An error reply is `storage_failure` too (with its
     // text in `last_error`), unless `error_reply` is given: then the error
     // text goes there and the call succeeds with a nil reply.
+    //
+    // A connection that was open before the command and fails on the
+    // transport (Redis restarted while it was idle) is opened again and the
+    // command sent once more: the first failure of a stale connection is
+    // not a fault. A command that may have run before its reply was lost
+    // can thus run twice; the log's append is a compare-and-append, which
+    // then finds its own line (redis_journal).
     result<redis_reply> command(std::vector<std::string_view> const& args, std::string* error_reply = nullptr)
     {
-        if(! context_)
+        bool const was_open = context_ != nullptr;
+        if(! was_open)
             if(auto opened = open(); ! opened)
                 return opened.error();
+        auto reply = run(args, error_reply);
+        if(reply || ! was_open || context_)
+            return reply; // done, a new connection's failure, or an error reply
+        if(auto opened = open(); ! opened)
+            return opened.error();
         return run(args, error_reply);
     }
 

@@ -147,7 +147,8 @@ public:
         changed_.notify_all();
     }
 
-    // Whether the last read of Redis succeeded and every line applied.
+    // Whether the last read of Redis succeeded, every line it read is
+    // applied, and there was no more to read (caught up).
     [[nodiscard]] bool healthy() const
     {
         std::lock_guard<std::mutex> lock(mutex_);
@@ -189,6 +190,48 @@ public:
         return changed_.wait_for(lock, timeout, [&] { return (healthy_ && ! diverged_) == wanted; });
     }
 
+    /*  For a writer that reads the log itself (a replica catching up
+        before it plans a change again), under the core's write lock:
+        whether the line `id` is still to be applied (it comes after the
+        last line applied), moving the place in the log to it if so.
+    */
+    bool admit(std::string const& id)
+    {
+        auto const wanted = stream_id::parse(id);
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto const last = stream_id::parse(applied_);
+        if(! wanted || (last && ! (*last < *wanted)))
+            return false; // the replica's own line, or one before it
+        applied_ = id;
+        return true;
+    }
+
+    // The line `id` is applied and published: `wait_applied` callers wake.
+    void published(std::string const& id)
+    {
+        auto const now = stream_id::parse(id);
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            auto const seen = stream_id::parse(visible_);
+            if(now && (! seen || *seen < *now))
+                visible_ = id;
+        }
+        changed_.notify_all();
+    }
+
+    // The replica no longer matches the log (`why` says how, for a log):
+    // the mirror stops following.
+    bool diverge(std::string why)
+    {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            diverged_ = true;
+            last_error_ = std::move(why);
+        }
+        changed_.notify_all();
+        return false;
+    }
+
 private:
     void set_health(bool ok, std::string error)
     {
@@ -221,13 +264,15 @@ private:
                 changed_.wait_for(lock, options_.retry, [&] { return stopping_; });
                 continue;
             }
-            set_health(true, {});
             for(auto& line : *lines)
             {
                 if(! apply(line))
                     return;
                 cursor = std::move(line.id);
             }
+            // Healthy once caught up: a full batch may have more behind it.
+            if(lines->size() < options_.batch)
+                set_health(true, {});
         }
     }
 
@@ -240,36 +285,12 @@ private:
         auto op = managed_store::read_op_line(line.line, problem);
         if(! id || ! op)
             return diverge("the log's line " + line.id + " does not read: " + problem);
-        auto const applied = core_->apply_logged(*op, [&] {
-            std::lock_guard<std::mutex> lock(mutex_);
-            auto const last = stream_id::parse(applied_);
-            if(last && ! (*last < *id))
-                return false; // the replica's own line, or one before it
-            applied_ = line.id;
-            return true;
-        });
+        auto const applied = core_->apply_logged(*op, [&] { return admit(line.id); });
         if(! applied)
             return diverge("the log's line " + line.id + " does not apply to this replica's state ("
                            + std::string(error_name(applied.error())) + ")");
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            auto const seen = stream_id::parse(visible_);
-            if(! seen || *seen < *id)
-                visible_ = line.id;
-        }
-        changed_.notify_all();
+        published(line.id);
         return true;
-    }
-
-    bool diverge(std::string why)
-    {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            diverged_ = true;
-            last_error_ = std::move(why);
-        }
-        changed_.notify_all();
-        return false;
     }
 
     redis_endpoint endpoint_;

@@ -63,7 +63,8 @@ struct null_journal
     `catch_up(apply)`, which hands what the others appended to
     `apply(op, admit)` so that the change is planned again on the state
     that includes it. Its plans copy their inputs, which a retry plans with
-    again; every other journal's plans move them.
+    again; every other journal's plans move them. Its changes never fail
+    closed: a change the log refused is not applied at all.
 */
 template<class Journal, class = void>
 struct journal_retries : std::false_type
@@ -531,7 +532,11 @@ private:
         if(! *planned)
             return std::size_t(0);
         token_op& op = **planned;
-        bool const closing = fails_closed(editor, op);
+        // A shared log's change that did not reach the log is not applied
+        // either, even one that takes credentials away: this replica would
+        // no longer match the log every other replica follows (the caller
+        // is told the change failed and may retry it).
+        bool const closing = ! journal_retries<Journal>::value && fails_closed(editor, op);
         auto const storage_failed = [](std::error_code const& ec) {
             return ec == make_lifecycle_error(tokens::error::storage_failure);
         };

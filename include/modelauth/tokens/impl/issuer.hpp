@@ -631,10 +631,26 @@ validation::trusted_issuer token_issuer<Clock>::trusted(std::vector<std::string>
 }
 
 template<class Clock>
-result<void> token_issuer<Clock>::save(std::filesystem::path const& file) const
+result<std::string> token_issuer<Clock>::key_text() const
 {
     auto const state = state_.load();
-    auto text = detail::serialize_issuer_state(*state);
+    return detail::serialize_issuer_state(*state);
+}
+
+template<class Clock>
+auto token_issuer<Clock>::from_key_text(std::string& text,
+                                        issuer_options options,
+                                        std::chrono::seconds retain_old_keys,
+                                        Clock clock) -> result<token_issuer>
+{
+    check_configuration(options, retain_old_keys);
+    return from_key_file(text, std::move(options), retain_old_keys, std::move(clock));
+}
+
+template<class Clock>
+result<void> token_issuer<Clock>::save(std::filesystem::path const& file) const
+{
+    auto text = key_text();
     if(! text)
         return text.error();
     // A new file beside it, renamed over it, the directory synced too.
