@@ -97,6 +97,7 @@ using parse_config_options = cfg::platform_config_options; // demo_password: wha
     return R"({
   "listen": "127.0.0.1:8080",
   "issuer": null,
+  "redis": null,
   "threads": 0,
   "state_dir": null,
   "strict_slash": false,

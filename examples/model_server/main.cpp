@@ -3,7 +3,7 @@
 // (See accompanying file LICENSE or copy at http://www.boost.org/LICENSE_1_0.txt)
 
 // model_server: the reference model server of api.md (README.md here).
-//   model_server [--config PATH] [--listen HOST:PORT] [--state-dir DIR]
+//   model_server [--config PATH] [--listen HOST:PORT] [--state-dir DIR] [--redis URL] [--issuer URL]
 //   model_server --print-default-config            (the embedded demo config)
 //   model_server hash-password [--iterations N]     (reads the password from stdin)
 // Without --config: the demo config, user demo@example.com, password
@@ -32,7 +32,8 @@ namespace tokens = modelauth::tokens;
 using args_type = std::vector<std::string_view>;
 
 constexpr char const* usage_text =
-    "usage: model_server [--config PATH] [--listen HOST:PORT] [--state-dir DIR] | --print-default-config\n"
+    "usage: model_server [--config PATH] [--listen HOST:PORT] [--state-dir DIR] [--redis URL] [--issuer URL]\n"
+    "       model_server --print-default-config\n"
     "       model_server hash-password [--iterations N]   (reads the password from stdin)\n";
 
 // The value after the option at `args[i]`; throws naming the option if none.
@@ -86,7 +87,7 @@ int hash_password_command(args_type const& args)
 
 int serve_command(args_type const& args)
 {
-    std::optional<std::string> config_path, listen, state_dir;
+    std::optional<std::string> config_path, listen, state_dir, redis, issuer;
     for(std::size_t i = 0; i < args.size(); ++i)
     {
         if(args[i] == "--print-default-config")
@@ -96,6 +97,8 @@ int serve_command(args_type const& args)
         auto* const into = args[i] == "--config" ? &config_path
             : args[i] == "--listen"              ? &listen
             : args[i] == "--state-dir"           ? &state_dir
+            : args[i] == "--redis"               ? &redis
+            : args[i] == "--issuer"              ? &issuer
                                                  : nullptr;
         if(into == nullptr)
             throw configuration_error(std::string(args[i]), "is not an option (see --help)");
@@ -120,6 +123,23 @@ int serve_command(args_type const& args)
         throw configuration_error("--state-dir", "must not be empty");
     if(state_dir)
         config.state_dir = *state_dir;
+    // Replicas: every one started with the same --issuer and --redis (api.md, Operations).
+    if(issuer)
+    {
+        if(auto const problem = modelauth::http::base_url_problem(*issuer); ! problem.empty())
+            throw configuration_error("--issuer", problem);
+        config.issuer = *issuer;
+    }
+    if(redis)
+    {
+        std::string problem;
+        static_cast<void>(tokens::detail::parse_redis_url(*redis, problem));
+        if(! problem.empty())
+            throw configuration_error("--redis", problem);
+        if(config.state_dir)
+            throw configuration_error("--redis", "cannot be used with a state directory");
+        config.redis = *redis;
+    }
 
     model_server::start_options start;
     start.stop_on_signals = true;

@@ -146,7 +146,7 @@ TEST_CASE("the base configuration of these tests is valid")
 
 TEST_CASE("every configuration error names its key path exactly")
 {
-    std::string const top = known("listen, issuer, threads, state_dir, strict_slash, limits, lifetimes, accounts, "
+    std::string const top = known("listen, issuer, redis, threads, state_dir, strict_slash, limits, lifetimes, accounts, "
                                   "instances, users, models, trusted_issuers");
     std::string const model_keys = known("model_id, prefix, name, versions, default_version, kind, weights, "
                                          "bias, account, space, instance");
@@ -188,6 +188,13 @@ TEST_CASE("every configuration error names its key path exactly")
         {"C21", op::put, "/state_dir", R"("")", "state_dir", "must not be empty"},
         {"C22", op::put, "/state_dir", "false", "state_dir", "must be a string"},
         {"C23", op::put, "/strict_slash", R"("yes")", "strict_slash", "must be true or false"},
+        // redis (with state_dir: replicas_test.cpp).
+        {"C100", op::put, "/redis", R"("http://127.0.0.1:6379")", "redis", "must be a redis:// URL: redis://host:port/db"},
+        {"C101", op::put, "/redis", R"("redis://127.0.0.1:0/0")", "redis", "must have a port from 1 to 65535"},
+        {"C102", op::put, "/redis", R"("redis://127.0.0.1/x")", "redis",
+            "must name a database by its number: redis://host:port/0"},
+        {"C103", op::put, "/redis", "5", "redis", "must be a string"},
+        {"C104", op::put, "/redis", R"("redis://alice@127.0.0.1/0")", "redis", "has a user name without a password"},
         // limits, lifetimes.
         {"C24", op::put, "/limits", "[]", "limits", "must be an object"},
         {"C25", op::put, "/limits/body_bytes", "0", "limits.body_bytes", "must be an integer from 1 to 67108864"},

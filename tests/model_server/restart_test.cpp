@@ -9,6 +9,7 @@
 // persisted), and what was deleted, deactivated or revoked stays refused.
 
 #include "server.hpp"
+#include "test_client.hpp"
 
 #include <modelauth/configuration_error.hpp>
 #include <modelauth/jose/base64url.hpp>
@@ -38,17 +39,7 @@
 
 namespace {
 
-namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = boost::beast::http;
-namespace json = boost::json;
-using tcp = asio::ip::tcp;
-using response = http::response<http::string_body>;
-
-std::string const password = "restart password";
-std::string const diamond = "/models/practicus/diamond-price/";
-std::string const churn = "/models/practicus/churn/";
-std::string const instance_tokens = "/v1alpha/projects/demo/regions/eu01/instances/demo/tokens";
+using namespace modelauth_test::server_client;
 
 // A fresh directory under the system's temporary directory, removed at the end.
 struct temporary_directory
@@ -75,88 +66,15 @@ struct temporary_directory
     }
 };
 
-// One user who may do everything, two models of one account on one instance.
+// The shared config, with its state in `state_dir`.
 model_server::server_config restart_config(std::filesystem::path const& state_dir, unsigned short port,
     std::optional<std::string> const& issuer = std::nullopt)
 {
-    static std::string const hash = modelauth::tokens::hash_password(password, 100000).value();
-    json::object config{
-        {"listen", "127.0.0.1:" + std::to_string(port)},
-        {"threads", 2},
-        {"state_dir", state_dir.string()},
-        {"accounts", json::array{json::object{{"id", "demo"}, {"spaces", json::array{"default"}}}}},
-        {"instances", json::array{json::object{{"project", "demo"}, {"region", "eu01"}, {"id", "demo"}}}},
-        {"users", json::array{json::object{{"email", "alice@example.com"}, {"password", hash}, {"account", "demo"},
-                      {"scopes", json::array{"models:read", "models:infer", "tokens:manage"}},
-                      {"instances", json::array{"demo/eu01/demo"}}}}},
-        {"models", json::array{
-            json::object{{"model_id", 1}, {"prefix", "models/practicus"}, {"name", "diamond-price"},
-                {"versions", json::array{"1", "2"}}, {"kind", "linear"}, {"weights", json::array{3900.0, 60.0}},
-                {"bias", -250.0}, {"account", "demo"}, {"space", "default"}, {"instance", "demo/eu01/demo"}},
-            json::object{{"model_id", 2}, {"prefix", "models/practicus"}, {"name", "churn"},
-                {"versions", json::array{"1"}}, {"kind", "logistic"}, {"weights", json::array{0.8, -0.05, 1.2}},
-                {"bias", -0.5}, {"account", "demo"}, {"space", "default"}, {"instance", "demo/eu01/demo"}}}},
-    };
+    auto config = two_model_config(port);
+    config["state_dir"] = state_dir.string();
     if(issuer)
         config["issuer"] = *issuer;
     return model_server::parse_config(json::serialize(config));
-}
-
-// A Beast client: one request per connection.
-class client
-{
-public:
-    explicit client(unsigned short port) : port_(port) {}
-
-    response call(std::string const& method, std::string const& target, std::string const& headers = {},
-        std::string const& body = {}) const
-    {
-        asio::io_context ioc;
-        beast::tcp_stream stream(ioc);
-        stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_));
-        std::string raw = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + headers;
-        if(! body.empty())
-            raw += "Content-Type: application/json\r\n";
-        raw += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-        asio::write(stream.socket(), asio::buffer(raw));
-        beast::flat_buffer buffer;
-        response res;
-        beast::error_code ec;
-        http::read(stream, buffer, res, ec);
-        REQUIRE_MESSAGE(! ec, ec.message());
-        return res;
-    }
-
-    // The JSON answer of a call that must have `status`.
-    json::object expect(unsigned status, std::string const& method, std::string const& target,
-        std::string const& headers = {}, json::object const& body = {}) const
-    {
-        auto const res = call(method, target, headers, body.empty() ? std::string() : json::serialize(body));
-        REQUIRE_MESSAGE(res.result_int() == status, method << " " << target << ": " << res.body());
-        return res.body().empty() ? json::object() : json::parse(res.body()).as_object();
-    }
-
-    // What inference on `target` with `credential_header` answers.
-    unsigned infer(std::string const& target, std::string const& credential_header) const
-    {
-        json::array rows; // not json::array{row}: that would copy `row` (one element of its own type)
-        rows.emplace_back(target == churn ? json::array{1, 2, 3} : json::array{1, 2});
-        return call("POST", target, credential_header, json::serialize(json::object{{"inputs", std::move(rows)}}))
-            .result_int();
-    }
-
-private:
-    unsigned short port_;
-};
-
-std::string bearer(std::string const& token)
-{
-    return "Authorization: Bearer " + token + "\r\n";
-}
-
-std::string str(json::value const& v)
-{
-    return std::string(v.as_string());
 }
 
 // What the first run issued, for the second to check.

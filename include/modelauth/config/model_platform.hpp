@@ -31,6 +31,9 @@
     listen          "host:port"  default "127.0.0.1:8080"; IPv6 as "[::1]:8080"; port 0: any free port
     issuer          URL | null   default null: "http://" + listen as written (issuer_of)
     threads         0..1024      default 0: one per core
+    redis           URL | null   default null; "redis://[[user]:password@]host[:port][/db]": the token
+                    store and the issuer's keys in Redis, shared by every replica started with the
+                    same issuer and redis (config/redis_token_stack.hpp); not with state_dir
     state_dir       path | null  default null: memory only
     strict_slash    bool         default false
     limits          {body_bytes 1..64 MiB = 1048576, target_bytes 1..65536 = 2048, read_timeout_s 1..3600 = 30,
@@ -48,7 +51,9 @@
     `{"status":"degraded","issuers_without_keys":[...]}` while a remote
     issuer has no key yet), `/metrics` (guard decisions, cache, requests by
     route and status class, pending logins, connections, key fetches by
-    issuer and outcome), the token routes, then model URLs through
+    issuer and outcome), the token routes (with `redis`, 503 while the
+    shared store is unreachable or this replica has not caught up with it,
+    `/.well-known/` documents excepted), then model URLs through
     the guard: GET / HEAD answer the model's metadata plus
     `model_service::meta`, POST `model_service::infer`, anything else 405. A
     path under no model prefix is 404 without authentication. Logins run on
@@ -61,6 +66,7 @@
 #include <modelauth/config/guard.hpp>
 #include <modelauth/config/json_reader.hpp>
 #include <modelauth/config/jwks_files.hpp>
+#include <modelauth/config/redis_token_stack.hpp>
 #include <modelauth/config/router.hpp>
 #include <modelauth/config/trusted_issuer.hpp>
 #include <modelauth/validation/jwks_source.hpp>
@@ -117,6 +123,8 @@ struct platform_config
     std::optional<std::string> issuer;
     unsigned threads = 0;
     std::optional<std::filesystem::path> state_dir;
+    /// The Redis URL of the state replicas share; null: `state_dir` or memory.
+    std::optional<std::string> redis;
     bool strict_slash = false;
     limits_config limits;
     tokens::token_lifetimes lifetimes;
@@ -201,6 +209,9 @@ struct platform_start_options
 
     /// Options of the token journal (with `state_dir`), e.g. fault injection.
     tokens::journal_options journal = {};
+
+    /// Options of the Redis store (with `redis`): its key prefix, timeouts.
+    tokens::redis_store_options redis = {};
 
     /// The prefix of the platform's own `/metrics` series:
     /// `<prefix>_requests_total{route,code}`, `<prefix>_pending_logins`,

@@ -38,6 +38,9 @@
 
 namespace modelauth {
 inline namespace v0 {
+namespace tokens {
+class RedisTokenStore; // <modelauth/config/redis_token_stack.hpp>
+} // namespace tokens
 namespace config {
 
 /// The issuer's key file inside a state directory.
@@ -87,6 +90,9 @@ struct basic_token_stack
 
     /// The journal when there is a state directory; else null.
     std::shared_ptr<tokens::JournalTokenStore> journal;
+
+    /// The Redis store shared by replicas (`make_redis_token_stack`); else null.
+    std::shared_ptr<tokens::RedisTokenStore> redis;
 
     /// The server's own token issuer.
     std::shared_ptr<tokens::token_issuer<Clock> const> issuer;

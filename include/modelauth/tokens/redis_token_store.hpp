@@ -148,10 +148,11 @@ public:
         `candidate`, stored now. When two replicas start at once, one text
         wins and both get it. Used once at start.
 
+        @param why If not null, receives on failure Redis's words.
         @return The text to load the issuer from, or
         `tokens::error::storage_failure`.
     */
-    [[nodiscard]] result<std::string> shared_issuer_keys(std::string const& candidate);
+    [[nodiscard]] result<std::string> shared_issuer_keys(std::string const& candidate, std::string* why = nullptr);
 
     /// The Redis key of the issuer's keys: `<prefix>:issuer_keys`.
     [[nodiscard]] std::string issuer_keys_key() const;

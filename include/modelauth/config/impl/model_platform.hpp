@@ -57,7 +57,7 @@ inline platform_config parse_platform_config(std::string_view text, platform_con
 {
     auto const document = parse_document(text);
     json_reader const root(document);
-    root.allow_only({"listen", "issuer", "threads", "state_dir", "strict_slash", "limits", "lifetimes", "accounts",
+    root.allow_only({"listen", "issuer", "redis", "threads", "state_dir", "strict_slash", "limits", "lifetimes", "accounts",
         "instances", "users", "models", "trusted_issuers"});
     platform_config config;
     if(auto const x = root.find("listen"))
@@ -72,6 +72,16 @@ inline platform_config parse_platform_config(std::string_view text, platform_con
         config.threads = x->integer<unsigned>(0, 1024);
     if(auto const x = root.find_non_null("state_dir"))
         config.state_dir = std::filesystem::path(std::string(x->text()));
+    if(auto const x = root.find_non_null("redis"))
+    {
+        std::string problem;
+        static_cast<void>(tokens::detail::parse_redis_url(x->string(), problem));
+        if(! problem.empty())
+            x->fail(problem);
+        if(config.state_dir)
+            x->fail("cannot be used with state_dir: the tokens and keys of replicas live in Redis");
+        config.redis = std::string(x->string());
+    }
     if(auto const x = root.find("strict_slash"))
         config.strict_slash = x->boolean();
     if(auto const limits = root.find("limits"))
@@ -184,8 +194,11 @@ public:
         // a restart on another port, or by another replica, stay valid.
         tokens::issuer_options issuer_options;
         issuer_options.issuer = issuer_name_;
-        auto token_stack = make_token_stack(issuer_options, config.state_dir, config.lifetimes, clock, start_options.journal);
+        auto token_stack = config.redis
+            ? make_redis_token_stack(issuer_options, *config.redis, config.lifetimes, clock, start_options.redis)
+            : make_token_stack(issuer_options, config.state_dir, config.lifetimes, clock, start_options.journal);
         journal_ = token_stack.journal;
+        redis_ = token_stack.redis;
         basic_guard_stack_options<Clock> stack_options(clock);
         stack_options.issuers.push_back(token_stack.issuer->trusted());
         stack_options.store = token_stack.store;
@@ -214,7 +227,8 @@ public:
         // What users minted under the grants of an older config is held to
         // the grants of this one.
         if(auto applied = service_->apply_grants(); ! applied)
-            throw configuration_error("state_dir", "the token store refused a change: " + applied.error().message());
+            throw configuration_error(config.redis ? "redis" : "state_dir",
+                "the token store refused a change: " + applied.error().message());
 
         namespace flows = tokens::flows;
         http::token_routes_options routes_options;
@@ -298,6 +312,15 @@ private:
             if(req.method() != bhttp::verb::get && req.method() != bhttp::verb::head)
                 return method_not_allowed(req, "GET, HEAD");
             return path == "/healthz" ? health(req) : metrics(req);
+        }
+        // Replicas: while this one cannot read or write the shared store (or
+        // has not caught up with it since), the token routes answer 503,
+        // reads too (they would be stale); the key set and discovery
+        // documents are served, and model URLs through the guard.
+        if(redis_ && path.rfind("/.well-known/", 0) != 0 && routes_->owns(target) && ! redis_->healthy())
+        {
+            route = route_kind::tokens;
+            return guard_->render(req, {make_error_code(tokens::error::storage_failure), {}, {}});
         }
         // Logins are throttled per (email, client address) and per address.
         if(auto res = routes_->handle(req, client_address))
@@ -410,6 +433,7 @@ private:
     std::string issuer_name_;
     http::http_server const& server_;
     std::shared_ptr<tokens::JournalTokenStore> journal_; // with state_dir
+    std::shared_ptr<tokens::RedisTokenStore> redis_;     // with redis
     std::shared_ptr<validation::basic_token_validator<Clock> const> validator_;
     std::unique_ptr<validation::basic_jwks_source<Clock>> jwks_; // stopped first: destroyed before the validator
     std::shared_ptr<router::ModelUrlRouter const> router_;

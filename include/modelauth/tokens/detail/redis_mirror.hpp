@@ -84,6 +84,9 @@ struct mirror_options
     std::size_t batch = 512;
     // How long to wait before reading again after Redis failed.
     std::chrono::milliseconds retry{200};
+    // The core holds the whole log (it was just read): healthy from the
+    // start, not only after the first read.
+    bool caught_up = false;
 };
 
 class redis_mirror
@@ -99,6 +102,7 @@ public:
         , options_(options)
         , applied_(after)
         , visible_(std::move(after))
+        , healthy_(options.caught_up)
     {
         options_.timeouts.command = (std::max)(options_.timeouts.command, options_.block + std::chrono::milliseconds(1000));
     }

@@ -103,6 +103,7 @@ inline result<std::shared_ptr<RedisTokenStore>> RedisTokenStore::open(
     mirror.timeouts = timeouts;
     mirror.block = options.read_block;
     mirror.retry = options.retry;
+    mirror.caught_up = true;
     store->impl_->mirror = std::make_unique<detail::redis_mirror>(endpoint, options.prefix, store->core_, last, mirror);
     store->impl_->journal = std::make_unique<store_detail::redis_journal>(
         endpoint, timeouts, options.prefix, *store->impl_->mirror);
@@ -149,20 +150,25 @@ inline std::string RedisTokenStore::issuer_keys_key() const
     return impl_->prefix + ":issuer_keys";
 }
 
-inline result<std::string> RedisTokenStore::shared_issuer_keys(std::string const& candidate)
+inline result<std::string> RedisTokenStore::shared_issuer_keys(std::string const& candidate, std::string* why)
 {
     auto const key = issuer_keys_key();
     std::lock_guard<std::mutex> lock(impl_->connection_mutex);
+    auto const refuse = [&](std::string text) -> result<std::string> {
+        if(why)
+            *why = std::move(text);
+        return detail::managed_store::make_lifecycle_error(tokens::error::storage_failure);
+    };
     auto set = impl_->connection.command({"SET", key, candidate, "NX"});
     if(! set)
-        return set.error();
+        return refuse(impl_->connection.last_error());
     if(! set->is_nil())
         return candidate; // stored: this replica's keys are everyone's
     auto got = impl_->connection.command({"GET", key});
     if(! got)
-        return got.error();
+        return refuse(impl_->connection.last_error());
     if(got->type != detail::redis_reply::kind::string)
-        return detail::managed_store::make_lifecycle_error(tokens::error::storage_failure);
+        return refuse("redis: " + key + " is not a string");
     return std::move(got->text);
 }
 
