@@ -25,6 +25,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -173,6 +174,61 @@ TEST_CASE("replicas: three servers on one Redis share keys, tokens and every cha
           == 401);
     // The first login's tokens were not of that family.
     CHECK(b.infer(diamond, auth) == 200);
+}
+
+// The kids a replica publishes, signing key first.
+std::vector<std::string> kids(client const& c)
+{
+    std::vector<std::string> out;
+    auto const jwks = c.expect(200, "GET", "/.well-known/jwks.json");
+    for(auto const& k : jwks.at("keys").as_array())
+        out.push_back(str(k.at("kid")));
+    return out;
+}
+
+TEST_CASE("replicas: a key rotation through one replica reaches every other; rotations racing both take effect")
+{
+    redis_test_server redis;
+    std::vector<std::unique_ptr<replica>> replicas;
+    for(int i = 0; i < 3; ++i)
+        replicas.push_back(std::make_unique<replica>(redis));
+    auto const& a = *replicas[0]->http;
+    auto const& b = *replicas[1]->http;
+    auto const& c = *replicas[2]->http;
+    auto const before = bearer(login(a));
+    auto const first = kids(a);
+    REQUIRE(first.size() == 1);
+
+    REQUIRE(replicas[1]->server.rotate_signing_key());
+    all_caught_up(replicas);
+    auto const second = kids(b);
+    REQUIRE(second.size() == 2);
+    CHECK(second[1] == first[0]); // the old key stays published
+    CHECK(kids(a) == second);
+    CHECK(kids(c) == second);
+    // A token signed with the new key (through b) verifies on a and c; one
+    // signed before still does.
+    auto const after = bearer(login(b));
+    CHECK(a.infer(diamond, after) == 200);
+    CHECK(c.infer(diamond, after) == 200);
+    CHECK(c.infer(diamond, before) == 200);
+
+    // Two replicas rotating at once: one wins, the other loads its keys and
+    // rotates again; every replica ends with both new keys.
+    modelauth::result<void> from_a, from_c;
+    std::thread other([&] { from_a = replicas[0]->server.rotate_signing_key(); });
+    from_c = replicas[2]->server.rotate_signing_key();
+    other.join();
+    CHECK(from_a);
+    CHECK(from_c);
+    all_caught_up(replicas);
+    auto const third = kids(a);
+    CHECK(third.size() == 4);
+    CHECK(kids(b) == third);
+    CHECK(kids(c) == third);
+    auto const latest = bearer(login(c));
+    CHECK(a.infer(diamond, latest) == 200);
+    CHECK(b.infer(diamond, latest) == 200);
 }
 
 TEST_CASE("replicas: Redis down, the token routes answer 503 and JWTs and keys keep working; Redis back, nothing lost")

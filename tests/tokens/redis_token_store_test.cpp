@@ -26,6 +26,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -384,4 +385,46 @@ TEST_CASE("the issuer's keys: the first replica's text is every replica's")
     REQUIRE(second);
     CHECK(*second == "keys of a");
     CHECK(a->issuer_keys_key() == "modelauth:issuer_keys");
+}
+
+TEST_CASE("the issuer's keys replaced through one replica reach every replica once; a stale replacement is refused")
+{
+    redis_test_server server;
+    auto a = open_store(server);
+    auto b = open_store(server);
+    std::mutex mutex;
+    std::vector<std::string> seen_a, seen_b;
+    a->on_issuer_keys([&](std::string& text) {
+        std::lock_guard<std::mutex> lock(mutex);
+        seen_a.push_back(text);
+    });
+    b->on_issuer_keys([&](std::string& text) {
+        std::lock_guard<std::mutex> lock(mutex);
+        seen_b.push_back(text);
+    });
+    REQUIRE(a->shared_issuer_keys("keys-1"));
+
+    auto replaced = a->replace_issuer_keys("keys-1", "keys-2", "kid-2");
+    REQUIRE(replaced);
+    CHECK_FALSE(*replaced);
+    REQUIRE(b->wait_caught_up(deadline));
+    REQUIRE(a->wait_caught_up(deadline));
+
+    // A replacement from keys this replica no longer has: refused, with the keys of now.
+    auto stale = b->replace_issuer_keys("keys-1", "keys-3", "kid-3");
+    REQUIRE(stale);
+    REQUIRE(*stale);
+    CHECK(**stale == "keys-2");
+
+    // A writer that had not read the change yet catches up over it (the
+    // entry moved the log's head) and is told once too.
+    REQUIRE(b->insert(token("after-keys")));
+    REQUIRE(a->wait_caught_up(deadline));
+    std::lock_guard<std::mutex> lock(mutex);
+    CHECK(seen_a == std::vector<std::string>{"keys-2"});
+    CHECK(seen_b == std::vector<std::string>{"keys-2"});
+
+    // A replica opened later replays the log past the entry, telling nobody.
+    auto c = open_store(server);
+    CHECK(c->find_by_id("after-keys"));
 }

@@ -276,6 +276,22 @@ public:
     */
     void maintain() const;
 
+    /** Rotates the issuer's signing key (`token_issuer::rotate`): a new key
+        signs from now on, the old one stays published until the tokens it
+        signed have expired, and the validator gets both. With `state_dir`
+        the key file is saved; with `redis` the keys in Redis are replaced
+        only if no other replica rotated meanwhile (else this one loads
+        theirs and rotates again), and every replica loads the new keys from
+        the shared log within a millisecond or so (their JWKS and validators
+        follow).
+
+        @return Nothing, or `jose::key_error::key_generation_failed`,
+        `tokens::error::storage_failure` (the key file or Redis could not be
+        written: with Redis, nothing changed).
+        Thread safety: rotations are serialised; requests go on meanwhile.
+    */
+    [[nodiscard]] result<void> rotate_signing_key();
+
     /// The flows' shared state.
     [[nodiscard]] tokens::flows::flow_context<Clock>& service() const noexcept;
 

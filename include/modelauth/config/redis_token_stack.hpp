@@ -71,7 +71,7 @@ template<class Clock>
     basic_token_stack<Clock> stack;
     stack.redis = *opened;
     stack.store = std::move(*opened);
-    stack.issuer = std::make_shared<issuer_type const>(std::move(*loaded));
+    stack.issuer = std::make_shared<issuer_type>(std::move(*loaded));
     return stack;
 }
 

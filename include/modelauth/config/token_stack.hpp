@@ -94,8 +94,8 @@ struct basic_token_stack
     /// The Redis store shared by replicas (`make_redis_token_stack`); else null.
     std::shared_ptr<tokens::RedisTokenStore> redis;
 
-    /// The server's own token issuer.
-    std::shared_ptr<tokens::token_issuer<Clock> const> issuer;
+    /// The server's own token issuer (not const: a server rotates its key).
+    std::shared_ptr<tokens::token_issuer<Clock>> issuer;
 };
 
 /// The stack on the system clock.
@@ -133,7 +133,7 @@ template<class Clock>
         if(! loaded)
             throw configuration_error(
                 "state_dir", key_file.string() + " cannot be loaded or created: " + loaded.error().message());
-        stack.issuer = std::make_shared<issuer_type const>(std::move(*loaded));
+        stack.issuer = std::make_shared<issuer_type>(std::move(*loaded));
     }
     else
     {
@@ -141,7 +141,7 @@ template<class Clock>
         auto generated = issuer_type::generate(std::move(issuer), retain, clock);
         if(! generated)
             throw configuration_error("issuer", "no signing key: " + generated.error().message());
-        stack.issuer = std::make_shared<issuer_type const>(std::move(*generated));
+        stack.issuer = std::make_shared<issuer_type>(std::move(*generated));
     }
     return stack;
 }

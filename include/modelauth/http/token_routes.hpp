@@ -369,6 +369,14 @@ template<class Clock>
 [[nodiscard]] route_group<Clock> well_known_routes(std::shared_ptr<tokens::token_issuer<Clock> const> issuer,
                                                    well_known_paths paths = {});
 
+/// The same for an issuer the server may rotate (`basic_token_stack::issuer`).
+template<class Clock>
+[[nodiscard]] route_group<Clock> well_known_routes(std::shared_ptr<tokens::token_issuer<Clock>> issuer,
+                                                   well_known_paths paths = {})
+{
+    return well_known_routes(std::shared_ptr<tokens::token_issuer<Clock> const>(std::move(issuer)), std::move(paths));
+}
+
 } // namespace http
 } // namespace v0
 } // namespace modelauth

@@ -403,6 +403,18 @@ public:
                                                            std::chrono::seconds retain_old_keys = default_retain_old_keys,
                                                            Clock clock = Clock{});
 
+    /** Replaces every key by those of `text` (what `key_text` wrote: the
+        keys another replica rotated to, say), then wipes `text`. Retired
+        keys whose time has passed are dropped. Give the validator the new
+        `public_keys()` after.
+
+        @return Nothing, or the errors of `from_key_text`; on error nothing
+        changes.
+        Thread safety: as `rotate`; a concurrent `rotate` or `prune` may be
+        overwritten by the keys of `text`.
+    */
+    [[nodiscard]] result<void> reload(std::string& text);
+
     /// The options in force.
     [[nodiscard]] issuer_options const& options() const noexcept { return options_; }
 

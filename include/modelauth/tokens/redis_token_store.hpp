@@ -52,6 +52,7 @@
 #include <modelauth/tokens/managed_token_store.hpp>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,6 +154,29 @@ public:
         `tokens::error::storage_failure`.
     */
     [[nodiscard]] result<std::string> shared_issuer_keys(std::string const& candidate, std::string* why = nullptr);
+
+    /** Calls `f` with the issuer's keys (the text of
+        `token_issuer::key_text`) each time a replica replaced them
+        (`replace_issuer_keys`, a rotation), this one included, from the
+        thread that applies the change, within a millisecond or so of it;
+        `f` reloads the issuer and gives the validator its keys. Null:
+        nobody is told. `f` must not use this store.
+    */
+    void on_issuer_keys(std::function<void(std::string& text)> f);
+
+    /** Replaces the issuer's keys by `text` if they are still `expected`
+        (the text this replica loaded), and tells every replica
+        (`on_issuer_keys`); `kid` (the new signing key's) names the change
+        in the log. One step on the server: two replicas rotating at once
+        cannot both win.
+
+        @param why If not null, receives on failure Redis's words.
+        @return Nothing (empty) when replaced; the keys there are instead
+        when they were not `expected` (another replica rotated first:
+        reload them and rotate again); or `tokens::error::storage_failure`.
+    */
+    [[nodiscard]] result<std::optional<std::string>> replace_issuer_keys(
+        std::string const& expected, std::string const& text, std::string_view kid, std::string* why = nullptr);
 
     /// The Redis key of the issuer's keys: `<prefix>:issuer_keys`.
     [[nodiscard]] std::string issuer_keys_key() const;

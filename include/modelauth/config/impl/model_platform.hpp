@@ -199,6 +199,9 @@ public:
             : make_token_stack(issuer_options, config.state_dir, config.lifetimes, clock, start_options.journal);
         journal_ = token_stack.journal;
         redis_ = token_stack.redis;
+        issuer_ = token_stack.issuer;
+        if(config.state_dir)
+            key_file_ = *config.state_dir / std::string(issuer_key_file_name);
         basic_guard_stack_options<Clock> stack_options(clock);
         stack_options.issuers.push_back(token_stack.issuer->trusted());
         stack_options.store = token_stack.store;
@@ -211,6 +214,8 @@ public:
         auto stack = make_guard(config.trusted_issuers, config.models, router_options, policy::ScopePolicy(),
             guard_options, std::move(stack_options));
         validator_ = stack.validator;
+        if(redis_)
+            follow_shared_keys();
         start_remote_keys(config.remote_keys, stack.validator, clock, start_options.remote_keys);
         router_ = stack.router;
         guard_ = stack.guard;
@@ -243,7 +248,68 @@ public:
             http::well_known_routes(token_stack.issuer)});
     }
 
+    ~platform_core()
+    {
+        if(redis_)
+            redis_->on_issuer_keys(nullptr); // the store may outlive this core (a flow still holds it)
+    }
+
+    platform_core(platform_core const&) = delete;
+    platform_core& operator=(platform_core const&) = delete;
+
     [[nodiscard]] std::string const& issuer_name() const noexcept { return issuer_name_; }
+
+    // basic_platform_server::rotate_signing_key.
+    result<void> rotate_signing_key()
+    {
+        std::lock_guard<std::mutex> lock(rotate_mutex_);
+        if(! redis_)
+        {
+            if(auto rotated = issuer_->rotate(); ! rotated)
+                return rotated.error();
+            validator_->set_issuer_keys(issuer_name_, issuer_->public_keys());
+            if(key_file_)
+                return issuer_->save(*key_file_);
+            return {};
+        }
+        // Replicas: the keys stored in Redis rotated, and replaced only if
+        // no other replica replaced them meanwhile; then every replica,
+        // this one included, loads them (follow_shared_keys).
+        for(int attempt = 0; attempt < 8; ++attempt)
+        {
+            auto mine = issuer_->key_text();
+            if(! mine)
+                return mine.error();
+            auto stored = redis_->shared_issuer_keys(*mine);
+            OPENSSL_cleanse(mine->data(), mine->size());
+            if(! stored)
+                return stored.error();
+            std::string copy = *stored;
+            auto next = tokens::token_issuer<Clock>::from_key_text(
+                copy, issuer_->options(), issuer_->retain_old_keys(), issuer_->clock());
+            if(! next)
+                return next.error();
+            if(auto rotated = next->rotate(); ! rotated)
+                return rotated.error();
+            auto text = next->key_text();
+            if(! text)
+                return text.error();
+            auto replaced = redis_->replace_issuer_keys(*stored, *text, next->current_kid());
+            OPENSSL_cleanse(stored->data(), stored->size());
+            if(! replaced)
+            {
+                OPENSSL_cleanse(text->data(), text->size());
+                return replaced.error();
+            }
+            // This replica signs with the new key at once; the others load
+            // it from the log within a millisecond or so.
+            load_keys(*replaced ? **replaced : *text);
+            OPENSSL_cleanse(text->data(), text->size());
+            if(! *replaced)
+                return {};
+        }
+        return make_error_code(tokens::error::storage_failure);
+    }
 
     [[nodiscard]] service_type& service() const noexcept { return *service_; }
 
@@ -286,6 +352,36 @@ public:
     }
 
 private:
+    // Loads the issuer's keys from `text` (wiped) and gives the validator
+    // their public halves.
+    void load_keys(std::string& text)
+    {
+        if(issuer_->reload(text))
+            validator_->set_issuer_keys(issuer_name_, issuer_->public_keys());
+    }
+
+    // Replicas: each time a replica rotates the issuer's keys in Redis, this
+    // one loads them; and loads the keys of now, in case one rotated since
+    // the store was opened.
+    void follow_shared_keys()
+    {
+        std::weak_ptr<tokens::token_issuer<Clock>> issuer = issuer_;
+        std::weak_ptr<validation::basic_token_validator<Clock>> validator = validator_;
+        redis_->on_issuer_keys([issuer, validator, name = issuer_name_](std::string& text) {
+            auto i = issuer.lock();
+            auto v = validator.lock();
+            if(i && v && i->reload(text))
+                v->set_issuer_keys(name, i->public_keys());
+        });
+        auto mine = issuer_->key_text();
+        if(! mine)
+            return;
+        auto now = redis_->shared_issuer_keys(*mine);
+        OPENSSL_cleanse(mine->data(), mine->size());
+        if(now)
+            load_keys(*now);
+    }
+
     // Fetches the remote issuers' keys on a thread of their own; a request
     // never waits on it.
     void start_remote_keys(std::vector<validation::remote_key_source> const& remote,
@@ -434,7 +530,10 @@ private:
     http::http_server const& server_;
     std::shared_ptr<tokens::JournalTokenStore> journal_; // with state_dir
     std::shared_ptr<tokens::RedisTokenStore> redis_;     // with redis
-    std::shared_ptr<validation::basic_token_validator<Clock> const> validator_;
+    std::shared_ptr<validation::basic_token_validator<Clock>> validator_;
+    std::shared_ptr<tokens::token_issuer<Clock>> issuer_;
+    std::optional<std::filesystem::path> key_file_; // with state_dir
+    std::mutex rotate_mutex_;
     std::unique_ptr<validation::basic_jwks_source<Clock>> jwks_; // stopped first: destroyed before the validator
     std::shared_ptr<router::ModelUrlRouter const> router_;
     std::shared_ptr<http::basic_guard<Clock> const> guard_;
@@ -513,6 +612,12 @@ template<class Clock>
 void basic_platform_server<Clock>::maintain() const
 {
     core_->maintain();
+}
+
+template<class Clock>
+result<void> basic_platform_server<Clock>::rotate_signing_key()
+{
+    return core_->rotate_signing_key();
 }
 
 template<class Clock>

@@ -117,6 +117,17 @@ public:
                 return fail(connection_.last_error());
             for(auto const& line : *lines)
             {
+                if(line.keys)
+                {
+                    // Another replica rotated the issuer's keys.
+                    auto text = log_.get(mirror_->keys_key());
+                    if(! text)
+                        return fail(connection_.last_error());
+                    if(mirror_->admit(line.id))
+                        mirror_->deliver_keys(*text);
+                    mirror_->published(line.id);
+                    continue;
+                }
                 std::string problem;
                 auto op = read_op_line(line.line, problem);
                 if(! op)

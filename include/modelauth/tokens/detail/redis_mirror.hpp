@@ -28,6 +28,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -98,6 +99,7 @@ public:
                  std::string after = "0-0", mirror_options options = {})
         : endpoint_(std::move(endpoint))
         , prefix_(std::move(prefix))
+        , keys_key_(prefix_ + ":issuer_keys")
         , core_(&core)
         , options_(options)
         , applied_(after)
@@ -194,6 +196,31 @@ public:
         return changed_.wait_for(lock, timeout, [&] { return (healthy_ && ! diverged_) == wanted; });
     }
 
+    /*  Calls `f` with the issuer's keys (`<prefix>:issuer_keys`) each time
+        an entry of the log says they changed (another replica rotated),
+        from the thread that applies it; null: nobody is told.
+    */
+    void on_keys(std::function<void(std::string& text)> f)
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        on_keys_ = std::move(f);
+    }
+
+    // Hands the issuer's keys, just read, to `on_keys`'s function.
+    void deliver_keys(std::string& text)
+    {
+        std::function<void(std::string&)> f;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            f = on_keys_;
+        }
+        if(f)
+            f(text);
+    }
+
+    // The Redis key of the issuer's keys.
+    [[nodiscard]] std::string const& keys_key() const noexcept { return keys_key_; }
+
     /*  For a writer that reads the log itself (a replica catching up
         before it plans a change again), under the core's write lock:
         whether the line `id` is still to be applied (it comes after the
@@ -268,11 +295,35 @@ private:
                 changed_.wait_for(lock, options_.retry, [&] { return stopping_; });
                 continue;
             }
+            bool read_all = true;
             for(auto& line : *lines)
             {
-                if(! apply(line))
+                if(line.keys)
+                {
+                    // The issuer's keys changed: read them before the entry
+                    // counts as applied, and read again if Redis fails now.
+                    auto text = log.get(keys_key_);
+                    if(! text)
+                    {
+                        read_all = false;
+                        break;
+                    }
+                    bool admitted = false;
+                    core_->with_write_lock([&](managed_store::token_state const&) { admitted = admit(line.id); });
+                    if(admitted)
+                        deliver_keys(*text);
+                    published(line.id);
+                }
+                else if(! apply(line))
                     return;
                 cursor = std::move(line.id);
+            }
+            if(! read_all)
+            {
+                set_health(false, connection.last_error());
+                std::unique_lock<std::mutex> lock(mutex_);
+                changed_.wait_for(lock, options_.retry, [&] { return stopping_; });
+                continue;
             }
             // Healthy once caught up: a full batch may have more behind it.
             if(lines->size() < options_.batch)
@@ -299,7 +350,9 @@ private:
 
     redis_endpoint endpoint_;
     std::string prefix_;
+    std::string keys_key_;
     managed_store::store_core* core_;
+    std::function<void(std::string&)> on_keys_; // guarded by mutex_
     mirror_options options_;
     mutable std::mutex mutex_;
     std::condition_variable changed_;

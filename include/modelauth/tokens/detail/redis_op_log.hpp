@@ -34,11 +34,13 @@ inline namespace v0 {
 namespace tokens {
 namespace detail {
 
-// A stream id and the journal line stored under it.
+// A stream id and the journal line stored under it; or, for an entry that
+// says the issuer's keys changed (`keys`), the new signing key's kid.
 struct logged_op
 {
     std::string id;
     std::string line;
+    bool keys = false;
 };
 
 // What an append did: `appended` with the new line's id, or not, with the
@@ -82,6 +84,42 @@ return {1, id}
            || reply->elements[0].type != redis_reply::kind::integer)
             return make_error_code(tokens::error::storage_failure);
         return append_outcome{reply->elements[0].integer == 1, std::move(reply->elements[1].text)};
+    }
+
+    /*  Replaces the issuer's keys, the text at `keys_key`, by `text` if it
+        is still `expected` (empty: there is none), and appends an entry
+        `keys` = `kid` that tells every replica to load them; otherwise
+        answers the text there is instead (`appended` false, the text in
+        `id`).
+    */
+    result<append_outcome> replace_keys_if(std::string_view keys_key, std::string_view expected,
+                                           std::string_view text, std::string_view kid)
+    {
+        static constexpr std::string_view script = R"lua(
+local current = redis.call('GET', KEYS[3])
+if not current then current = '' end
+if current ~= ARGV[1] then return {0, current} end
+redis.call('SET', KEYS[3], ARGV[2])
+local id = redis.call('XADD', KEYS[1], '*', 'keys', ARGV[3])
+redis.call('SET', KEYS[2], id)
+return {1, id}
+)lua";
+        auto reply = connection_->command({"EVAL", script, "3", stream_, head_, keys_key, expected, text, kid});
+        if(! reply)
+            return reply.error();
+        if(reply->type != redis_reply::kind::array || reply->elements.size() != 2
+           || reply->elements[0].type != redis_reply::kind::integer)
+            return make_error_code(tokens::error::storage_failure);
+        return append_outcome{reply->elements[0].integer == 1, std::move(reply->elements[1].text)};
+    }
+
+    // The text at `key` (the issuer's keys); empty when there is none.
+    result<std::string> get(std::string_view key)
+    {
+        auto reply = connection_->command({"GET", key});
+        if(! reply)
+            return reply.error();
+        return std::move(reply->text);
     }
 
     // The log's head: the id of its last line, or `empty_head`.
@@ -128,12 +166,16 @@ return {1, id}
                 return make_error_code(tokens::error::storage_failure);
             auto& fields = entry.elements[1].elements;
             std::string* line = nullptr;
+            bool keys = false;
             for(std::size_t i = 0; i + 1 < fields.size(); i += 2)
-                if(fields[i].text == "op")
+                if(fields[i].text == "op" || fields[i].text == "keys")
+                {
                     line = &fields[i + 1].text;
+                    keys = fields[i].text == "keys";
+                }
             if(line == nullptr)
                 return make_error_code(tokens::error::storage_failure);
-            ops.push_back({std::move(entry.elements[0].text), std::move(*line)});
+            ops.push_back({std::move(entry.elements[0].text), std::move(*line), keys});
         }
         return ops;
     }

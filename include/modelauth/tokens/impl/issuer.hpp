@@ -648,6 +648,17 @@ auto token_issuer<Clock>::from_key_text(std::string& text,
 }
 
 template<class Clock>
+result<void> token_issuer<Clock>::reload(std::string& text)
+{
+    auto state = detail::parse_issuer_state(text, options_.alg, clock_.now());
+    OPENSSL_cleanse(text.data(), text.size());
+    if(! state)
+        return state.error();
+    state_.store(std::move(*state));
+    return {};
+}
+
+template<class Clock>
 result<void> token_issuer<Clock>::save(std::filesystem::path const& file) const
 {
     auto text = key_text();

@@ -82,6 +82,11 @@ inline result<std::shared_ptr<RedisTokenStore>> RedisTokenStore::open(
             return refuse(connection.last_error().empty() ? "redis: the log cannot be read" : connection.last_error());
         for(auto const& line : *lines)
         {
+            if(line.keys) // the issuer's keys changed: the caller loads the keys of now
+            {
+                last = line.id;
+                continue;
+            }
             auto op = store_detail::read_op_line(line.line, problem);
             if(op)
             {
@@ -170,6 +175,28 @@ inline result<std::string> RedisTokenStore::shared_issuer_keys(std::string const
     if(got->type != detail::redis_reply::kind::string)
         return refuse("redis: " + key + " is not a string");
     return std::move(got->text);
+}
+
+inline void RedisTokenStore::on_issuer_keys(std::function<void(std::string& text)> f)
+{
+    impl_->mirror->on_keys(std::move(f));
+}
+
+inline result<std::optional<std::string>> RedisTokenStore::replace_issuer_keys(
+    std::string const& expected, std::string const& text, std::string_view kid, std::string* why)
+{
+    std::lock_guard<std::mutex> lock(impl_->connection_mutex);
+    detail::redis_op_log log(impl_->connection, impl_->prefix);
+    auto replaced = log.replace_keys_if(issuer_keys_key(), expected, text, kid);
+    if(! replaced)
+    {
+        if(why)
+            *why = impl_->connection.last_error();
+        return replaced.error();
+    }
+    if(replaced->appended)
+        return std::optional<std::string>();
+    return std::optional<std::string>(std::move(replaced->id));
 }
 
 inline bool RedisTokenStore::do_healthy() const noexcept
