@@ -9,6 +9,7 @@
 // store_core::apply_logged, which the mirror applies them with.
 
 #include <modelauth/tokens/detail/redis_mirror.hpp>
+#include <modelauth/tokens/redis_token_store.hpp>
 
 #include <modelauth/validation/api_key.hpp>
 
@@ -253,4 +254,40 @@ TEST_CASE("redis_mirror: a line that does not apply stops the mirror, diverged")
     CHECK(mirror.diverged());
     CHECK(mirror.last_error().find("the log's line " + r->id + " does not read") == 0);
     CHECK(mirror.last_error().find("no-such-op") == std::string::npos); // never a line's content
+}
+
+TEST_CASE("redis_mirror: a replica behind the lines a compaction trimmed reloads the snapshot, then follows")
+{
+    modelauth_test::redis_test_server server;
+    ma::tokens::redis_store_options options;
+    options.prefix = "mirror";
+    std::string why;
+    auto a = ma::tokens::RedisTokenStore::open(server.url(), options, &why);
+    INFO(why);
+    REQUIRE(a);
+    for(int i = 0; i < 20; ++i)
+        REQUIRE((*a)->insert(token("tok-" + std::to_string(100 + i))));
+    for(int i = 0; i < 5; ++i)
+        REQUIRE((*a)->erase("tok-" + std::to_string(100 + i)));
+    REQUIRE((*a)->revoke("jti-1", t0 + 1h));
+    auto compacted = (*a)->compact();
+    REQUIRE(compacted);
+    CHECK(*compacted);
+
+    // b never read a line: the first line there is not the one after its place.
+    ms::store_core b;
+    d::redis_mirror mirror(endpoint_of(server), "mirror", b);
+    mirror.start();
+    REQUIRE(mirror.wait_applied((*a)->log_position(), 10s));
+    CHECK(mirror.resyncs() == 1);
+    CHECK(b.tokens().size() == 15);
+    CHECK(b.is_revoked("jti-1"));
+    CHECK(b.find_by_id("tok-100") == nullptr);
+    CHECK(b.find_by_secret(ma::validation::hash_secret("secret-tok-119"))->id == "tok-119");
+
+    REQUIRE((*a)->insert(token("tok-200")));
+    REQUIRE(mirror.wait_applied((*a)->log_position(), 10s));
+    CHECK(b.find_by_id("tok-200") != nullptr);
+    CHECK(mirror.resyncs() == 1);
+    CHECK(mirror.healthy());
 }

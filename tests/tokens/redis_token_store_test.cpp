@@ -428,3 +428,59 @@ TEST_CASE("the issuer's keys replaced through one replica reach every replica on
     auto c = open_store(server);
     CHECK(c->find_by_id("after-keys"));
 }
+
+TEST_CASE("compaction: the log trimmed to a snapshot; a replica opened later reads it, then the lines after it")
+{
+    redis_test_server server;
+    auto a = open_store(server);
+    auto b = open_store(server);
+    for(int i = 0; i < 30; ++i)
+        REQUIRE(a->insert(token("t-" + std::to_string(i))));
+    for(int i = 0; i < 10; ++i)
+        REQUIRE(b->erase("t-" + std::to_string(i)));
+    REQUIRE(a->revoke("jti-c", t0 + 1h));
+    REQUIRE(a->insert_refresh(refresh("r1", "f1")));
+    REQUIRE(a->wait_caught_up(deadline));
+    CHECK(log_length(server) == 42);
+
+    // Below the threshold, or with as many lines as twice the records: not due.
+    auto due = a->compact_if_due(100);
+    REQUIRE(due);
+    CHECK_FALSE(*due);
+    auto compacted = a->compact();
+    REQUIRE(compacted);
+    CHECK(*compacted);
+    CHECK(log_length(server) == 1); // the line the snapshot is as of
+    // A snapshot as old as the one there changes nothing (b compacting at once).
+    REQUIRE(b->wait_caught_up(deadline));
+    auto again = b->compact();
+    REQUIRE(again);
+    CHECK_FALSE(*again);
+
+    REQUIRE(b->insert(token("after")));
+    auto c = open_store(server);
+    CHECK(c->list({}).size() == 21);
+    CHECK(c->find_by_id("after"));
+    CHECK_FALSE(c->find_by_id("t-3"));
+    CHECK(c->is_revoked("jti-c"));
+    CHECK(c->find_refresh(ma::validation::hash_secret("refresh-r1")));
+    CHECK(c->log_position() == b->log_position());
+    CHECK(c->resyncs() == 0);
+
+    // Every replica goes on writing after the compaction, racing as before.
+    REQUIRE(a->insert(token("from-a")));
+    REQUIRE(c->erase("from-a"));
+    REQUIRE(b->wait_caught_up(deadline));
+    CHECK_FALSE(b->find_by_id("from-a"));
+
+    // Due: more lines than twice the records, and at least the minimum.
+    for(int i = 0; i < 30; ++i)
+    {
+        REQUIRE(a->revoke("jti-d-" + std::to_string(i), t0 + 1h));
+        REQUIRE(a->erase_revocation("jti-d-" + std::to_string(i)));
+    }
+    due = a->compact_if_due(10);
+    REQUIRE(due);
+    CHECK(*due);
+    CHECK(log_length(server) == 1);
+}

@@ -86,14 +86,15 @@ struct racing_journal
     }
     bool lost_race() const noexcept { return lost; }
     template<class Apply>
-    ma::result<void> catch_up(Apply&& apply)
+    ma::result<std::size_t> catch_up(Apply&& apply)
     {
         ++catch_ups;
         for(auto const& op : pending)
             if(auto applied = apply(op, [] { return true; }); ! applied)
-                return applied.error();
+                return ma::result<std::size_t>(boost::system::in_place_error, applied.error());
+        auto const count = pending.size();
         pending.clear();
-        return {};
+        return count;
     }
     void diverged() noexcept {}
     void published(ms::token_state const&) noexcept {}
@@ -164,4 +165,21 @@ TEST_CASE("a writer that keeps losing gives up with storage_failure, changing no
     CHECK(journal.commits == ms::max_write_attempts);
     CHECK_FALSE(core.is_revoked("jti"));
     CHECK(core.epoch() == epoch);
+}
+
+TEST_CASE("a change this writer's state refuses is planned again once the log gave it what others did")
+{
+    ms::store_core core;
+    racing_journal journal;
+    // Another writer made "theirs"; this writer has not read it yet.
+    journal.pending.push_back(ms::insert_op{token("theirs")});
+    REQUIRE(core.erase(journal, "theirs"));
+    CHECK(journal.catch_ups == 1);
+    CHECK(core.find_by_id("theirs") == nullptr);
+    REQUIRE(journal.log.size() == 1);
+
+    // Nothing new in the log: the refusal stands, after one look.
+    CHECK(core.erase(journal, "never").error() == ma::tokens::error::token_not_found);
+    CHECK(journal.catch_ups == 2);
+    CHECK(journal.log.size() == 1);
 }

@@ -271,8 +271,10 @@ public:
     /// `issuer_of(config)`, whatever port was bound.
     [[nodiscard]] std::string const& issuer() const noexcept;
 
-    /** Prunes expired tokens, revocations and refresh records, and rewrites
-        a journal that failed (`/healthz` 200 again). Throws only `std::bad_alloc`.
+    /** Prunes expired tokens, revocations and refresh records, rewrites
+        a journal that failed (`/healthz` 200 again), and with `redis`
+        compacts the shared log once it is mostly history
+        (`RedisTokenStore::compact_if_due`). Throws only `std::bad_alloc`.
     */
     void maintain() const;
 

@@ -52,6 +52,8 @@
 #include <modelauth/tokens/managed_token_store.hpp>
 
 #include <chrono>
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -119,6 +121,34 @@ public:
         std::string_view url, redis_store_options options = {}, std::string* why = nullptr);
 
     ~RedisTokenStore() override;
+
+    /** Compaction: writes the state as of the last line this replica
+        applied as the snapshot (`<prefix>:snapshot`, in chunks of about
+        1 MiB of journal text, with `<prefix>:snapshot_id`) and trims the
+        log's lines before it (`XTRIM MINID`, Redis 6.2 or later). A replica
+        opened later reads the snapshot, then the lines after it; one that
+        was behind the trimmed lines (down, or cut off from Redis) finds
+        the line after its place missing and reloads the snapshot. A
+        snapshot older than the one there changes nothing, so replicas may
+        compact at once. Writers wait only for a pointer copy.
+
+        @return Whether a snapshot was written (false: nothing to compact,
+        or another replica's is as recent), or
+        `tokens::error::storage_failure`.
+        Complexity: linear in the state.
+    */
+    [[nodiscard]] result<bool> compact();
+
+    /** Compacts when the log holds at least `min_entries` lines and more
+        than twice as many as the state has records (a server calls it
+        from its maintenance pass).
+
+        @return As `compact`.
+    */
+    [[nodiscard]] result<bool> compact_if_due(std::size_t min_entries = 10000);
+
+    /// How many times this replica reloaded the snapshot (it was behind a compaction).
+    [[nodiscard]] std::uint64_t resyncs() const;
 
     /** The stream id of the last line of the log this replica applied and
         published (its own changes included): `"0-0"` for none.

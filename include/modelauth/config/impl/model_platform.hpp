@@ -349,6 +349,10 @@ public:
         if(journal_ && ! journal_->healthy())
             static_cast<void>(journal_->compact());
         static_cast<void>(service_->store().prune(service_->clock().now()));
+        // Replicas: the shared log trimmed to a snapshot once it is mostly
+        // history (any replica may; an older snapshot changes nothing).
+        if(redis_ && redis_->healthy())
+            static_cast<void>(redis_->compact_if_due());
     }
 
 private:

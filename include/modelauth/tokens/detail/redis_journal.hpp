@@ -106,25 +106,41 @@ public:
 
     bool lost_race() const noexcept { return lost_; }
 
-    // Applies what the other replicas appended after the last line applied.
+    // Applies what the other replicas appended after the last line
+    // applied; answers how many lines it applied.
     template<class Apply>
-    result<void> catch_up(Apply&& apply)
+    result<std::size_t> catch_up(Apply&& apply)
     {
+        std::size_t count = 0;
+        auto const failed = [&](std::string text) -> result<std::size_t> {
+            return result<std::size_t>(boost::system::in_place_error, fail(std::move(text)).error());
+        };
         for(;;)
         {
             auto lines = log_.read_after(mirror_->applied(), catch_up_batch);
             if(! lines)
-                return fail(connection_.last_error());
+                return failed(connection_.last_error());
             for(auto const& line : *lines)
             {
+                using admission = redis_mirror::admission;
+                auto const behind = [&] {
+                    return failed("this replica fell behind a compaction of the log (line " + line.id
+                                + "); its mirror reloads the snapshot");
+                };
                 if(line.keys)
                 {
                     // Another replica rotated the issuer's keys.
                     auto text = log_.get(mirror_->keys_key());
                     if(! text)
-                        return fail(connection_.last_error());
-                    if(mirror_->admit(line.id))
+                        return failed(connection_.last_error());
+                    auto const verdict = mirror_->admit_next(line.id, line.prev);
+                    if(verdict == admission::gap)
+                        return behind();
+                    if(verdict == admission::apply)
+                    {
                         mirror_->deliver_keys(*text);
+                        ++count;
+                    }
                     mirror_->published(line.id);
                     continue;
                 }
@@ -133,19 +149,27 @@ public:
                 if(! op)
                 {
                     mirror_->diverge("the log's line " + line.id + " does not read: " + problem);
-                    return fail(mirror_->last_error());
+                    return failed(mirror_->last_error());
                 }
-                auto applied = apply(*op, [&] { return mirror_->admit(line.id); });
+                auto verdict = admission::skip;
+                auto applied = apply(*op, [&] {
+                    verdict = mirror_->admit_next(line.id, line.prev);
+                    return verdict == admission::apply;
+                });
+                if(verdict == admission::gap)
+                    return behind();
                 if(! applied)
                 {
                     mirror_->diverge("the log's line " + line.id + " does not apply to this replica's state ("
                                      + std::string(error_name(applied.error())) + ")");
-                    return fail(mirror_->last_error());
+                    return failed(mirror_->last_error());
                 }
+                if(verdict == admission::apply)
+                    ++count;
                 mirror_->published(line.id);
             }
             if(lines->size() < catch_up_batch)
-                return {};
+                return count;
         }
     }
 

@@ -34,6 +34,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 #include <utility>
 
 namespace modelauth {
@@ -75,6 +76,68 @@ struct stream_id
         return a.ms < b.ms || (a.ms == b.ms && a.seq < b.seq);
     }
 };
+
+// Applies the journal text of `snapshot` (a header line, then one change
+// per line) to `editor`; false, with the reason in `problem`, when a line
+// does not read or apply.
+inline bool apply_snapshot(log_snapshot const& snapshot, managed_store::state_editor& editor, std::string& problem)
+{
+    std::string text;
+    for(auto const& chunk : snapshot.chunks)
+        text += chunk;
+    std::size_t at = 0;
+    std::size_t number = 0;
+    while(at < text.size())
+    {
+        auto const end = text.find('\n', at);
+        if(end == std::string::npos)
+        {
+            problem = "its last line is cut short";
+            return false;
+        }
+        std::string_view const line(text.data() + at, end - at);
+        at = end + 1;
+        if(++number == 1)
+        {
+            if(! managed_store::read_header_line(line, problem))
+                return false;
+            continue;
+        }
+        auto op = managed_store::read_op_line(line, problem);
+        if(! op)
+        {
+            problem = "line " + std::to_string(number) + ": " + problem;
+            return false;
+        }
+        if(auto applied = managed_store::apply_change(editor, *op); ! applied)
+        {
+            problem = "line " + std::to_string(number) + " does not apply (" + std::string(error_name(applied.error())) + ")";
+            return false;
+        }
+    }
+    if(number == 0)
+    {
+        problem = "it is empty";
+        return false;
+    }
+    return true;
+}
+
+// The journal text of `state` in chunks of whole lines of about `chunk_bytes`
+// (a longer line is a chunk of its own), for a snapshot.
+inline std::vector<std::string> snapshot_chunks(managed_store::token_state const& state,
+                                                std::size_t chunk_bytes = 1u << 20)
+{
+    std::vector<std::string> chunks(1, managed_store::header_line());
+    for(auto const& op : managed_store::state_ops(state))
+    {
+        auto line = managed_store::op_line(op);
+        if(chunks.back().size() + line.size() > chunk_bytes)
+            chunks.emplace_back();
+        chunks.back() += line;
+    }
+    return chunks;
+}
 
 struct mirror_options
 {
@@ -161,6 +224,14 @@ public:
         return healthy_ && ! diverged_;
     }
 
+    // How many times the mirror reloaded the snapshot (it fell behind a
+    // compaction).
+    [[nodiscard]] std::uint64_t resyncs() const
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        return resyncs_;
+    }
+
     // Whether a line did not apply: the mirror stopped following.
     [[nodiscard]] bool diverged() const
     {
@@ -226,15 +297,27 @@ public:
         whether the line `id` is still to be applied (it comes after the
         last line applied), moving the place in the log to it if so.
     */
-    bool admit(std::string const& id)
+    bool admit(std::string const& id) { return admit_next(id, {}) == admission::apply; }
+
+    /*  What to do with the line `id` whose predecessor was `prev`, under
+        the core's write lock: skip it (applied already: the replica's
+        own, or one before it), apply it (the place in the log moves to
+        it), or `gap`: it does not follow the last line applied (a
+        compaction trimmed lines this replica never applied), and the
+        replica must reload the snapshot. An empty `prev` is not checked.
+    */
+    enum class admission { skip, apply, gap };
+    admission admit_next(std::string const& id, std::string const& prev)
     {
         auto const wanted = stream_id::parse(id);
         std::lock_guard<std::mutex> lock(mutex_);
         auto const last = stream_id::parse(applied_);
         if(! wanted || (last && ! (*last < *wanted)))
-            return false; // the replica's own line, or one before it
+            return admission::skip;
+        if(! prev.empty() && prev != applied_)
+            return admission::gap;
         applied_ = id;
-        return true;
+        return admission::apply;
     }
 
     // The line `id` is applied and published: `wait_applied` callers wake.
@@ -275,6 +358,14 @@ private:
         changed_.notify_all();
     }
 
+    // Waits `options_.retry` (or until stopped) after Redis failed.
+    void failed(redis_connection const& connection)
+    {
+        set_health(false, connection.last_error());
+        std::unique_lock<std::mutex> lock(mutex_);
+        changed_.wait_for(lock, options_.retry, [&] { return stopping_; });
+    }
+
     void run()
     {
         redis_connection connection(endpoint_, options_.timeouts);
@@ -290,39 +381,34 @@ private:
             auto lines = log.read_after(cursor, options_.batch, options_.block);
             if(! lines)
             {
-                set_health(false, connection.last_error());
-                std::unique_lock<std::mutex> lock(mutex_);
-                changed_.wait_for(lock, options_.retry, [&] { return stopping_; });
+                failed(connection);
                 continue;
             }
-            bool read_all = true;
+            outcome result = outcome::applied;
             for(auto& line : *lines)
             {
-                if(line.keys)
-                {
-                    // The issuer's keys changed: read them before the entry
-                    // counts as applied, and read again if Redis fails now.
-                    auto text = log.get(keys_key_);
-                    if(! text)
-                    {
-                        read_all = false;
-                        break;
-                    }
-                    bool admitted = false;
-                    core_->with_write_lock([&](managed_store::token_state const&) { admitted = admit(line.id); });
-                    if(admitted)
-                        deliver_keys(*text);
-                    published(line.id);
-                }
-                else if(! apply(line))
-                    return;
+                result = line.keys ? apply_keys(log, line) : apply(line);
+                if(result != outcome::applied)
+                    break;
                 cursor = std::move(line.id);
             }
-            if(! read_all)
+            if(result == outcome::diverged)
+                return;
+            if(result == outcome::gap)
             {
-                set_health(false, connection.last_error());
-                std::unique_lock<std::mutex> lock(mutex_);
-                changed_.wait_for(lock, options_.retry, [&] { return stopping_; });
+                // Lines this replica never applied were trimmed: the state
+                // of the snapshot, then the lines after it.
+                if(! resync(log, cursor))
+                {
+                    if(diverged())
+                        return;
+                    failed(connection);
+                }
+                continue;
+            }
+            if(result == outcome::unavailable)
+            {
+                failed(connection);
                 continue;
             }
             // Healthy once caught up: a full batch may have more behind it.
@@ -331,20 +417,80 @@ private:
         }
     }
 
-    // Applies one line unless the replica holds it already; false when it
-    // does not apply (diverged).
-    bool apply(logged_op const& line)
+    enum class outcome { applied, gap, unavailable, diverged };
+
+    // Applies one line unless the replica holds it already.
+    outcome apply(logged_op const& line)
     {
         auto const id = stream_id::parse(line.id);
         std::string problem;
         auto op = managed_store::read_op_line(line.line, problem);
         if(! id || ! op)
-            return diverge("the log's line " + line.id + " does not read: " + problem);
-        auto const applied = core_->apply_logged(*op, [&] { return admit(line.id); });
+        {
+            diverge("the log's line " + line.id + " does not read: " + problem);
+            return outcome::diverged;
+        }
+        auto verdict = admission::skip;
+        auto const applied = core_->apply_logged(*op, [&] {
+            verdict = admit_next(line.id, line.prev);
+            return verdict == admission::apply;
+        });
         if(! applied)
-            return diverge("the log's line " + line.id + " does not apply to this replica's state ("
-                           + std::string(error_name(applied.error())) + ")");
+        {
+            diverge("the log's line " + line.id + " does not apply to this replica's state ("
+                    + std::string(error_name(applied.error())) + ")");
+            return outcome::diverged;
+        }
+        if(verdict == admission::gap)
+            return outcome::gap;
         published(line.id);
+        return outcome::applied;
+    }
+
+    // The issuer's keys changed: reads them before the entry counts as
+    // applied (and reads again if Redis fails now), then tells `on_keys`.
+    outcome apply_keys(redis_op_log& log, logged_op const& line)
+    {
+        auto text = log.get(keys_key_);
+        if(! text)
+            return outcome::unavailable;
+        auto verdict = admission::skip;
+        core_->with_write_lock([&](managed_store::token_state const&) { verdict = admit_next(line.id, line.prev); });
+        if(verdict == admission::gap)
+            return outcome::gap;
+        if(verdict == admission::apply)
+            deliver_keys(*text);
+        published(line.id);
+        return outcome::applied;
+    }
+
+    // Replaces the core's state by the snapshot's and moves the place in
+    // the log to it; false when Redis failed (retry) or the snapshot does
+    // not cover what is missing (diverged).
+    bool resync(redis_op_log& log, std::string& cursor)
+    {
+        auto snapshot = log.read_snapshot();
+        if(! snapshot)
+            return false;
+        auto const behind = applied();
+        auto const at = *snapshot ? stream_id::parse((*snapshot)->id) : std::nullopt;
+        auto const mine = stream_id::parse(behind);
+        if(! at || (mine && ! (*mine < *at)))
+            return diverge("the log lacks lines after " + behind + " and no snapshot covers them");
+        managed_store::state_editor editor{managed_store::token_state{}};
+        std::string problem;
+        if(! apply_snapshot(**snapshot, editor, problem))
+            return diverge("the log's snapshot as of " + (*snapshot)->id + " does not read: " + problem);
+        core_->publish(editor, [&] {
+            std::lock_guard<std::mutex> lock(mutex_);
+            applied_ = (*snapshot)->id;
+        });
+        published((*snapshot)->id);
+        cursor = (*snapshot)->id;
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            ++resyncs_;
+        }
         return true;
     }
 
@@ -360,6 +506,7 @@ private:
     std::string visible_; // the last line published to the core's readers
     bool healthy_ = false;
     bool diverged_ = false;
+    std::uint64_t resyncs_ = 0;
     bool stopping_ = false;
     std::string last_error_;
     std::thread thread_;

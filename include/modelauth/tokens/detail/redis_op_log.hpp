@@ -18,7 +18,10 @@
 // hold across replicas), and the same sequence is what every replica reads
 // (XREAD, blocking) to keep its mirror.
 //
-// Keys: `<prefix>:ops` (the stream) and `<prefix>:head` (a string).
+// Keys: `<prefix>:ops` (the stream), `<prefix>:head` (a string), and after a
+// compaction `<prefix>:snapshot` (a list of chunks of journal text) with
+// `<prefix>:snapshot_id` (the entry it is as of; the entries before it are
+// trimmed away). Each entry records the id of the one before it (`prev`).
 
 #include <modelauth/tokens/detail/redis_connection.hpp>
 
@@ -41,6 +44,18 @@ struct logged_op
     std::string id;
     std::string line;
     bool keys = false;
+    // The id of the entry before it when it was appended ("0-0": none): a
+    // reader whose place is not this id missed entries a compaction
+    // trimmed, and must reload the snapshot. Empty: not recorded.
+    std::string prev;
+};
+
+// The state as of one entry of the log, as a compaction wrote it: the
+// journal text (`file_journal::text_of`) in chunks of whole lines.
+struct log_snapshot
+{
+    std::string id;
+    std::vector<std::string> chunks;
 };
 
 // What an append did: `appended` with the new line's id, or not, with the
@@ -61,6 +76,8 @@ public:
         : connection_(&connection)
         , stream_(prefix + ":ops")
         , head_(prefix + ":head")
+        , snapshot_(prefix + ":snapshot")
+        , snapshot_id_(prefix + ":snapshot_id")
     {
     }
 
@@ -73,7 +90,7 @@ public:
 local head = redis.call('GET', KEYS[2])
 if not head then head = '0-0' end
 if head ~= ARGV[1] then return {0, head} end
-local id = redis.call('XADD', KEYS[1], '*', 'op', ARGV[2])
+local id = redis.call('XADD', KEYS[1], '*', 'op', ARGV[2], 'prev', head)
 redis.call('SET', KEYS[2], id)
 return {1, id}
 )lua";
@@ -100,7 +117,9 @@ local current = redis.call('GET', KEYS[3])
 if not current then current = '' end
 if current ~= ARGV[1] then return {0, current} end
 redis.call('SET', KEYS[3], ARGV[2])
-local id = redis.call('XADD', KEYS[1], '*', 'keys', ARGV[3])
+local head = redis.call('GET', KEYS[2])
+if not head then head = '0-0' end
+local id = redis.call('XADD', KEYS[1], '*', 'keys', ARGV[3], 'prev', head)
 redis.call('SET', KEYS[2], id)
 return {1, id}
 )lua";
@@ -166,24 +185,130 @@ return {1, id}
                 return make_error_code(tokens::error::storage_failure);
             auto& fields = entry.elements[1].elements;
             std::string* line = nullptr;
+            std::string prev;
             bool keys = false;
             for(std::size_t i = 0; i + 1 < fields.size(); i += 2)
+            {
                 if(fields[i].text == "op" || fields[i].text == "keys")
                 {
                     line = &fields[i + 1].text;
                     keys = fields[i].text == "keys";
                 }
+                else if(fields[i].text == "prev")
+                    prev = std::move(fields[i + 1].text);
+            }
             if(line == nullptr)
                 return make_error_code(tokens::error::storage_failure);
-            ops.push_back({std::move(entry.elements[0].text), std::move(*line), keys});
+            ops.push_back({std::move(entry.elements[0].text), std::move(*line), keys, std::move(prev)});
         }
         return ops;
+    }
+
+    /*  Makes `chunks` (the state as of the entry `id`) the snapshot and
+        trims the entries before `id`, unless the snapshot there is already
+        as of `id` or later (another replica compacted further). The chunks
+        go to `temporary` first (a key of this writer's own, which expires
+        if it dies midway), then one script swaps it in and trims.
+
+        @return Whether this snapshot was taken.
+    */
+    result<bool> write_snapshot(std::string const& id, std::vector<std::string> const& chunks,
+                                std::string const& temporary)
+    {
+        static constexpr std::string_view script = R"lua(
+local function parse(s)
+  local ms, seq = string.match(s, '^(%d+)-(%d+)$')
+  return tonumber(ms), tonumber(seq)
+end
+local current = redis.call('GET', KEYS[3])
+if current then
+  local a, b = parse(current)
+  local c, d = parse(ARGV[1])
+  if a > c or (a == c and b >= d) then
+    redis.call('DEL', KEYS[1])
+    return 0
+  end
+end
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  redis.call('RENAME', KEYS[1], KEYS[2])
+else
+  redis.call('DEL', KEYS[2])
+end
+redis.call('SET', KEYS[3], ARGV[1])
+redis.call('XTRIM', KEYS[4], 'MINID', ARGV[1])
+return 1
+)lua";
+        if(auto r = connection_->command({"DEL", temporary}); ! r)
+            return result<bool>(boost::system::in_place_error, r.error());
+        constexpr std::size_t per_command = 16;
+        for(std::size_t at = 0; at < chunks.size(); at += per_command)
+        {
+            std::vector<std::string_view> args{"RPUSH", temporary};
+            for(std::size_t i = at; i < chunks.size() && i < at + per_command; ++i)
+                args.push_back(chunks[i]);
+            if(auto r = connection_->command(args); ! r)
+                return result<bool>(boost::system::in_place_error, r.error());
+            if(at == 0)
+                if(auto r = connection_->command({"EXPIRE", temporary, "3600"}); ! r)
+                    return result<bool>(boost::system::in_place_error, r.error());
+        }
+        auto reply = connection_->command(
+            {"EVAL", script, "4", temporary, snapshot_, snapshot_id_, stream_, id});
+        if(! reply)
+            return result<bool>(boost::system::in_place_error, reply.error());
+        return reply->integer == 1;
+    }
+
+    // The snapshot, or none. Read in batches, so it is checked to be one
+    // snapshot (its id the same before and after; retried if another
+    // replica compacted meanwhile).
+    result<std::optional<log_snapshot>> read_snapshot()
+    {
+        for(int attempt = 0; attempt < 4; ++attempt)
+        {
+            auto id = connection_->command({"GET", snapshot_id_});
+            if(! id)
+                return id.error();
+            if(id->is_nil())
+                return std::optional<log_snapshot>();
+            log_snapshot out{std::move(id->text), {}};
+            constexpr long batch = 64;
+            for(long at = 0;; at += batch)
+            {
+                auto const from = std::to_string(at);
+                auto const to = std::to_string(at + batch - 1);
+                auto part = connection_->command({"LRANGE", snapshot_, from, to});
+                if(! part)
+                    return part.error();
+                for(auto& chunk : part->elements)
+                    out.chunks.push_back(std::move(chunk.text));
+                if(part->elements.size() < static_cast<std::size_t>(batch))
+                    break;
+            }
+            auto again = connection_->command({"GET", snapshot_id_});
+            if(! again)
+                return again.error();
+            if(again->text == out.id)
+                return std::optional<log_snapshot>(std::move(out));
+        }
+        return make_error_code(tokens::error::storage_failure);
+    }
+
+    // How many entries the log holds now.
+    result<long long> length()
+    {
+        auto reply = connection_->command({"XLEN", stream_});
+        if(! reply)
+            return reply.error();
+        return reply->integer;
     }
 
 private:
     redis_connection* connection_;
     std::string stream_;
     std::string head_;
+    std::string snapshot_;
+    std::string snapshot_id_;
 };
 
 } // namespace detail

@@ -62,7 +62,10 @@ struct null_journal
     the change is applied, not even a fail-closed one), and
     `catch_up(apply)`, which hands what the others appended to
     `apply(op, admit)` so that the change is planned again on the state
-    that includes it. Its plans copy their inputs, which a retry plans with
+    that includes it, and answers how many changes it applied. A change
+    the state refuses (no such token, a duplicate, a quota) is planned
+    again once after a catch-up that applied something: the refusal may
+    come from a state that lacked another writer's last change. Its plans copy their inputs, which a retry plans with
     again; every other journal's plans move them. Its changes never fail
     closed: a change the log refused is not applied at all.
 */
@@ -407,7 +410,16 @@ public:
     // Publishes what `editor` built (a replayed journal), advancing the epochs.
     void publish(state_editor& editor)
     {
+        publish(editor, [] {});
+    }
+
+    // The same, calling `also()` under the write lock (where a replica that
+    // reloaded a snapshot moves its place in the log).
+    template<class Also>
+    void publish(state_editor& editor, Also&& also)
+    {
         std::lock_guard<std::mutex> lock(write_mutex_);
+        also();
         std::shared_ptr<token_state const> next = editor.build();
         supersede(*state_.load(), next);
         index_.clear();
@@ -498,12 +510,26 @@ private:
         std::lock_guard<std::mutex> lock(write_mutex_);
         if constexpr(journal_retries<Journal>::value)
         {
+            bool refreshed = false;
             for(int attempt = 0; attempt < max_write_attempts; ++attempt)
             {
                 bool raced = false;
                 auto written = write_locked(journal, plan, &raced);
                 if(! raced)
-                    return written;
+                {
+                    if(written || refreshed || written.error() == make_lifecycle_error(tokens::error::storage_failure))
+                        return written;
+                    // Refused by this replica's state (no such token, say),
+                    // which may not hold what another writer just did: take
+                    // in what the log holds, and plan again if it held more.
+                    refreshed = true;
+                    auto caught = journal.catch_up([this](token_op const& op, auto&& admit) {
+                        return this->apply_logged_locked(op, admit);
+                    });
+                    if(! caught || *caught == 0)
+                        return written;
+                    continue;
+                }
                 // Another writer appended first: take in what it wrote,
                 // then plan again on the state that holds it.
                 auto caught = journal.catch_up([this](token_op const& op, auto&& admit) {

@@ -16,8 +16,12 @@
 #include <modelauth/tokens/detail/store_state.hpp>
 #include <modelauth/tokens/error.hpp>
 
+#include <openssl/rand.h>
+
 #include <memory>
 #include <mutex>
+#include <new>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,9 +36,21 @@ struct RedisTokenStore::impl
         : prefix(std::move(prefix))
         , connection(endpoint, timeouts)
     {
+        unsigned char random[8];
+        if(RAND_bytes(random, sizeof random) != 1)
+            throw std::bad_alloc(); // the DRBG failed: nothing sensible is left to do
+        temporary_key = this->prefix + ":snapshot:writing:";
+        for(unsigned char b : random)
+        {
+            temporary_key += "0123456789abcdef"[b >> 4];
+            temporary_key += "0123456789abcdef"[b & 15];
+        }
     }
 
     std::string prefix;
+    std::string temporary_key; // this replica's key for a snapshot being written
+    std::mutex error_mutex;
+    std::string last_error; // a compaction's failure, guarded by error_mutex
     std::mutex connection_mutex;
     detail::redis_connection connection; // for what is not a change: the head, the issuer's keys
     std::unique_ptr<detail::redis_mirror> mirror;
@@ -67,42 +83,69 @@ inline result<std::shared_ptr<RedisTokenStore>> RedisTokenStore::open(
         return refuse("redis: the key prefix is empty");
     detail::redis_timeouts const timeouts{options.connect_timeout, options.command_timeout};
 
-    // The state the log builds, read in batches.
+    // The state of the snapshot (if a compaction wrote one), then the lines
+    // after it, read in batches; read again from the start when another
+    // replica compacted meanwhile (a line does not follow the one before).
     std::shared_ptr<RedisTokenStore> store(new RedisTokenStore());
     store->impl_ = std::make_unique<impl>(endpoint, timeouts, options.prefix);
     auto& connection = store->impl_->connection;
     detail::redis_op_log log(connection, options.prefix);
-    store_detail::state_editor editor{store_detail::token_state{}};
+    auto const unreadable = [&] {
+        return refuse(connection.last_error().empty() ? "redis: the log cannot be read" : connection.last_error());
+    };
+    std::optional<store_detail::state_editor> editor;
     std::string last(detail::redis_op_log::empty_head);
-    constexpr std::size_t batch = 4096;
-    for(;;)
+    for(int attempt = 0;; ++attempt)
     {
-        auto lines = log.read_after(last, batch);
-        if(! lines)
-            return refuse(connection.last_error().empty() ? "redis: the log cannot be read" : connection.last_error());
-        for(auto const& line : *lines)
+        if(attempt == 4)
+            return refuse("redis: " + log.stream_key() + " keeps being compacted while it is read");
+        editor.emplace(store_detail::token_state{});
+        last = std::string(detail::redis_op_log::empty_head);
+        auto snapshot = log.read_snapshot();
+        if(! snapshot)
+            return unreadable();
+        if(*snapshot)
         {
-            if(line.keys) // the issuer's keys changed: the caller loads the keys of now
-            {
-                last = line.id;
-                continue;
-            }
-            auto op = store_detail::read_op_line(line.line, problem);
-            if(op)
-            {
-                auto applied = store_detail::apply_change(editor, *op);
-                if(! applied)
-                    problem = "the change does not apply to the state before it ("
-                        + std::string(error_name(applied.error())) + ")";
-            }
-            if(! problem.empty())
-                return refuse("redis: " + log.stream_key() + " entry " + line.id + ": " + problem);
-            last = line.id;
+            if(! detail::apply_snapshot(**snapshot, *editor, problem))
+                return refuse("redis: the snapshot as of " + (*snapshot)->id + " does not read: " + problem);
+            last = (*snapshot)->id;
         }
-        if(lines->size() < batch)
+        bool gap = false;
+        constexpr std::size_t batch = 4096;
+        while(! gap)
+        {
+            auto lines = log.read_after(last, batch);
+            if(! lines)
+                return unreadable();
+            for(auto const& line : *lines)
+            {
+                if(! line.prev.empty() && line.prev != last)
+                {
+                    gap = true;
+                    break;
+                }
+                if(! line.keys) // a keys entry: the caller loads the keys of now
+                {
+                    auto op = store_detail::read_op_line(line.line, problem);
+                    if(op)
+                    {
+                        auto applied = store_detail::apply_change(*editor, *op);
+                        if(! applied)
+                            problem = "the change does not apply to the state before it ("
+                                + std::string(error_name(applied.error())) + ")";
+                    }
+                    if(! problem.empty())
+                        return refuse("redis: " + log.stream_key() + " entry " + line.id + ": " + problem);
+                }
+                last = line.id;
+            }
+            if(lines->size() < batch)
+                break;
+        }
+        if(! gap)
             break;
     }
-    store->core_.publish(editor);
+    store->core_.publish(*editor);
 
     detail::mirror_options mirror;
     mirror.timeouts = timeouts;
@@ -114,6 +157,54 @@ inline result<std::shared_ptr<RedisTokenStore>> RedisTokenStore::open(
         endpoint, timeouts, options.prefix, *store->impl_->mirror);
     store->impl_->mirror->start();
     return store;
+}
+
+inline result<bool> RedisTokenStore::compact()
+{
+    // The state and the line it is as of, taken together under the write
+    // lock; written out after it: a writer waits only for the copy of a
+    // pointer.
+    std::shared_ptr<detail::managed_store::token_state const> state;
+    std::string id;
+    core_.with_write_lock([&](detail::managed_store::token_state const&) {
+        state = core_.load();
+        id = impl_->mirror->applied();
+    });
+    if(id == detail::redis_op_log::empty_head)
+        return false; // nothing to compact
+    auto const chunks = detail::snapshot_chunks(*state);
+    std::lock_guard<std::mutex> lock(impl_->connection_mutex);
+    detail::redis_op_log log(impl_->connection, impl_->prefix);
+    auto written = log.write_snapshot(id, chunks, impl_->temporary_key);
+    if(! written)
+    {
+        std::lock_guard<std::mutex> error_lock(impl_->error_mutex);
+        impl_->last_error = impl_->connection.last_error();
+    }
+    return written;
+}
+
+inline result<bool> RedisTokenStore::compact_if_due(std::size_t min_entries)
+{
+    long long entries = 0;
+    {
+        std::lock_guard<std::mutex> lock(impl_->connection_mutex);
+        detail::redis_op_log log(impl_->connection, impl_->prefix);
+        auto length = log.length();
+        if(! length)
+            return result<bool>(boost::system::in_place_error, length.error());
+        entries = *length;
+    }
+    auto const records = detail::managed_store::record_count(*core_.load());
+    if(entries <= 0 || static_cast<std::size_t>(entries) < min_entries
+       || static_cast<std::size_t>(entries) <= 2 * records)
+        return false;
+    return compact();
+}
+
+inline std::uint64_t RedisTokenStore::resyncs() const
+{
+    return impl_->mirror->resyncs();
 }
 
 inline std::string RedisTokenStore::log_position() const
@@ -147,6 +238,11 @@ inline std::string RedisTokenStore::last_storage_error() const
     if(! impl_->mirror->healthy())
         return impl_->mirror->last_error();
     auto text = impl_->journal->last_error();
+    if(text.empty())
+    {
+        std::lock_guard<std::mutex> lock(impl_->error_mutex);
+        text = impl_->last_error;
+    }
     return text.empty() ? impl_->mirror->last_error() : text;
 }
 
