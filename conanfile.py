@@ -25,8 +25,10 @@ class ModelauthConan(ConanFile):
     settings = "os", "arch", "compiler", "build_type"
     exports_sources = "include/*", "cmake/*", "CMakeLists.txt", "LICENSE"
     no_copy_source = True
+    # with_redis: the Redis token store (modelauth::redis, replicas) and hiredis.
+    options = {"with_redis": [True, False]}
     # Boost.JSON and Boost.URL must be built; Beast, Asio and System are used as headers.
-    default_options = {"boost/*:without_json": False, "boost/*:without_url": False}
+    default_options = {"with_redis": True, "boost/*:without_json": False, "boost/*:without_url": False}
 
     def set_version(self):
         # One source of truth: the project() line of CMakeLists.txt.
@@ -38,6 +40,10 @@ class ModelauthConan(ConanFile):
         # System are headers. OpenSSL's libssl fetches remote key sets over HTTPS.
         self.requires("boost/[>=1.81.0 <2]", transitive_headers=True, transitive_libs=True)
         self.requires("openssl/[>=3.0 <4]", transitive_headers=True, transitive_libs=True)
+        # The Redis store speaks RESP2 through hiredis's blocking API (Debian
+        # ships 0.14; 1.x keeps that API).
+        if self.options.with_redis:
+            self.requires("hiredis/[>=1.0 <2]", transitive_headers=True, transitive_libs=True)
 
     def validate(self):
         check_min_cppstd(self, 17)
@@ -64,8 +70,16 @@ class ModelauthConan(ConanFile):
     def package_info(self):
         self.cpp_info.set_property("cmake_file_name", "modelauth")
         self.cpp_info.set_property("cmake_target_name", "modelauth::modelauth")
-        self.cpp_info.bindirs = []
-        self.cpp_info.libdirs = []
-        self.cpp_info.requires = ["boost::headers", "boost::json", "boost::url", "openssl::ssl", "openssl::crypto"]
+        core = self.cpp_info.components["core"]
+        core.set_property("cmake_target_name", "modelauth::modelauth")
+        core.bindirs = []
+        core.libdirs = []
+        core.requires = ["boost::headers", "boost::json", "boost::url", "openssl::ssl", "openssl::crypto"]
         if self.settings.os in ("Linux", "FreeBSD"):
-            self.cpp_info.system_libs = ["pthread"]
+            core.system_libs = ["pthread"]
+        if self.options.with_redis:
+            redis = self.cpp_info.components["redis"]
+            redis.set_property("cmake_target_name", "modelauth::redis")
+            redis.bindirs = []
+            redis.libdirs = []
+            redis.requires = ["core", "hiredis::hiredis"]

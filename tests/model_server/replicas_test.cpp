@@ -75,6 +75,15 @@ struct replica
     std::unique_ptr<client> http;
 };
 
+// `count` replicas on `redis`.
+std::vector<std::unique_ptr<replica>> start_replicas(redis_test_server const& redis, int count)
+{
+    std::vector<std::unique_ptr<replica>> replicas;
+    for(int i = 0; i < count; ++i)
+        replicas.push_back(std::make_unique<replica>(redis));
+    return replicas;
+}
+
 // Every replica has applied every change made so far.
 void all_caught_up(std::vector<std::unique_ptr<replica>> const& replicas)
 {
@@ -98,9 +107,7 @@ std::string api_key(std::string const& key)
 TEST_CASE("replicas: three servers on one Redis share keys, tokens and every change, each refused everywhere")
 {
     redis_test_server redis;
-    std::vector<std::unique_ptr<replica>> replicas;
-    for(int i = 0; i < 3; ++i)
-        replicas.push_back(std::make_unique<replica>(redis));
+    auto const replicas = start_replicas(redis, 3);
     auto const& a = *replicas[0]->http;
     auto const& b = *replicas[1]->http;
     auto const& c = *replicas[2]->http;
@@ -189,9 +196,7 @@ std::vector<std::string> kids(client const& c)
 TEST_CASE("replicas: a key rotation through one replica reaches every other; rotations racing both take effect")
 {
     redis_test_server redis;
-    std::vector<std::unique_ptr<replica>> replicas;
-    for(int i = 0; i < 3; ++i)
-        replicas.push_back(std::make_unique<replica>(redis));
+    auto const replicas = start_replicas(redis, 3);
     auto const& a = *replicas[0]->http;
     auto const& b = *replicas[1]->http;
     auto const& c = *replicas[2]->http;
@@ -234,9 +239,7 @@ TEST_CASE("replicas: a key rotation through one replica reaches every other; rot
 TEST_CASE("replicas: Redis down, the token routes answer 503 and JWTs and keys keep working; Redis back, nothing lost")
 {
     redis_test_server redis;
-    std::vector<std::unique_ptr<replica>> replicas;
-    for(int i = 0; i < 2; ++i)
-        replicas.push_back(std::make_unique<replica>(redis));
+    auto const replicas = start_replicas(redis, 2);
     auto const& a = *replicas[0]->http;
     auto const& b = *replicas[1]->http;
     auto const auth = bearer(login(a));
@@ -287,7 +290,7 @@ TEST_CASE("replicas: redis is not combined with state_dir, and a Redis that cann
     auto config = two_model_config(0);
     config["redis"] = "redis://127.0.0.1:1/0";
     config["state_dir"] = "/tmp/modelauth-replicas-unused";
-    CHECK_THROWS_WITH_AS(model_server::parse_config(json::serialize(config)),
+    CHECK_THROWS_WITH_AS(static_cast<void>(model_server::parse_config(json::serialize(config))),
         "redis: cannot be used with state_dir: the tokens and keys of replicas live in Redis",
         modelauth::configuration_error);
 

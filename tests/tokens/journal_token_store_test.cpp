@@ -10,6 +10,7 @@
 #include <modelauth/tokens/in_memory_token_store.hpp>
 
 #include "support/doctest_result.hpp"
+#include "tokens/store_test_support.hpp"
 
 #include "support/temporary_directory.hpp"
 
@@ -102,17 +103,7 @@ ma::validation::stored_token token(std::string id, std::string owner = "alice")
     return t;
 }
 
-ma::tokens::refresh_token_record refresh(std::string id, std::string family)
-{
-    ma::tokens::refresh_token_record r;
-    r.secret_hash = ma::validation::hash_secret("refresh-" + id);
-    r.id = std::move(id);
-    r.family = std::move(family);
-    r.owner = "alice";
-    r.issued = t0;
-    r.expires = t0 + 90 * 24h;
-    return r;
-}
+using modelauth_test::store_records::refresh; // from t0, as this file's t0
 
 // Everything a store holds that its API can show, as text; the jtis and
 // refresh secrets it knows of are probed.

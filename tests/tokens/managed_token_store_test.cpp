@@ -15,6 +15,7 @@
 
 #include "support/redis_test_server.hpp"
 #include "support/temporary_directory.hpp"
+#include "tokens/store_test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -31,10 +32,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using time_point = std::chrono::system_clock::time_point;
-
-// Whole seconds: a journal keeps times to the second.
-time_point const t0 = time_point(std::chrono::seconds(1'800'000'000));
+using namespace modelauth_test::store_records;
 
 // Each test's state directory, removed at the end.
 struct temporary_directory : modelauth_test::temporary_directory
@@ -74,49 +72,6 @@ struct redis
         return *store;
     }
 };
-
-ma::validation::stored_token token(std::string id, std::string owner = "alice",
-                       ma::validation::token_class cls = ma::validation::token_class::personal_key)
-{
-    ma::validation::stored_token t;
-    t.secret_hash = ma::validation::hash_secret("secret-" + id);
-    t.hint = id.size() <= 4 ? id : id.substr(id.size() - 4);
-    t.id = std::move(id);
-    t.owner = std::move(owner);
-    t.cls = cls;
-    t.scopes = {"models:read"};
-    t.created = t0;
-    t.expires = t0 + 24h;
-    return t;
-}
-
-ma::validation::stored_token permanent(std::string id, ma::validation::token_class cls, std::string account, std::string space = {})
-{
-    auto t = token(std::move(id), "manager@example.com", cls);
-    t.bindings.account = std::move(account);
-    t.bindings.space = std::move(space);
-    t.permanent = true;
-    t.expires.reset();
-    return t;
-}
-
-ma::tokens::refresh_token_record refresh(std::string id, std::string family)
-{
-    ma::tokens::refresh_token_record r;
-    r.secret_hash = ma::validation::hash_secret("refresh-" + id);
-    r.id = std::move(id);
-    r.family = std::move(family);
-    r.owner = "alice";
-    r.issued = t0;
-    r.expires = t0 + 90 * 24h;
-    return r;
-}
-
-template<class T>
-std::error_code error_of(ma::result<T> const& r)
-{
-    return r ? std::error_code{} : r.error();
-}
 
 std::vector<std::string> ids(std::vector<ma::tokens::ManagedTokenStore::token_ptr> const& tokens)
 {

@@ -20,6 +20,7 @@
 #include "support/doctest_result.hpp"
 #include "support/redis_test_server.hpp"
 #include "tokens/redis_test_support.hpp"
+#include "tokens/store_test_support.hpp"
 
 #include <doctest/doctest.h>
 
@@ -37,10 +38,9 @@ namespace ma = modelauth;
 using modelauth_test::endpoint_of;
 using modelauth_test::redis_test_server;
 using namespace std::chrono_literals;
-using time_point = std::chrono::system_clock::time_point;
+using namespace modelauth_test::store_records;
 using store_ptr = std::shared_ptr<ma::tokens::RedisTokenStore>;
 
-time_point const t0 = time_point(std::chrono::seconds(1'800'000'000));
 auto constexpr deadline = 5s; // for what takes milliseconds
 
 store_ptr open_store(redis_test_server const& server, std::string prefix = "modelauth")
@@ -58,46 +58,9 @@ store_ptr open_store(redis_test_server const& server, std::string prefix = "mode
     return *store;
 }
 
-ma::validation::stored_token token(std::string id, std::string owner = "alice",
-                                   ma::validation::token_class cls = ma::validation::token_class::personal_key)
-{
-    ma::validation::stored_token t;
-    t.secret_hash = ma::validation::hash_secret("secret-" + id);
-    t.hint = id.size() <= 4 ? id : id.substr(id.size() - 4);
-    t.id = std::move(id);
-    t.owner = std::move(owner);
-    t.cls = cls;
-    t.scopes = {"models:read"};
-    t.created = t0;
-    t.expires = t0 + 24h;
-    return t;
-}
-
 ma::validation::stored_token permanent(std::string id)
 {
-    auto t = token(std::move(id), "manager@example.com", ma::validation::token_class::account);
-    t.bindings.account = "acme";
-    t.permanent = true;
-    t.expires.reset();
-    return t;
-}
-
-ma::tokens::refresh_token_record refresh(std::string id, std::string family)
-{
-    ma::tokens::refresh_token_record r;
-    r.secret_hash = ma::validation::hash_secret("refresh-" + id);
-    r.id = std::move(id);
-    r.family = std::move(family);
-    r.owner = "alice";
-    r.issued = t0;
-    r.expires = t0 + 90 * 24h;
-    return r;
-}
-
-template<class T>
-std::error_code error_of(ma::result<T> const& r)
-{
-    return r ? std::error_code{} : r.error();
+    return modelauth_test::store_records::permanent(std::move(id), ma::validation::token_class::account, "acme");
 }
 
 // Runs `a` and `b` on two threads released together.
@@ -326,6 +289,22 @@ TEST_CASE("Redis that lost its data: every replica refuses changes and says why"
     CHECK_FALSE(a->healthy());
     CHECK(a->last_storage_error().find("Redis lost the log") != std::string::npos);
     CHECK(a->find_by_id("one")); // reads go on from the mirror
+}
+
+TEST_CASE("Redis that lost its data: a replica that only reads finds out too")
+{
+    redis_test_server server;
+    auto a = open_store(server);
+    auto b = open_store(server);
+    REQUIRE(a->insert(token("one")));
+    REQUIRE(b->wait_caught_up(deadline));
+    {
+        ma::tokens::detail::redis_connection c(endpoint_of(server));
+        REQUIRE(c.command({"FLUSHALL"}));
+    }
+    REQUIRE(b->wait_healthy(false, deadline));
+    CHECK(b->last_storage_error().find("Redis lost the log") != std::string::npos);
+    CHECK(b->find_by_id("one"));
 }
 
 TEST_CASE("replicas with other prefixes are separate states")

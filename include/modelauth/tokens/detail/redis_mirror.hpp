@@ -384,6 +384,13 @@ private:
                 failed(connection);
                 continue;
             }
+            if(lines->empty() && ! head_kept(log))
+            {
+                if(diverged())
+                    return;
+                failed(connection);
+                continue;
+            }
             outcome result = outcome::applied;
             for(auto& line : *lines)
             {
@@ -418,6 +425,28 @@ private:
     }
 
     enum class outcome { applied, gap, unavailable, diverged };
+
+    // When the log is quiet: whether its head is still at or after the last
+    // line applied. A head behind it means Redis lost lines this replica
+    // holds (restarted without its data, a failover that lost writes):
+    // the mirror stops (diverged) rather than wait for ids Redis will never
+    // reach again. False also when the head cannot be read.
+    bool head_kept(redis_op_log& log)
+    {
+        auto head = log.head();
+        if(! head)
+            return false;
+        auto const now = stream_id::parse(*head);
+        auto const mine = applied();
+        auto const last = stream_id::parse(mine);
+        if(now && last && *now < *last)
+        {
+            diverge("the log's head " + *head + " is behind the last line this replica applied (" + mine
+                    + "): Redis lost the log");
+            return false;
+        }
+        return true;
+    }
 
     // Applies one line unless the replica holds it already.
     outcome apply(logged_op const& line)

@@ -94,13 +94,7 @@ local id = redis.call('XADD', KEYS[1], '*', 'op', ARGV[2], 'prev', head)
 redis.call('SET', KEYS[2], id)
 return {1, id}
 )lua";
-        auto reply = connection_->command({"EVAL", script, "2", stream_, head_, expected_head, line});
-        if(! reply)
-            return reply.error();
-        if(reply->type != redis_reply::kind::array || reply->elements.size() != 2
-           || reply->elements[0].type != redis_reply::kind::integer)
-            return make_error_code(tokens::error::storage_failure);
-        return append_outcome{reply->elements[0].integer == 1, std::move(reply->elements[1].text)};
+        return outcome_of(connection_->command({"EVAL", script, "2", stream_, head_, expected_head, line}));
     }
 
     /*  Replaces the issuer's keys, the text at `keys_key`, by `text` if it
@@ -123,13 +117,7 @@ local id = redis.call('XADD', KEYS[1], '*', 'keys', ARGV[3], 'prev', head)
 redis.call('SET', KEYS[2], id)
 return {1, id}
 )lua";
-        auto reply = connection_->command({"EVAL", script, "3", stream_, head_, keys_key, expected, text, kid});
-        if(! reply)
-            return reply.error();
-        if(reply->type != redis_reply::kind::array || reply->elements.size() != 2
-           || reply->elements[0].type != redis_reply::kind::integer)
-            return make_error_code(tokens::error::storage_failure);
-        return append_outcome{reply->elements[0].integer == 1, std::move(reply->elements[1].text)};
+        return outcome_of(connection_->command({"EVAL", script, "3", stream_, head_, keys_key, expected, text, kid}));
     }
 
     // The text at `key` (the issuer's keys); empty when there is none.
@@ -304,6 +292,17 @@ return 1
     }
 
 private:
+    // A script's `{1, id}` (appended) or `{0, what is there instead}`.
+    static result<append_outcome> outcome_of(result<redis_reply> reply)
+    {
+        if(! reply)
+            return reply.error();
+        if(reply->type != redis_reply::kind::array || reply->elements.size() != 2
+           || reply->elements[0].type != redis_reply::kind::integer)
+            return make_error_code(tokens::error::storage_failure);
+        return append_outcome{reply->elements[0].integer == 1, std::move(reply->elements[1].text)};
+    }
+
     redis_connection* connection_;
     std::string stream_;
     std::string head_;
