@@ -514,12 +514,12 @@ private:
             std::lock_guard<std::mutex> lock(mutex_);
             applied_ = (*snapshot)->id;
         });
-        published((*snapshot)->id);
-        cursor = (*snapshot)->id;
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            ++resyncs_;
+            ++resyncs_; // before it is visible: a waiter for the snapshot's id sees the count
         }
+        published((*snapshot)->id);
+        cursor = (*snapshot)->id;
         return true;
     }
 
