@@ -33,6 +33,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -376,6 +377,34 @@ TEST_CASE("compaction keeps the state and shrinks the journal")
     store.reset();
     store = open_store(dir.path, ma::tokens::journal_options{true});
     CHECK(store->journal_bytes() < grown);
+}
+
+TEST_CASE("a compaction writes a journal that opens again: a rotated refresh record sharing a live record's id")
+{
+    // Found by fuzz/journal_fuzz.cpp (fuzz/corpus/journal/regression-rotated-then-live-same-id):
+    // a rotated record is kept by its secret only, so a replay accepts a live
+    // record of the same id after it; the compaction must write them in that order.
+    temporary_directory dir;
+    fs::create_directories(dir.path);
+    std::ifstream seed(fs::path(MODELAUTH_SOURCE_DIR) / "fuzz/corpus/journal/regression-rotated-then-live-same-id",
+                       std::ios::binary);
+    REQUIRE(seed);
+    std::string const text((std::istreambuf_iterator<char>(seed)), std::istreambuf_iterator<char>());
+    write_file(dir.path / "tokens.journal", text);
+    {
+        auto store = open_store(dir.path, ma::tokens::journal_options{true});
+        CHECK(store->journal_bytes() > 0);
+    }
+    auto reopened = open_store(dir.path);
+    std::array<std::uint8_t, 32> live{};
+    for(std::size_t i = 0; i < live.size(); ++i)
+        live[i] = static_cast<std::uint8_t>(0x0b + 7 * i);
+    ma::validation::secret_digest digest{};
+    std::copy(live.begin(), live.end(), digest.begin());
+    auto const found = reopened->find_refresh(digest);
+    REQUIRE(found);
+    CHECK(found->id == "x");
+    CHECK_FALSE(found->rotated);
 }
 
 TEST_CASE("a second store cannot open a journal that is in use")
