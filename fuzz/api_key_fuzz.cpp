@@ -28,6 +28,8 @@
 #include <modelauth/validation/api_key.hpp>
 #include <modelauth/validation/error.hpp>
 
+#include "oracle.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -42,11 +44,7 @@ namespace {
 namespace ma = modelauth;
 namespace v = modelauth::validation;
 
-void check(bool ok)
-{
-    if(! ok)
-        std::abort();
-}
+using modelauth_fuzz::check;
 
 // ---- the reference model ----------------------------------------------------
 

@@ -26,6 +26,8 @@
 #include <modelauth/http/credentials.hpp>
 #include <modelauth/http/error.hpp>
 
+#include "oracle.hpp"
+
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/fields.hpp>
@@ -61,11 +63,7 @@ class by_name_fields : public bh::fields
 static_assert(mh::detail::iterable_fields<bh::fields>::value);
 static_assert(! mh::detail::iterable_fields<by_name_fields>::value);
 
-void check(bool ok)
-{
-    if(! ok)
-        std::abort();
-}
+using modelauth_fuzz::check;
 
 std::string_view sv(boost::beast::string_view v)
 {

@@ -28,6 +28,8 @@
 #include <modelauth/tokens/detail/store_state.hpp>
 #include <modelauth/tokens/error.hpp>
 
+#include "oracle.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -40,11 +42,7 @@ namespace {
 namespace ma = modelauth;
 namespace store = ma::tokens::detail::managed_store;
 
-void check(bool ok)
-{
-    if(! ok)
-        std::abort();
-}
+using modelauth_fuzz::check;
 
 // The op_line of `op` and what reading it back gives: the fixed point.
 void check_round_trip(store::token_op const& op)

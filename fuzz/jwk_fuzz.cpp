@@ -34,6 +34,8 @@
 #include <modelauth/jose/key.hpp>
 #include <modelauth/jose/key_set.hpp>
 
+#include "oracle.hpp"
+
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
@@ -53,11 +55,7 @@ namespace {
 namespace ma = modelauth;
 namespace jose = ma::jose;
 
-void check(bool ok)
-{
-    if(! ok)
-        std::abort();
-}
+using modelauth_fuzz::check;
 
 std::optional<std::string_view> string_member(boost::json::object const& o, std::string_view name)
 {

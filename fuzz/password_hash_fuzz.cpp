@@ -30,6 +30,8 @@
 #include <modelauth/tokens/password.hpp>
 #include <modelauth/tokens/error.hpp>
 
+#include "oracle.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -43,11 +45,7 @@ namespace {
 namespace ma = modelauth;
 namespace t = modelauth::tokens;
 
-void check(bool ok)
-{
-    if(! ok)
-        std::abort();
-}
+using modelauth_fuzz::check;
 
 // ---- the reference model ----------------------------------------------------
 

@@ -36,6 +36,8 @@
 #include <modelauth/jose/json.hpp>
 #include <modelauth/tokens/ttl.hpp>
 
+#include "oracle.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <charconv>
@@ -53,11 +55,7 @@ namespace {
 namespace ma = modelauth;
 namespace config = ma::config;
 
-void check(bool ok)
-{
-    if(! ok)
-        std::abort();
-}
+using modelauth_fuzz::check;
 
 //----------------------------------------------------------------------------
 // Form bodies

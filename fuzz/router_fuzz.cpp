@@ -17,6 +17,8 @@
 #include <modelauth/router/model_url_router.hpp>
 #include <modelauth/router/error.hpp>
 
+#include "oracle.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -107,11 +109,7 @@ routers const& the_routers()
     return r;
 }
 
-void check(bool ok)
-{
-    if(! ok)
-        std::abort();
-}
+using modelauth_fuzz::check;
 
 void check_router(ma::router::ModelUrlRouter const& router, std::set<std::string> const& registered, std::string_view input)
 {

@@ -24,6 +24,8 @@
 #include <modelauth/tokens/ttl.hpp>
 #include <modelauth/tokens/error.hpp>
 
+#include "oracle.hpp"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -38,11 +40,7 @@ namespace {
 namespace ma = modelauth;
 namespace t = modelauth::tokens;
 
-void check(bool ok)
-{
-    if(! ok)
-        std::abort();
-}
+using modelauth_fuzz::check;
 
 constexpr std::int64_t max_seconds = 3650LL * 24 * 3600;
 
