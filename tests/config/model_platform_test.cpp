@@ -127,6 +127,14 @@ TEST_CASE("parse_platform_config: the application's model keys are allowed after
         == fault{"listen", "must be an IP address and a port: \"127.0.0.1:8080\", \"[::1]:8080\" (port 0: any free port)"});
 }
 
+TEST_CASE("parse_platform_config: maintenance_s sets how often the store is pruned; absent, the start option decides")
+{
+    CHECK(! cfg::parse_platform_config("{}").maintenance_interval);
+    CHECK(cfg::parse_platform_config(R"({"maintenance_s": 5})").maintenance_interval == std::chrono::seconds(5));
+    CHECK(fault_of([] { (void)cfg::parse_platform_config(R"({"maintenance_s": 3601})"); })
+        == fault{"maintenance_s", "must be an integer from 1 to 3600"});
+}
+
 TEST_CASE("issuer_of, thread_count and load_platform_config")
 {
     auto config = cfg::parse_platform_config(R"({"listen": "[::1]:9000", "threads": 3})");

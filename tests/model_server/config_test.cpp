@@ -146,8 +146,8 @@ TEST_CASE("the base configuration of these tests is valid")
 
 TEST_CASE("every configuration error names its key path exactly")
 {
-    std::string const top = known("listen, issuer, redis, threads, state_dir, strict_slash, limits, lifetimes, accounts, "
-                                  "instances, users, models, trusted_issuers");
+    std::string const top = known("listen, issuer, redis, threads, state_dir, strict_slash, limits, lifetimes, "
+                                  "maintenance_s, accounts, instances, users, models, trusted_issuers");
     std::string const model_keys = known("model_id, prefix, name, versions, default_version, kind, weights, "
                                          "bias, account, space, instance");
     std::string const issuer_keys = known("issuer, audiences, algorithms, jwks, jwks_file, jwks_uri, discovery, leeway_s, account_claim, ca_file, refresh_s, min_refresh_s");
@@ -201,6 +201,8 @@ TEST_CASE("every configuration error names its key path exactly")
         {"C26", op::put, "/limits/body_bytes", "67108865", "limits.body_bytes", "must be an integer from 1 to 67108864"},
         {"C27", op::put, "/limits/target_bytes", R"("2048")", "limits.target_bytes", "must be an integer"},
         {"C28", op::put, "/limits/read_timeout_s", "3601", "limits.read_timeout_s", "must be an integer from 1 to 3600"},
+        {"C105", op::put, "/maintenance_s", "0", "maintenance_s", "must be an integer from 1 to 3600"},
+        {"C106", op::put, "/maintenance_s", R"("60")", "maintenance_s", "must be an integer"},
         // F10: limits.max_connections, limits.header_timeout_s.
         {"F10-C1", op::put, "/limits/max_connections", "0", "limits.max_connections",
             "must be an integer from 1 to 1048576"},

@@ -59,7 +59,8 @@
     path under no model prefix is 404 without authentication. Logins run on
     the server's offload pool (at most 64 waiting, else 503); a maintenance
     pass (`maintain`) prunes the store and rewrites a failed journal every
-    `platform_start_options::maintenance_interval`.
+    `maintenance_s` seconds of the config (when absent,
+    `platform_start_options::maintenance_interval`: 60 s).
 */
 
 #include <modelauth/clock.hpp>
@@ -128,6 +129,10 @@ struct platform_config
     bool strict_slash = false;
     limits_config limits;
     tokens::token_lifetimes lifetimes;
+    /// `maintenance_s`: how often expired tokens and revocations are pruned
+    /// (and a failed journal rewritten); when absent,
+    /// `platform_start_options::maintenance_interval`.
+    std::optional<std::chrono::seconds> maintenance_interval;
     tokens::user_directory directory;
     router::model_registry models; // each model's whole entry as its metadata
     std::vector<validation::trusted_issuer> trusted_issuers;
@@ -204,7 +209,8 @@ struct platform_start_options
     /// Stop gracefully on SIGINT and SIGTERM.
     bool stop_on_signals = false;
 
-    /// How often the token store is maintained (`basic_platform_server::maintain`).
+    /// How often the token store is maintained (`basic_platform_server::maintain`)
+    /// when the config has no `maintenance_s`.
     std::chrono::milliseconds maintenance_interval = std::chrono::seconds(60);
 
     /// Options of the token journal (with `state_dir`), e.g. fault injection.

@@ -57,8 +57,8 @@ inline platform_config parse_platform_config(std::string_view text, platform_con
 {
     auto const document = parse_document(text);
     json_reader const root(document);
-    root.allow_only({"listen", "issuer", "redis", "threads", "state_dir", "strict_slash", "limits", "lifetimes", "accounts",
-        "instances", "users", "models", "trusted_issuers"});
+    root.allow_only({"listen", "issuer", "redis", "threads", "state_dir", "strict_slash", "limits", "lifetimes",
+        "maintenance_s", "accounts", "instances", "users", "models", "trusted_issuers"});
     platform_config config;
     if(auto const x = root.find("listen"))
         config.listen = parse_listen(*x);
@@ -101,6 +101,8 @@ inline platform_config parse_platform_config(std::string_view text, platform_con
     }
     if(auto const x = root.find("lifetimes"))
         config.lifetimes = token_lifetimes_from_json(*x);
+    if(auto const x = root.find("maintenance_s"))
+        config.maintenance_interval = x->seconds(std::chrono::seconds(1), std::chrono::hours(1));
     user_directory_options directory_options{options.demo_password_placeholder, options.demo_password};
     config.directory = user_directory_from_json(root, directory_options);
     if(auto const models = root.find("models"))
@@ -576,7 +578,8 @@ void basic_platform_server<Clock>::start(platform_config const& config, platform
     server_options.offload = &detail::platform_core<Clock>::is_login;
     server_options.max_offloaded = 64;
     server_options.busy_description = "too many logins are in progress; try again shortly";
-    server_options.maintenance_interval = options.maintenance_interval;
+    server_options.maintenance_interval = config.maintenance_interval ? *config.maintenance_interval
+                                                                      : options.maintenance_interval;
     std::weak_ptr<detail::platform_core<Clock> const> weak = core_;
     server_options.maintenance = [weak] {
         if(auto core = weak.lock())
