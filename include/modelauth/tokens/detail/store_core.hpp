@@ -382,6 +382,9 @@ public:
             auto const* existing = s.refresh().find_family(family);
             if(existing == nullptr)
                 return make_lifecycle_error(tokens::error::invalid_refresh_token);
+            // As apply_op checks: an access id belongs to one family.
+            if(auto const* owner = s.refresh().access_family.find(jti); owner != nullptr && owner->family != family)
+                return make_lifecycle_error(tokens::error::duplicate_token);
             bool known = false;
             for(auto const& a : existing->access)
             {

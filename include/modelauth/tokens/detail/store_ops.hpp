@@ -600,6 +600,11 @@ inline result<std::size_t> apply_op(state_editor& s, add_family_access_op const&
     auto const* existing = s.refresh().find_family(op.family);
     if(existing == nullptr)
         return make_lifecycle_error(tokens::error::invalid_refresh_token);
+    // An access id belongs to one family: the index maps it to one, and
+    // pruning or revoking either family would otherwise drop the other's entry
+    // (the store's ids are random; only a hand-edited journal repeats one).
+    if(auto const* owner = s.refresh().access_family.find(op.jti); owner != nullptr && owner->family != op.family)
+        return make_lifecycle_error(tokens::error::duplicate_token);
     refresh_family family = *existing;
     auto& table = s.edit_refresh();
     auto& access = family.access;
